@@ -1,0 +1,5 @@
+"""`python -m agrisafe` runs the CLI."""
+
+from agrisafe.cli import main
+
+main()

@@ -1,0 +1,26 @@
+"""The `agrisafe` command line. Each component adds its sub-commands here when it lands.
+
+Sub-command modules import their component lazily, inside the command, so `agrisafe --help`
+stays fast and a missing optional extra only affects the commands that need it.
+"""
+
+import typer
+
+from agrisafe.cli import broker, cloud, demo, schema
+
+app = typer.Typer(
+    name="agrisafe",
+    help="Sunshine Agri-Safety (阳光农安): edge AI, instruments, cloud rules and alerts.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(schema.app, name="schema")
+app.add_typer(cloud.app, name="cloud")
+app.command("broker")(broker.broker)
+app.command("demo")(demo.demo)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,112 @@
+"""The embedded MQTT broker (amqtt, MQTT 3.1.1) run in-process on its own event loop thread.
+
+Used by the demo and by `agrisafe broker` so that one machine runs everything with nothing
+installed; production points `AGRISAFE_MQTT_URL` at Mosquitto or EMQX instead.
+"""
+
+import asyncio
+import logging
+import socket
+import threading
+from typing import Any
+
+from amqtt.broker import Broker
+from amqtt.contexts import BrokerConfig, ListenerConfig
+
+from agrisafe.mqtt.url import BrokerAddress
+
+logger = logging.getLogger(__name__)
+
+
+class BrokerStartError(RuntimeError):
+    """The embedded broker could not start (usually: the port is taken)."""
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port that was free a moment ago (for tests and the demo)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((host, 0))
+        return int(s.getsockname()[1])
+
+
+class EmbeddedBroker:
+    """amqtt running in a daemon thread; `start()` returns once it accepts connections."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 1883) -> None:
+        self.host = host
+        self.port = port or free_port(host)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._broker: Any = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def address(self) -> BrokerAddress:
+        """How clients reach this broker."""
+        return BrokerAddress(host=self.host, port=self.port)
+
+    def start(self, timeout_s: float = 10.0) -> None:
+        """Start the broker thread and wait until it listens."""
+        self._check_port_free()
+        ready = threading.Event()
+        failure: list[BaseException] = []
+        self._loop = asyncio.new_event_loop()
+
+        def run() -> None:
+            assert self._loop is not None
+            asyncio.set_event_loop(self._loop)
+            config = BrokerConfig(
+                listeners={"default": ListenerConfig(bind=f"{self.host}:{self.port}")},
+                plugins={
+                    "amqtt.plugins.authentication.AnonymousAuthPlugin": {"allow_anonymous": True}
+                },
+            )
+            try:
+                self._broker = Broker(config, loop=self._loop)
+                self._loop.run_until_complete(self._broker.start())
+            except BaseException as err:  # reported to the caller of start()
+                failure.append(err)
+                ready.set()
+                return
+            ready.set()
+            self._loop.run_forever()
+
+        self._thread = threading.Thread(target=run, name="embedded-broker", daemon=True)
+        self._thread.start()
+        if not ready.wait(timeout_s):
+            raise BrokerStartError("embedded MQTT broker did not start in time")
+        if failure:
+            raise BrokerStartError(f"embedded MQTT broker failed: {failure[0]}") from failure[0]
+        logger.info("embedded MQTT broker listening on %s:%s", self.host, self.port)
+
+    def _check_port_free(self) -> None:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                s.bind((self.host, self.port))
+            except OSError as err:
+                raise BrokerStartError(
+                    f"cannot listen on {self.host}:{self.port} ({err.strerror}); a broker may "
+                    f"already run there: set AGRISAFE_MQTT_URL=mqtt://{self.host}:{self.port} "
+                    "to use it, or AGRISAFE_BROKER_PORT to pick another port"
+                ) from err
+
+    def stop(self, timeout_s: float = 5.0) -> None:
+        """Shut the broker down and join its thread."""
+        if self._loop is None or self._broker is None:
+            return
+        fut = asyncio.run_coroutine_threadsafe(self._broker.shutdown(), self._loop)
+        try:
+            fut.result(timeout_s)
+        except Exception:  # shutting down anyway
+            logger.warning("embedded broker shutdown was not clean", exc_info=True)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        if self._thread is not None:
+            self._thread.join(timeout_s)
+        self._broker = None
+
+    def __enter__(self) -> "EmbeddedBroker":
+        self.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()

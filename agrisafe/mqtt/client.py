@@ -1,0 +1,172 @@
+"""paho-mqtt 2.x clients built one way for every component (3.1.1 or 5, TLS, sessions, will)."""
+
+import logging
+import ssl
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+
+from agrisafe.mqtt.url import BrokerAddress, MqttProtocol
+
+logger = logging.getLogger(__name__)
+
+MessageHandler = Callable[[mqtt.MQTTMessage], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Will:
+    """Last will: what the broker publishes if this client vanishes."""
+
+    topic: str
+    payload: bytes
+    qos: int = 1
+    retain: bool = True
+
+
+class BrokerUnavailable(ConnectionError):
+    """The broker could not be reached within the timeout."""
+
+
+class MqttSession:
+    """One paho client: connects, reconnects with backoff, restores subscriptions.
+
+    `persistent=True` asks the broker to keep the session and queued QoS 1 messages while we are
+    away (clean_session=0 on 3.1.1; clean_start=0 with a session expiry on MQTT 5).
+    """
+
+    def __init__(
+        self,
+        addr: BrokerAddress,
+        client_id: str,
+        *,
+        persistent: bool = False,
+        session_expiry_s: int = 7 * 24 * 3600,
+        manual_ack: bool = False,
+        will: Will | None = None,
+        subscriptions: Sequence[tuple[str, int]] = (),
+        on_message: MessageHandler | None = None,
+        max_inflight: int = 100,
+        receive_maximum: int = 1000,
+        keepalive_s: int = 30,
+    ) -> None:
+        self.addr = addr
+        self.client_id = client_id
+        self.persistent = persistent
+        self.connected = threading.Event()
+        self.reconnects = 0
+        self._session_expiry_s = session_expiry_s
+        self._subscriptions = list(subscriptions)
+        self._on_message = on_message
+        self._keepalive_s = keepalive_s
+        self._receive_maximum = receive_maximum
+        self._ever_connected = False
+        v5 = addr.protocol is MqttProtocol.V5
+        self.client = mqtt.Client(
+            CallbackAPIVersion.VERSION2,
+            client_id=client_id,
+            clean_session=None if v5 else not persistent,
+            protocol=mqtt.MQTTv5 if v5 else mqtt.MQTTv311,
+            manual_ack=manual_ack,
+        )
+        self.client.max_inflight_messages_set(max_inflight)
+        # Queue without limit inside paho only for what is already in flight; callers keep their
+        # own durable outbox, so paho's RAM queue never holds data we cannot afford to lose.
+        self.client.reconnect_delay_set(min_delay=1, max_delay=30)
+        if addr.username:
+            self.client.username_pw_set(addr.username, addr.password)
+        if addr.tls:
+            ctx = ssl.create_default_context(cafile=addr.ca_file)
+            if addr.insecure:
+                ctx.check_hostname = False
+                ctx.verify_mode = ssl.CERT_NONE
+            self.client.tls_set_context(ctx)
+        if will is not None:
+            self.client.will_set(will.topic, will.payload, qos=will.qos, retain=will.retain)
+        self.client.on_connect = self._handle_connect
+        self.client.on_disconnect = self._handle_disconnect
+        if on_message is not None:
+            self.client.on_message = self._handle_message
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def start(self, timeout_s: float = 10.0) -> None:
+        """Connect and start the network thread; raise BrokerUnavailable after `timeout_s`."""
+        props = None
+        kwargs: dict[str, Any] = {}
+        if self.addr.protocol is MqttProtocol.V5:
+            props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
+            if self.persistent:
+                props.SessionExpiryInterval = self._session_expiry_s
+            # How many unacknowledged QoS 1/2 messages the broker may send us at once.
+            props.ReceiveMaximum = self._receive_maximum
+            kwargs["clean_start"] = not self.persistent
+        try:
+            self.client.connect(
+                self.addr.host, self.addr.port, self._keepalive_s, properties=props, **kwargs
+            )
+        except OSError as err:
+            raise BrokerUnavailable(f"cannot reach MQTT broker {self.addr.url()}: {err}") from err
+        self.client.loop_start()
+        if not self.connected.wait(timeout_s):
+            self.client.loop_stop()
+            raise BrokerUnavailable(f"MQTT broker {self.addr.url()} did not accept the connection")
+
+    def start_background(self) -> None:
+        """Start without waiting: connect (and keep retrying) in the network thread."""
+        self.client.connect_async(self.addr.host, self.addr.port, self._keepalive_s)
+        self.client.loop_start()
+
+    def stop(self) -> None:
+        """Disconnect cleanly (no last will) and stop the network thread."""
+        try:
+            self.client.disconnect()
+        finally:
+            self.client.loop_stop()
+            self.connected.clear()
+
+    def subscribe(self, topic: str, qos: int = 1) -> None:
+        """Subscribe now and after every reconnect."""
+        self._subscriptions.append((topic, qos))
+        if self.connected.is_set():
+            self.client.subscribe(topic, qos)
+
+    # -- paho callbacks --------------------------------------------------------------------
+    def _handle_connect(
+        self, client: mqtt.Client, _ud: Any, flags: Any, reason: Any, _props: Any
+    ) -> None:
+        if getattr(reason, "is_failure", False):
+            logger.error("broker %s refused connection: %s", self.addr.url(), reason)
+            return
+        if self._ever_connected:
+            self.reconnects += 1
+        self._ever_connected = True
+        logger.info(
+            "connected to %s as %s (session present: %s)",
+            self.addr.url(),
+            self.client_id,
+            getattr(flags, "session_present", None),
+        )
+        for topic, qos in self._subscriptions:
+            client.subscribe(topic, qos)
+        self.connected.set()
+
+    def _handle_disconnect(
+        self, _client: mqtt.Client, _ud: Any, _flags: Any, reason: Any, _props: Any
+    ) -> None:
+        self.connected.clear()
+        if getattr(reason, "is_failure", True):
+            logger.warning("disconnected from %s: %s", self.addr.url(), reason)
+        else:
+            logger.info("disconnected from %s", self.addr.url())
+
+    def _handle_message(self, _client: mqtt.Client, _ud: Any, msg: mqtt.MQTTMessage) -> None:
+        assert self._on_message is not None
+        try:
+            self._on_message(msg)
+        except Exception:  # a handler bug must not kill paho's network thread
+            logger.exception("message handler failed on topic %s", msg.topic)

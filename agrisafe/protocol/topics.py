@@ -1,0 +1,78 @@
+"""MQTT topic strings of protocol v1, built and parsed in one place."""
+
+from dataclasses import dataclass
+
+from agrisafe.protocol.enums import Kind, Rule
+
+ROOT = "agrisafe/v1"
+CLOUD_ROOT = "agrisafe/cloud/v1"
+# Five levels: matches device → cloud messages only, never commands (six levels) or cloud output.
+INGEST_FILTER = f"{ROOT}/+/+/+"
+SHARED_GROUP = "agrisafe-ingest"
+ALERTS_FILTER = f"{CLOUD_ROOT}/alerts/#"
+_FORBIDDEN = frozenset("/+#\x00")
+
+
+class TopicError(ValueError):
+    """A topic that is not a protocol v1 device topic."""
+
+
+def _check_segment(name: str, value: str) -> str:
+    if not value or any(ch in _FORBIDDEN for ch in value):
+        raise TopicError(f"{name} {value!r} cannot be a topic segment")
+    return value
+
+
+def message_topic(site: str, device: str, kind: Kind | str) -> str:
+    """`agrisafe/v1/{site}/{device}/{kind}`: device → cloud, QoS 1."""
+    return f"{ROOT}/{_check_segment('site', site)}/{_check_segment('device', device)}/{kind}"
+
+
+def command_topic(site: str, device: str, name: str) -> str:
+    """`agrisafe/v1/{site}/{device}/cmd/{name}`: cloud → site commands."""
+    segs = (_check_segment("site", site), _check_segment("device", device))
+    return f"{ROOT}/{segs[0]}/{segs[1]}/cmd/{_check_segment('command', name)}"
+
+
+def alert_topic(region: str, rule: Rule | str) -> str:
+    """`agrisafe/cloud/v1/alerts/{region}/{rule}`: cloud → regulators."""
+    return f"{CLOUD_ROOT}/alerts/{_check_segment('region', region)}/{rule}"
+
+
+def shared_filter(group: str = SHARED_GROUP, filt: str = INGEST_FILTER) -> str:
+    """Shared-subscription form so N ingest workers split the load."""
+    return f"$share/{group}/{filt}"
+
+
+@dataclass(frozen=True, slots=True)
+class MessageTopic:
+    """The parts of a device → cloud topic."""
+
+    site: str
+    device: str
+    kind: Kind
+
+
+def parse_message_topic(topic: str) -> MessageTopic:
+    """Parse `agrisafe/v1/{site}/{device}/{kind}`; raise `TopicError` otherwise."""
+    parts = topic.split("/")
+    if len(parts) != 5 or f"{parts[0]}/{parts[1]}" != ROOT:
+        raise TopicError(f"not a device message topic: {topic!r}")
+    try:
+        kind = Kind(parts[4])
+    except ValueError:
+        raise TopicError(f"unknown kind in topic: {parts[4]!r}") from None
+    if not parts[2] or not parts[3]:
+        raise TopicError(f"empty site or device in topic: {topic!r}")
+    return MessageTopic(parts[2], parts[3], kind)
+
+
+def parse_alert_topic(topic: str) -> tuple[str, Rule]:
+    """Parse `agrisafe/cloud/v1/alerts/{region}/{rule}` into (region, rule)."""
+    parts = topic.split("/")
+    if len(parts) != 6 or "/".join(parts[:4]) != f"{CLOUD_ROOT}/alerts":
+        raise TopicError(f"not an alert topic: {topic!r}")
+    try:
+        return parts[4], Rule(parts[5])
+    except ValueError:
+        raise TopicError(f"unknown rule in topic: {parts[5]!r}") from None

@@ -1,0 +1,1 @@
+"""The cloud: ingest, storage, rules, alerts and the HTTP API."""

@@ -1,0 +1,1 @@
+"""Alert delivery: MQTT topics for regulators, the live stream (SSE) for the console."""

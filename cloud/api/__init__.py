@@ -1,0 +1,38 @@
+"""The HTTP API (FastAPI); `create_app` wires it to a built `CloudRuntime`."""
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from agrisafe import __version__
+from cloud.api.auth import Authenticator
+from cloud.api.routes import alerts, messages, records, system
+from cloud.app import CloudRuntime
+
+
+def create_app(runtime: CloudRuntime, *, manage_runtime: bool = True) -> FastAPI:
+    """The API app; with `manage_runtime` its lifespan starts and stops the runtime."""
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        loop = asyncio.get_running_loop()
+        if manage_runtime:
+            await asyncio.to_thread(runtime.start)
+        await asyncio.to_thread(
+            runtime.hub.attach, loop, runtime.broker_addr, f"{runtime.settings.instance}-hub"
+        )
+        try:
+            yield
+        finally:
+            await asyncio.to_thread(runtime.hub.detach)
+            if manage_runtime:
+                await asyncio.to_thread(runtime.stop)
+
+    app = FastAPI(title="Sunshine Agri-Safety cloud", version=__version__, lifespan=lifespan)
+    app.state.runtime = runtime
+    app.state.authenticator = Authenticator(runtime.admin_token)
+    for module in (messages, records, alerts, system):
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,86 @@
+"""`POST /api/v1/messages`: the same envelopes as MQTT, same validation, idempotency, quarantine.
+
+Status codes (protocol-v1.md "HTTP API basics"): 202 accepted, 200 duplicate, 409 id reuse,
+413 too large, 422 invalid; 403 when the sender is not registered. A JSON array is processed
+item by item: 202 when nothing was rejected, 200 when all were duplicates, otherwise 422 with
+a result per item (the accepted items are stored).
+"""
+
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from agrisafe.protocol import QuarantineReason
+from cloud.api.auth import Principal, require
+from cloud.ingest.decode import Incoming, Source
+from cloud.ingest.service import IngestService, Outcome, Verdict
+
+router = APIRouter(tags=["messages"])
+MAX_REQUEST_BYTES = 8 * 1024 * 1024  # an array of many envelopes, each ≤ 256 KiB
+
+_CODES = {
+    QuarantineReason.TOO_LARGE: 413,
+    QuarantineReason.ID_REUSE: 409,
+    QuarantineReason.UNKNOWN_DEVICE: 403,
+}
+
+
+def _result(o: Outcome) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": o.message_id, "status": o.verdict.value}
+    if o.rejection is not None:
+        out |= o.rejection.as_dict()
+    return out
+
+
+def _code(o: Outcome) -> int:
+    if o.verdict is Verdict.ACCEPTED:
+        return 202
+    if o.verdict is Verdict.DUPLICATE:
+        return 200
+    assert o.rejection is not None
+    return _CODES.get(o.rejection.reason, 422)
+
+
+async def _read_capped(request: Request, cap: int) -> tuple[bytes, bool]:
+    # Read at most cap+1 bytes: an oversized upload is quarantined by its head, not buffered.
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > cap:
+            return b"".join(chunks), True
+    return b"".join(chunks), False
+
+
+@router.post("/api/v1/messages", summary="Submit one envelope or a JSON array of envelopes")
+async def post_messages(request: Request, _p: Principal = Depends(require)) -> JSONResponse:
+    """Validate, store and evaluate the posted message(s)."""
+    service: IngestService = request.app.state.runtime.ingest
+    raw, truncated = await _read_capped(request, MAX_REQUEST_BYTES)
+    now = service.clock.now_ms()
+    payloads = [raw]
+    is_array = raw.lstrip()[:1] == b"["
+    if is_array and not truncated:
+        try:
+            items = orjson.loads(raw)
+            payloads = [orjson.dumps(item) for item in items] if items else []
+        except orjson.JSONDecodeError:
+            is_array = False  # quarantined as one bad_json message below
+    if not payloads:
+        return JSONResponse({"detail": "empty array"}, status_code=422)
+    batch = [Incoming(p, None, Source.HTTP, now) for p in payloads]
+    outcomes = await run_in_threadpool(service.process, batch)
+    if not is_array:
+        return JSONResponse(_result(outcomes[0]), status_code=_code(outcomes[0]))
+    results = [_result(o) for o in outcomes]
+    if all(o.verdict is Verdict.DUPLICATE for o in outcomes):
+        code = 200
+    elif any(o.verdict is Verdict.QUARANTINED for o in outcomes):
+        code = 422
+    else:
+        code = 202
+    return JSONResponse({"results": results}, status_code=code)

@@ -1,0 +1,1 @@
+"""Ingest: bytes from MQTT or HTTP → validated envelopes → store → rules → alerts."""

@@ -1,0 +1,187 @@
+"""The ingest service: one batch in, one transaction out.
+
+For a batch of received messages it decodes each, checks the sender, stores the new ones
+(insert-or-ignore on the id), classifies repeats as duplicates or id reuse, quarantines the
+rest, runs the rules on what is new and opens alerts — all in one transaction, so a crash
+before commit leaves nothing and the redelivered batch is processed as if for the first time.
+Alerts are delivered only after the commit.
+"""
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Protocol
+
+from sqlalchemy import Engine
+
+from agrisafe.protocol import Alert, Envelope, FieldProblem, QuarantineReason, content_hash
+from agrisafe.timeutil import Clock
+from cloud.ingest.decode import MAX_MESSAGE_BYTES, Incoming, Rejection, decode
+from cloud.registry.service import RegistryService
+from cloud.rules.engine import RuleEngine
+from cloud.store import alerts as alert_store
+from cloud.store import quarantine, records
+
+logger = logging.getLogger(__name__)
+
+
+class Verdict(StrEnum):
+    """What happened to one message."""
+
+    ACCEPTED = "accepted"
+    DUPLICATE = "duplicate"
+    QUARANTINED = "quarantined"
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """The fate of one message of a batch (same order as the batch)."""
+
+    verdict: Verdict
+    message_id: str | None = None
+    rejection: Rejection | None = None
+
+
+class AlertSink(Protocol):
+    """Where newly opened alerts go after commit (MQTT topics, webhooks …)."""
+
+    def deliver(self, alerts: Sequence[Alert]) -> None:
+        """Hand the alerts over for delivery; must not block for long."""
+
+
+@dataclass
+class IngestStats:
+    """Counters for metrics and logs."""
+
+    received: int = 0
+    stored: int = 0
+    duplicates: int = 0
+    quarantined: dict[str, int] = field(default_factory=dict)
+    alerts: int = 0
+
+
+class IngestService:
+    """Validates, stores and evaluates batches of received messages."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        registry: RegistryService,
+        rules: RuleEngine,
+        sinks: Sequence[AlertSink] = (),
+        *,
+        clock: Clock | None = None,
+        max_message_bytes: int = MAX_MESSAGE_BYTES,
+        on_alerts: Callable[[list[Alert]], None] | None = None,
+    ) -> None:
+        self.engine = engine
+        self.registry = registry
+        self.rules = rules
+        self.sinks = list(sinks)
+        self.clock = clock or Clock()
+        self.max_message_bytes = max_message_bytes
+        self.stats = IngestStats()
+        self._on_alerts = on_alerts
+
+    def process(self, batch: Sequence[Incoming]) -> list[Outcome]:
+        """Process a batch; return one outcome per message, in order."""
+        outcomes: list[Outcome | None] = [None] * len(batch)
+        q_rows: list[dict[str, object]] = []
+        candidates: dict[str, tuple[int, Envelope, str]] = {}  # id → (index, env, hash)
+        for i, item in enumerate(batch):
+            result = decode(item, self.max_message_bytes)
+            if not isinstance(result, Rejection):
+                result = self._check_sender(result)
+            if isinstance(result, Rejection):
+                outcomes[i] = self._reject(item, result, q_rows)
+                continue
+            digest = content_hash(result)
+            first = candidates.get(result.id)
+            if first is None:
+                candidates[result.id] = (i, result, digest)
+            elif first[2] == digest:
+                outcomes[i] = Outcome(Verdict.DUPLICATE, result.id)
+            else:
+                outcomes[i] = self._reject(item, _reuse(result.id), q_rows)
+        opened = self._store(batch, candidates, outcomes, q_rows)
+        self._count(outcomes)
+        if opened:
+            self.stats.alerts += len(opened)
+            for sink in self.sinks:
+                sink.deliver(opened)
+            if self._on_alerts is not None:
+                self._on_alerts(opened)
+        return [o if o is not None else Outcome(Verdict.QUARANTINED) for o in outcomes]
+
+    def _check_sender(self, env: Envelope) -> Envelope | Rejection:
+        if self.registry.check_sender(env.site, env.device):
+            return env
+        problem = FieldProblem(
+            "device", f"device {env.device!r} is not registered at site {env.site!r}"
+        )
+        return Rejection(QuarantineReason.UNKNOWN_DEVICE, [problem], env.id)
+
+    def _reject(self, item: Incoming, rej: Rejection, rows: list[dict[str, object]]) -> Outcome:
+        rows.append(
+            quarantine.quarantine_row(
+                received_ms=item.received_ms,
+                source=item.source.value,
+                topic=item.topic,
+                reason=rej.reason.value,
+                detail=rej.detail,
+                raw=item.payload,
+                message_id=rej.message_id,
+            )
+        )
+        return Outcome(Verdict.QUARANTINED, rej.message_id, rej)
+
+    def _store(
+        self,
+        batch: Sequence[Incoming],
+        candidates: dict[str, tuple[int, Envelope, str]],
+        outcomes: list[Outcome | None],
+        q_rows: list[dict[str, object]],
+    ) -> list[Alert]:
+        rows = [
+            records.record_row(env, batch[i].received_ms, batch[i].source.value, digest)
+            for i, env, digest in candidates.values()
+        ]
+        with self.engine.begin() as conn:
+            inserted = records.insert_new(conn, rows)
+            repeats = [mid for mid in candidates if mid not in inserted]
+            known = records.stored_hashes(conn, repeats)
+            new_envs: list[Envelope] = []
+            for mid, (i, env, digest) in candidates.items():
+                if mid in inserted:
+                    outcomes[i] = Outcome(Verdict.ACCEPTED, mid)
+                    new_envs.append(env)
+                elif known.get(mid) == digest:
+                    outcomes[i] = Outcome(Verdict.DUPLICATE, mid)
+                else:
+                    outcomes[i] = self._reject(batch[i], _reuse(mid), q_rows)
+            quarantine.add(conn, q_rows)
+            drafts = self.rules.evaluate(new_envs)
+            now = self.clock.now_ms()
+            return alert_store.raise_drafts(conn, drafts, self.registry.region_of, now)
+
+    def _count(self, outcomes: list[Outcome | None]) -> None:
+        s = self.stats
+        s.received += len(outcomes)
+        for o in outcomes:
+            if o is None:
+                continue
+            if o.verdict is Verdict.ACCEPTED:
+                s.stored += 1
+            elif o.verdict is Verdict.DUPLICATE:
+                s.duplicates += 1
+            elif o.rejection is not None:
+                key = o.rejection.reason.value
+                s.quarantined[key] = s.quarantined.get(key, 0) + 1
+
+
+def _reuse(message_id: str) -> Rejection:
+    problem = FieldProblem(
+        "id", "id already used by a message with other content; the first one stands"
+    )
+    return Rejection(QuarantineReason.ID_REUSE, [problem], message_id)

@@ -1,0 +1,122 @@
+"""Alerts: one open alert per dedupe key (unique partial index), evidence grows on repeats."""
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import Connection, Engine, func, select, text, update
+
+from agrisafe.ids import new_id
+from agrisafe.protocol import Alert, AlertStatus
+from agrisafe.timeutil import format_rfc3339, from_ms, to_ms
+from cloud.rules.types import AlertDraft
+from cloud.store import tables as t
+from cloud.store.sql import dialect_insert
+
+OPEN_WHERE = text("status != 'resolved'")
+
+
+def _row(draft: AlertDraft, region: str, now_ms: int) -> dict[str, Any]:
+    return {
+        "id": new_id(now_ms),
+        "rule": draft.rule.value,
+        "severity": draft.effective_severity.value,
+        "site": draft.site,
+        "region": region,
+        "subject": draft.subject,
+        "cause": draft.cause,
+        "dedupe_key": draft.dedupe_key,
+        "ts_ms": to_ms(draft.ts),
+        "ts": format_rfc3339(draft.ts),
+        "status": AlertStatus.OPEN.value,
+        "evidence": list(draft.evidence),
+        "detail": draft.detail,
+        "raised_ms": now_ms,
+    }
+
+
+def to_alert(row: Any) -> Alert:
+    """Protocol alert from a table row."""
+    return Alert.model_validate(
+        {
+            "id": row["id"],
+            "rule": row["rule"],
+            "severity": row["severity"],
+            "site": row["site"],
+            "subject": row["subject"],
+            "ts": row["ts"],
+            "status": row["status"],
+            "evidence": list(row["evidence"]),
+            "detail": dict(row["detail"]),
+            "cause": row["cause"],
+            "region": row["region"],
+            "raised_at": format_rfc3339(from_ms(row["raised_ms"])),
+        }
+    )
+
+
+def raise_drafts(
+    conn: Connection, drafts: list[AlertDraft], region_of: Callable[[str], str], now_ms: int
+) -> list[Alert]:
+    """Open an alert per new dedupe key; add evidence to the open one otherwise.
+
+    Returns the alerts this call opened (to be delivered); evidence-only updates are stored.
+    """
+    opened: list[Alert] = []
+    for draft in drafts:
+        row = _row(draft, region_of(draft.site), now_ms)
+        stmt = (
+            dialect_insert(conn, t.alerts)
+            .on_conflict_do_nothing(index_elements=["dedupe_key"], index_where=OPEN_WHERE)
+            .returning(t.alerts.c.id)
+        )
+        if conn.execute(stmt, row).first() is not None:
+            opened.append(to_alert(row))
+            continue
+        _add_evidence(conn, draft)
+    return opened
+
+
+def _add_evidence(conn: Connection, draft: AlertDraft) -> None:
+    c = t.alerts.c
+    current = conn.execute(
+        select(c.id, c.evidence).where(c.dedupe_key == draft.dedupe_key, OPEN_WHERE)
+    ).first()
+    if current is None:  # pragma: no cover - resolved between the two statements
+        return
+    evidence = list(current[1])
+    merged = evidence + [e for e in draft.evidence if e not in evidence]
+    if merged != evidence:
+        conn.execute(update(t.alerts).where(c.id == current[0]).values(evidence=merged))
+
+
+def query(
+    engine: Engine,
+    *,
+    site: str | None = None,
+    rule: str | None = None,
+    status: str | None = None,
+    regions: frozenset[str] | None = None,
+    sites: frozenset[str] | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> tuple[int, list[Alert]]:
+    """(total, alerts) newest first, filtered and scoped."""
+    c = t.alerts.c
+    where: list[Any] = []
+    for col, value in ((c.site, site), (c.rule, rule), (c.status, status)):
+        if value is not None:
+            where.append(col == value)
+    if regions is not None:
+        where.append(c.region.in_(sorted(regions)))
+    if sites is not None:
+        where.append(c.site.in_(sorted(sites)))
+    with engine.connect() as conn:
+        total = conn.execute(select(func.count()).select_from(t.alerts).where(*where)).scalar()
+        rows = conn.execute(
+            select(t.alerts)
+            .where(*where)
+            .order_by(c.raised_ms.desc(), c.id.desc())
+            .limit(limit)
+            .offset(offset)
+        ).mappings()
+        return int(total or 0), [to_alert(r) for r in rows]
