@@ -91,7 +91,13 @@ def build_runtime(settings: CloudSettings) -> CloudRuntime:
         engine, registry, RuleEngine(), [sink], max_message_bytes=settings.max_message_bytes
     )
     workers = [
-        MqttIngestWorker(service, addr, client_id=f"{name}-ingest-{n}", shared=shared)
+        MqttIngestWorker(
+            service,
+            addr,
+            client_id=f"{name}-ingest-{n}",
+            shared=shared,
+            group=settings.ingest_group,
+        )
         for n in range(n_workers)
     ]
     return CloudRuntime(

@@ -29,5 +29,8 @@ class CloudSettings(AgrisafeSettings):
         default=None,
         description="use $share/agrisafe-ingest/… (default: on for external brokers)",
     )
+    ingest_group: str = Field(
+        default="agrisafe-ingest", description="shared-subscription group of the ingest workers"
+    )
     max_message_bytes: int = Field(default=MAX_MESSAGE_BYTES, ge=1024)
     instance: str = Field(default="cloud", description="name used in MQTT client ids")

@@ -72,12 +72,16 @@ class AnimalProduct(StrEnum):
 class TestMethod(StrEnum):
     """Rapid-test methods (快检方法)."""
 
+    __test__ = False  # not a pytest test class despite the name
+
     ENZYME_INHIBITION = "enzyme_inhibition"  # 酶抑制率法
     COLLOIDAL_GOLD = "colloidal_gold"  # 胶体金
 
 
 class TestResult(StrEnum):
     """Rapid-test outcome as decided by the instrument side."""
+
+    __test__ = False  # not a pytest test class despite the name
 
     NEGATIVE = "negative"
     SUSPICIOUS = "suspicious"

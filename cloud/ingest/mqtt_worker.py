@@ -16,7 +16,7 @@ import paho.mqtt.client as mqtt
 
 from agrisafe.mqtt.client import MqttSession
 from agrisafe.mqtt.url import BrokerAddress
-from agrisafe.protocol.topics import INGEST_FILTER, shared_filter
+from agrisafe.protocol.topics import INGEST_FILTER, SHARED_GROUP, shared_filter
 from cloud.ingest.decode import Incoming, Source
 from cloud.ingest.service import IngestService
 
@@ -33,6 +33,7 @@ class MqttIngestWorker:
         *,
         client_id: str,
         shared: bool,
+        group: str = SHARED_GROUP,
         batch_max: int = 500,
         batch_wait_s: float = 0.02,
         queue_max: int = 5000,
@@ -42,7 +43,7 @@ class MqttIngestWorker:
         self.batch_wait_s = batch_wait_s
         self._queue: queue.Queue[Incoming] = queue.Queue(maxsize=queue_max)
         self._stop = threading.Event()
-        self.subscription = shared_filter() if shared else INGEST_FILTER
+        self.subscription = shared_filter(group) if shared else INGEST_FILTER
         self.session = MqttSession(
             addr,
             client_id,

@@ -1,0 +1,1 @@
+"""Helpers for the tests (on the pytest pythonpath; not part of the product)."""
