@@ -54,6 +54,7 @@ class MqttSession:
         max_inflight: int = 100,
         receive_maximum: int = 1000,
         keepalive_s: int = 30,
+        client_class: type[mqtt.Client] = mqtt.Client,
     ) -> None:
         self.addr = addr
         self.client_id = client_id
@@ -71,7 +72,8 @@ class MqttSession:
         self._receive_maximum = receive_maximum
         self._ever_connected = False
         v5 = addr.protocol is MqttProtocol.V5
-        self.client = mqtt.Client(
+        # A subclass may tune paho's hot path (the cloud's ingest client does); same contract.
+        self.client = client_class(
             CallbackAPIVersion.VERSION2,
             client_id=client_id,
             clean_session=None if v5 else not persistent,

@@ -1,13 +1,21 @@
-"""Pure decoding of one received message: size, topic, JSON, schema, topic/envelope agreement."""
+"""Pure decoding of one received message: size, topic, JSON, schema, topic/envelope agreement.
 
+This is the ingest hot path (every message passes here once): topics repeat per device, so
+their parse is cached, and the envelope is dumped once for both the stored JSON and the
+content hash.
+"""
+
+import hashlib
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import lru_cache
+from typing import Any
 
 import orjson
 
 from agrisafe.protocol import ContractError, Envelope, FieldProblem, QuarantineReason
-from agrisafe.protocol.topics import TopicError, parse_message_topic
-from agrisafe.protocol.validation import parse_envelope
+from agrisafe.protocol.topics import MessageTopic, TopicError, parse_message_topic
+from agrisafe.protocol.validation import TRANSPORT_FIELDS, parse_envelope
 
 MAX_MESSAGE_BYTES = 256 * 1024
 
@@ -29,6 +37,7 @@ class Incoming:
     source: Source
     received_ms: int
     token: tuple[int, int] | None = None  # MQTT (mid, qos) to acknowledge after commit
+    generation: int = 0  # MQTT connection the token belongs to (a mid means nothing on another)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +73,15 @@ def _guess_id(payload: bytes) -> str | None:
     return value[:64] if isinstance(value, str) else None
 
 
+@lru_cache(maxsize=65536)
+def _topic(topic: str) -> MessageTopic | str:
+    # Cached: a device publishes on the same few topics all day. Errors are cached as text.
+    try:
+        return parse_message_topic(topic)
+    except TopicError as err:
+        return str(err)
+
+
 def decode(item: Incoming, max_bytes: int = MAX_MESSAGE_BYTES) -> Envelope | Rejection:
     """Validate one message; return the envelope or the reason to quarantine it."""
     size = len(item.payload)
@@ -72,21 +90,25 @@ def decode(item: Incoming, max_bytes: int = MAX_MESSAGE_BYTES) -> Envelope | Rej
             QuarantineReason.TOO_LARGE,
             [FieldProblem("payload", f"{size} bytes > limit {max_bytes}")],
         )
-    parsed_topic = None
+    parsed_topic: MessageTopic | None = None
     if item.topic is not None:
-        try:
-            parsed_topic = parse_message_topic(item.topic)
-        except TopicError as err:
+        topic_or_error = _topic(item.topic)
+        if isinstance(topic_or_error, str):
             return Rejection(
                 QuarantineReason.UNKNOWN_TOPIC,
-                [FieldProblem("topic", str(err))],
+                [FieldProblem("topic", topic_or_error)],
                 _guess_id(item.payload),
             )
+        parsed_topic = topic_or_error
     try:
         env = parse_envelope(item.payload)
     except ContractError as err:
         return Rejection(err.reason, err.problems, _guess_id(item.payload))
-    if parsed_topic is not None:
+    if parsed_topic is not None and (
+        env.site != parsed_topic.site
+        or env.device != parsed_topic.device
+        or env.kind != parsed_topic.kind
+    ):
         wrong = [
             FieldProblem(name, f"envelope says {got!r}, topic says {want!r}")
             for name, got, want in (
@@ -96,6 +118,17 @@ def decode(item: Incoming, max_bytes: int = MAX_MESSAGE_BYTES) -> Envelope | Rej
             )
             if got != want
         ]
-        if wrong:
-            return Rejection(QuarantineReason.TOPIC_MISMATCH, wrong, env.id)
+        return Rejection(QuarantineReason.TOPIC_MISMATCH, wrong, env.id)
     return env
+
+
+def dump_and_hash(env: Envelope) -> tuple[dict[str, Any], str]:
+    """The envelope as stored JSON and its content hash, from one dump.
+
+    Equal to `agrisafe.protocol.content_hash(env)` (tested): the canonical form is the same dump
+    without transport fields, keys sorted.
+    """
+    doc = env.model_dump(mode="json", exclude_none=True)
+    content = {k: v for k, v in doc.items() if k not in TRANSPORT_FIELDS}
+    digest = hashlib.sha256(orjson.dumps(content, option=orjson.OPT_SORT_KEYS)).hexdigest()
+    return doc, digest

@@ -1,16 +1,25 @@
-"""MQTT ingest worker: QoS 1, persistent session, manual acks after commit, bounded memory.
+"""MQTT ingest worker: QoS 1, persistent session, acks after commit, bounded memory.
 
 paho's network thread only enqueues; a batch thread stores each batch in one transaction and
 then acknowledges its messages (PUBACK after commit). A crash before the commit leaves the
 messages unacknowledged in the broker's session, which re-delivers them: nothing is lost, and
-the id index turns the redelivery into duplicates. The queue is bounded: when the store is
-slower than the broker, paho's thread blocks, TCP fills, and the broker holds the backlog.
+the id index turns the redelivery into duplicates.
+
+Flow control (measured in bench/ingest, explained in docs/scaling.md): because acks wait for
+the commit, the number of messages the broker may have unacknowledged with us bounds the batch
+size. On MQTT 5 that is our Receive Maximum (sent in CONNECT); on 3.1.1 it is the broker's own
+setting (Mosquitto `max_inflight_messages`, default 20 — raise it). The in-process queue is
+bounded too: when the store is slower than the broker, paho's thread blocks, TCP fills and the
+broker holds the backlog.
 """
 
 import logging
 import queue
 import threading
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import paho.mqtt.client as mqtt
 
@@ -18,9 +27,22 @@ from agrisafe.mqtt.client import MqttSession
 from agrisafe.mqtt.url import BrokerAddress
 from agrisafe.protocol.topics import INGEST_FILTER, SHARED_GROUP, shared_filter
 from cloud.ingest.decode import Incoming, Source
+from cloud.ingest.paho_fast import IngestClient
 from cloud.ingest.service import IngestService
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class FlowControl:
+    """Batch and window sizes of one worker (see the module docstring)."""
+
+    batch_max: int = 1000
+    batch_wait_s: float = 0.02
+    # ≥ 2 batches, so the next batch fills while one commits.
+    receive_maximum: int = 4000
+    queue_max: int = 4000
+    retry_max_s: float = 30.0
 
 
 class MqttIngestWorker:
@@ -34,26 +56,33 @@ class MqttIngestWorker:
         client_id: str,
         shared: bool,
         group: str = SHARED_GROUP,
-        batch_max: int = 500,
-        batch_wait_s: float = 0.02,
-        queue_max: int = 5000,
+        flow: FlowControl | None = None,
+        session_expiry_s: int = 7 * 24 * 3600,
     ) -> None:
         self.service = service
-        self.batch_max = batch_max
-        self.batch_wait_s = batch_wait_s
-        self._queue: queue.Queue[Incoming] = queue.Queue(maxsize=queue_max)
+        self.flow = flow or FlowControl()
+        self.failures = 0
+        self._queue: queue.Queue[Incoming] = queue.Queue(maxsize=self.flow.queue_max)
         self._stop = threading.Event()
+        self._gen_lock = threading.Lock()
+        self._generation = 0
         self.subscription = shared_filter(group) if shared else INGEST_FILTER
         self.session = MqttSession(
             addr,
             client_id,
             persistent=True,
+            session_expiry_s=session_expiry_s,
             manual_ack=True,
             subscriptions=[(self.subscription, 1)],
-            on_message=self._enqueue,
-            max_inflight=1000,
-            receive_maximum=queue_max,
+            max_inflight=100,
+            receive_maximum=self.flow.receive_maximum,
+            client_class=IngestClient,
         )
+        client = self.session.client
+        assert isinstance(client, IngestClient)
+        self._client = client
+        client.raw_handler = self._enqueue
+        client.on_pre_connect = self._new_connection
         self._thread = threading.Thread(target=self._run, name=f"ingest-{client_id}", daemon=True)
 
     def start(self, timeout_s: float = 10.0) -> None:
@@ -72,13 +101,20 @@ class MqttIngestWorker:
         """Messages received but not yet stored."""
         return self._queue.qsize()
 
-    def _enqueue(self, msg: mqtt.MQTTMessage) -> None:
+    # -- paho network thread -------------------------------------------------------------
+    def _new_connection(self, _client: mqtt.Client, _ud: Any) -> None:
+        with self._gen_lock:
+            # Packet ids are per connection: never acknowledge an older connection's ids
+            # (after a lost session the broker may reuse them for other messages).
+            self._generation += 1
+
+    def _enqueue(self, topic: bytes, payload: bytes, mid: int, qos: int) -> None:
+        try:
+            text = topic.decode()
+        except UnicodeDecodeError:
+            text = topic.decode("utf-8", "backslashreplace")  # quarantined as unknown_topic
         item = Incoming(
-            payload=bytes(msg.payload),
-            topic=msg.topic,
-            source=Source.MQTT,
-            received_ms=int(time.time() * 1000),
-            token=(msg.mid, msg.qos),
+            payload, text, Source.MQTT, int(time.time() * 1000), (mid, qos), self._generation
         )
         while not self._stop.is_set():
             try:
@@ -87,24 +123,40 @@ class MqttIngestWorker:
             except queue.Full:
                 continue  # backpressure: hold paho's thread until the store catches up
 
+    # -- batch thread --------------------------------------------------------------------
     def _run(self) -> None:
         while not self._stop.is_set() or not self._queue.empty():
             batch = self._collect()
-            if not batch:
-                continue
+            if batch and self._store(batch):
+                self._ack(batch)
+
+    def _store(self, batch: list[Incoming]) -> bool:
+        """Store the batch, retrying with backoff; nothing is acknowledged before it commits."""
+        delay = 0.5
+        while True:
             try:
                 self.service.process(batch)
+                return True
             except Exception:
-                # Leave the batch unacknowledged: reconnecting makes the broker re-deliver it.
+                self.failures += 1
                 logger.exception(
-                    "ingest batch of %d failed; reconnecting for redelivery", len(batch)
+                    "storing a batch of %d failed; retrying in %.1f s (not acknowledged)",
+                    len(batch),
+                    delay,
                 )
-                self.session.client.reconnect()
-                continue
-            for item in batch:
-                if item.token is not None and item.token[1] > 0:
-                    mid, qos = item.token
-                    self.session.client.ack(mid, qos)
+            if self._stop.wait(delay):
+                return False  # the broker re-delivers what we never acknowledged
+            delay = min(delay * 2, self.flow.retry_max_s)
+
+    def _ack(self, batch: Sequence[Incoming]) -> None:
+        with self._gen_lock:
+            gen = self._generation
+            mids = [
+                item.token[0]
+                for item in batch
+                if item.token is not None and item.token[1] > 0 and item.generation == gen
+            ]
+            self._client.ack_many(mids)
 
     def _collect(self) -> list[Incoming]:
         try:
@@ -112,15 +164,17 @@ class MqttIngestWorker:
         except queue.Empty:
             return []
         batch = [first]
-        deadline = time.monotonic() + self.batch_wait_s
-        while len(batch) < self.batch_max:
-            remaining = deadline - time.monotonic()
+        get = self._queue.get_nowait
+        deadline = time.monotonic() + self.flow.batch_wait_s
+        while len(batch) < self.flow.batch_max:
             try:
-                batch.append(
-                    self._queue.get(timeout=max(remaining, 0))
-                    if remaining > 0
-                    else self._queue.get_nowait()
-                )
+                batch.append(get())
             except queue.Empty:
-                break
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                try:
+                    batch.append(self._queue.get(timeout=remaining))
+                except queue.Empty:
+                    break
         return batch

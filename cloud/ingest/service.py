@@ -11,13 +11,13 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
-from agrisafe.protocol import Alert, Envelope, FieldProblem, QuarantineReason, content_hash
+from agrisafe.protocol import Alert, Envelope, FieldProblem, QuarantineReason
 from agrisafe.timeutil import Clock
-from cloud.ingest.decode import MAX_MESSAGE_BYTES, Incoming, Rejection, decode
+from cloud.ingest.decode import MAX_MESSAGE_BYTES, Incoming, Rejection, decode, dump_and_hash
 from cloud.registry.service import RegistryService
 from cloud.rules.engine import RuleEngine
 from cloud.store import alerts as alert_store
@@ -50,6 +50,36 @@ class AlertSink(Protocol):
         """Hand the alerts over for delivery; must not block for long."""
 
 
+@dataclass(frozen=True, slots=True)
+class StoredRecord:
+    """A message a batch stored for the first time."""
+
+    envelope: Envelope
+    received_ms: int
+
+
+class StoredRecordSink(Protocol):
+    """Extension point inside the ingest transaction (the time-series outbox writes here).
+
+    Whatever it writes commits or rolls back with the records themselves.
+    """
+
+    def stage(self, conn: Connection, stored: Sequence[StoredRecord]) -> None:
+        """Write derived rows for newly stored records on the batch's connection."""
+
+
+class BatchObserver(Protocol):
+    """Told after commit what a batch did (metrics); must be cheap and must not raise."""
+
+    def observe(
+        self,
+        batch: Sequence[Incoming],
+        outcomes: Sequence[Outcome],
+        stored: Sequence[StoredRecord],
+    ) -> None:
+        """Record one committed batch."""
+
+
 @dataclass
 class IngestStats:
     """Counters for metrics and logs."""
@@ -74,6 +104,8 @@ class IngestService:
         clock: Clock | None = None,
         max_message_bytes: int = MAX_MESSAGE_BYTES,
         on_alerts: Callable[[list[Alert]], None] | None = None,
+        record_sinks: Sequence[StoredRecordSink] = (),
+        observers: Sequence[BatchObserver] = (),
     ) -> None:
         self.engine = engine
         self.registry = registry
@@ -83,12 +115,15 @@ class IngestService:
         self.max_message_bytes = max_message_bytes
         self.stats = IngestStats()
         self._on_alerts = on_alerts
+        self.record_sinks = list(record_sinks)
+        self.observers = list(observers)
 
     def process(self, batch: Sequence[Incoming]) -> list[Outcome]:
         """Process a batch; return one outcome per message, in order."""
         outcomes: list[Outcome | None] = [None] * len(batch)
         q_rows: list[dict[str, object]] = []
-        candidates: dict[str, tuple[int, Envelope, str]] = {}  # id → (index, env, hash)
+        # id → (index, envelope, content hash, stored JSON)
+        candidates: dict[str, tuple[int, Envelope, str, dict[str, Any]]] = {}
         for i, item in enumerate(batch):
             result = decode(item, self.max_message_bytes)
             if not isinstance(result, Rejection):
@@ -96,15 +131,16 @@ class IngestService:
             if isinstance(result, Rejection):
                 outcomes[i] = self._reject(item, result, q_rows)
                 continue
-            digest = content_hash(result)
+            doc, digest = dump_and_hash(result)
             first = candidates.get(result.id)
             if first is None:
-                candidates[result.id] = (i, result, digest)
+                candidates[result.id] = (i, result, digest, doc)
             elif first[2] == digest:
                 outcomes[i] = Outcome(Verdict.DUPLICATE, result.id)
             else:
                 outcomes[i] = self._reject(item, _reuse(result.id), q_rows)
-        opened = self._store(batch, candidates, outcomes, q_rows)
+        stored: list[StoredRecord] = []
+        opened = self._store(batch, candidates, outcomes, q_rows, stored)
         self._count(outcomes)
         if opened:
             self.stats.alerts += len(opened)
@@ -112,7 +148,10 @@ class IngestService:
                 sink.deliver(opened)
             if self._on_alerts is not None:
                 self._on_alerts(opened)
-        return [o if o is not None else Outcome(Verdict.QUARANTINED) for o in outcomes]
+        final = [o if o is not None else Outcome(Verdict.QUARANTINED) for o in outcomes]
+        for observer in self.observers:
+            observer.observe(batch, final, stored)
+        return final
 
     def _check_sender(self, env: Envelope) -> Envelope | Rejection:
         if self.registry.check_sender(env.site, env.device):
@@ -139,28 +178,32 @@ class IngestService:
     def _store(
         self,
         batch: Sequence[Incoming],
-        candidates: dict[str, tuple[int, Envelope, str]],
+        candidates: dict[str, tuple[int, Envelope, str, dict[str, Any]]],
         outcomes: list[Outcome | None],
         q_rows: list[dict[str, object]],
+        stored: list[StoredRecord],
     ) -> list[Alert]:
         rows = [
-            records.record_row(env, batch[i].received_ms, batch[i].source.value, digest)
-            for i, env, digest in candidates.values()
+            records.record_row(env, batch[i].received_ms, batch[i].source.value, digest, doc)
+            for i, env, digest, doc in candidates.values()
         ]
         with self.engine.begin() as conn:
             inserted = records.insert_new(conn, rows)
             repeats = [mid for mid in candidates if mid not in inserted]
             known = records.stored_hashes(conn, repeats)
             new_envs: list[Envelope] = []
-            for mid, (i, env, digest) in candidates.items():
+            for mid, (i, env, digest, _doc) in candidates.items():
                 if mid in inserted:
                     outcomes[i] = Outcome(Verdict.ACCEPTED, mid)
                     new_envs.append(env)
+                    stored.append(StoredRecord(env, batch[i].received_ms))
                 elif known.get(mid) == digest:
                     outcomes[i] = Outcome(Verdict.DUPLICATE, mid)
                 else:
                     outcomes[i] = self._reject(batch[i], _reuse(mid), q_rows)
             quarantine.add(conn, q_rows)
+            for sink in self.record_sinks:
+                sink.stage(conn, stored)
             drafts = self.rules.evaluate(new_envs)
             now = self.clock.now_ms()
             return alert_store.raise_drafts(conn, drafts, self.registry.region_of, now)

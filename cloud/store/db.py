@@ -1,9 +1,11 @@
 """Engine creation (SQLite or PostgreSQL) and schema migration with Alembic at start-up."""
 
+import json
 import logging
 from pathlib import Path
 from typing import Any
 
+import orjson
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
@@ -19,10 +21,18 @@ def default_database_url(data_dir: Path) -> str:
     return f"sqlite:///{(data_dir / 'agrisafe.db').resolve()}"
 
 
+def _json_dumps(value: Any) -> str:
+    # orjson: ~7x faster than json.dumps for the envelope column written per message.
+    try:
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+    except TypeError:  # what orjson refuses (e.g. ints beyond 64 bits) json may still take
+        return json.dumps(value, ensure_ascii=False)
+
+
 def make_engine(url: str) -> Engine:
     """An engine tuned for our access pattern; SQLite in WAL mode for concurrent readers."""
     parsed = make_url(url)
-    kwargs: dict[str, Any] = {"future": True}
+    kwargs: dict[str, Any] = {"future": True, "json_serializer": _json_dumps}
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)

@@ -29,8 +29,17 @@ class RecordFilter:
     sites: frozenset[str] | None = None  # caller's scope; None = all
 
 
-def record_row(env: Envelope, received_ms: int, source: str, digest: str) -> dict[str, Any]:
-    """The table row of an accepted envelope."""
+def record_row(
+    env: Envelope,
+    received_ms: int,
+    source: str,
+    digest: str,
+    doc: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The table row of an accepted envelope (`doc`: its JSON dump, when already made)."""
+    if doc is None:
+        doc = env.model_dump(mode="json", exclude_none=True)
+    body = doc.get("body") or {}
     row: dict[str, Any] = {
         "id": env.id,
         "kind": env.kind.value,
@@ -40,10 +49,10 @@ def record_row(env: Envelope, received_ms: int, source: str, digest: str) -> dic
         "received_ms": received_ms,
         "source": source,
         "content_hash": digest,
-        "envelope": env.model_dump(mode="json", exclude_none=True),
+        "envelope": doc,
     }
     for key in SUBJECT_KEYS:
-        value = getattr(env.body, key, None)
+        value = body.get(key)
         row[key] = value if isinstance(value, str) else None
     return row
 
