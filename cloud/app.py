@@ -11,12 +11,15 @@ from agrisafe.mqtt.url import BrokerAddress, parse_mqtt_url
 from agrisafe.settings import EMBEDDED
 from cloud.alerts.hub import AlertHub
 from cloud.alerts.mqtt_sink import MqttAlertSink
-from cloud.ingest.mqtt_worker import MqttIngestWorker
-from cloud.ingest.service import IngestService
+from cloud.ingest.mqtt_worker import FlowControl, MqttIngestWorker
+from cloud.ingest.service import AlertSink, IngestService
+from cloud.ingest.supervisor import IngestSupervisor
+from cloud.metrics import IngestMetrics
 from cloud.registry import RegistryService, load_registry_file
 from cloud.rules import RuleEngine
 from cloud.settings import CloudSettings
 from cloud.store.db import default_database_url, make_engine, migrate
+from cloud.timeseries.factory import TimeSeriesParts, build_timeseries
 
 logger = logging.getLogger(__name__)
 
@@ -35,17 +38,28 @@ class CloudRuntime:
     admin_token: str
     broker: EmbeddedBroker | None = None
     workers: list[MqttIngestWorker] = field(default_factory=list)
+    metrics: IngestMetrics | None = None
+    timeseries: TimeSeriesParts | None = None
+    supervisor: IngestSupervisor | None = None
 
     def start(self) -> None:
         """Start the MQTT side (the API is served by uvicorn around this)."""
         self.alert_sink.start()
+        if self.timeseries is not None and self.timeseries.pump is not None:
+            self.timeseries.pump.start()
         for worker in self.workers:
             worker.start()
+        if self.supervisor is not None:
+            self.supervisor.start()
 
     def stop(self) -> None:
         """Stop in reverse order; the broker last so in-flight acks still go out."""
+        if self.supervisor is not None:
+            self.supervisor.stop()
         for worker in self.workers:
             worker.stop()
+        if self.timeseries is not None and self.timeseries.pump is not None:
+            self.timeseries.pump.stop()
         self.hub.detach()
         self.alert_sink.stop()
         if self.broker is not None:
@@ -74,12 +88,14 @@ def build_runtime(settings: CloudSettings) -> CloudRuntime:
         shared = broker is None
 
     n_workers = settings.ingest_workers
-    if not shared and n_workers > 1:
+    n_processes = settings.ingest_processes
+    if not shared and max(n_workers, n_processes) > 1:
         # Without shared subscriptions every worker would receive every message.
         logger.warning(
-            "broker without shared subscriptions: running 1 ingest worker, not %d", n_workers
+            "broker without shared subscriptions: running 1 ingest worker, not %d",
+            max(n_workers, n_processes),
         )
-        n_workers = 1
+        n_workers, n_processes = 1, min(n_processes, 1)
     token = (
         settings.admin_token.get_secret_value()
         if settings.admin_token
@@ -87,17 +103,17 @@ def build_runtime(settings: CloudSettings) -> CloudRuntime:
     )
     name = settings.instance
     sink = MqttAlertSink(data_dir / f"{name}-alerts-outbox.db", addr, f"{name}-alerts")
-    service = IngestService(
-        engine, registry, RuleEngine(), [sink], max_message_bytes=settings.max_message_bytes
-    )
+    metrics = IngestMetrics()
+    timeseries = build_timeseries(settings, engine, metrics)
+    service = build_ingest_service(settings, engine, registry, [sink], metrics, timeseries)
+    supervisor = None
+    if n_processes > 0:
+        # Worker processes instead of in-process workers (they restart when they die).
+        child_url = settings.mqtt_url if broker is None else addr.url()
+        supervisor = IngestSupervisor(settings, n_processes, child_url, shared)
+        n_workers = 0
     workers = [
-        MqttIngestWorker(
-            service,
-            addr,
-            client_id=f"{name}-ingest-{n}",
-            shared=shared,
-            group=settings.ingest_group,
-        )
+        ingest_worker(settings, service, addr, f"{name}-ingest-{n}", shared, metrics)
         for n in range(n_workers)
     ]
     return CloudRuntime(
@@ -111,4 +127,53 @@ def build_runtime(settings: CloudSettings) -> CloudRuntime:
         admin_token=token,
         broker=broker,
         workers=workers,
+        metrics=metrics,
+        timeseries=timeseries,
+        supervisor=supervisor,
+    )
+
+
+def build_ingest_service(
+    settings: CloudSettings,
+    engine: Engine,
+    registry: RegistryService,
+    sinks: list[AlertSink],
+    metrics: IngestMetrics | None,
+    timeseries: TimeSeriesParts | None,
+) -> IngestService:
+    """The ingest service, built the same way in `serve` and in `agrisafe cloud ingest`."""
+    return IngestService(
+        engine,
+        registry,
+        RuleEngine(),
+        [*sinks, *([metrics] if metrics else [])],
+        max_message_bytes=settings.max_message_bytes,
+        record_sinks=[timeseries.stage] if timeseries and timeseries.stage else [],
+        observers=[metrics] if metrics else [],
+    )
+
+
+def ingest_worker(
+    settings: CloudSettings,
+    service: IngestService,
+    addr: BrokerAddress,
+    client_id: str,
+    shared: bool,
+    metrics: IngestMetrics | None,
+) -> MqttIngestWorker:
+    """One MQTT ingest worker with the configured flow control."""
+    flow = FlowControl(
+        batch_max=settings.ingest_batch_max,
+        receive_maximum=settings.ingest_receive_maximum,
+        queue_max=max(settings.ingest_receive_maximum, settings.ingest_batch_max),
+    )
+    return MqttIngestWorker(
+        service,
+        addr,
+        client_id=client_id,
+        shared=shared,
+        group=settings.ingest_group,
+        flow=flow,
+        session_expiry_s=settings.ingest_session_expiry_s,
+        metrics=metrics,
     )

@@ -1,8 +1,9 @@
 """Cloud settings (env `AGRISAFE_*`, CLI flags override)."""
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 
 from agrisafe.settings import AgrisafeSettings
 from cloud.ingest.decode import MAX_MESSAGE_BYTES
@@ -34,3 +35,62 @@ class CloudSettings(AgrisafeSettings):
     )
     max_message_bytes: int = Field(default=MAX_MESSAGE_BYTES, ge=1024)
     instance: str = Field(default="cloud", description="name used in MQTT client ids")
+
+    # -- ingest scale-out and flow control (docs/scaling.md) ---------------------------------
+    ingest_processes: int = Field(
+        default=0,
+        ge=0,
+        le=64,
+        description="ingest worker processes `serve` starts and restarts (0: ingest in-process)",
+    )
+    ingest_batch_max: int = Field(
+        default=1000, ge=1, le=20000, description="messages stored per transaction at most"
+    )
+    ingest_receive_maximum: int = Field(
+        default=4000,
+        ge=1,
+        le=65535,
+        description="MQTT 5 Receive Maximum: unacknowledged messages the broker may send us "
+        "(acks wait for the commit, so keep it ≥ 2 × ingest_batch_max)",
+    )
+    ingest_session_expiry_s: int = Field(
+        default=7 * 24 * 3600,
+        ge=0,
+        description="MQTT 5 session expiry of the ingest workers (the broker keeps their backlog)",
+    )
+    # -- time series (docs/timeseries.md) -----------------------------------------------------
+    timeseries: Literal["sql", "influxdb", "off"] = Field(
+        default="sql", description="where points go: the SQL store, InfluxDB (or compatible), off"
+    )
+    influx_url: str | None = Field(
+        default=None,
+        validate_default=True,
+        description="InfluxDB 2 / VictoriaMetrics base URL, e.g. http://host:8086",
+    )
+    influx_token: SecretStr | None = Field(default=None, description="InfluxDB API token")
+    influx_org: str = Field(default="agrisafe", description="InfluxDB organisation")
+    influx_bucket: str = Field(default="agrisafe", description="InfluxDB bucket")
+    influx_query: Literal["prometheus", "flux"] = Field(
+        default="prometheus",
+        description="how /api/v1/series reads InfluxDB-side data: PromQL (VictoriaMetrics) "
+        "or Flux (InfluxDB 2)",
+    )
+    influx_query_url: str | None = Field(
+        default=None, description="query base URL if not influx_url"
+    )
+    timeseries_pump: bool = Field(
+        default=True, description="run the outbox → time-series pump in this process"
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None, description="bearer token /metrics requires (default: none, like exporters)"
+    )
+    timeseries_batch: int = Field(
+        default=5000, ge=1, le=100000, description="points per write to the time-series store"
+    )
+
+    @field_validator("influx_url")
+    @classmethod
+    def _influx_needs_url(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if info.data.get("timeseries") == "influxdb" and not value:
+            raise ValueError("required when AGRISAFE_TIMESERIES=influxdb")
+        return value

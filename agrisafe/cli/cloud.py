@@ -4,11 +4,13 @@ from pathlib import Path
 
 import typer
 
+from agrisafe.cli.cloud_ingest import ingest
 from agrisafe.logs import setup_logging
 
 app = typer.Typer(
     help="The cloud: ingest, store, rules, alerts and the HTTP API.", no_args_is_help=True
 )
+app.command("ingest")(ingest)
 
 
 @app.command("serve")
@@ -20,6 +22,9 @@ def serve(
     data_dir: Path | None = typer.Option(None, help="data directory [AGRISAFE_DATA_DIR]"),
     registry: Path | None = typer.Option(None, help="registry YAML [AGRISAFE_REGISTRY_FILE]"),
     workers: int | None = typer.Option(None, help="MQTT ingest workers [AGRISAFE_INGEST_WORKERS]"),
+    ingest_processes: int | None = typer.Option(
+        None, help="ingest worker processes to run and restart [AGRISAFE_INGEST_PROCESSES]"
+    ),
     auto_register: bool | None = typer.Option(
         None, "--auto-register/--no-auto-register", help="accept unknown devices"
     ),
@@ -28,9 +33,6 @@ def serve(
     import uvicorn
 
     from agrisafe.cli.errors import exit_on_startup_errors
-    from cloud.api import create_app
-    from cloud.app import build_runtime
-    from cloud.server import CloudServer
     from cloud.settings import CloudSettings
 
     with exit_on_startup_errors():
@@ -42,9 +44,19 @@ def serve(
             data_dir=data_dir,
             registry_file=registry,
             ingest_workers=workers,
+            ingest_processes=ingest_processes,
             auto_register=auto_register,
         )
         setup_logging(settings.log_level, json_lines=settings.log_json)
+        if settings.ingest_processes > 0:
+            from cloud.ingest.supervisor import prepare_metrics_dir
+
+            # Before anything imports prometheus-client: it picks its storage at import.
+            prepare_metrics_dir(settings.ensure_data_dir() / f"{settings.instance}-metrics")
+        from cloud.api import create_app
+        from cloud.app import build_runtime
+        from cloud.server import CloudServer
+
         runtime = build_runtime(settings)
     if settings.admin_token is None:
         typer.echo(

@@ -8,7 +8,7 @@ from fastapi import FastAPI
 
 from agrisafe import __version__
 from cloud.api.auth import Authenticator
-from cloud.api.routes import alerts, messages, records, system
+from cloud.api.routes import alerts, messages, metrics, records, series, system
 from cloud.app import CloudRuntime
 
 
@@ -35,4 +35,6 @@ def create_app(runtime: CloudRuntime, *, manage_runtime: bool = True) -> FastAPI
     app.state.authenticator = Authenticator(runtime.admin_token)
     for module in (messages, records, alerts, system):
         app.include_router(module.router)
+    app.include_router(metrics.router)
+    app.include_router(series.router)
     return app

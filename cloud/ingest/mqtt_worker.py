@@ -19,7 +19,7 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import paho.mqtt.client as mqtt
 
@@ -31,6 +31,16 @@ from cloud.ingest.paho_fast import IngestClient
 from cloud.ingest.service import IngestService
 
 logger = logging.getLogger(__name__)
+
+
+class BatchTimer(Protocol):
+    """Where the worker reports batch timings and failures (metrics)."""
+
+    def batch_done(self, seconds: float) -> None:
+        """A batch committed after `seconds`."""
+
+    def batch_failed(self) -> None:
+        """A batch attempt failed (it will be retried)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,8 +68,10 @@ class MqttIngestWorker:
         group: str = SHARED_GROUP,
         flow: FlowControl | None = None,
         session_expiry_s: int = 7 * 24 * 3600,
+        metrics: BatchTimer | None = None,
     ) -> None:
         self.service = service
+        self.metrics = metrics
         self.flow = flow or FlowControl()
         self.failures = 0
         self._queue: queue.Queue[Incoming] = queue.Queue(maxsize=self.flow.queue_max)
@@ -134,11 +146,16 @@ class MqttIngestWorker:
         """Store the batch, retrying with backoff; nothing is acknowledged before it commits."""
         delay = 0.5
         while True:
+            started = time.perf_counter()
             try:
                 self.service.process(batch)
+                if self.metrics is not None:
+                    self.metrics.batch_done(time.perf_counter() - started)
                 return True
             except Exception:
                 self.failures += 1
+                if self.metrics is not None:
+                    self.metrics.batch_failed()
                 logger.exception(
                     "storing a batch of %d failed; retrying in %.1f s (not acknowledged)",
                     len(batch),

@@ -1,0 +1,1 @@
+"""Time series: points derived from stored records, a durable outbox, writers and readers."""

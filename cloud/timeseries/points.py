@@ -1,0 +1,127 @@
+"""Time-series points: one value object, its outbox JSON form and InfluxDB line protocol.
+
+Every field value is a float: InfluxDB refuses a field whose type changes between writes
+(1 then 1.5), and VictoriaMetrics stores float64 anyway. Strings are never fields
+(VictoriaMetrics stores string fields as 0): outcomes are numeric codes or tags.
+Times are epoch milliseconds, the precision VictoriaMetrics keeps.
+"""
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class PointError(ValueError):
+    """A point that cannot be written (no fields, bad name, non-finite value)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Point:
+    """One measurement at one instant: tags identify the series, fields carry the numbers."""
+
+    measurement: str
+    tags: tuple[tuple[str, str], ...]
+    fields: tuple[tuple[str, float], ...]
+    ts_ms: int
+
+    @property
+    def series_key(self) -> str:
+        """Canonical JSON of the tags (sorted): identifies the series within the measurement."""
+        return orjson.dumps(dict(self.tags)).decode()
+
+    def tag(self, name: str) -> str | None:
+        """Value of one tag, if present."""
+        for key, value in self.tags:
+            if key == name:
+                return value
+        return None
+
+
+def clean_tag(value: str) -> str:
+    """Tag values without control characters (line protocol has no escape for newlines)."""
+    return _CONTROL.sub(" ", value).strip()
+
+
+def make_point(
+    measurement: str,
+    tags: Mapping[str, str | None],
+    fields: Mapping[str, float | None],
+    ts_ms: int,
+) -> Point | None:
+    """A point from loose parts: empty tags and missing or non-finite fields are dropped.
+
+    Returns None when no field is left (a point needs at least one).
+    """
+    kept_tags = tuple(
+        sorted((k, clean_tag(v)) for k, v in tags.items() if v is not None and clean_tag(v))
+    )
+    kept_fields = tuple(
+        sorted((k, float(v)) for k, v in fields.items() if v is not None and math.isfinite(v))
+    )
+    if not kept_fields:
+        return None
+    return Point(measurement, kept_tags, kept_fields, ts_ms)
+
+
+# -- outbox form -------------------------------------------------------------------------
+def to_json(point: Point) -> str:
+    """Compact JSON kept in the outbox: [measurement, {tags}, {fields}, ts_ms]."""
+    return orjson.dumps(
+        [point.measurement, dict(point.tags), dict(point.fields), point.ts_ms]
+    ).decode()
+
+
+def from_json(text: str | bytes) -> Point:
+    """Inverse of `to_json`; raises PointError on anything else."""
+    try:
+        m, tags, fields, ts = orjson.loads(text)
+        return Point(
+            str(m),
+            tuple(sorted((str(k), str(v)) for k, v in tags.items())),
+            tuple(sorted((str(k), float(v)) for k, v in fields.items())),
+            int(ts),
+        )
+    except (ValueError, TypeError, AttributeError) as err:
+        raise PointError(f"not an outbox point: {text!r:.200}") from err
+
+
+# -- line protocol -----------------------------------------------------------------------
+def _esc_measurement(text: str) -> str:
+    return text.replace("\\", "\\\\").replace(",", "\\,").replace(" ", "\\ ")
+
+
+def _esc_key(text: str) -> str:
+    return text.replace("\\", "\\\\").replace(",", "\\,").replace("=", "\\=").replace(" ", "\\ ")
+
+
+def _number(value: float) -> str:
+    if not math.isfinite(value):
+        raise PointError(f"non-finite field value {value}")
+    return repr(value)
+
+
+def to_line(point: Point) -> str:
+    """InfluxDB line protocol, millisecond timestamp (write with precision=ms)."""
+    if not point.fields:
+        raise PointError(f"point of {point.measurement!r} has no fields")
+    head = _esc_measurement(point.measurement)
+    if point.tags:
+        head += "," + ",".join(f"{_esc_key(k)}={_esc_key(v)}" for k, v in point.tags)
+    body = ",".join(f"{_esc_key(k)}={_number(v)}" for k, v in point.fields)
+    return f"{head} {body} {point.ts_ms}"
+
+
+def point_dict(point: Point) -> dict[str, Any]:
+    """JSON-ready form for APIs and logs."""
+    return {
+        "measurement": point.measurement,
+        "tags": dict(point.tags),
+        "fields": dict(point.fields),
+        "ts_ms": point.ts_ms,
+    }

@@ -1,0 +1,158 @@
+"""Moves staged points from the outbox to the configured `TimeSeriesWriter`.
+
+Delete-after-write: a crash between the write and the delete writes those points again, which
+the stores treat as the same points (same measurement, tags, field and time). A server that is
+down is retried with backoff for as long as it takes; a batch the server refuses for good is
+split until the refused points are found, and those are parked in the outbox with the reason.
+"""
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+
+from sqlalchemy import Engine
+
+from cloud.timeseries import outbox
+from cloud.timeseries.points import Point, PointError, from_json
+from cloud.timeseries.port import TimeSeriesWriter, WriteError
+
+logger = logging.getLogger(__name__)
+
+
+class TimeSeriesPump:
+    """Background thread draining the outbox into the writer."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        writer: TimeSeriesWriter,
+        *,
+        batch: int = 5000,
+        idle_s: float = 0.2,
+        retry_max_s: float = 30.0,
+        on_written: Callable[[int], None] | None = None,
+        on_error: Callable[[], None] | None = None,
+    ) -> None:
+        self.engine = engine
+        self.writer = writer
+        self.batch = batch
+        self.idle_s = idle_s
+        self.retry_max_s = retry_max_s
+        self.written = 0
+        self.failures = 0
+        self._on_written = on_written
+        self._on_error = on_error
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="timeseries-pump", daemon=True)
+
+    def start(self) -> None:
+        """Begin draining in the background."""
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop after the batch in hand (what is left stays in the outbox)."""
+        self._stop.set()
+        self._wake.set()
+        self._thread.join(15)
+        self.writer.close()
+
+    def wake(self) -> None:
+        """New rows were staged (the pump also polls)."""
+        self._wake.set()
+
+    def run_once(self) -> int:
+        """Move one batch; return how many rows left the outbox (raises WriteError to retry)."""
+        if self.engine.dialect.name == "postgresql":
+            # Rows stay locked while we write: other pumps skip them.
+            with self.engine.begin() as conn:
+                rows = outbox.claim(conn, self.batch)
+                done, bad = self._deliver(rows)
+                outbox.remove(conn, done)
+                for seq, error in bad:
+                    outbox.park(conn, seq, error)
+            return len(done) + len(bad)
+        # SQLite: read, write, then delete in a short write transaction of its own, so the
+        # ingest never waits on the server's round trip.
+        with self.engine.connect() as conn:
+            rows = outbox.claim(conn, self.batch)
+            conn.rollback()
+        done, bad = self._deliver(rows)
+        with self.engine.begin() as conn:
+            outbox.remove(conn, done)
+            for seq, error in bad:
+                outbox.park(conn, seq, error)
+        return len(done) + len(bad)
+
+    def _deliver(self, rows: Sequence[outbox.OutboxRow]) -> tuple[list[int], list[tuple[int, str]]]:
+        """Write rows: (seqs the server took, (seq, reason) it refused for good)."""
+        if not rows:
+            return [], []
+        good: list[tuple[int, Point]] = []
+        bad: list[tuple[int, str]] = []
+        for row in rows:
+            try:
+                good.append((row.seq, from_json(row.point)))
+            except PointError as err:
+                bad.append((row.seq, str(err)))
+        bad.extend(self._write_or_split(good))
+        if bad:
+            logger.error("time-series store refused %d points for good; parked", len(bad))
+        parked = {seq for seq, _ in bad}
+        done = [seq for seq, _ in good if seq not in parked]
+        self.written += len(done)
+        if self._on_written is not None and done:
+            self._on_written(len(done))
+        return done, bad
+
+    def _write_or_split(self, items: list[tuple[int, Point]]) -> list[tuple[int, str]]:
+        """Write; on a permanent refusal bisect to find the refused points (returned)."""
+        if not items:
+            return []
+        try:
+            self.writer.write([p for _, p in items])
+            return []
+        except WriteError as err:
+            if err.retryable:
+                raise
+            if len(items) == 1:
+                return [(items[0][0], str(err))]
+        mid = len(items) // 2
+        return self._write_or_split(items[:mid]) + self._write_or_split(items[mid:])
+
+    def _run(self) -> None:
+        delay = 0.5
+        while not self._stop.is_set():
+            try:
+                moved = self.run_once()
+                delay = 0.5
+            except Exception as err:
+                self.failures += 1
+                if self._on_error is not None:
+                    self._on_error()
+                retryable = isinstance(err, WriteError)
+                log = logger.warning if retryable else logger.exception
+                log(
+                    "time-series write to %s failed (%s); retry in %.1f s",
+                    self.writer.name,
+                    err,
+                    delay,
+                )
+                self._stop.wait(delay)
+                delay = min(delay * 2, self.retry_max_s)
+                continue
+            if moved < self.batch:
+                self._wake.wait(self.idle_s)
+                self._wake.clear()
+
+    def drain(self, timeout_s: float) -> bool:
+        """Run batches in the caller's thread until the outbox is empty (tests, benchmarks)."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            try:
+                if self.run_once() == 0 and outbox.depth(self.engine)[0] == 0:
+                    return True
+            except WriteError:
+                time.sleep(0.2)
+        return outbox.depth(self.engine)[0] == 0

@@ -1,0 +1,49 @@
+"""Tables of the time-series path (migration `0002_timeseries` creates exactly these).
+
+`ts_outbox` is the durable queue between the ingest transaction and the time-series server;
+`ts_points` is the SQL adapter's own store (one row per field value: narrow, easy to bucket).
+"""
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+metadata = MetaData()
+Json = JSON().with_variant(JSONB(), "postgresql")
+# SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit identity.
+Seq = BigInteger().with_variant(Integer(), "sqlite")
+
+ts_outbox = Table(
+    "ts_outbox",
+    metadata,
+    Column("seq", Seq, primary_key=True, autoincrement=True),
+    Column("created_ms", BigInteger, nullable=False, comment="when the ingest staged it"),
+    Column("point", Text, nullable=False, comment="[measurement, {tags}, {fields}, ts_ms]"),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("parked", Integer, nullable=False, server_default="0", comment="1: refused by server"),
+    Column("error", Text, comment="why the server refused it"),
+    Index("ts_outbox_parked_seq", "parked", "seq"),
+)
+
+ts_points = Table(
+    "ts_points",
+    metadata,
+    Column("measurement", String(64), primary_key=True),
+    Column("series", String(1024), primary_key=True, comment="canonical sorted tags"),
+    Column("field", String(64), primary_key=True),
+    Column("ts_ms", BigInteger, primary_key=True),
+    Column("site", String(128), nullable=False),
+    Column("tags", Json, nullable=False),
+    Column("value", Float, nullable=False),
+    Index("ts_points_site_measurement_ts", "site", "measurement", "ts_ms"),
+)
