@@ -115,7 +115,7 @@ class IngestSupervisor:
         logger.info("ingest worker process %d started (pid %d)", index, proc.pid)
 
     def _watch(self) -> None:
-        backoff = [self._delay] * self.count
+        backoff = [0.0] * self.count  # 0: the last run was healthy
         while not self._stop.wait(0.2):
             for i in range(self.count):
                 with self._lock:
@@ -124,7 +124,9 @@ class IngestSupervisor:
                 if code is None:
                     continue
                 lived = time.monotonic() - self._started_at[i]
-                backoff[i] = self._delay if lived > 60 else min(backoff[i] * 2, 30.0)
+                # A worker that keeps dying right away backs off; one that ran a while does not.
+                quick = lived < 60 and backoff[i] > 0
+                backoff[i] = min(backoff[i] * 2, 30.0) if quick else self._delay
                 logger.warning(
                     "ingest worker process %d (pid %d) exited with %s; restarting in %.1f s",
                     i,
