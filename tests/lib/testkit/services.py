@@ -133,7 +133,7 @@ class VictoriaMetrics:
 
     def sample_count(self, match: str) -> int:
         """Number of distinct (series, timestamp) samples matching the selector."""
-        seen = set()
+        seen: set[tuple[bytes, int]] = set()
         for item in self.export(match):
             key = orjson.dumps(item["metric"], option=orjson.OPT_SORT_KEYS)
             seen.update((key, ts) for ts in item["timestamps"])
