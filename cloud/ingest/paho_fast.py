@@ -108,7 +108,10 @@ def parse_publish(header: int, packet: bytes, v5: bool) -> tuple[bytes, bytes, i
     if v5:
         if len(packet) <= pos:
             raise MalformedPublish("MQTT 5 PUBLISH without properties length")
-        plen, used = _varint(packet, pos)
+        try:
+            plen, used = _varint(packet, pos)
+        except IndexError:
+            raise MalformedPublish("properties length runs past the packet") from None
         pos += used + plen
     if len(topic) != tlen or pos > len(packet):
         raise MalformedPublish("PUBLISH lengths exceed the packet")
@@ -153,7 +156,7 @@ class IngestClient(mqtt.Client):
             topic, payload, mid, qos = parse_publish(
                 header, bytes(self._in_packet["packet"]), self._protocol == mqtt.MQTTv5
             )
-        except (MalformedPublish, IndexError) as err:
+        except MalformedPublish as err:
             logger.error("malformed PUBLISH from broker: %s", err)
             return MQTTErrorCode.MQTT_ERR_PROTOCOL
         handler(topic, payload, mid, qos)

@@ -93,10 +93,12 @@ def from_json(text: str | bytes) -> Point:
 
 # -- line protocol -----------------------------------------------------------------------
 def _esc_measurement(text: str) -> str:
+    text = _CONTROL.sub(" ", text)  # a newline would end the line
     return text.replace("\\", "\\\\").replace(",", "\\,").replace(" ", "\\ ")
 
 
 def _esc_key(text: str) -> str:
+    text = _CONTROL.sub(" ", text)
     return text.replace("\\", "\\\\").replace(",", "\\,").replace("=", "\\=").replace(" ", "\\ ")
 
 

@@ -30,7 +30,7 @@ def promql_for(q: SeriesQuery) -> str:
 
 
 def series_from_prometheus(q: SeriesQuery, answer: dict[str, Any]) -> list[Series]:
-    """Series from a `query_range` matrix; stamps move from window end to bucket start."""
+    """Series from a `query_range` matrix; stamps move from a window's end to its bucket start."""
     prefix = f"{q.measurement}_"
     out: list[Series] = []
     for item in answer.get("data", {}).get("result", []):
@@ -39,7 +39,7 @@ def series_from_prometheus(q: SeriesQuery, answer: dict[str, Any]) -> list[Serie
         if not name.startswith(prefix):
             continue
         points = [
-            (round(float(ts) * 1000) - q.step_ms, float(v)) for ts, v in item.get("values", [])
+            (round(float(ts) * 1000) - q.step_ms + 1, float(v)) for ts, v in item.get("values", [])
         ]
         out.append(Series(name[len(prefix) :], labels, points))
     out.sort(key=lambda s: (s.field, sorted(s.tags.items())))
@@ -56,13 +56,15 @@ class PrometheusReader:
     def query(self, q: SeriesQuery) -> list[Series]:
         """Bucketed means; a server error raises httpx.HTTPError."""
         q.check()
-        # Evaluate at the end of each bucket so each window covers one bucket.
-        start = (q.from_ms // q.step_ms) * q.step_ms + q.step_ms
+        # PromQL windows are (t - step, t]: evaluating at the bucket's last millisecond makes
+        # each window exactly one bucket [b, b + step) of millisecond samples.
+        start = (q.from_ms // q.step_ms) * q.step_ms + q.step_ms - 1
         params = {
             "query": promql_for(q),
             "start": f"{start / 1000:.3f}",
-            "end": f"{q.to_ms / 1000:.3f}",
+            "end": f"{(q.to_ms - 1) / 1000:.3f}",
             "step": f"{q.step_ms}ms",
+            "nocache": "1",  # VictoriaMetrics would otherwise round start/end to the step
         }
         r = httpx.get(f"{self.base_url}/api/v1/query_range", params=params, timeout=self.timeout_s)
         r.raise_for_status()

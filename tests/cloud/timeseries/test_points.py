@@ -1,0 +1,64 @@
+"""Points: outbox JSON round trip, line protocol escaping, dropping what cannot be written."""
+
+import math
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from cloud.timeseries.points import Point, PointError, from_json, make_point, to_json, to_line
+
+names = st.text(min_size=1, max_size=12)
+
+
+def test_line_protocol_escapes_tags_and_uses_floats() -> None:
+    p = make_point(
+        "rapid_test",
+        {"site": "S 1", "analyte": "有机磷,氨基甲酸酯", "k=v": "a=b", "empty": "", "none": None},
+        {"inhibition_pct": 12, "t_c_ratio": None, "nan": math.nan},
+        1_780_000_000_123,
+    )
+    assert p is not None
+    assert to_line(p) == (
+        r"rapid_test,analyte=有机磷\,氨基甲酸酯,k\=v=a\=b,site=S\ 1 inhibition_pct=12.0"
+        " 1780000000123"
+    )
+
+
+def test_a_point_without_fields_is_no_point() -> None:
+    assert make_point("telemetry", {"site": "S"}, {"x": None, "y": math.inf}, 0) is None
+    with pytest.raises(PointError):
+        to_line(Point("m", (), (), 0))
+
+
+def test_control_characters_never_reach_a_tag() -> None:
+    p = make_point("m", {"site": "a\nb\tc"}, {"v": 1.0}, 0)
+    assert p is not None
+    assert p.tags == (("site", "a b c"),)
+
+
+@given(
+    measurement=names,
+    tags=st.dictionaries(names, st.text(max_size=20), max_size=5),
+    fields=st.dictionaries(names, st.floats(allow_nan=False, allow_infinity=False), max_size=5),
+    ts=st.integers(0, 2**53),
+)
+def test_outbox_json_round_trips(
+    measurement: str, tags: dict[str, str], fields: dict[str, float], ts: int
+) -> None:
+    p = make_point(measurement, dict(tags), dict(fields), ts)
+    if p is None:
+        assert not fields
+        return
+    assert from_json(to_json(p)) == p
+    line = to_line(p)
+    assert line.endswith(f" {ts}")
+    assert "\n" not in line
+
+
+@given(st.binary(max_size=100))
+def test_from_json_rejects_garbage_cleanly(raw: bytes) -> None:
+    try:
+        from_json(raw)
+    except PointError:
+        return
