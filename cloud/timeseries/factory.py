@@ -58,9 +58,18 @@ def make_reader(settings: CloudSettings, engine: Engine) -> TimeSeriesReader:
 def build_timeseries(
     settings: CloudSettings, engine: Engine, metrics: IngestMetrics | None
 ) -> TimeSeriesParts:
-    """Stage + pump + reader for `settings.timeseries` (nothing when it is off)."""
+    """Stage + pump + reader for `settings.timeseries` (nothing when it is off).
+
+    The SQL store takes points in the ingest transaction itself; the outbox and its pump stand
+    in front of an external server only.
+    """
     if settings.timeseries == "off":
         return TimeSeriesParts(None, None, None, "off")
+    if settings.timeseries == "sql":
+        from cloud.timeseries.sql import SqlTimeSeries
+
+        store = SqlTimeSeries(engine)
+        return TimeSeriesParts(TimeSeriesStage(direct=store), None, store, "sql")
     pump = None
     if settings.timeseries_pump:
         pump = TimeSeriesPump(

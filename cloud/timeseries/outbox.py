@@ -11,8 +11,9 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Protocol
 
-from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, delete, func, select, update
 
 from agrisafe.protocol import ActivityEnvelope, ActivityState, Envelope, Kind
 from agrisafe.protocol.validation import validate_envelope
@@ -25,15 +26,29 @@ from cloud.timeseries.tables import ts_outbox
 
 logger = logging.getLogger(__name__)
 
+_INSERT_QMARK = "INSERT INTO ts_outbox (created_ms, point) VALUES (?, ?)"
+_INSERT_FORMAT = "INSERT INTO ts_outbox (created_ms, point) VALUES (%s, %s)"
 # How far apart the start and end of one activity track may be and still pair up.
 PAIR_WINDOW = timedelta(days=2)
 
 
-class TimeSeriesStage:
-    """`StoredRecordSink` that turns newly stored records into outbox rows (same transaction)."""
+class DirectWriter(Protocol):
+    """A store that can take points inside the ingest transaction (the SQL adapter)."""
 
-    def __init__(self, clock: Clock | None = None) -> None:
+    def write_on(self, conn: Connection, points: Sequence[Point]) -> None:
+        """Write on the caller's connection."""
+
+
+class TimeSeriesStage:
+    """`StoredRecordSink` that turns newly stored records into points (same transaction).
+
+    Points go to the outbox for an external server; with `direct` (the SQL store itself) they
+    are written straight away on the same connection.
+    """
+
+    def __init__(self, clock: Clock | None = None, direct: DirectWriter | None = None) -> None:
         self.clock = clock or Clock()
+        self.direct = direct
 
     def stage(self, conn: Connection, stored: Sequence[StoredRecord]) -> None:
         """Insert the points of these records into the outbox."""
@@ -45,11 +60,13 @@ class TimeSeriesStage:
                 activities.append(rec.envelope)
         if activities:
             points.extend(_durations(conn, activities))
-        if points:
+        if points and self.direct is not None:
+            self.direct.write_on(conn, points)
+        elif points:
             now = self.clock.now_ms()
-            conn.execute(
-                insert(ts_outbox), [{"created_ms": now, "point": to_json(p)} for p in points]
-            )
+            # Driver-level executemany: the outbox row is written once per point (hot path).
+            sql = _INSERT_QMARK if conn.dialect.paramstyle == "qmark" else _INSERT_FORMAT
+            conn.exec_driver_sql(sql, [(now, to_json(p)) for p in points])
 
 
 def _durations(conn: Connection, new: list[ActivityEnvelope]) -> list[Point]:

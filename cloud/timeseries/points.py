@@ -45,7 +45,9 @@ class Point:
 
 def clean_tag(value: str) -> str:
     """Tag values without control characters (line protocol has no escape for newlines)."""
-    return _CONTROL.sub(" ", value).strip()
+    if not value.isprintable():  # rare: skip the regex for ordinary text (hot path)
+        value = _CONTROL.sub(" ", value)
+    return value.strip()
 
 
 def make_point(
@@ -58,9 +60,8 @@ def make_point(
 
     Returns None when no field is left (a point needs at least one).
     """
-    kept_tags = tuple(
-        sorted((k, clean_tag(v)) for k, v in tags.items() if v is not None and clean_tag(v))
-    )
+    cleaned = [(k, clean_tag(v)) for k, v in tags.items() if v is not None]
+    kept_tags = tuple(sorted((k, v) for k, v in cleaned if v))
     kept_fields = tuple(
         sorted((k, float(v)) for k, v in fields.items() if v is not None and math.isfinite(v))
     )

@@ -1,40 +1,41 @@
 """SQL adapter of the time-series ports: points in `ts_points` (the embedded default).
 
 One row per field value, keyed by (measurement, series, field, time): writing the same point
-again overwrites it with the same value, as InfluxDB does.
+again overwrites it with the same value, as InfluxDB does. When the SQL store is the configured
+time-series store, the ingest stage writes here on the batch's own connection (`write_on`):
+the transaction is the durable hand-over, so no outbox copy is needed (measured: the outbox
+round trip halved the embedded ingest rate).
 """
 
 from collections.abc import Sequence
-from typing import Any
 
 import orjson
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Connection, Engine, func, select
 
-from cloud.store.sql import upsert
 from cloud.timeseries.points import Point
 from cloud.timeseries.port import Series, SeriesQuery
 from cloud.timeseries.tables import ts_points
 
-_KEYS = ("measurement", "series", "field", "ts_ms")
+Row = tuple[str, str, str, str, int, float]
+# Plain driver-level executemany: far cheaper per row than a compiled Core upsert here, and
+# the same text works on SQLite (≥ 3.24) and PostgreSQL apart from the placeholder.
+_UPSERT = (
+    "INSERT INTO ts_points (site, measurement, field, series, ts_ms, value) "
+    "VALUES (?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (site, measurement, field, series, ts_ms) DO UPDATE SET value = excluded.value"
+)
+_UPSERT_FORMAT = _UPSERT.replace("?", "%s")
 
 
-def point_rows(points: Sequence[Point]) -> list[dict[str, Any]]:
+def point_rows(points: Sequence[Point]) -> list[Row]:
     """Table rows of points; the last of several rows with one key wins (one statement)."""
-    rows: dict[tuple[str, str, str, int], dict[str, Any]] = {}
+    rows: dict[tuple[str, str, str, str, int], Row] = {}
     for p in points:
         series = p.series_key
-        tags = dict(p.tags)
-        site = tags.get("site", "")
+        site = p.tag("site") or ""
         for name, value in p.fields:
-            rows[(p.measurement, series, name, p.ts_ms)] = {
-                "measurement": p.measurement,
-                "series": series,
-                "field": name,
-                "ts_ms": p.ts_ms,
-                "site": site,
-                "tags": tags,
-                "value": value,
-            }
+            key = (site, p.measurement, name, series, p.ts_ms)
+            rows[key] = (*key, value)
     return list(rows.values())
 
 
@@ -49,10 +50,17 @@ class SqlTimeSeries:
 
     def write(self, points: Sequence[Point]) -> None:
         """Upsert the points (a database error propagates: the pump retries)."""
-        rows = point_rows(points)
         with self.engine.begin() as conn:
-            for i in range(0, len(rows), self.chunk):
-                upsert(conn, ts_points, rows[i : i + self.chunk], _KEYS)
+            self.write_on(conn, points)
+
+    def write_on(self, conn: Connection, points: Sequence[Point]) -> None:
+        """Upsert inside the caller's transaction."""
+        rows = point_rows(points)
+        if not rows:
+            return
+        sql = _UPSERT if conn.dialect.paramstyle == "qmark" else _UPSERT_FORMAT
+        for i in range(0, len(rows), self.chunk):
+            conn.exec_driver_sql(sql, rows[i : i + self.chunk])
 
     def close(self) -> None:
         """Nothing to release: the engine belongs to the runtime."""

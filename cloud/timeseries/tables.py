@@ -1,11 +1,11 @@
 """Tables of the time-series path (migration `0002_timeseries` creates exactly these).
 
 `ts_outbox` is the durable queue between the ingest transaction and the time-series server;
-`ts_points` is the SQL adapter's own store (one row per field value: narrow, easy to bucket).
+`ts_points` is the SQL adapter's own store (one row per field value: narrow, easy to bucket;
+`series` is the canonical JSON of the tags).
 """
 
 from sqlalchemy import (
-    JSON,
     BigInteger,
     Column,
     Float,
@@ -16,10 +16,8 @@ from sqlalchemy import (
     Table,
     Text,
 )
-from sqlalchemy.dialects.postgresql import JSONB
 
 metadata = MetaData()
-Json = JSON().with_variant(JSONB(), "postgresql")
 # SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit identity.
 Seq = BigInteger().with_variant(Integer(), "sqlite")
 
@@ -35,15 +33,15 @@ ts_outbox = Table(
     Index("ts_outbox_parked_seq", "parked", "seq"),
 )
 
+# The primary key is also the only index: charts ask for (site, measurement[, field]) and a
+# time range; one B-tree per row keeps the write cost per point low.
 ts_points = Table(
     "ts_points",
     metadata,
+    Column("site", String(128), primary_key=True),
     Column("measurement", String(64), primary_key=True),
-    Column("series", String(1024), primary_key=True, comment="canonical sorted tags"),
     Column("field", String(64), primary_key=True),
+    Column("series", String(1024), primary_key=True, comment="canonical sorted tags"),
     Column("ts_ms", BigInteger, primary_key=True),
-    Column("site", String(128), nullable=False),
-    Column("tags", Json, nullable=False),
     Column("value", Float, nullable=False),
-    Index("ts_points_site_measurement_ts", "site", "measurement", "ts_ms"),
 )

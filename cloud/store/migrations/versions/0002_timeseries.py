@@ -12,14 +12,12 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects.postgresql import JSONB
 
 revision: str = "0002_timeseries"
 down_revision: str | None = "0001_initial"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-Json = sa.JSON().with_variant(JSONB(), "postgresql")
 Seq = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
@@ -36,15 +34,13 @@ def upgrade() -> None:
     op.create_index("ts_outbox_parked_seq", "ts_outbox", ["parked", "seq"])
     op.create_table(
         "ts_points",
+        sa.Column("site", sa.String(128), primary_key=True),
         sa.Column("measurement", sa.String(64), primary_key=True),
-        sa.Column("series", sa.String(1024), primary_key=True),
         sa.Column("field", sa.String(64), primary_key=True),
+        sa.Column("series", sa.String(1024), primary_key=True),
         sa.Column("ts_ms", sa.BigInteger, primary_key=True),
-        sa.Column("site", sa.String(128), nullable=False),
-        sa.Column("tags", Json, nullable=False),
         sa.Column("value", sa.Float, nullable=False),
     )
-    op.create_index("ts_points_site_measurement_ts", "ts_points", ["site", "measurement", "ts_ms"])
 
 
 def downgrade() -> None:
