@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 
 class JsonFormatter(logging.Formatter):
-    """Structured log lines: time, level, logger, message (+ exception)."""
+    """Structured log lines: time, level, logger, message, `fields` given as extra (+ exception)."""
 
     def format(self, record: logging.LogRecord) -> str:
         """One JSON object per record."""
@@ -17,9 +17,12 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "msg": record.getMessage(),
         }
+        fields = getattr(record, "fields", None)  # logger.info(..., extra={"fields": {...}})
+        if isinstance(fields, dict):
+            out |= {k: v for k, v in fields.items() if k not in out}
         if record.exc_info:
             out["exc"] = self.formatException(record.exc_info)
-        return json.dumps(out, ensure_ascii=False)
+        return json.dumps(out, ensure_ascii=False, default=str)
 
 
 def setup_logging(level: str = "INFO", *, json_lines: bool = False) -> None:

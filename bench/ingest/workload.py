@@ -35,10 +35,23 @@ def rapid_tests(site: str, device: str, n: int) -> tuple[str, list[bytes]]:
 
 
 def mosquitto_pub(port: int, topic: str, payloads: list[bytes], qos: int, tmp: Path) -> float:
-    """Publish every payload with the C client (`-l`: one message per line); seconds taken."""
+    """Publish every payload in a separate process; seconds until the broker took them all.
+
+    QoS 0 uses the C client (`mosquitto_pub -l`, one message per line); QoS 1 uses publish.py
+    (paho, waits for every PUBACK), because `mosquitto_pub -l` does not wait at end of input.
+    """
     path = tmp / f"lines-{new_id()[-8:]}.txt"
     path.write_bytes(b"\n".join(payloads) + b"\n")
     started = time.monotonic()
+    if qos == 1:
+        script = Path(__file__).with_name("publish.py")
+        subprocess.run(
+            [sys.executable, str(script), str(port), topic, str(path)],
+            check=True,
+            timeout=900,
+            stdout=subprocess.DEVNULL,
+        )
+        return time.monotonic() - started
     with path.open("rb") as lines:
         subprocess.run(
             [
@@ -77,15 +90,18 @@ def proc_stats(pid: int) -> ProcStats:
 class IngestProcess:
     """`agrisafe cloud ingest` configured through AGRISAFE_* only, logging to a file."""
 
-    def __init__(self, tmp: Path, mqtt_url: str, db_path: Path, **settings: str) -> None:
+    def __init__(
+        self, tmp: Path, mqtt_url: str, db_path: Path, *, db_url: str | None = None, **settings: str
+    ) -> None:
         self.tmp = tmp
         self.db_path = db_path
+        self.db_url = db_url
         self.log = tmp / f"ingest-{new_id()[-6:]}.log"
         tag = new_id()[-10:]
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("AGRISAFE_")} | {
             "AGRISAFE_DATA_DIR": str(tmp),
             "AGRISAFE_MQTT_URL": mqtt_url,
-            "AGRISAFE_DATABASE_URL": f"sqlite:///{db_path}",
+            "AGRISAFE_DATABASE_URL": db_url or f"sqlite:///{db_path}",
             "AGRISAFE_INSTANCE": f"bench-{tag}",
             "AGRISAFE_INGEST_GROUP": f"bench-{tag}",
             "AGRISAFE_AUTO_REGISTER": "true",
@@ -126,9 +142,42 @@ class IngestProcess:
         return self.proc.pid
 
     def stored(self) -> int:
-        """Records in its SQLite store (0 before the schema exists)."""
+        """Records in its store (0 before the schema exists)."""
+        if self.db_url is not None:
+            return _pg_count(self.db_url)
         try:
             with sqlite3.connect(self.db_path, timeout=5) as conn:
                 return int(conn.execute("SELECT count(*) FROM records").fetchone()[0])
         except sqlite3.OperationalError:
             return 0
+
+
+def _pg_count(url: str) -> int:
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.exc import ProgrammingError
+
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    try:
+        with engine.connect() as conn:
+            return int(conn.execute(text("SELECT count(*) FROM records")).scalar() or 0)
+    except ProgrammingError:
+        return 0
+    finally:
+        engine.dispose()
+
+
+def pg_schema(base_url: str) -> tuple[str, object]:
+    """A fresh schema in `base_url`'s database: (URL that uses it, a callable that drops it)."""
+    from sqlalchemy import create_engine, text
+
+    schema = f"bench_{new_id()[-12:].replace('-', '')}"
+    admin = create_engine(base_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+
+    def drop() -> None:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+    return f"{base_url}?options=-csearch_path%3D{schema}", drop

@@ -56,13 +56,24 @@ class IngestProcess:
             last = 0
             while not stop_event.wait(report_s):
                 stats = self.worker.service.stats
+                fields = {
+                    "worker": self.worker.session.client_id,
+                    "received": stats.received,
+                    "received_since": stats.received - last,
+                    "stored": stats.stored,
+                    "duplicates": stats.duplicates,
+                    "quarantined": sum(stats.quarantined.values()),
+                    "backlog": self.worker.backlog(),
+                    "connected": self.worker.session.connected.is_set(),
+                }
                 logger.info(
                     "ingest: %d received (+%d), %d stored, %d duplicates, backlog %d",
                     stats.received,
-                    stats.received - last,
+                    fields["received_since"],
                     stats.stored,
                     stats.duplicates,
-                    self.worker.backlog(),
+                    fields["backlog"],
+                    extra={"fields": fields},
                 )
                 last = stats.received
         finally:

@@ -10,11 +10,18 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import orjson
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+@lru_cache(maxsize=65536)
+def _series_json(tags: tuple[tuple[str, str], ...]) -> str:
+    # Cached: a device reports the same few tag sets all day (hot path of every stored record).
+    return orjson.dumps(dict(tags)).decode()
 
 
 class PointError(ValueError):
@@ -33,7 +40,7 @@ class Point:
     @property
     def series_key(self) -> str:
         """Canonical JSON of the tags (sorted): identifies the series within the measurement."""
-        return orjson.dumps(dict(self.tags)).decode()
+        return _series_json(self.tags)
 
     def tag(self, name: str) -> str | None:
         """Value of one tag, if present."""

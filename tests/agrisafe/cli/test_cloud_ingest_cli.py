@@ -72,3 +72,17 @@ def test_worker_processes_get_the_parents_settings_as_env(
     assert again.influx_url == "http://127.0.0.1:8428"
     assert again.data_dir == tmp_path.resolve()
     assert again.shared_subscription is True
+
+
+def test_json_logs_carry_structured_fields() -> None:
+    import json
+    import logging
+
+    from agrisafe.logs import JsonFormatter
+
+    record = logging.LogRecord("cloud.ingest", logging.INFO, __file__, 1, "ingest: %d", (5,), None)
+    record.fields = {"received": 5, "worker": "w-0", "msg": "not overwritten"}
+    out = json.loads(JsonFormatter().format(record))
+    assert out["msg"] == "ingest: 5"
+    assert out["received"] == 5
+    assert out["worker"] == "w-0"

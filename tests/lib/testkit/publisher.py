@@ -42,6 +42,8 @@ def publish_paho(url: str, messages: list[tuple[str, bytes]], rate: float, timeo
     infos = []
     started = time.monotonic()
     for n, (topic, payload) in enumerate(messages):
+        if n >= 30_000:  # packet ids are 16-bit: paho refuses a reused one still queued
+            infos[n - 30_000].wait_for_publish(timeout_s)
         if rate > 0:
             wait = started + n / rate - time.monotonic()
             if wait > 0:
