@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import orjson
+import paho.mqtt.client as mqtt
 
 from agrisafe.ids import new_id
 from agrisafe.mqtt import MqttSession
@@ -39,7 +40,7 @@ def publish_paho(url: str, messages: list[tuple[str, bytes]], rate: float, timeo
     """QoS 1 through plain paho; returns the number acknowledged."""
     session = MqttSession(parse_mqtt_url(url), f"testpub-{new_id()}", max_inflight=1000)
     session.start()
-    infos = []
+    infos: list[mqtt.MQTTMessageInfo] = []
     started = time.monotonic()
     for n, (topic, payload) in enumerate(messages):
         if n >= 30_000:  # packet ids are 16-bit: paho refuses a reused one still queued
