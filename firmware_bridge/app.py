@@ -4,6 +4,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -114,6 +115,7 @@ def _instrument(
             kit,
             families=inst.families,
             lookback=lookback(inst),
+            local_now=lambda: datetime.now(ctx.tz).replace(tzinfo=None),
             poll_interval_s=poll_s,
             response_timeout_s=answer_s,
         )

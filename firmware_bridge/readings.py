@@ -10,7 +10,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from agrisafe.protocol import TestMethod, TestResult
-from firmware_bridge.maths import enzyme, gold
+from firmware_bridge.maths import enzyme
+from firmware_bridge.maths import gold as gold_strip
 from firmware_bridge.protocols.dy3000_messages import Channel, ChannelState, Method, Record
 from firmware_bridge.protocols.line import LineRecord
 from firmware_bridge.protocols.ty16 import Ty16Block
@@ -36,7 +37,7 @@ class Kit:
     analyte: str = "有机磷和氨基甲酸酯类"
     positive_at_pct: float = enzyme.DEFAULT_POSITIVE_AT_PCT
     suspicious_at_pct: float | None = None
-    gold: gold.GoldKit = field(default_factory=gold.GoldKit)
+    gold: gold_strip.GoldKit = field(default_factory=gold_strip.GoldKit)
     retest_matrices: tuple[str, ...] = enzyme.FALSE_POSITIVE_MATRICES
 
 
@@ -95,7 +96,7 @@ def _dy3000_channel(
         commodity=rec.sample_name or None,
     )
     if rec.method is Method.GOLD:
-        result = enzyme.flag_suspicious(gold.from_code(ch.gold_code), ch.suspicious)
+        result = enzyme.flag_suspicious(gold_strip.from_code(ch.gold_code), ch.suspicious)
         return replace(
             base, method=TestMethod.COLLOIDAL_GOLD, result=result, t_c_ratio=ch.t_c_ratio
         )
@@ -162,9 +163,9 @@ def from_line(rec: LineRecord, raw: bytes, kit: Kit, default: TestMethod) -> Tes
     ratio: float | None = None
     if method is TestMethod.COLLOIDAL_GOLD:
         if "c_line" in f or "t_line" in f:
-            readout = gold.read_strip(f.get("c_line"), f.get("t_line"), kit.gold)
+            readout = gold_strip.read_strip(f.get("c_line"), f.get("t_line"), kit.gold)
         else:  # only a ratio: a C line of 1 makes T equal the ratio
-            readout = gold.read_strip(
+            readout = gold_strip.read_strip(
                 1.0 if "t_c_ratio" in f else None, f.get("t_c_ratio"), kit.gold
             )
         result, reason, ratio, pct = readout.result, readout.reason, readout.t_c_ratio, None
