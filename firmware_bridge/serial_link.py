@@ -145,7 +145,7 @@ class ReconnectingLink:
         self.name = link.name
         self.min_backoff_s, self.max_backoff_s = min_backoff_s, max_backoff_s
         self.connects = 0  # successful opens (1 + reconnects)
-        self.failures = 0
+        self.failures = 0  # failed opens since the last success
         self._backoff = min_backoff_s
         self._next_try = 0.0
         self._stop = stop or threading.Event()
@@ -169,14 +169,15 @@ class ReconnectingLink:
             self._schedule_retry(err)
             return False
         self.connects += 1
+        self.failures = 0
         self._backoff = self.min_backoff_s
         logger.info("serial port %s open (connect #%d)", self.name, self.connects)
         return True
 
     def _schedule_retry(self, err: Exception) -> None:
-        if self.failures == 0 or self._backoff >= self.max_backoff_s:
-            logger.warning("%s; retrying every ≤ %.1f s", err, self.max_backoff_s)
         self.failures += 1
+        if self.failures & (self.failures - 1) == 0:  # 1st, 2nd, 4th, 8th …: not every retry
+            logger.warning("%s; retry %d, every ≤ %.1f s", err, self.failures, self.max_backoff_s)
         self._next_try = time.monotonic() + self._backoff
         self._backoff = min(self._backoff * 2, self.max_backoff_s)
 
