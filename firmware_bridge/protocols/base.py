@@ -54,20 +54,39 @@ class StreamDecoder(Protocol[T]):
 
 
 class GarbageRun:
-    """Accumulates contiguous skipped bytes into one rejection (reason = why the run began)."""
+    """Accumulates contiguous skipped bytes into one rejection.
+
+    The reason says why the run began, then (up to `MAX_REASONS`) the other distinct failures
+    met inside it with their offsets, e.g. a CRC error after some noise.
+    """
+
+    MAX_REASONS = 4
 
     def __init__(self) -> None:
         self.start = 0
-        self.reason = ""
+        self.reasons: list[str] = []
         self.buf = bytearray()
 
-    def add(self, offset: int, data: bytes | bytearray, reason: str) -> "list[Rejection]":
-        """Append skipped bytes; returns a rejection each time the run reaches MAX_GARBAGE_RUN."""
+    @property
+    def reason(self) -> str:
+        """All reasons of the run, first one first."""
+        return "; ".join(self.reasons)
+
+    def add(
+        self, offset: int, data: bytes | bytearray, reason: str, *, noise: bool = False
+    ) -> "list[Rejection]":
+        """Append skipped bytes; returns a rejection each time the run reaches MAX_GARBAGE_RUN.
+
+        `noise` marks the plain "no header here" reason, which is not repeated inside a run.
+        """
         out: list[Rejection] = []
         pos = 0
+        if self.buf and data and not noise and len(self.reasons) < self.MAX_REASONS:
+            if not any(r.startswith(reason) for r in self.reasons):
+                self.reasons.append(f"{reason} at offset {offset}")
         while pos < len(data):
             if not self.buf:
-                self.start, self.reason = offset + pos, reason
+                self.start, self.reasons = offset + pos, [reason]
             take = data[pos : pos + MAX_GARBAGE_RUN - len(self.buf)]
             self.buf += take
             pos += len(take)

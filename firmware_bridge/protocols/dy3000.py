@@ -171,8 +171,10 @@ class Dy3000Decoder:
         out.extend(self._garbage.close())
         return out
 
-    def _skip(self, n: int, reason: str, out: list[Decoded[Message] | Rejection]) -> None:
-        out.extend(self._garbage.add(self._base, self._buf[:n], reason))
+    def _skip(
+        self, n: int, reason: str, out: list[Decoded[Message] | Rejection], *, noise: bool = False
+    ) -> None:
+        out.extend(self._garbage.add(self._base, self._buf[:n], reason, noise=noise))
         del self._buf[:n]
         self._base += n
 
@@ -183,10 +185,10 @@ class Dy3000Decoder:
             start = buf.find(HEADER)
             if start < 0:
                 keep = 1 if not final and buf[-1] == HEADER[0] else 0
-                self._skip(len(buf) - keep, "no frame header (03 FF)", out)
+                self._skip(len(buf) - keep, "no frame header (03 FF)", out, noise=True)
                 break
             if start:
-                self._skip(start, "no frame header (03 FF)", out)
+                self._skip(start, "no frame header (03 FF)", out, noise=True)
             if len(buf) < HEAD_SIZE:
                 if final:
                     self._skip(len(buf), "stream ended inside a frame header", out)

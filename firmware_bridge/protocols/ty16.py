@@ -116,8 +116,15 @@ class Ty16Decoder:
         out.extend(self._garbage.close())
         return out
 
-    def _skip(self, n: int, reason: str, out: list[Decoded[Ty16Message] | Rejection]) -> None:
-        out.extend(self._garbage.add(self._base, self._buf[:n], reason))
+    def _skip(
+        self,
+        n: int,
+        reason: str,
+        out: list[Decoded[Ty16Message] | Rejection],
+        *,
+        noise: bool = False,
+    ) -> None:
+        out.extend(self._garbage.add(self._base, self._buf[:n], reason, noise=noise))
         del self._buf[:n]
         self._base += n
 
@@ -135,10 +142,10 @@ class Ty16Decoder:
         while buf:
             start = _first_marker(buf)
             if start < 0:
-                self._skip(len(buf), _NO_MARKER, out)
+                self._skip(len(buf), _NO_MARKER, out, noise=True)
                 break
             if start:
-                self._skip(start, _NO_MARKER, out)
+                self._skip(start, _NO_MARKER, out, noise=True)
             if buf[0] == REPLY:
                 if len(buf) < 2:
                     if final:
