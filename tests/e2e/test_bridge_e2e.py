@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from agrisafe.mqtt.url import BrokerAddress
+from agrisafe.protocol import Alert
 from cloud.app import CloudRuntime, build_runtime
 from cloud.settings import CloudSettings
 from cloud.store import alerts
@@ -84,7 +85,7 @@ def test_positive_raises_an_alert_and_the_sample_keeps_its_fix(
         assert wait_for(lambda: bridge.state.commodity_of(sample_id) == "韭菜", 10)
         dy.add_record(inhibition_record(0, when, "", [(1, 0.0), (2, 12.5), (3, 72.5)]))
 
-        def positive() -> list[object]:
+        def positive() -> list[Alert]:
             return alerts.query(cloud.engine, site=site, rule="rapid_test_positive")[1]
 
         assert wait_for(lambda: len(positive()) == 1, 20)
