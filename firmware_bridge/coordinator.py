@@ -74,8 +74,9 @@ class InstrumentCoordinator:
             self._stop.wait(max(0.0, self.driver.poll_interval_s - (time.monotonic() - before)))
 
     def _poll(self, io: Exchange[Any]) -> None:
-        self.pending.extend(self.driver.poll(io))
-        self._deliver()
+        for reading in self.driver.poll(io):  # hand each reading on as soon as it is read
+            self.pending.append(reading)
+            self._deliver()
 
     def _guard(self, step: Callable[[Exchange[Any]], None]) -> bool:
         """Run a driver step; an InstrumentError is logged (once per distinct message)."""

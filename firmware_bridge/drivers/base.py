@@ -2,7 +2,7 @@
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, Generic, Protocol, TypeVar
 
 from firmware_bridge.errors import InstrumentError
@@ -88,8 +88,8 @@ class Driver(Protocol):
         """The port was (re)opened: handshake, read tables."""
         ...
 
-    def poll(self, io: Exchange[Any]) -> list[TestReading]:
-        """One poll (or one read for streaming instruments): the new readings."""
+    def poll(self, io: Exchange[Any]) -> Iterator[TestReading]:
+        """One poll (or one read for streaming instruments): new readings as they arrive."""
         ...
 
 
@@ -105,9 +105,7 @@ class StreamDriver:
         """Start decoding afresh."""
         io.reset()
 
-    def poll(self, io: Exchange[Any]) -> list[TestReading]:
+    def poll(self, io: Exchange[Any]) -> Iterator[TestReading]:
         """Decode what arrived."""
-        out: list[TestReading] = []
         for frame in io.read_events():
-            out.extend(self._on_frame(frame))
-        return out
+            yield from self._on_frame(frame)

@@ -2,7 +2,7 @@
 
 import logging
 import struct
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -83,14 +83,12 @@ class Dy3000Driver:
             for item in table.items:
                 self.items[(family, item.item_id)] = item.name
 
-    def poll(self, io: Exchange[Message]) -> list[TestReading]:
-        """New records of every family since the last poll."""
-        out: list[TestReading] = []
+    def poll(self, io: Exchange[Message]) -> Iterator[TestReading]:
+        """New records of every family since the last poll, each handed on as soon as read."""
         for family in self.families:
-            out.extend(self._poll_family(io, family))
-        return out
+            yield from self._poll_family(io, family)
 
-    def _poll_family(self, io: Exchange[Message], family: Family) -> list[TestReading]:
+    def _poll_family(self, io: Exchange[Message], family: Family) -> Iterator[TestReading]:
         now = self._local_now()
         span = struct.pack("<II", pack_fat(now - self.lookback), pack_fat(END_OF_RANGE))
         rng: RecordRange = self._ask(io, command(family, ACT_RANGE), span, RecordRange).value
@@ -98,12 +96,10 @@ class Dy3000Driver:
         done = self.cursor.get(family, 0)
         if last < done:  # the instrument's memory was cleared: start over
             done = 0
-        out: list[TestReading] = []
         for number in range(max(rng.first, done + 1), last + 1) if rng.count else ():
             frame = self._ask(io, command(family, ACT_RECORD), struct.pack("<H", number), Record)
-            out.extend(self._readings(frame.value, frame.raw))
-            self.cursor[family] = number
-        return out
+            yield from self._readings(frame.value, frame.raw)
+            self.cursor[family] = number  # resumed only after the readings were handed on
 
     def _readings(self, rec: Record, raw: bytes) -> list[TestReading]:
         readings = from_dy3000(rec, raw, self.kit)

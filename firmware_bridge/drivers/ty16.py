@@ -1,7 +1,7 @@
 """Polling a TY16: handshake on connect, then the newest block and back until a known one."""
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from firmware_bridge.drivers.base import Exchange
 from firmware_bridge.protocols.ty16 import (
@@ -51,7 +51,7 @@ class Ty16Driver:
             return f"{block.tested_at}:{block.seq}" in self._empty
         return all(self._published(r.key) for r in readings)
 
-    def poll(self, io: Exchange[Ty16Message]) -> list[TestReading]:
+    def poll(self, io: Exchange[Ty16Message]) -> Iterator[TestReading]:
         """The readings of every block newer than the newest known one, oldest first."""
         fresh: list[list[TestReading]] = []
         frame = io.request(REQ_LATEST, _block_or_end, self.timeout_s)
@@ -64,4 +64,5 @@ class Ty16Driver:
                 self._empty.add(f"{block.tested_at}:{block.seq}")
             fresh.append(readings)
             frame = io.request(REQ_NEXT, _block_or_end, self.timeout_s)
-        return [r for readings in reversed(fresh) for r in readings]
+        for readings in reversed(fresh):
+            yield from readings

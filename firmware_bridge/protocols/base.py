@@ -81,9 +81,8 @@ class GarbageRun:
         """
         out: list[Rejection] = []
         pos = 0
-        if self.buf and data and not noise and len(self.reasons) < self.MAX_REASONS:
-            if not any(r.startswith(reason) for r in self.reasons):
-                self.reasons.append(f"{reason} at offset {offset}")
+        if self._worth_noting(reason, noise) and self.buf and data:
+            self.reasons.append(f"{reason} at offset {offset}")
         while pos < len(data):
             if not self.buf:
                 self.start, self.reasons = offset + pos, [reason]
@@ -93,6 +92,11 @@ class GarbageRun:
             if len(self.buf) >= MAX_GARBAGE_RUN:
                 out.extend(self.close())
         return out
+
+    def _worth_noting(self, reason: str, noise: bool) -> bool:
+        if noise or len(self.reasons) >= self.MAX_REASONS:
+            return False
+        return not any(r.startswith(reason) for r in self.reasons)
 
     def close(self) -> "list[Rejection]":
         """Emit the pending run, if any."""
