@@ -1,7 +1,7 @@
 """Line-based ASCII/CSV instruments: one record per line, a configurable field map, `*HH` check.
 
 Generic instruments print one result per line, e.g.
-``$RT,2026-05-01 08:30:00,1,S-0001,黄瓜,enzyme_inhibition,0.0,,*3C``. `LineFormat` says which column
+``$RT,2026-05-01 08:30:00,1,S-0001,黄瓜,enzyme_inhibition,0.0,,*1B``. `LineFormat` says which column
 means what; with a checksum configured (XOR or 8-bit sum over the bytes before ``*``) a flipped
 byte is rejected (docs/instruments/line.md).
 """
