@@ -45,6 +45,7 @@ class BridgeApp:
     spool: SpoolWatcher
     gps: GpsTracker | None = None
     coordinators: list[InstrumentCoordinator] = field(default_factory=list)
+    stopping: threading.Event = field(default_factory=threading.Event)
 
     def start(self) -> None:
         """Connect to the broker (in the background) and start every coordinator."""
@@ -55,6 +56,7 @@ class BridgeApp:
 
     def stop(self, drain_timeout_s: float = 2.0) -> None:
         """Stop reading, flush the outbox briefly, close everything."""
+        self.stopping.set()  # wakes links waiting to reconnect
         self.spool.stop()
         for coordinator in self.coordinators:
             coordinator.stop()
@@ -171,4 +173,4 @@ def build_app(
         io: Exchange[Any] = Exchange(link, NmeaDecoder)
         coordinators.append(InstrumentCoordinator("gps", io, StreamDriver(_gps_frame(tracker))))
     spool = SpoolWatcher(cfg.samples.spool_dir or data_dir / "samples", recorder.sample)
-    return BridgeApp(cfg, outbox, pump, state, recorder, spool, tracker, coordinators)
+    return BridgeApp(cfg, outbox, pump, state, recorder, spool, tracker, coordinators, stop)

@@ -130,6 +130,9 @@ class Recorder:
 
     def sample(self, req: SampleRequest) -> bool:
         """Publish a sampling record with the live fix; False (retry later) without one."""
+        key = f"sample/{req.request_id}"
+        if self.state.published(key):
+            return True  # published before a crash kept its spool file: done already
         pos = self._gps.position() if self._gps is not None else None
         geo = pos.geo() if pos is not None else self._sample_fallback
         if geo is None:
@@ -147,6 +150,7 @@ class Recorder:
         with self._lock:
             self.publisher.publish(env)
             self.state.remember_sample(req.sample, req.commodity)
+            self.state.mark_published(key)
             self.published += 1
         logger.info("sample %s (%s) at %s,%s", req.sample, req.commodity, geo.lat, geo.lon)
         return True

@@ -67,8 +67,13 @@ def decode(
     fmt = None
     if line_format is not None:
         import yaml
+        from pydantic import ValidationError
 
-        fmt = LineFormat.model_validate(yaml.safe_load(line_format.read_text("utf-8")))
+        try:
+            fmt = LineFormat.model_validate(yaml.safe_load(line_format.read_text("utf-8")))
+        except (OSError, yaml.YAMLError, ValidationError) as err:
+            typer.echo(f"error: {line_format}: {err}", err=True)
+            raise typer.Exit(2) from err
     try:
         stream = sys.stdin.buffer if str(file) == "-" else file.open("rb")
     except OSError as err:

@@ -155,56 +155,60 @@ class TimedDy3000(Dy3000Simulator):
         return t
 
 
-def latency(addr: BrokerAddress, frames: int, directory: Path) -> dict[str, list[float]]:
-    """Frame end on the pty → message in the outbox, for a line and a DY-3000 instrument."""
-    line_sim = LineSimulator(directory / "ttyLN")
-    dy_sim = TimedDy3000(directory / "ttyDY")
-    line_sim.start()
-    dy_sim.start()
-    site = f"BENCH-{uuid.uuid4().hex[:8]}"
-    cfg = BridgeConfig.model_validate(
+def bench_config(site: str, line_path: str, dy_path: str) -> BridgeConfig:
+    """A station with one streaming (line) and one polled (DY-3000) instrument."""
+    serial = {"baud": 115200}
+    return BridgeConfig.model_validate(
         {
             "site": site,
             "station": {"lat": 37.43, "lon": 112.56, "geo_source": "fixed"},
             "instruments": [
-                {
-                    "device": "ln",
-                    "protocol": "line",
-                    "serial": {"port": line_sim.path, "baud": 115200},
-                },
+                {"device": "ln", "protocol": "line", "serial": serial | {"port": line_path}},
                 {
                     "device": "dy",
                     "protocol": "dy3000",
-                    "serial": {"port": dy_sim.path, "baud": 115200},
+                    "serial": serial | {"port": dy_path},
                     "poll_interval_s": 0.1,
                     "families": ["wet"],
                 },
             ],
         }
     )
+
+
+def drive(line_sim: LineSimulator, dy_sim: TimedDy3000, frames: int) -> dict[str, float]:
+    """Emit `frames` lines and `frames` records, 20 ms apart; line send times by sample id."""
+    sent = {}
+    for n in range(1, frames + 1):
+        sample = f"L-{n:05d}"
+        sent[f"ln/{sample}"] = line_sim.emit({"sample": sample, "inhibition_pct": "10.5"})
+        time.sleep(0.02)
+    for n in range(1, frames + 1):
+        dy_sim.add_record(inhibition_record(0, datetime.now(), "黄瓜", [(n, 10.0)]))
+        time.sleep(0.02)
+    return sent
+
+
+def latency(addr: BrokerAddress, frames: int, directory: Path) -> dict[str, list[float]]:
+    """Frame end on the pty → message in the outbox, for a line and a DY-3000 instrument."""
+    line_sim, dy_sim = LineSimulator(directory / "ttyLN"), TimedDy3000(directory / "ttyDY")
+    line_sim.start()
+    dy_sim.start()
     done: dict[str, float] = {}
     lock = threading.Lock()
 
     def published(env: EnvelopeBase) -> None:
+        body = getattr(env, "body", None)
         with lock:
-            body = getattr(env, "body", None)
             done[f"{env.device}/{getattr(body, 'sample', '')}"] = time.monotonic()
 
+    cfg = bench_config(f"BENCH-{uuid.uuid4().hex[:8]}", line_sim.path, dy_sim.path)
     app = build_app(cfg, addr, directory / "bridge", on_published=published)
     app.start()
-    line_sent: dict[str, float] = {}
     try:
         while not all(c.online.is_set() for c in app.coordinators):
             time.sleep(0.05)
-        for n in range(1, frames + 1):
-            sample = f"L-{n:05d}"
-            line_sent[sample] = line_sim.emit(
-                {"sample": sample, "inhibition_pct": "10.5", "channel": "1"}
-            )
-            time.sleep(0.02)
-        for n in range(1, frames + 1):
-            dy_sim.add_record(inhibition_record(0, datetime.now(), "黄瓜", [(n, 10.0)]))
-            time.sleep(0.02)
+        line_sent = drive(line_sim, dy_sim, frames)
         deadline = time.monotonic() + 30
         while len(done) < 2 * frames and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -212,13 +216,12 @@ def latency(addr: BrokerAddress, frames: int, directory: Path) -> dict[str, list
         app.stop(drain_timeout_s=5)
         line_sim.stop()
         dy_sim.stop()
-    line_ms = [(done[f"ln/{s}"] - t) * 1000 for s, t in line_sent.items() if f"ln/{s}" in done]
-    dy_ms = [
-        (done[f"dy/S-{datetime.now():%Y%m%d}-{n:04d}"] - t) * 1000
-        for n, t in dy_sim.sent_at.items()
-        if f"dy/S-{datetime.now():%Y%m%d}-{n:04d}" in done
-    ]
-    return {"line": line_ms, "dy3000": dy_ms}
+    day = f"{datetime.now():%Y%m%d}"
+    dy_sent = {f"dy/S-{day}-{n:04d}": t for n, t in dy_sim.sent_at.items()}
+    return {
+        "line": [(done[k] - t) * 1000 for k, t in line_sent.items() if k in done],
+        "dy3000": [(done[k] - t) * 1000 for k, t in dy_sent.items() if k in done],
+    }
 
 
 def main() -> int:

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 from typing import Any, Generic, Protocol, TypeVar
 
 from firmware_bridge.errors import InstrumentError
-from firmware_bridge.protocols.base import Decoded, Rejection, StreamDecoder
+from firmware_bridge.protocols.base import IGNORED, Decoded, Rejection, StreamDecoder
 from firmware_bridge.readings import TestReading
 from firmware_bridge.serial_link import ReconnectingLink
 
@@ -29,6 +29,7 @@ class Exchange(Generic[T]):
         self._backlog: list[Decoded[T] | Rejection] = []
         self._on_reject = on_reject
         self.rejections = 0
+        self.ignored = 0  # valid but unused (e.g. NMEA GSV): counted, logged at debug level
         self.timeouts = 0
 
     def reset(self) -> None:
@@ -38,6 +39,10 @@ class Exchange(Generic[T]):
 
     def reject(self, rej: Rejection) -> None:
         """Count and report a rejected span."""
+        if rej.reason.endswith(IGNORED):
+            self.ignored += 1
+            logger.debug("%s: ignored %s", self.link.name, rej.describe())
+            return
         self.rejections += 1
         logger.warning("%s: rejected %s", self.link.name, rej.describe())
         if self._on_reject is not None:

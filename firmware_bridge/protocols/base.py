@@ -14,6 +14,8 @@ T = TypeVar("T")
 # A run of skipped bytes is reported when it reaches this size, so that a line full of noise
 # cannot grow a buffer without bound; the cut depends on the byte count alone (split-invariant).
 MAX_GARBAGE_RUN = 4096
+# Reason suffix of spans that are valid but unused (e.g. NMEA GSV): reported, not alarming.
+IGNORED = "(ignored)"
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ from typing import Any
 
 import pynmea2
 
-from firmware_bridge.protocols.base import Decoded, LineSplitter, Rejection
+from firmware_bridge.protocols.base import IGNORED, Decoded, LineSplitter, Rejection
 
 MAX_SENTENCE = 128  # NMEA says 82; some receivers exceed it slightly
 SUPPORTED = ("GGA", "RMC", "GSA")
@@ -216,7 +216,7 @@ def parse_sentence(line: str) -> NmeaFix:
     kind = str(getattr(msg, "sentence_type", ""))
     parser = _PARSERS.get(kind)
     if parser is None:
-        raise ValueError(f"unsupported sentence type {kind or '?'} (ignored)")
+        raise ValueError(f"unsupported sentence type {kind or '?'} {IGNORED}")
     return parser(str(msg.talker), [str(x) for x in msg.data])
 
 
