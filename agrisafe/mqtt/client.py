@@ -59,6 +59,10 @@ class MqttSession:
         self.client_id = client_id
         self.persistent = persistent
         self.connected = threading.Event()
+        # Set once the broker acknowledged every subscription of the current connection:
+        # messages published before that may not be routed to us.
+        self.subscribed = threading.Event()
+        self._pending_subs: set[int] = set()
         self.reconnects = 0
         self._session_expiry_s = session_expiry_s
         self._subscriptions = list(subscriptions)
@@ -90,6 +94,7 @@ class MqttSession:
             self.client.will_set(will.topic, will.payload, qos=will.qos, retain=will.retain)
         self.client.on_connect = self._handle_connect
         self.client.on_disconnect = self._handle_disconnect
+        self.client.on_subscribe = self._handle_subscribe
         if on_message is not None:
             self.client.on_message = self._handle_message
 
@@ -112,7 +117,7 @@ class MqttSession:
         except OSError as err:
             raise BrokerUnavailable(f"cannot reach MQTT broker {self.addr.url()}: {err}") from err
         self.client.loop_start()
-        if not self.connected.wait(timeout_s):
+        if not (self.connected.wait(timeout_s) and self.subscribed.wait(timeout_s)):
             self.client.loop_stop()
             raise BrokerUnavailable(f"MQTT broker {self.addr.url()} did not accept the connection")
 
@@ -151,8 +156,13 @@ class MqttSession:
             self.client_id,
             getattr(flags, "session_present", None),
         )
+        self.subscribed.clear()
         for topic, qos in self._subscriptions:
-            client.subscribe(topic, qos)
+            _rc, mid = client.subscribe(topic, qos)
+            if mid is not None:
+                self._pending_subs.add(mid)
+        if not self._pending_subs:
+            self.subscribed.set()
         self.connected.set()
 
     def _handle_disconnect(
@@ -163,6 +173,16 @@ class MqttSession:
             logger.warning("disconnected from %s: %s", self.addr.url(), reason)
         else:
             logger.info("disconnected from %s", self.addr.url())
+
+    def _handle_subscribe(
+        self, _client: mqtt.Client, _ud: Any, mid: int, reasons: Any, _props: Any
+    ) -> None:
+        failed = [r for r in reasons if getattr(r, "is_failure", False)]
+        if failed:
+            logger.error("broker refused subscription (mid %s): %s", mid, failed)
+        self._pending_subs.discard(mid)
+        if not self._pending_subs:
+            self.subscribed.set()
 
     def _handle_message(self, _client: mqtt.Client, _ud: Any, msg: mqtt.MQTTMessage) -> None:
         assert self._on_message is not None

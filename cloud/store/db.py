@@ -53,5 +53,6 @@ def migrate(engine: Engine) -> None:
     cfg.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+        # "heads": independent migration branches (one per feature) all apply.
+        command.upgrade(cfg, "heads")
     logger.info("database schema at head (%s)", engine.url.render_as_string(hide_password=True))

@@ -1,0 +1,63 @@
+"""`agrisafe schema export` and `agrisafe schema docs`."""
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+from typer.testing import CliRunner
+
+from agrisafe.cli import app
+from agrisafe.protocol import Kind
+from agrisafe.protocol.examples import EXAMPLE_ALERT, EXAMPLES
+from testkit.paths import REPO
+
+runner = CliRunner()
+
+
+def test_export_writes_a_schema_per_kind_plus_envelope_and_alert(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["schema", "export", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    names = sorted(p.name for p in tmp_path.glob("*.schema.json"))
+    for kind in Kind:
+        assert any(kind.value in n for n in names), kind
+    assert "envelope.schema.json" in names
+    assert "alert.schema.json" in names
+    assert len(names) == len(Kind) + 2
+
+
+@pytest.mark.parametrize("kind", list(Kind))
+def test_examples_validate_against_exported_schemas(tmp_path: Path, kind: Kind) -> None:
+    runner.invoke(app, ["schema", "export", str(tmp_path)])
+    schema = json.loads((tmp_path / f"kind-{kind.value}.schema.json").read_text("utf-8"))
+    jsonschema.validate(EXAMPLES[kind], schema)
+    union = json.loads((tmp_path / "envelope.schema.json").read_text("utf-8"))
+    jsonschema.validate(EXAMPLES[kind], union)
+    bad = dict(EXAMPLES[kind]) | {"v": 2}
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(bad, schema)
+
+
+def test_alert_schema_accepts_the_example(tmp_path: Path) -> None:
+    runner.invoke(app, ["schema", "export", str(tmp_path)])
+    schema = json.loads((tmp_path / "alert.schema.json").read_text("utf-8"))
+    jsonschema.validate(EXAMPLE_ALERT, schema)
+
+
+def test_protocol_doc_is_up_to_date() -> None:
+    doc = REPO / "docs" / "protocol.md"
+    result = runner.invoke(app, ["schema", "docs", "--out", str(doc), "--check"])
+    assert result.exit_code == 0, "docs/protocol.md is stale: run `agrisafe schema docs`"
+
+
+def test_help_everywhere() -> None:
+    for args in (
+        ["--help"],
+        ["schema", "--help"],
+        ["cloud", "serve", "--help"],
+        ["broker", "--help"],
+        ["demo", "--help"],
+    ):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0, (args, result.output)
+        assert "Usage" in result.output

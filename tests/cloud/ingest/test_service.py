@@ -1,0 +1,160 @@
+"""IngestService on SQLite and PostgreSQL: idempotency, quarantine with raw bytes, alerts."""
+
+from collections.abc import Sequence
+
+import orjson
+import pytest
+from sqlalchemy import Table, func, select
+
+from agrisafe.protocol import Alert, Kind, QuarantineReason
+from cloud.ingest.decode import Incoming, Source
+from cloud.ingest.service import IngestService, Verdict
+from cloud.registry import RegistryService, load_registry_file
+from cloud.rules import RuleEngine
+from cloud.store import tables as t
+from cloud.store.db import make_engine, migrate
+from testkit.messages import encode, message, topic_of
+from testkit.paths import DEMO_SITE_FILE
+
+
+class ListSink:
+    """Collects delivered alerts (the real MQTT sink is tested with the broker)."""
+
+    def __init__(self) -> None:
+        self.alerts: list[Alert] = []
+
+    def deliver(self, alerts: Sequence[Alert]) -> None:
+        self.alerts.extend(alerts)
+
+
+def _service(url: str, *, auto_register: bool = False) -> tuple[IngestService, ListSink]:
+    engine = make_engine(url)
+    migrate(engine)
+    registry = RegistryService(engine, auto_register=auto_register)
+    registry.sync_file(load_registry_file(DEMO_SITE_FILE))
+    sink = ListSink()
+    return IngestService(engine, registry, RuleEngine(), [sink]), sink
+
+
+def _mqtt(payload: bytes, topic: str | None = None) -> Incoming:
+    return Incoming(payload, topic, Source.MQTT, 1_000)
+
+
+def _count(service: IngestService, table: Table) -> int:
+    with service.engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(table)).scalar() or 0)
+
+
+def test_same_id_twice_is_one_record(database_url: str) -> None:
+    service, _ = _service(database_url)
+    env = message(Kind.HARVEST, device="app-zhang")
+    first = service.process([_mqtt(encode(env), topic_of(env))])
+    again = service.process([_mqtt(encode(env), topic_of(env)), _mqtt(encode(env), topic_of(env))])
+    assert [o.verdict for o in first] == [Verdict.ACCEPTED]
+    assert [o.verdict for o in again] == [Verdict.DUPLICATE, Verdict.DUPLICATE]
+    assert _count(service, t.records) == 1
+
+
+def test_duplicates_inside_one_batch(database_url: str) -> None:
+    service, _ = _service(database_url)
+    env = message(Kind.HARVEST, device="app-zhang")
+    out = service.process([_mqtt(encode(env))] * 3)
+    assert [o.verdict for o in out] == [Verdict.ACCEPTED, Verdict.DUPLICATE, Verdict.DUPLICATE]
+    assert _count(service, t.records) == 1
+
+
+def test_id_reuse_with_other_content_is_quarantined_first_stands(database_url: str) -> None:
+    service, _ = _service(database_url)
+    env = message(Kind.HARVEST, device="app-zhang")
+    other = dict(env) | {"body": env["body"] | {"qty_kg": 1.0}}
+    service.process([_mqtt(encode(env))])
+    out = service.process([_mqtt(encode(other))])
+    assert out[0].verdict is Verdict.QUARANTINED
+    assert out[0].rejection is not None
+    assert out[0].rejection.reason is QuarantineReason.ID_REUSE
+    with service.engine.connect() as conn:
+        stored = conn.execute(select(t.records.c.envelope)).scalar_one()
+        q = conn.execute(select(t.quarantine)).mappings().one()
+    assert stored["body"]["qty_kg"] == 850.0
+    assert q["reason"] == "id_reuse"
+    assert q["message_id"] == env["id"]
+    assert orjson.loads(q["raw"])["body"]["qty_kg"] == 1.0
+
+
+@pytest.mark.parametrize(
+    ("payload", "topic", "reason"),
+    [
+        (b"\xff\xfe{", "agrisafe/v1/SX-TG-001/app-zhang/harvest", "bad_json"),
+        (b'{"v": 1, "kind": "harvest"}', "agrisafe/v1/SX-TG-001/app-zhang/harvest", "schema"),
+        (b"{}", "not/a/protocol/topic", "unknown_topic"),
+        (b"x" * (256 * 1024 + 1), "agrisafe/v1/SX-TG-001/app-zhang/harvest", "too_large"),
+    ],
+)
+def test_malformed_input_lands_in_quarantine_with_raw_bytes(
+    database_url: str, payload: bytes, topic: str, reason: str
+) -> None:
+    service, _ = _service(database_url)
+    out = service.process([_mqtt(payload, topic)])
+    assert out[0].verdict is Verdict.QUARANTINED
+    with service.engine.connect() as conn:
+        row = conn.execute(select(t.quarantine)).mappings().one()
+    assert row["reason"] == reason
+    assert row["topic"] == topic
+    assert bytes(row["raw"]) == payload
+    assert row["detail"]
+    assert service.stats.quarantined == {reason: 1}
+    assert _count(service, t.records) == 0
+
+
+def test_topic_mismatch_is_quarantined(database_url: str) -> None:
+    service, _ = _service(database_url)
+    env = message(Kind.HARVEST, device="app-zhang")
+    out = service.process([_mqtt(encode(env), "agrisafe/v1/SX-TG-001/rt-01/harvest")])
+    assert out[0].rejection is not None
+    assert out[0].rejection.reason is QuarantineReason.TOPIC_MISMATCH
+
+
+def test_unknown_device_quarantined_unless_auto_register(database_url: str) -> None:
+    service, _ = _service(database_url)
+    env = message(Kind.HARVEST, site="SX-NEW-9", device="stranger")
+    out = service.process([_mqtt(encode(env), topic_of(env))])
+    assert out[0].rejection is not None
+    assert out[0].rejection.reason is QuarantineReason.UNKNOWN_DEVICE
+    service.registry.auto_register = True
+    out = service.process([_mqtt(encode(env), topic_of(env))])
+    assert out[0].verdict is Verdict.ACCEPTED
+    assert service.registry.region_of("SX-NEW-9") == "000000"
+
+
+def test_positive_rapid_test_opens_one_alert_even_when_repeated(database_url: str) -> None:
+    service, sink = _service(database_url)
+    env = message(Kind.RAPID_TEST, device="rt-01")
+    negative = message(Kind.RAPID_TEST, device="rt-01", result="negative", inhibition_pct=0.0)
+    service.process([_mqtt(encode(env)), _mqtt(encode(negative))])
+    service.process([_mqtt(encode(env))])
+    assert len(sink.alerts) == 1
+    alert = sink.alerts[0]
+    assert alert.rule.value == "rapid_test_positive"
+    assert alert.subject == f"sample:{env['body']['sample']}"
+    assert alert.cause == env["id"]
+    assert alert.evidence == [env["id"]]
+    assert alert.region == "140703"  # from the registry
+    assert alert.ts.isoformat() == "2026-05-04T10:15:00+08:00"
+    assert _count(service, t.alerts) == 1
+
+
+def test_open_alert_is_unique_per_dedupe_key_in_the_database(database_url: str) -> None:
+    """The unique partial index, not only the code, refuses a second open alert."""
+    from sqlalchemy.exc import IntegrityError
+
+    service, _ = _service(database_url)
+    service.process([_mqtt(encode(message(Kind.RAPID_TEST, device="rt-01")))])
+    with service.engine.connect() as conn:
+        row = dict(conn.execute(select(t.alerts)).mappings().one())
+    row["id"] = "another-id-0001"
+    with pytest.raises(IntegrityError), service.engine.begin() as conn:
+        conn.execute(t.alerts.insert(), row)
+    row["status"] = "resolved"  # resolved alerts do not count
+    with service.engine.begin() as conn:
+        conn.execute(t.alerts.insert(), row)
+    assert _count(service, t.alerts) == 2

@@ -1,0 +1,64 @@
+"""Registry files: the demo file loads; mistakes are reported with file, key and reason."""
+
+from pathlib import Path
+
+import pytest
+
+from cloud.registry import RegistryFileError, RegistryService, load_registry_file
+from cloud.store.db import make_engine, migrate
+from testkit.paths import DEMO_SITE_FILE
+
+
+def test_demo_registry_loads() -> None:
+    reg = load_registry_file(DEMO_SITE_FILE)
+    site = reg.sites[0]
+    assert site.region == "140703"
+    assert {p.crop for p in site.plots} == {"黄瓜", "番茄"}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("sites: [{id: S1, name: x, region: '1407', plots: []}]", "sites.0.region"),
+        ("sites: [{id: S1, name: x, region: '140703', colour: red}]", "sites.0.colour"),
+        (
+            "sites: [{id: S1, name: x, region: '140703', herds: [{id: H1, species: yak}]}]",
+            "sites.0.herds.0.species",
+        ),
+        ("sites: [{id: S1, name: x, region: '140703', producer: P9}]", "producer 'P9'"),
+        ("sites: [{id: S1, name: x, region: '140703', timezone: Mars/Olympus}]", "time zone"),
+        (
+            "sites: [{id: S1, name: x, region: '140703', geofence: {type: Polygon, "
+            "coordinates: [[[1, 2], [3, 4]]]}}]",
+            "ring",
+        ),
+        ("sites: [{id: S1, name: x, region: '140703', plots: [{id: P}, {id: P}]}]", "duplicate"),
+        ("sites: [oops", "not valid YAML"),
+    ],
+)
+def test_mistakes_name_the_key(tmp_path: Path, text: str, expected: str) -> None:
+    path = tmp_path / "registry.yaml"
+    path.write_text(text, "utf-8")
+    with pytest.raises(RegistryFileError) as info:
+        load_registry_file(path)
+    assert str(path) in str(info.value)
+    assert expected in str(info.value)
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(RegistryFileError, match="not found"):
+        load_registry_file(tmp_path / "nope.yaml")
+
+
+def test_sync_and_sender_checks(database_url: str) -> None:
+    engine = make_engine(database_url)
+    migrate(engine)
+    registry = RegistryService(engine)
+    registry.sync_file(load_registry_file(DEMO_SITE_FILE))
+    registry.sync_file(load_registry_file(DEMO_SITE_FILE))  # idempotent
+    assert registry.check_sender("SX-TG-001", "rt-01")
+    assert not registry.check_sender("SX-TG-001", "rt-99")
+    assert not registry.check_sender("SX-XX-001", "rt-01")
+    sites = registry.list_sites()
+    assert [s["id"] for s in sites] == ["SX-TG-001"]
+    assert {d["id"] for d in sites[0]["devices"]} == {"rt-01", "cam-01", "app-zhang"}

@@ -1,0 +1,112 @@
+"""Running the real cloud in a test: built from settings, served by uvicorn on a free port."""
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import uvicorn
+
+from agrisafe.ids import new_id
+from agrisafe.mqtt.broker import free_port
+from cloud.api import create_app
+from cloud.app import CloudRuntime, build_runtime
+from cloud.server import CloudServer
+from cloud.settings import CloudSettings
+
+
+@dataclass
+class RunningCloud:
+    """A started cloud and an HTTP client authenticated as admin."""
+
+    runtime: CloudRuntime
+    base_url: str
+    http: httpx.Client
+
+
+def cloud_settings(tmp: Path, mqtt_url: str, **overrides: Any) -> CloudSettings:
+    """Settings isolated for one test: own data dir, DB, client ids and ingest group."""
+    tag = new_id()[-12:]
+    defaults: dict[str, Any] = {
+        "data_dir": tmp,
+        "mqtt_url": mqtt_url,
+        "instance": f"test-{tag}",
+        "ingest_group": f"test-{tag}",
+        "admin_token": "test-admin-token",
+    }
+    return CloudSettings.load(**(defaults | overrides))
+
+
+@contextmanager
+def running_cloud(settings: CloudSettings) -> Iterator[RunningCloud]:
+    """Build, serve and finally stop a cloud."""
+    runtime = build_runtime(settings)
+    port = free_port()
+    config = uvicorn.Config(
+        create_app(runtime),
+        host="127.0.0.1",
+        port=port,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=2,
+    )
+    server = CloudServer(config, runtime.hub)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("cloud API did not start")
+        time.sleep(0.02)
+    base = f"http://127.0.0.1:{port}"
+    http = httpx.Client(
+        base_url=base, headers={"Authorization": f"Bearer {runtime.admin_token}"}, timeout=10
+    )
+    try:
+        yield RunningCloud(runtime, base, http)
+    finally:
+        http.close()
+        runtime.hub.close_streams()
+        server.should_exit = True
+        thread.join(15)
+
+
+class SseReader:
+    """Reads `event: alert` items from the live stream in a background thread."""
+
+    def __init__(self, base_url: str, token: str) -> None:
+        self.alerts: list[dict[str, Any]] = []
+        self.ready = threading.Event()
+        self._client = httpx.Client(timeout=httpx.Timeout(5, read=None))
+        self._url = f"{base_url}/api/v1/alerts/stream"
+        self._token = token
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        if not self.ready.wait(10):
+            raise RuntimeError("alert stream did not open")
+
+    def _run(self) -> None:
+        import json
+
+        event = ""
+        try:
+            with self._client.stream(
+                "GET", self._url, headers={"Authorization": f"Bearer {self._token}"}
+            ) as r:
+                for line in r.iter_lines():
+                    if line.startswith("event:"):
+                        event = line[6:].strip()
+                        if event == "ready":
+                            self.ready.set()
+                    elif line.startswith("data:") and event == "alert":
+                        self.alerts.append(json.loads(line[5:]))
+        except (httpx.HTTPError, RuntimeError):
+            return
+
+    def close(self) -> None:
+        """Stop reading."""
+        self._client.close()

@@ -1,0 +1,8 @@
+"""Paths of repository files the tests use."""
+
+from pathlib import Path
+
+import agrisafe
+
+REPO = Path(agrisafe.__file__).resolve().parent.parent
+DEMO_SITE_FILE = REPO / "agrisafe" / "demo" / "site.yaml"
