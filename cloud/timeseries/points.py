@@ -89,22 +89,28 @@ def from_json(text: str | bytes) -> Point:
     """Inverse of `to_json`; raises PointError on anything else."""
     try:
         m, tags, fields, ts = orjson.loads(text)
-        return Point(
-            str(m),
-            tuple(sorted((str(k), str(v)) for k, v in tags.items())),
-            tuple(sorted((str(k), float(v)) for k, v in fields.items())),
-            int(ts),
-        )
+        tag_items = tuple(sorted(tags.items()))
+        field_items = tuple(sorted((k, float(v)) for k, v in fields.items()))
     except (ValueError, TypeError, AttributeError) as err:
         raise PointError(f"not an outbox point: {text!r:.200}") from err
+    if not (
+        isinstance(m, str)
+        and isinstance(ts, int)
+        and all(isinstance(k, str) and isinstance(v, str) for k, v in tag_items)
+        and all(isinstance(k, str) for k, _ in field_items)
+    ):
+        raise PointError(f"not an outbox point: {text!r:.200}")
+    return Point(m, tag_items, field_items, ts)
 
 
 # -- line protocol -----------------------------------------------------------------------
+@lru_cache(maxsize=65536)
 def _esc_measurement(text: str) -> str:
     text = _CONTROL.sub(" ", text)  # a newline would end the line
     return text.replace("\\", "\\\\").replace(",", "\\,").replace(" ", "\\ ")
 
 
+@lru_cache(maxsize=65536)  # tag keys and values repeat all day: escape each once
 def _esc_key(text: str) -> str:
     text = _CONTROL.sub(" ", text)
     return text.replace("\\", "\\\\").replace(",", "\\,").replace("=", "\\=").replace(" ", "\\ ")
