@@ -43,12 +43,13 @@ class InfluxWriter:
         """One request with all points; raise `WriteError` saying whether to retry."""
         if not points:
             return
-        lines = [to_line(p) for p in points]
+        # One string, not a list: the client would otherwise re-serialise every line.
+        body = "\n".join([to_line(p) for p in points])
         try:
             self._api.write(
                 bucket=self.bucket,
                 org=self.org,
-                record=lines,
+                record=body,
                 write_precision=WritePrecision.MS,  # type: ignore[arg-type]
             )
         except ApiException as err:
