@@ -1,0 +1,128 @@
+"""Runner of the timer rule (unrecorded_spraying): arm on an activity end, fire when the
+clock passes end + grace, resolve with `late_record` when the input_use turns up afterwards.
+
+The clock is the cloud's in normal operation (a periodic tick) and the simulated one in replay.
+"""
+
+from collections.abc import Iterable
+
+import orjson
+from sqlalchemy import Connection, select, text
+
+from agrisafe.protocol import ActivityEnvelope, ActivityState, ActivityType, Envelope
+from agrisafe.timeutil import format_rfc3339, to_ms
+from cloud.rules.config import RulesConfig
+from cloud.rules.facts import Application
+from cloud.rules.spraying import LATE_RECORD, SprayWindow, covered, unrecorded_spraying
+from cloud.rules.types import AlertDraft, Resolution
+from cloud.store import tables as t
+from cloud.store import timers as store
+from cloud.store.timelines import _envelope
+
+RULE = "unrecorded_spraying"
+
+
+def arm_rows(new: Iterable[Envelope], cfg: RulesConfig) -> list[dict[str, object]]:
+    """Timer rows for the spraying activities that ended in this batch."""
+    grace_ms = int(cfg.spraying_grace_h * 3_600_000)
+    rows: list[dict[str, object]] = []
+    for env in new:
+        if not isinstance(env, ActivityEnvelope):
+            continue
+        b = env.body
+        if b.activity is not ActivityType.SPRAYING or b.state is not ActivityState.END:
+            continue
+        end_ms = to_ms(env.ts)
+        rows.append(
+            {
+                "id": env.id,
+                "rule": RULE,
+                "site": env.site,
+                "plot": b.plot,
+                "device": env.device,
+                "track": b.track,
+                "end_ms": end_ms,
+                "end_ts": format_rfc3339(env.ts),
+                "grace_ms": grace_ms,
+                "due_ms": end_ms + grace_ms,
+                "status": "pending",
+            }
+        )
+    return rows
+
+
+def _start_of(conn: Connection, timer: dict[str, object], cfg: RulesConfig) -> tuple[str, int] | None:
+    c = t.records.c
+    end_ms = int(timer["end_ms"])  # type: ignore[call-overload]
+    stmt = select(c.id, c.ts_ms, _envelope(conn)).where(
+        text("records.kind = 'activity'"),
+        c.site == timer["site"],
+        c.plot == timer["plot"],
+        c.ts_ms <= end_ms,
+        c.ts_ms >= end_ms - int(cfg.activity_max_h * 3_600_000),
+    )
+    best: tuple[str, int] | None = None
+    for mid, ts_ms, raw in conn.execute(stmt):
+        body = orjson.loads(raw)["body"]
+        is_start = body.get("state") == "start" and body.get("activity") == "spraying"
+        if is_start and body.get("track") == timer["track"] and (best is None or ts_ms > best[1]):
+            best = (mid, ts_ms)
+    return best
+
+
+def _input_times(conn: Connection, site: object, plot: object, lo: int, hi: int) -> list[int]:
+    c = t.records.c
+    stmt = select(c.ts_ms).where(
+        text("records.kind = 'input_use'"),
+        c.site == site,
+        c.plot == plot,
+        c.ts_ms >= lo,
+        c.ts_ms <= hi,
+    )
+    return [int(r[0]) for r in conn.execute(stmt)]
+
+
+def fire_due(conn: Connection, now_ms: int, cfg: RulesConfig) -> list[AlertDraft]:
+    """Settle every timer the clock has passed; drafts for those no input_use covers."""
+    drafts: list[AlertDraft] = []
+    for timer in store.due(conn, now_ms):
+        start = _start_of(conn, timer, cfg)
+        window = SprayWindow(
+            site=timer["site"],
+            plot=timer["plot"],
+            track=timer["track"],
+            start_id=start[0] if start else None,
+            end_id=timer["id"],
+            start_ms=start[1] if start else timer["end_ms"],
+            end_ms=timer["end_ms"],
+            end_ts=timer["end_ts"],
+            grace_ms=timer["grace_ms"],
+        )
+        times = _input_times(conn, window.site, window.plot, window.from_ms, window.to_ms)
+        bounds = {"start_id": window.start_id, "window_from_ms": window.from_ms,
+                  "window_to_ms": window.to_ms}
+        if covered(window, times):
+            store.settle(conn, timer["id"], "covered", **bounds)
+            continue
+        draft = unrecorded_spraying(window)
+        if store.settle(conn, timer["id"], "fired", alert_key=draft.dedupe_key, **bounds):
+            drafts.append(draft)
+    return drafts
+
+
+def late_records(conn: Connection, apps: list[Application]) -> list[Resolution]:
+    """Alerts of fired timers that a newly arrived input_use covers after all."""
+    if not apps:
+        return []
+    out: list[Resolution] = []
+    for timer in store.fired_on(conn, {(a.site, a.plot) for a in apps}):
+        hits = [
+            a.id
+            for a in apps
+            if (a.site, a.plot) == (timer["site"], timer["plot"])
+            and timer["window_from_ms"] <= a.ts_ms <= timer["window_to_ms"]
+        ]
+        if hits and timer["alert_key"]:
+            store.mark_late_record(conn, timer["id"])
+            out.append(Resolution(timer["alert_key"], LATE_RECORD, tuple(hits)))
+    return out

@@ -1,0 +1,201 @@
+"""Tables of the compliance core (migration 0002_compliance creates exactly these).
+
+Kept apart from `tables.py` so the ingest and compliance schemas evolve in separate migrations.
+Times are epoch milliseconds, as everywhere in the store.
+"""
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Float,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+
+from cloud.store.tables import Json, metadata, records
+
+# Partial indexes for the timeline look-ups that reach far back (a dispatch looks back over
+# treatments, a certificate over the season's applications): only those rows are indexed, so
+# inserting telemetry or rapid tests costs nothing more.
+RECORDS_INPUT_USE_INDEX = Index(
+    "records_input_use_plot",
+    records.c.site,
+    records.c.plot,
+    records.c.ts_ms,
+    sqlite_where=text("kind = 'input_use'"),
+    postgresql_where=text("kind = 'input_use'"),
+)
+RECORDS_TREATMENT_INDEX = Index(
+    "records_treatment_herd",
+    records.c.site,
+    records.c.herd,
+    records.c.ts_ms,
+    sqlite_where=text("kind = 'treatment'"),
+    postgresql_where=text("kind = 'treatment'"),
+)
+
+audit = Table(
+    "audit",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at_ms", BigInteger, nullable=False),
+    Column("actor", String(128), nullable=False, comment="token name, or 'system'"),
+    Column("role", String(16), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("target", String(256), nullable=False),
+    Column("detail", Json, nullable=False),
+    Index("audit_target", "target", "at_ms"),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name", String(128), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("regions", Json, comment="list of region codes; null = no region restriction"),
+    Column("sites", Json, comment="list of site ids; null = no site restriction"),
+    Column("producer", String(64), comment="producer tokens: the producer's sites"),
+    Column("device", String(128), comment="device tokens: the device id"),
+    Column("token_hash", String(64), nullable=False, unique=True, comment="sha256 hex"),
+    Column("created_by", String(128), nullable=False),
+    Column("created_ms", BigInteger, nullable=False),
+    Column("revoked_ms", BigInteger),
+)
+
+reference_entries = Table(
+    "reference_entries",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(16), nullable=False, comment="phi or withdrawal"),
+    Column("data", Json, nullable=False, comment="the row, as the reference models"),
+    Column("created_by", String(128), nullable=False),
+    Column("created_ms", BigInteger, nullable=False),
+    Column("retired_ms", BigInteger),
+)
+
+lot_blocks = Table(
+    "lot_blocks",
+    metadata,
+    Column("site", String(128), primary_key=True),
+    Column("lot", String(128), primary_key=True),
+    Column("reason", String(32), primary_key=True),
+    Column("cause", String(64), primary_key=True, comment="message that blocked the lot"),
+    Column("ts_ms", BigInteger, nullable=False, comment="event time of the blocked fact"),
+    Column("detail", Json, nullable=False),
+    Column("blocked_ms", BigInteger, nullable=False),
+)
+
+banned_inputs = Table(
+    "banned_inputs",
+    metadata,
+    Column("id", String(64), primary_key=True, comment="the input_use message id"),
+    Column("site", String(128), nullable=False),
+    Column("plot", String(128), nullable=False),
+    Column("crop", String(64), nullable=False),
+    Column("ts_ms", BigInteger, nullable=False),
+    Index("banned_inputs_plot", "site", "plot", "ts_ms"),
+)
+
+timers = Table(
+    "timers",
+    metadata,
+    Column("id", String(64), primary_key=True, comment="the activity end message id"),
+    Column("rule", String(48), nullable=False),
+    Column("site", String(128), nullable=False),
+    Column("plot", String(128), nullable=False),
+    Column("device", String(128), nullable=False),
+    Column("track", String(128), nullable=False),
+    Column("end_ms", BigInteger, nullable=False),
+    Column("end_ts", String(40), nullable=False),
+    Column("grace_ms", BigInteger, nullable=False),
+    Column("due_ms", BigInteger, nullable=False),
+    Column("status", String(16), nullable=False, comment="pending, covered, fired, late_record"),
+    Column("start_id", String(64)),
+    Column("window_from_ms", BigInteger),
+    Column("window_to_ms", BigInteger),
+    Column("alert_key", String(512)),
+    Index("timers_due", "status", "due_ms"),
+    Index("timers_plot", "site", "plot", "status"),
+)
+
+certificates = Table(
+    "certificates",
+    metadata,
+    Column("id", String(64), primary_key=True, comment="public certificate number"),
+    Column("request_id", String(64), nullable=False, unique=True),
+    Column("site", String(128), nullable=False),
+    Column("region", String(16), nullable=False),
+    Column("lot", String(128), nullable=False),
+    Column("status", String(16), nullable=False, comment="issued, refused, revoked"),
+    Column("reasons", Json, nullable=False, comment="refusal / revocation reasons"),
+    Column("commodity", String(128), nullable=False),
+    Column("qty_kg", Float, nullable=False),
+    Column("basis", Json, nullable=False),
+    Column("producer", String(64)),
+    Column("content", Json, nullable=False, comment="what the certificate and its page show"),
+    Column("requested_ms", BigInteger, nullable=False, comment="event time of the request"),
+    Column("decided_ms", BigInteger, nullable=False),
+    Column("revoked_ms", BigInteger),
+    Index("certificates_lot", "site", "lot"),
+    Index("certificates_region", "region", "decided_ms"),
+)
+
+credit_events = Table(
+    "credit_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("producer", String(64), nullable=False),
+    Column("alert_id", String(64), nullable=False),
+    Column("rule", String(48), nullable=False),
+    Column("delta", Integer, nullable=False),
+    Column("reason", String(256), nullable=False),
+    Column("at_ms", BigInteger, nullable=False),
+    UniqueConstraint("alert_id", "reason", name="credit_once_per_alert_reason"),
+    Index("credit_producer", "producer", "at_ms"),
+)
+
+producer_status = Table(
+    "producer_status",
+    metadata,
+    Column("producer", String(64), primary_key=True),
+    Column("blacklisted", Integer, nullable=False, comment="manual blacklist flag"),
+    Column("reason", Text, nullable=False),
+    Column("by", String(128), nullable=False),
+    Column("at_ms", BigInteger, nullable=False),
+)
+
+webhooks = Table(
+    "webhooks",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("url", Text, nullable=False),
+    Column("secret", String(128), nullable=False, comment="HMAC-SHA256 key (needed in clear)"),
+    Column("regions", Json),
+    Column("rules", Json),
+    Column("active", Integer, nullable=False),
+    Column("created_by", String(128), nullable=False),
+    Column("created_ms", BigInteger, nullable=False),
+)
+
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("webhook_id", String(64), nullable=False),
+    Column("alert_id", String(64), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("status", String(16), nullable=False, comment="pending, delivered, failed"),
+    Column("attempts", Integer, nullable=False),
+    Column("next_ms", BigInteger, nullable=False),
+    Column("last_error", Text),
+    Column("last_status", Integer),
+    Column("delivered_ms", BigInteger),
+    Index("webhook_deliveries_due", "status", "next_ms"),
+    Index("webhook_deliveries_hook", "webhook_id", "id"),
+)
