@@ -6,7 +6,7 @@ stays fast and a missing optional extra only affects the commands that need it.
 
 import typer
 
-from agrisafe.cli import broker, cloud, demo, schema
+from agrisafe.cli import broker, cloud, demo, scenario, schema
 
 app = typer.Typer(
     name="agrisafe",
@@ -19,6 +19,7 @@ app.add_typer(schema.app, name="schema")
 app.add_typer(cloud.app, name="cloud")
 app.command("broker")(broker.broker)
 app.command("demo")(demo.demo)
+app.add_typer(scenario.app, name="scenario")
 
 
 def main() -> None:

@@ -44,7 +44,9 @@ class Alert(BaseModel):
     raised_at: Rfc3339 | None = Field(default=None, description="when the cloud raised it")
     acknowledged_by: str | None = Field(default=None, description="who acknowledged it")
     acknowledged_at: Rfc3339 | None = Field(default=None, description="when")
-    resolved_by: str | None = Field(default=None, description="who resolved it ('system' if a rule did)")
+    resolved_by: str | None = Field(
+        default=None, description="who resolved it ('system' if a rule did)"
+    )
     resolved_at: Rfc3339 | None = Field(default=None, description="when")
     resolution: str | None = Field(default=None, description="why it was resolved")
 

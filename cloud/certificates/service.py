@@ -135,7 +135,9 @@ def revoke_for(
                 cert["site"],
                 f"lot:{cert['lot']}",
                 cert["id"],
-                parse_rfc3339(when) if when else parse_rfc3339(cert["content"]["issued_on"] + "T00:00:00Z"),
+                parse_rfc3339(when)
+                if when
+                else parse_rfc3339(cert["content"]["issued_on"] + "T00:00:00Z"),
                 (cert["request_id"], *causes),
                 {"certificate": cert["id"], "reasons": reasons},
             )

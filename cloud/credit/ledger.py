@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from agrisafe.protocol import Alert, Rule
+from agrisafe.protocol import Alert
 from cloud.credit.policy import CreditPolicy
 from cloud.store import credit, sites
 
@@ -39,7 +39,7 @@ def on_opened(conn: Connection, alerts: Sequence[Alert], policy: CreditPolicy, n
 def compensate(conn: Connection, alert_row: dict[str, Any], why: str, now_ms: int) -> int:
     """Give back what an alert cost (dismissed as wrong, or its record turned up late)."""
     events = credit.events_of_alert(conn, alert_row["id"])
-    spent = sum(e["delta"] for e in events if e["reason"] == OPENED)
+    spent = sum(int(e["delta"]) for e in events if e["reason"] == OPENED)
     if spent == 0:
         return 0
     credit.add_events(
@@ -72,6 +72,3 @@ def standing(conn: Connection, producer: str, policy: CreditPolicy) -> dict[str,
         "manual_blacklist": flag,
         "events": events,
     }
-
-
-__all__ = ["OPENED", "Rule", "compensate", "on_opened", "standing"]

@@ -133,7 +133,9 @@ def banned(cat: Catalog, ingredients: tuple[str, ...], crop: str, day: date) -> 
             hits.append(BanHit(ingredient, ban.id, ban.notice, ban.source, ban.effective_from))
         toxicity = cat.toxic.get(ingredient)
         if toxicity is not None and cat.crops.within(crop, ART34_SCOPE):
-            hits.append(BanHit(ingredient, f"ART34-{toxicity}", "农药管理条例 Art.34", "ART34", None))
+            hits.append(
+                BanHit(ingredient, f"ART34-{toxicity}", "农药管理条例 Art.34", "ART34", None)
+            )
     return hits
 
 
@@ -186,7 +188,9 @@ def resolve_withdrawal(cat: Catalog, drug: str, species: Species) -> WithdrawalR
         for product in AnimalProduct:
             period = entry.row.period(product)
             if period is not None:
-                choice = PeriodChoice(period, entry.row.provisional, entry.row.source, entry.row.drug)
+                choice = PeriodChoice(
+                    period, entry.row.provisional, entry.row.source, entry.row.drug
+                )
                 periods[product].append(choice)
     key = normalise(drug)
     for ban in cat.banned_drugs:

@@ -10,9 +10,8 @@ from cloud.credit import ledger
 from cloud.credit.policy import CreditPolicy
 from cloud.rules.types import AlertDraft, Resolution
 from cloud.store import alerts as alert_store
-from cloud.store import audit
+from cloud.store import audit, webhooks
 from cloud.store import tables as t
-from cloud.store import webhooks
 
 
 def _resolve(conn: Connection, res: Resolution, now_ms: int) -> None:

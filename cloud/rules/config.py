@@ -17,7 +17,7 @@ class RulesConfig(BaseModel):
     lookback_days: int = Field(
         default=730,
         ge=1,
-        description="farthest a rule looks back (records are kept ≥ 2 years, 农产品质量安全法 Art.27)",
+        description="farthest a rule looks back (records kept ≥ 2 years: 农产品质量安全法 Art.27)",
     )
     banned_block_days: int = Field(
         default=365,

@@ -88,7 +88,8 @@ class RuleEngine:
         drafts = self.evaluate(new)
         tolerance = self.config.clock_skew_tolerance_s
         drafts += [
-            d for env, at in zip(new, arrivals, strict=True)
+            d
+            for env, at in zip(new, arrivals, strict=True)
             if (d := devices.clock_skew(env, at, tolerance)) is not None
         ]
         drafts += self._geofences(conn, new)

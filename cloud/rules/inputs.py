@@ -66,6 +66,4 @@ def unknown_treatment(t: Treatment, resolver: Resolver) -> AlertDraft | None:
         "species": t.species.value,
         "why": "no withdrawal row for this drug and species: add a label entry",
     }
-    return AlertDraft(
-        Rule.UNKNOWN_INPUT, t.site, f"herd:{t.herd}", t.id, t.when(), (t.id,), detail
-    )
+    return AlertDraft(Rule.UNKNOWN_INPUT, t.site, f"herd:{t.herd}", t.id, t.when(), (t.id,), detail)

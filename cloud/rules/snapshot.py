@@ -47,7 +47,9 @@ def _withdrawal_rows(
             continue
         choices = resolver.withdrawal(t.drug, t.species).for_product(d.product)
         verdicts = [judge(c.period, t, d, tz) for c in choices]
-        ok = None if not verdicts or Verdict.UNKNOWN in verdicts else Verdict.BLOCKED not in verdicts
+        ok = (
+            None if not verdicts or Verdict.UNKNOWN in verdicts else Verdict.BLOCKED not in verdicts
+        )
         rows.append(
             {
                 "type": "withdrawal",

@@ -203,13 +203,12 @@ class TimelineRunner:
     ) -> T:
         rows = tl_store.by_lot(conn, ("certificate_request",), {(b.site, b.lot) for b in blocks})
         known = {c.id for c in timeline.certificates}
-        extra = [
-            f
-            for items in rows.values()
-            for kind, ts, env in items
-            if isinstance(f := from_json(kind, ts, env, resolver.cat), CertRequest)
-            and f.id not in known
-        ]
+        extra: list[CertRequest] = []
+        for items in rows.values():
+            for kind, ts, env in items:
+                fact = from_json(kind, ts, env, resolver.cat)
+                if isinstance(fact, CertRequest) and fact.id not in known:
+                    extra.append(fact)
         if not extra:
             return timeline
         return replace(timeline, certificates=[*timeline.certificates, *extra])
@@ -284,7 +283,4 @@ class TimelineRunner:
             for row in stored.get((h.site, h.plot), ()):
                 if crops.related(h.crop, row["crop"]) and row["ts_ms"] <= h.ts_ms:
                     cause_ts = format_rfc3339(from_ms(row["ts_ms"]))
-                    out.blocks.append(
-                        LotBlock(h.site, h.lot, reason, row["id"], h.ts_ms, cause_ts)
-                    )
-
+                    out.blocks.append(LotBlock(h.site, h.lot, reason, row["id"], h.ts_ms, cause_ts))

@@ -51,7 +51,9 @@ def arm_rows(new: Iterable[Envelope], cfg: RulesConfig) -> list[dict[str, object
     return rows
 
 
-def _start_of(conn: Connection, timer: dict[str, object], cfg: RulesConfig) -> tuple[str, int] | None:
+def _start_of(
+    conn: Connection, timer: dict[str, object], cfg: RulesConfig
+) -> tuple[str, int] | None:
     c = t.records.c
     end_ms = int(timer["end_ms"])  # type: ignore[call-overload]
     stmt = select(c.id, c.ts_ms, _envelope(conn)).where(
@@ -99,8 +101,11 @@ def fire_due(conn: Connection, now_ms: int, cfg: RulesConfig) -> list[AlertDraft
             grace_ms=timer["grace_ms"],
         )
         times = _input_times(conn, window.site, window.plot, window.from_ms, window.to_ms)
-        bounds = {"start_id": window.start_id, "window_from_ms": window.from_ms,
-                  "window_to_ms": window.to_ms}
+        bounds = {
+            "start_id": window.start_id,
+            "window_from_ms": window.from_ms,
+            "window_to_ms": window.to_ms,
+        }
         if covered(window, times):
             store.settle(conn, timer["id"], "covered", **bounds)
             continue

@@ -132,7 +132,9 @@ def _certs_inside(
         if d is None:
             continue
         as_event = Dispatch(c.id, c.site, c.ts_ms, c.ts, d.herd, d.species, d.product, d.lot)
-        if any(judge(p.period, t, as_event, tz) is Verdict.BLOCKED for p in res.for_product(d.product)):
+        if any(
+            judge(p.period, t, as_event, tz) is Verdict.BLOCKED for p in res.for_product(d.product)
+        ):
             inside.append(c)
     return inside
 

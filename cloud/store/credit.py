@@ -30,7 +30,10 @@ def deltas(conn: Connection, producer: str) -> list[int]:
 def events_of_alert(conn: Connection, alert_id: str) -> list[dict[str, Any]]:
     """Score changes an alert caused."""
     c = ct.credit_events.c
-    return [dict(r) for r in conn.execute(select(ct.credit_events).where(c.alert_id == alert_id)).mappings()]
+    return [
+        dict(r)
+        for r in conn.execute(select(ct.credit_events).where(c.alert_id == alert_id)).mappings()
+    ]
 
 
 def manual_flag(conn: Connection, producer: str) -> dict[str, Any] | None:
@@ -42,5 +45,11 @@ def manual_flag(conn: Connection, producer: str) -> dict[str, Any] | None:
 
 def set_flag(conn: Connection, producer: str, on: bool, reason: str, by: str, now_ms: int) -> None:
     """Put a producer on (or take it off) the blacklist by hand."""
-    row = {"producer": producer, "blacklisted": int(on), "reason": reason, "by": by, "at_ms": now_ms}
+    row = {
+        "producer": producer,
+        "blacklisted": int(on),
+        "reason": reason,
+        "by": by,
+        "at_ms": now_ms,
+    }
     upsert(conn, ct.producer_status, [row], ["producer"])

@@ -34,7 +34,9 @@ def add_blocks(conn: Connection, blocks: Iterable[LotBlock], now_ms: int) -> set
     return {(r[0], r[1]) for r in conn.execute(stmt, list(rows.values())).all()}
 
 
-def blocks_for(conn: Connection, lots: Iterable[tuple[str, str]]) -> dict[tuple[str, str], list[dict[str, Any]]]:
+def blocks_for(
+    conn: Connection, lots: Iterable[tuple[str, str]]
+) -> dict[tuple[str, str], list[dict[str, Any]]]:
     """Every block of the given lots."""
     pairs = sorted(set(lots))
     out: dict[tuple[str, str], list[dict[str, Any]]] = {}

@@ -11,7 +11,9 @@ def signature(conn: Connection) -> tuple[int, int, int]:
     """Changes whenever an entry is added or retired (count, last id, last retirement)."""
     c = ct.reference_entries.c
     row = conn.execute(
-        select(func.count(), func.coalesce(func.max(c.id), 0), func.coalesce(func.max(c.retired_ms), 0))
+        select(
+            func.count(), func.coalesce(func.max(c.id), 0), func.coalesce(func.max(c.retired_ms), 0)
+        )
     ).one()
     return int(row[0]), int(row[1]), int(row[2])
 
@@ -25,9 +27,11 @@ def active(conn: Connection) -> list[dict[str, Any]]:
 
 def add(conn: Connection, kind: str, data: dict[str, Any], by: str, now_ms: int) -> int:
     """Store an entry; return its id."""
-    stmt = insert(ct.reference_entries).values(
-        kind=kind, data=data, created_by=by, created_ms=now_ms
-    ).returning(ct.reference_entries.c.id)
+    stmt = (
+        insert(ct.reference_entries)
+        .values(kind=kind, data=data, created_by=by, created_ms=now_ms)
+        .returning(ct.reference_entries.c.id)
+    )
     return int(conn.execute(stmt).scalar_one())
 
 

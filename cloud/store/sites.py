@@ -12,14 +12,22 @@ def site_details(conn: Connection, site_id: str) -> dict[str, Any]:
     """Name, region, time zone, geofence and producer of a site (defaults when unknown)."""
     row = conn.execute(select(t.sites).where(t.sites.c.id == site_id)).mappings().first()
     if row is None:
-        return {"id": site_id, "name": site_id, "region": "000000", "timezone": None,
-                "geofence": None, "producer": None}
+        return {
+            "id": site_id,
+            "name": site_id,
+            "region": "000000",
+            "timezone": None,
+            "geofence": None,
+            "producer": None,
+        }
     out = dict(row)
     producer = None
     if row["producer"]:
-        p = conn.execute(
-            select(t.producers).where(t.producers.c.id == row["producer"])
-        ).mappings().first()
+        p = (
+            conn.execute(select(t.producers).where(t.producers.c.id == row["producer"]))
+            .mappings()
+            .first()
+        )
         producer = dict(p) if p is not None else {"id": row["producer"], "name": None}
     out["producer"] = producer
     return out

@@ -17,7 +17,9 @@ def create(conn: Connection, row: dict[str, Any]) -> None:
 def deactivate(conn: Connection, hook_id: str) -> bool:
     """Stop delivering to a webhook (kept for the audit trail)."""
     c = ct.webhooks.c
-    result = conn.execute(update(ct.webhooks).where(c.id == hook_id, c.active == 1).values(active=0))
+    result = conn.execute(
+        update(ct.webhooks).where(c.id == hook_id, c.active == 1).values(active=0)
+    )
     return result.rowcount == 1
 
 
