@@ -15,8 +15,11 @@ from cloud.ingest.mqtt_worker import MqttIngestWorker
 from cloud.ingest.service import IngestService
 from cloud.registry import RegistryService, load_registry_file
 from cloud.rules import RuleEngine
+from cloud.rules.clock import RuleTicker
+from cloud.rules.config import RulesConfig
 from cloud.settings import CloudSettings
 from cloud.store.db import default_database_url, make_engine, migrate
+from cloud.webhooks.dispatcher import WebhookDispatcher
 
 logger = logging.getLogger(__name__)
 
@@ -35,15 +38,24 @@ class CloudRuntime:
     admin_token: str
     broker: EmbeddedBroker | None = None
     workers: list[MqttIngestWorker] = field(default_factory=list)
+    rules: RuleEngine | None = None
+    ticker: RuleTicker | None = None
+    webhooks: WebhookDispatcher | None = None
 
     def start(self) -> None:
         """Start the MQTT side (the API is served by uvicorn around this)."""
         self.alert_sink.start()
         for worker in self.workers:
             worker.start()
+        for part in (self.ticker, self.webhooks):
+            if part is not None:
+                part.start()
 
     def stop(self) -> None:
         """Stop in reverse order; the broker last so in-flight acks still go out."""
+        for part in (self.webhooks, self.ticker):
+            if part is not None:
+                part.stop()
         for worker in self.workers:
             worker.stop()
         self.hub.detach()
@@ -87,8 +99,14 @@ def build_runtime(settings: CloudSettings) -> CloudRuntime:
     )
     name = settings.instance
     sink = MqttAlertSink(data_dir / f"{name}-alerts-outbox.db", addr, f"{name}-alerts")
+    rules = RuleEngine(
+        config=RulesConfig(
+            spraying_grace_h=settings.spraying_grace_h,
+            clock_skew_tolerance_s=settings.clock_skew_tolerance_s,
+        )
+    )
     service = IngestService(
-        engine, registry, RuleEngine(), [sink], max_message_bytes=settings.max_message_bytes
+        engine, registry, rules, [sink], max_message_bytes=settings.max_message_bytes
     )
     workers = [
         MqttIngestWorker(
@@ -111,4 +129,7 @@ def build_runtime(settings: CloudSettings) -> CloudRuntime:
         admin_token=token,
         broker=broker,
         workers=workers,
+        rules=rules,
+        ticker=RuleTicker(engine, rules, registry, [sink], interval_s=settings.timer_tick_s),
+        webhooks=WebhookDispatcher(engine, max_attempts=settings.webhook_max_attempts),
     )

@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from agrisafe.protocol import AlertStatus, Rule
 from cloud.alerts.hub import AlertHub, Subscriber
-from cloud.api.auth import Principal, require
+from cloud.api.auth import Principal, require_reader
 from cloud.store import alerts as alert_store
 
 router = APIRouter(tags=["alerts"])
@@ -19,7 +19,7 @@ router = APIRouter(tags=["alerts"])
 @router.get("/api/v1/alerts", summary="List alerts")
 async def list_alerts(
     request: Request,
-    principal: Annotated[Principal, Depends(require)],
+    principal: Annotated[Principal, Depends(require_reader)],
     site: str | None = None,
     rule: Rule | None = None,
     status: AlertStatus | None = None,
@@ -45,7 +45,7 @@ async def list_alerts(
 
 @router.get("/api/v1/alerts/stream", summary="Live alerts (SSE, event: alert)")
 async def stream_alerts(
-    request: Request, principal: Annotated[Principal, Depends(require)]
+    request: Request, principal: Annotated[Principal, Depends(require_reader)]
 ) -> EventSourceResponse:
     """Each new alert in the caller's scope as `event: alert`, data = the alert JSON."""
     hub: AlertHub = request.app.state.runtime.hub

@@ -17,10 +17,8 @@ def bench(database_url: str) -> Iterator[Bench]:
     b.close()
 
 
-def harvest(
-    ts: str, lot: str, plot: str = "P1", crop: str = "黄瓜", **kw: str
-) -> dict[str, object]:
-    return env("harvest", ts, {"plot": plot, "crop": crop, "lot": lot, "qty_kg": 100}, **kw)
+def harvest(ts: str, lot: str, plot: str = "P1", crop: str = "黄瓜") -> dict[str, object]:
+    return env("harvest", ts, {"plot": plot, "crop": crop, "lot": lot, "qty_kg": 100})
 
 
 def test_harvest_inside_the_phi_is_one_alert_per_application(bench: Bench) -> None:
