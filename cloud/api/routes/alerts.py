@@ -23,6 +23,7 @@ async def list_alerts(
     site: str | None = None,
     rule: Rule | None = None,
     status: AlertStatus | None = None,
+    subject: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict[str, Any]:
@@ -34,6 +35,7 @@ async def list_alerts(
             site=site,
             rule=rule.value if rule else None,
             status=status.value if status else None,
+            subject=subject,
             regions=principal.regions,
             sites=principal.sites,
             limit=limit,

@@ -3,7 +3,7 @@
 from dataclasses import asdict
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
@@ -57,7 +57,7 @@ async def lookup_phi(
     request: Request,
     _p: Annotated[Principal, Depends(require)],
     crop: str,
-    ingredient: list[str] | None = None,
+    ingredient: Annotated[list[str] | None, Query()] = None,
     reg_no: str | None = None,
     formulation: str | None = None,
 ) -> dict[str, Any]:

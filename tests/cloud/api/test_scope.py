@@ -61,10 +61,7 @@ def test_a_regulator_sees_only_its_region(
 
 
 @pytest.mark.integration
-def test_roles_limit_what_each_caller_may_do(
-    region_cloud: RunningCloud, client_for: TokenFactory
-) -> None:
-    cloud = region_cloud
+def test_roles_limit_what_each_caller_may_do(client_for: TokenFactory) -> None:
     device = client_for(role="device", sites=[TG], device="rt-01")
     producer = client_for(role="producer", producer="93140703MA0SCEN01X")
     expert = client_for(role="expert", regions=["140703"])
