@@ -2,25 +2,31 @@
 fact; the public trace page shows the mandatory fields and nothing private; QR codes."""
 
 import re
+from typing import Any
 
 import httpx
 import pytest
 
 from cloud.certificates.page import qr_png, qr_svg
 from testkit.cloud import RunningCloud
-from testkit.compliance import env, spray
-
-from .conftest import post
+from testkit.compliance import env, post, spray
 
 TG, JX = "SX-TG-001", "SX-JX-002"
 
+pytest_plugins = ["testkit.compliance_api"]
 
-def cert_request(lot: str, ts: str, site: str = TG) -> dict[str, object]:
-    body = {"lot": lot, "commodity": "番茄", "qty_kg": 600, "basis": ["control", "self_test"]}
+
+def cert_request(lot: str, ts: str, site: str = TG) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "lot": lot,
+        "commodity": "番茄",
+        "qty_kg": 600,
+        "basis": ["control", "self_test"],
+    }
     return env("certificate_request", ts, body, site=site)
 
 
-def decision(cloud: RunningCloud, request_id: object) -> dict[str, object]:
+def decision(cloud: RunningCloud, request_id: str) -> dict[str, Any]:
     items = cloud.http.get("/api/v1/certificates", params={"request_id": request_id}).json()
     [item] = items["items"]
     return dict(item)
@@ -157,9 +163,9 @@ def test_refused_with_every_reason_and_no_trace_page(region_cloud: RunningCloud)
     bad = cert_request("L-BAD", "2026-05-06T10:00:00+08:00")
     unknown = cert_request("L-NONE", "2026-05-06T10:00:00+08:00")
     assert post(cloud.http, *msgs, bad, unknown).status_code == 202
-    reasons = {r["reason"] for r in decision(cloud, bad["id"])["reasons"]}  # type: ignore[attr-defined]
+    reasons = {r["reason"] for r in decision(cloud, bad["id"])["reasons"]}
     assert reasons == {"blocked_lot", "banned_input", "positive_test", "blacklisted_producer"}
-    assert [r["reason"] for r in decision(cloud, unknown["id"])["reasons"]] == [  # type: ignore[attr-defined]
+    assert [r["reason"] for r in decision(cloud, unknown["id"])["reasons"]] == [
         "unknown_lot",
         "blacklisted_producer",
     ]

@@ -3,11 +3,11 @@
 import pytest
 
 from testkit.cloud import RunningCloud
-from testkit.compliance import env, spray
-
-from .conftest import TokenFactory, post
+from testkit.compliance import TokenFactory, env, post, spray
 
 PRODUCER = "93140703MA0SCEN01X"
+
+pytest_plugins = ["testkit.compliance_api"]
 
 
 @pytest.mark.integration

@@ -5,12 +5,12 @@ from sqlalchemy import select
 
 from cloud.store import compliance_tables as ct
 from testkit.cloud import RunningCloud, SseReader
-from testkit.compliance import env
+from testkit.compliance import TokenFactory, env, post
 from testkit.net import wait_for
 
-from .conftest import TokenFactory, post
-
 TG, JX = "SX-TG-001", "SX-JX-002"  # regions 140703 and 140781
+
+pytest_plugins = ["testkit.compliance_api"]
 
 
 def positive(site: str, sample: str) -> dict[str, object]:

@@ -10,10 +10,10 @@ import pytest
 
 from cloud.webhooks.sign import SIGNATURE_HEADER, backoff_ms, verify
 from testkit.cloud import RunningCloud
-from testkit.compliance import env
+from testkit.compliance import env, post
 from testkit.net import wait_for
 
-from .conftest import post
+pytest_plugins = ["testkit.compliance_api"]
 
 
 class Receiver:

@@ -1,10 +1,11 @@
 """A compliance test bench: the real ingest service + rules on a real database, driven like a
 replay (simulated clock, arrival = `at` or `ts`), without the broker hop."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import httpx
 import orjson
 from sqlalchemy import select
 
@@ -24,6 +25,8 @@ SCENARIOS = REPO / "docs" / "scenarios"
 SCENARIO_REGISTRY = SCENARIOS / "registry.yaml"
 SITE = "SX-TG-001"
 _counter = [0]
+# Makes an HTTP client holding a fresh token for a role and scope (fixture `client_for`).
+TokenFactory = Callable[..., httpx.Client]
 
 
 def env(
@@ -131,3 +134,8 @@ class Bench:
     def close(self) -> None:
         """Release the database."""
         self.engine.dispose()
+
+
+def post(client: httpx.Client, *envelopes: dict[str, Any]) -> httpx.Response:
+    """POST envelopes as one JSON array."""
+    return client.post("/api/v1/messages", content=orjson.dumps(list(envelopes)))

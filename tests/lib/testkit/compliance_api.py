@@ -1,18 +1,18 @@
-"""A running cloud on the scenario registry (two regions), for the compliance API tests."""
+"""Fixtures for the compliance API tests: a running cloud on the scenario registry (two
+regions) and clients holding tokens made through the admin API. Test modules load them with
+`pytest_plugins = ["testkit.compliance_api"]`.
+"""
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
-import orjson
 import pytest
 
 from agrisafe.mqtt.broker import EmbeddedBroker
 from testkit.cloud import RunningCloud, cloud_settings, running_cloud
-from testkit.compliance import SCENARIO_REGISTRY
-
-TokenFactory = Callable[..., httpx.Client]
+from testkit.compliance import SCENARIO_REGISTRY, TokenFactory
 
 
 @pytest.fixture
@@ -54,8 +54,3 @@ def client_for(region_cloud: RunningCloud) -> Iterator[TokenFactory]:
     yield make
     for c in clients:
         c.close()
-
-
-def post(client: httpx.Client, *envelopes: dict[str, Any]) -> httpx.Response:
-    """POST envelopes as one JSON array."""
-    return client.post("/api/v1/messages", content=orjson.dumps(list(envelopes)))
