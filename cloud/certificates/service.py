@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from datetime import tzinfo
 from typing import Any
 
-from sqlalchemy import Connection, and_, or_, select, update
+from sqlalchemy import Connection, insert, select, tuple_, update
 
 from agrisafe.ids import new_id
 from agrisafe.protocol import Rule
@@ -26,39 +26,53 @@ def producer_blacklisted(conn: Connection, producer: str | None, policy: CreditP
     if producer is None:
         return False
     flag = credit.manual_flag(conn, producer)
-    score = policy.score(credit.deltas(conn, producer))
+    score = policy.score([credit.total(conn, producer)])
     return policy.blacklisted(score, bool(flag and flag["blacklisted"]))
 
 
-def _origin_unit(conn: Connection, origin: tuple[Harvest | Dispatch, ...]) -> str | None:
+def _unit(
+    conn: Connection, directory: sites.SiteDirectory, origin: tuple[Harvest | Dispatch, ...]
+) -> str | None:
     if not origin:
         return None
-    first = origin[0]
-    if isinstance(first, Harvest):
-        return sites.unit_name(conn, first.site, first.plot, None)
-    return sites.unit_name(conn, first.site, None, first.herd)
+    f = origin[0]
+    if isinstance(f, Harvest):
+        return directory.unit(conn, f.site, f.plot, None)
+    return directory.unit(conn, f.site, None, f.herd)
 
 
 def decide_cases(
     conn: Connection,
     cases: Iterable[CertCase],
     policy: CreditPolicy,
+    directory: sites.SiteDirectory,
     tz_of: Callable[[str], tzinfo],
     now_ms: int,
 ) -> list[AlertDraft]:
-    """Issue or refuse each request; return `certificate_refused` drafts."""
+    """Issue or refuse each request; return `certificate_refused` drafts.
+
+    Runs in the transaction that stored the requests: a request is new exactly once, so it is
+    decided exactly once (a batch redelivered after a crash before commit left nothing).
+    """
+    cases = list(cases)
+    if not cases:
+        return []
+    all_blocks = lots.blocks_for(conn, [(c.request.site, c.request.lot) for c in cases])
+    producers = {c.request.site: directory.producer(conn, c.request.site) for c in cases}
+    standing = credit.standings(conn, sorted({p for p in producers.values() if p}))
+    black = {
+        p: policy.blacklisted(policy.score([total]), manual)
+        for p, (total, manual) in standing.items()
+    }
+    rows: list[dict[str, Any]] = []
     drafts: list[AlertDraft] = []
     for case in cases:
         req = case.request
-        if conn.execute(
-            select(ct.certificates.c.id).where(ct.certificates.c.request_id == req.id)
-        ).first():
-            continue  # decided already (a redelivered batch after a crash is new again)
-        site = sites.site_details(conn, req.site)
-        producer = (site.get("producer") or {}).get("id")
-        blocks = lots.blocks_for(conn, [(req.site, req.lot)]).get((req.site, req.lot), [])
+        site = directory.site(conn, req.site)
+        producer = producers[req.site]
+        blocks = all_blocks.get((req.site, req.lot), [])
         reasons = decide.refusal_reasons(
-            bool(case.origin), blocks, producer_blacklisted(conn, producer, policy)
+            bool(case.origin), blocks, black.get(producer, False) if producer else False
         )
         number = new_id(now_ms)
         body = decide.content(
@@ -69,29 +83,30 @@ def decide_cases(
             basis=req.basis,
             issued_on=local_date(req.ts_ms, tz_of(req.site)).isoformat(),
             site=site,
-            origin_unit=_origin_unit(conn, case.origin),
+            origin_unit=_unit(conn, directory, case.origin),
             compliance=case.compliance,
         )
-        conn.execute(
-            ct.certificates.insert().values(
-                id=number,
-                request_id=req.id,
-                site=req.site,
-                region=site["region"],
-                lot=req.lot,
-                status="refused" if reasons else "issued",
-                reasons=reasons,
-                commodity=req.commodity,
-                qty_kg=req.qty_kg,
-                basis=list(req.basis),
-                producer=producer,
-                content=body,
-                requested_ms=req.ts_ms,
-                decided_ms=now_ms,
-            )
+        rows.append(
+            {
+                "id": number,
+                "request_id": req.id,
+                "site": req.site,
+                "region": site["region"],
+                "lot": req.lot,
+                "status": "refused" if reasons else "issued",
+                "reasons": reasons,
+                "commodity": req.commodity,
+                "qty_kg": req.qty_kg,
+                "basis": list(req.basis),
+                "producer": producer,
+                "content": body,
+                "requested_ms": req.ts_ms,
+                "decided_ms": now_ms,
+            }
         )
         if reasons:
             evidence = (req.id, *dict.fromkeys(r["cause"] for r in reasons if "cause" in r))
+            detail = {"reasons": reasons, "commodity": req.commodity, "qty_kg": req.qty_kg}
             drafts.append(
                 AlertDraft(
                     Rule.CERTIFICATE_REFUSED,
@@ -100,9 +115,10 @@ def decide_cases(
                     req.id,
                     req.when(),
                     evidence,
-                    {"reasons": reasons, "commodity": req.commodity, "qty_kg": req.qty_kg},
+                    detail,
                 )
             )
+    conn.execute(insert(ct.certificates), rows)
     return drafts
 
 
@@ -113,9 +129,10 @@ def revoke_for(
     if not newly_blocked:
         return []
     c = ct.certificates.c
-    terms = [and_(c.site == s, c.lot == lot) for s, lot in sorted(newly_blocked)]
     issued = conn.execute(
-        select(ct.certificates).where(c.status == "issued", or_(*terms))
+        select(ct.certificates).where(
+            c.status == "issued", tuple_(c.site, c.lot).in_(sorted(newly_blocked))
+        )
     ).mappings()
     drafts: list[AlertDraft] = []
     for cert in [dict(r) for r in issued]:
@@ -128,6 +145,7 @@ def revoke_for(
             .values(status="revoked", revoked_ms=now_ms, reasons=reasons)
         )
         causes = tuple(dict.fromkeys(b.cause for b in mine))
+        # The revocation happens at the event time of the latest fact that blocked the lot.
         when = max((b.cause_ts for b in mine if b.cause_ts), key=parse_rfc3339, default=None)
         drafts.append(
             AlertDraft(

@@ -16,11 +16,14 @@ OPENED = "alert opened"
 def on_opened(conn: Connection, alerts: Sequence[Alert], policy: CreditPolicy, now_ms: int) -> None:
     """Penalise the producer of each opened alert that counts."""
     rows = []
+    producers: dict[str, str | None] = {}
     for a in alerts:
         delta = policy.delta(a.rule, a.severity.value)
         if delta == 0:
             continue
-        producer = sites.producer_of(conn, a.site)
+        if a.site not in producers:
+            producers[a.site] = sites.producer_of(conn, a.site)
+        producer = producers[a.site]
         if producer is None:
             continue
         rows.append(

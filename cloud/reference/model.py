@@ -6,6 +6,7 @@ is an error naming the file and the row, not a silently ignored value.
 """
 
 from datetime import date
+from functools import lru_cache
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -15,6 +16,7 @@ from agrisafe.protocol import AnimalProduct, Species
 Name = Annotated[str, Field(min_length=1, max_length=128)]
 
 
+@lru_cache(maxsize=65_536)
 def normalise(text: str) -> str:
     """Compare names and formulations the same way: no spaces, half-width, upper case."""
     out = text.strip().replace("％", "%").replace("（", "(").replace("）", ")")

@@ -29,7 +29,7 @@ from cloud.registry.service import SiteInfo
 from cloud.rules import devices, timers
 from cloud.rules.commit import commit
 from cloud.rules.config import RulesConfig
-from cloud.rules.facts import Application, from_envelope
+from cloud.rules.facts import from_envelope
 from cloud.rules.rapid_test import rapid_test_positive
 from cloud.rules.timelines import TimelineResult, TimelineRunner
 from cloud.rules.types import AlertDraft, LotBlock, Resolution
@@ -71,6 +71,7 @@ class RuleEngine:
         self.config = config if config is not None else RulesConfig()
         self.credit = credit if credit is not None else CreditPolicy()
         self.timelines = TimelineRunner(self.config)
+        self.directory = sites.SiteDirectory()
 
     def evaluate(self, new: Sequence[Envelope]) -> list[AlertDraft]:
         """Drafts of the message rules alone (no history, no store)."""
@@ -100,14 +101,15 @@ class RuleEngine:
             result = self._timelines(conn, new, sites_)
             drafts += result.drafts
             blocks += result.blocks
-            apps = [f for env in new if isinstance(f := self._fact(env), Application)]
-            resolutions += timers.late_records(conn, apps)
+            resolutions += timers.late_records(conn, result.applications)
         armed = timers.arm_rows(new, self.config)
         if armed:
             timer_store.arm(conn, armed)
         newly_blocked = lots.add_blocks(conn, blocks, now_ms) if blocks else set()
         tz_of = _zones(sites_)
-        drafts += certificates.decide_cases(conn, result.cert_cases, self.credit, tz_of, now_ms)
+        drafts += certificates.decide_cases(
+            conn, result.cert_cases, self.credit, self.directory, tz_of, now_ms
+        )
         drafts += certificates.revoke_for(conn, newly_blocked, blocks, now_ms)
         return commit(conn, drafts, resolutions, sites_.region_of, self.credit, now_ms)
 
@@ -115,9 +117,6 @@ class RuleEngine:
         """The clock moved to `now_ms`: fire due timers; return the alerts opened."""
         drafts = timers.fire_due(conn, now_ms, self.config)
         return commit(conn, drafts, [], sites_.region_of, self.credit, now_ms)
-
-    def _fact(self, env: Envelope) -> object:
-        return from_envelope(env, self.reference.catalog) if env.kind is Kind.INPUT_USE else None
 
     def _timelines(
         self, conn: Connection, new: Sequence[Envelope], sites_: SiteLookup
@@ -130,7 +129,7 @@ class RuleEngine:
 
     def _geofences(self, conn: Connection, new: Sequence[Envelope]) -> list[AlertDraft]:
         samples = [env for env in new if isinstance(env, SampleEnvelope)]
-        fences = {s: sites.geofence(conn, s) for s in {env.site for env in samples}}
+        fences = {s: self.directory.geofence(conn, s) for s in {env.site for env in samples}}
         return [
             d
             for env in samples

@@ -60,8 +60,8 @@ def make_plan(
     cfg: RulesConfig,
     tz_of: Callable[[str], tzinfo],
 ) -> Plan:
-    """Ranges for new facts (and for the lots of new certificate requests, passed as harvests
-    and dispatches too)."""
+    """Ranges of history the new facts need (the lots of new certificate requests are passed as
+    harvests and dispatches too). The facts themselves are known: no range just to read them."""
     plan = Plan()
     phi_ms = span_ms(resolver.cat.max_phi_days)
     for a in apps:
@@ -73,16 +73,13 @@ def make_plan(
     for h in harvests:
         key = (h.site, h.plot)
         widen(plan.applications, key, h.ts_ms - phi_ms, h.ts_ms)
-        widen(plan.harvests, key, h.ts_ms, h.ts_ms)
         widen(plan.banned, key, h.ts_ms - cfg.banned_block_days * DAY_MS, h.ts_ms)
     for t in treatments:
         key = (t.site, t.herd)
-        widen(plan.treatments, key, t.ts_ms, t.ts_ms)
         widen(plan.dispatches, key, t.ts_ms, t.ts_ms + treatment_reach_ms(t, resolver, cfg))
     for d in dispatches:
         key = (d.site, d.herd)
         widen(plan.treatments, key, d.ts_ms - cfg.lookback_days * DAY_MS, d.ts_ms)
-        widen(plan.dispatches, key, d.ts_ms, d.ts_ms)
     return plan
 
 

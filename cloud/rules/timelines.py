@@ -55,6 +55,7 @@ class TimelineResult:
     blocks: list[LotBlock] = field(default_factory=list)
     banned_rows: list[dict[str, Any]] = field(default_factory=list)
     cert_cases: list[CertCase] = field(default_factory=list)
+    applications: list[Application] = field(default_factory=list)  # the batch's new ones
 
 
 @dataclass
@@ -82,6 +83,7 @@ class TimelineRunner:
         out = TimelineResult()
         new_ids = frozenset(f.id for f in new)
         apps = [f for f in new if isinstance(f, Application)]
+        out.applications = apps
         certs = [f for f in new if isinstance(f, CertRequest)]
         lot_facts = self._lot_facts(conn, certs, resolver)
         banned_ids = self._inputs(apps, resolver, tz_of, out)
@@ -96,7 +98,8 @@ class TimelineRunner:
         plan = make_plan(
             apps, harvests, treatments, dispatches, banned_ids, resolver, self.cfg, tz_of
         )
-        hist = self._read(conn, plan, resolver)
+        known: list[AnyFact] = [*apps, *harvests, *treatments, *dispatches]
+        hist = self._read(conn, plan, resolver, known)
         self._plots(conn, hist, new_ids, certs, lot_facts, resolver, tz_of, out)
         self._herds(conn, hist, new_ids, certs, lot_facts, resolver, tz_of, out)
         self._max_applications(apps, hist, resolver, tz_of, out)
@@ -125,8 +128,20 @@ class TimelineRunner:
             )
         return out
 
-    def _read(self, conn: Connection, plan: Plan, resolver: Resolver) -> _History:
+    def _read(
+        self, conn: Connection, plan: Plan, resolver: Resolver, known: list[AnyFact]
+    ) -> _History:
         hist = _History()
+        for f in known:
+            if isinstance(f, Application):
+                hist.apps[(f.site, f.plot)][f.id] = f
+            elif isinstance(f, Harvest):
+                hist.harvests[(f.site, f.plot)][f.id] = f
+            elif isinstance(f, Treatment):
+                hist.treatments[(f.site, f.herd)][f.id] = f
+            elif isinstance(f, Dispatch):
+                hist.dispatches[(f.site, f.herd)][f.id] = f
+        skip = frozenset(f.id for f in known)
         cat = resolver.cat
         for kind, column, ranges, target in (
             ("input_use", "plot", plan.applications, hist.apps),
@@ -136,7 +151,7 @@ class TimelineRunner:
         ):
             if not ranges:
                 continue
-            for key, rows in tl_store.by_subject(conn, kind, column, ranges).items():
+            for key, rows in tl_store.by_subject(conn, kind, column, ranges, skip).items():
                 bucket: dict[str, Any] = target[key]
                 for k, ts, env in rows:
                     fact = from_json(k, ts, env, cat)

@@ -5,9 +5,9 @@ The clock is the cloud's in normal operation (a periodic tick) and the simulated
 """
 
 from collections.abc import Iterable
+from typing import Any
 
-import orjson
-from sqlalchemy import Connection, select, text
+from sqlalchemy import Connection
 
 from agrisafe.protocol import ActivityEnvelope, ActivityState, ActivityType, Envelope
 from agrisafe.timeutil import format_rfc3339, to_ms
@@ -15,9 +15,7 @@ from cloud.rules.config import RulesConfig
 from cloud.rules.facts import Application
 from cloud.rules.spraying import LATE_RECORD, SprayWindow, covered, unrecorded_spraying
 from cloud.rules.types import AlertDraft, Resolution
-from cloud.store import tables as t
 from cloud.store import timers as store
-from cloud.store.timelines import _envelope
 
 RULE = "unrecorded_spraying"
 
@@ -51,37 +49,17 @@ def arm_rows(new: Iterable[Envelope], cfg: RulesConfig) -> list[dict[str, object
     return rows
 
 
-def _start_of(
-    conn: Connection, timer: dict[str, object], cfg: RulesConfig
-) -> tuple[str, int] | None:
-    c = t.records.c
-    end_ms = int(timer["end_ms"])  # type: ignore[call-overload]
-    stmt = select(c.id, c.ts_ms, _envelope(conn)).where(
-        text("records.kind = 'activity'"),
-        c.site == timer["site"],
-        c.plot == timer["plot"],
-        c.ts_ms <= end_ms,
-        c.ts_ms >= end_ms - int(cfg.activity_max_h * 3_600_000),
-    )
+def _start_of(conn: Connection, timer: dict[str, Any], cfg: RulesConfig) -> tuple[str, int] | None:
+    """The latest `start` of the timer's track before its end (within activity_max_h)."""
+    end_ms = int(timer["end_ms"])
+    lo = end_ms - int(cfg.activity_max_h * 3_600_000)
     best: tuple[str, int] | None = None
-    for mid, ts_ms, raw in conn.execute(stmt):
-        body = orjson.loads(raw)["body"]
+    for _kind, ts_ms, env in store.activities(conn, timer["site"], timer["plot"], lo, end_ms):
+        body = env["body"]
         is_start = body.get("state") == "start" and body.get("activity") == "spraying"
         if is_start and body.get("track") == timer["track"] and (best is None or ts_ms > best[1]):
-            best = (mid, ts_ms)
+            best = (env["id"], ts_ms)
     return best
-
-
-def _input_times(conn: Connection, site: object, plot: object, lo: int, hi: int) -> list[int]:
-    c = t.records.c
-    stmt = select(c.ts_ms).where(
-        text("records.kind = 'input_use'"),
-        c.site == site,
-        c.plot == plot,
-        c.ts_ms >= lo,
-        c.ts_ms <= hi,
-    )
-    return [int(r[0]) for r in conn.execute(stmt)]
 
 
 def fire_due(conn: Connection, now_ms: int, cfg: RulesConfig) -> list[AlertDraft]:
@@ -100,7 +78,7 @@ def fire_due(conn: Connection, now_ms: int, cfg: RulesConfig) -> list[AlertDraft
             end_ts=timer["end_ts"],
             grace_ms=timer["grace_ms"],
         )
-        times = _input_times(conn, window.site, window.plot, window.from_ms, window.to_ms)
+        times = store.input_times(conn, window.site, window.plot, window.from_ms, window.to_ms)
         bounds = {
             "start_id": window.start_id,
             "window_from_ms": window.from_ms,

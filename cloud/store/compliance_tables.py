@@ -19,25 +19,26 @@ from sqlalchemy import (
 
 from cloud.store.tables import Json, metadata, records
 
-# Partial indexes for the timeline look-ups that reach far back (a dispatch looks back over
-# treatments, a certificate over the season's applications): only those rows are indexed, so
-# inserting telemetry or rapid tests costs nothing more.
-RECORDS_INPUT_USE_INDEX = Index(
-    "records_input_use_plot",
-    records.c.site,
-    records.c.plot,
-    records.c.ts_ms,
-    sqlite_where=text("kind = 'input_use'"),
-    postgresql_where=text("kind = 'input_use'"),
+# Partial indexes for the timeline look-ups: one per kind the rules read by subject and time,
+# so a look-up never scans other kinds (the planner would otherwise pick the (kind, ts) index
+# and scan every harvest in a time range). Only those rows are indexed: inserting telemetry or
+# rapid tests costs nothing more.
+TIMELINE_INDEXES = (
+    ("records_input_use_plot", "plot", "input_use"),
+    ("records_harvest_plot", "plot", "harvest"),
+    ("records_activity_plot", "plot", "activity"),
+    ("records_treatment_herd", "herd", "treatment"),
+    ("records_dispatch_herd", "herd", "dispatch"),
 )
-RECORDS_TREATMENT_INDEX = Index(
-    "records_treatment_herd",
-    records.c.site,
-    records.c.herd,
-    records.c.ts_ms,
-    sqlite_where=text("kind = 'treatment'"),
-    postgresql_where=text("kind = 'treatment'"),
-)
+for _name, _column, _kind in TIMELINE_INDEXES:
+    Index(
+        _name,
+        records.c.site,
+        records.c[_column],
+        records.c.ts_ms,
+        sqlite_where=text(f"kind = '{_kind}'"),
+        postgresql_where=text(f"kind = '{_kind}'"),
+    )
 
 audit = Table(
     "audit",

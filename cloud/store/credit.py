@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from cloud.store import compliance_tables as ct
 from cloud.store.sql import insert_ignore, upsert
@@ -53,3 +53,30 @@ def set_flag(conn: Connection, producer: str, on: bool, reason: str, by: str, no
         "at_ms": now_ms,
     }
     upsert(conn, ct.producer_status, [row], ["producer"])
+
+
+def total(conn: Connection, producer: str) -> int:
+    """Sum of a producer's deltas (one aggregate, however long the history)."""
+    c = ct.credit_events.c
+    value = conn.execute(
+        select(func.coalesce(func.sum(c.delta), 0)).where(c.producer == producer)
+    ).scalar_one()
+    return int(value)
+
+
+def standings(conn: Connection, producers: list[str]) -> dict[str, tuple[int, bool]]:
+    """(sum of deltas, manual blacklist flag) per producer, in two queries."""
+    if not producers:
+        return {}
+    c, f = ct.credit_events.c, ct.producer_status.c
+    sums = dict(
+        conn.execute(
+            select(c.producer, func.sum(c.delta))
+            .where(c.producer.in_(producers))
+            .group_by(c.producer)
+        ).all()
+    )
+    flags = dict(
+        conn.execute(select(f.producer, f.blacklisted).where(f.producer.in_(producers))).all()
+    )
+    return {p: (int(sums.get(p) or 0), bool(flags.get(p))) for p in producers}

@@ -4,7 +4,7 @@ with a banned input is blocked for good) and the banned applications that block 
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, and_, or_, select
+from sqlalchemy import Connection, select, tuple_
 
 from cloud.rules.types import LotBlock
 from cloud.store import compliance_tables as ct
@@ -43,9 +43,8 @@ def blocks_for(
     if not pairs:
         return out
     c = ct.lot_blocks.c
-    terms = [and_(c.site == s, c.lot == lot) for s, lot in pairs]
-    rows = conn.execute(select(ct.lot_blocks).where(or_(*terms)).order_by(c.ts_ms)).mappings()
-    for r in rows:
+    stmt = select(ct.lot_blocks).where(tuple_(c.site, c.lot).in_(pairs)).order_by(c.ts_ms)
+    for r in conn.execute(stmt).mappings():
         out.setdefault((r["site"], r["lot"]), []).append(dict(r))
     return out
 
@@ -75,10 +74,10 @@ def banned_by_plot(
     if not ranges:
         return out
     c = ct.banned_inputs.c
-    terms = [
-        and_(c.site == s, c.plot == p, c.ts_ms >= lo, c.ts_ms <= hi)
-        for (s, p), (lo, hi) in sorted(ranges.items())
-    ]
-    for r in conn.execute(select(ct.banned_inputs).where(or_(*terms))).mappings():
-        out.setdefault((r["site"], r["plot"]), []).append(dict(r))
+    # The table holds only banned applications (rare): select by plot, filter times here.
+    stmt = select(ct.banned_inputs).where(tuple_(c.site, c.plot).in_(sorted(ranges)))
+    for r in conn.execute(stmt).mappings():
+        lo, hi = ranges[(r["site"], r["plot"])]
+        if lo <= r["ts_ms"] <= hi:
+            out.setdefault((r["site"], r["plot"]), []).append(dict(r))
     return out

@@ -3,10 +3,12 @@
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, and_, or_, select, update
+from sqlalchemy import Connection, select, text, tuple_, update
 
 from cloud.store import compliance_tables as ct
+from cloud.store import tables as t
 from cloud.store.sql import insert_ignore
+from cloud.store.timelines import Row, by_subject
 
 
 def arm(conn: Connection, rows: list[dict[str, Any]]) -> None:
@@ -44,8 +46,7 @@ def fired_on(conn: Connection, plots: Iterable[tuple[str, str]]) -> list[dict[st
     if not pairs:
         return []
     c = ct.timers.c
-    terms = [and_(c.site == s, c.plot == p) for s, p in pairs]
-    stmt = select(ct.timers).where(c.status == "fired", or_(*terms))
+    stmt = select(ct.timers).where(c.status == "fired", tuple_(c.site, c.plot).in_(pairs))
     return [dict(r) for r in conn.execute(stmt).mappings()]
 
 
@@ -55,3 +56,23 @@ def mark_late_record(conn: Connection, timer_id: str) -> None:
     conn.execute(
         update(ct.timers).where(c.id == timer_id, c.status == "fired").values(status="late_record")
     )
+
+
+def activities(conn: Connection, site: str, plot: str, lo_ms: int, hi_ms: int) -> list[Row]:
+    """Activity records on a plot with event time in [lo, hi] (to find a track's start)."""
+    return by_subject(conn, "activity", "plot", {(site, plot): (lo_ms, hi_ms)}).get(
+        (site, plot), []
+    )
+
+
+def input_times(conn: Connection, site: str, plot: str, lo_ms: int, hi_ms: int) -> list[int]:
+    """Event times of input_use records on a plot in [lo, hi]."""
+    c = t.records.c
+    stmt = select(c.ts_ms).where(
+        text("records.kind = 'input_use'"),
+        c.site == site,
+        c.plot == plot,
+        c.ts_ms >= lo_ms,
+        c.ts_ms <= hi_ms,
+    )
+    return [int(r[0]) for r in conn.execute(stmt)]

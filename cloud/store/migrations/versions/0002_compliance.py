@@ -21,11 +21,18 @@ Json = sa.JSON().with_variant(JSONB(), "postgresql")
 BIG = sa.BigInteger
 
 
+TIMELINE_INDEXES = (
+    ("records_input_use_plot", "plot", "input_use"),
+    ("records_harvest_plot", "plot", "harvest"),
+    ("records_activity_plot", "plot", "activity"),
+    ("records_treatment_herd", "herd", "treatment"),
+    ("records_dispatch_herd", "herd", "dispatch"),
+)
+
+
 def _records_indexes() -> None:
-    for name, col, kind in (
-        ("records_input_use_plot", "plot", "input_use"),
-        ("records_treatment_herd", "herd", "treatment"),
-    ):
+    # Partial: only rows of that kind are indexed (telemetry and rapid tests pay nothing).
+    for name, col, kind in TIMELINE_INDEXES:
         where = sa.text(f"kind = '{kind}'")
         op.create_index(
             name,
@@ -210,5 +217,5 @@ def downgrade() -> None:
         "audit",
     ):
         op.drop_table(name)
-    op.drop_index("records_treatment_herd", "records")
-    op.drop_index("records_input_use_plot", "records")
+    for name, _col, _kind in TIMELINE_INDEXES:
+        op.drop_index(name, "records")
