@@ -19,13 +19,14 @@ CST = fixed_offset(8)
 DAY_MS = 86_400_000
 CROPS = ("黄瓜", "番茄", "白菜", "小麦", "柑橘", "豇豆")
 # Products a farmer would use on each crop (each has a sourced PHI row, so no unknown_input).
-SPRAYS: dict[str, tuple[tuple[str, str], ...]] = {
-    "黄瓜": (("阿维菌素", "1.8% EC"), ("啶虫脒", "20% EC"), ("百菌清", "75% WP")),
-    "番茄": (("联苯菊酯", "10% EC"), ("百菌清", "75% WP")),
-    "白菜": (("百菌清", "75% WP"), ("溴氰菊酯", "2.5%")),
-    "小麦": (("多菌灵", "50% WP"), ("甲基硫菌灵", "70% WP"), ("乐果", "40% EC")),
-    "柑橘": (("噻嗪酮", "25% WP"), ("苯螨特", "10% EC"), ("三唑锡", "25% WP")),
-    "豇豆": (("阿维菌素", "1.8% EC"), ("百菌清", "75% WP")),
+# (ingredient, formulation, max per season from phi.csv or None).
+SPRAYS: dict[str, tuple[tuple[str, str, int | None], ...]] = {
+    "黄瓜": (("阿维菌素", "1.8% EC", 3), ("啶虫脒", "20% EC", 3), ("百菌清", "75% WP", None)),
+    "番茄": (("联苯菊酯", "10% EC", 3), ("百菌清", "75% WP", None)),
+    "白菜": (("百菌清", "75% WP", None), ("溴氰菊酯", "2.5%", None)),
+    "小麦": (("多菌灵", "50% WP", None), ("甲基硫菌灵", "70% WP", None), ("乐果", "40% EC", None)),
+    "柑橘": (("噻嗪酮", "25% WP", 2), ("苯螨特", "10% EC", 2), ("三唑锡", "25% WP", 2)),
+    "豇豆": (("阿维菌素", "1.8% EC", 3), ("百菌清", "75% WP", None)),
 }
 HERDS = (
     ("pig", "土霉素注射液", "meat"),
@@ -79,6 +80,7 @@ class Farm:
         self.lots: list[tuple[str, str]] = []  # (site, lot) of recent harvests / dispatches
         self.violation_rate, self.wait_ms = violation_rate, wait_days * DAY_MS
         self.last: dict[tuple[str, str], int] = {}  # (site, plot / herd) → last spray / treatment
+        self.season: dict[tuple[str, str, int, str], int] = {}  # applications per season
 
     def _pick(self, ts_ms: int, prefix: str, count: int) -> tuple[str, int]:
         """(site, index) of a unit to harvest or dispatch from: compliant unless chosen not to."""
@@ -127,8 +129,21 @@ class Farm:
                 h = unit
                 species, drug, product = HERDS[h % len(HERDS)]
         if kind == "input_use":
+            # Farmers rotate products and keep to the maximum per season (mostly).
+            year = from_ms(ts_ms, CST).year
+            allowed = [
+                (ai, form)
+                for ai, form, most in SPRAYS[crop]
+                if most is None
+                or self.season.get((site, plot, year, ai), 0) < most
+                or r.random() < self.violation_rate
+            ]
+            if not allowed:
+                return self._env("telemetry", site, "cam", ts_ms, {"fps": 5.0})
+            ai, form = r.choice(allowed)
+            key = (site, plot, year, ai)
+            self.season[key] = self.season.get(key, 0) + 1
             self.last[(site, plot)] = ts_ms
-            ai, form = r.choice(SPRAYS[crop])
             body = {
                 "plot": plot,
                 "crop": crop,

@@ -209,6 +209,7 @@ class Resolver:
         self.cat = cat
         self._phi: dict[tuple[object, ...], PhiResolution] = {}
         self._wd: dict[tuple[str, Species], WithdrawalResolution] = {}
+        self._limits: dict[tuple[str, str, str], bool] = {}
 
     def phi(
         self,
@@ -236,6 +237,27 @@ class Resolver:
             if len(self._wd) > 50_000:
                 self._wd.clear()
             self._wd[key] = found
+        return found
+
+    def may_limit(self, ingredient: str, crop: str) -> bool:
+        """True when some row (any precedence, any product) could cap applications of the
+        ingredient on this crop per season; False lets max_applications skip its history."""
+        key = ("max", ingredient, crop)
+        found = self._limits.get(key)
+        if found is None:
+            ancestors = self.cat.crops.ancestors(crop)
+            rows = list(self.cat.phi_by_ingredient.get(ingredient, ()))
+            rows += [
+                r
+                for rs in self.cat.phi_by_reg_no.values()
+                for r in rs
+                if r.ingredient is not None and self.cat.ingredient(r.ingredient) == ingredient
+            ]
+            found = any(
+                r.max_per_season is not None and self.cat.crops.canonical(r.crop) in ancestors
+                for r in rows
+            )
+            self._limits[key] = found
         return found
 
     def banned(self, ingredients: tuple[str, ...], crop: str, day: date) -> list[BanHit]:

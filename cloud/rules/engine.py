@@ -125,6 +125,7 @@ class RuleEngine:
         facts = [f for env in new if (f := from_envelope(env, resolver.cat)) is not None]
         result = self.timelines.run(conn, facts, resolver, _zones(sites_))
         lots.add_banned_inputs(conn, result.banned_rows)
+        lots.add_long_treatments(conn, result.long_rows)
         return result
 
     def _geofences(self, conn: Connection, new: Sequence[Envelope]) -> list[AlertDraft]:

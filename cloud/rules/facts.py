@@ -19,7 +19,7 @@ from agrisafe.protocol import (
     Species,
     TreatmentEnvelope,
 )
-from agrisafe.timeutil import format_rfc3339, parse_rfc3339, to_ms
+from agrisafe.timeutil import parse_rfc3339
 from cloud.reference.catalog import Catalog
 
 
@@ -100,7 +100,8 @@ def _ingredients(cat: Catalog, names: list[str]) -> tuple[str, ...]:
 
 def from_envelope(env: Envelope, cat: Catalog) -> AnyFact | None:
     """The fact of a new, validated envelope (None for kinds without a timeline)."""
-    base = (env.id, env.site, to_ms(env.ts), format_rfc3339(env.ts))
+    ts = env.ts  # validated aware datetime; isoformat() is the RFC 3339 form used throughout
+    base = (env.id, env.site, int(ts.timestamp() * 1000), ts.isoformat())
     if isinstance(env, InputUseEnvelope):
         b = env.body
         p = b.product

@@ -31,7 +31,26 @@ class Plan:
     harvests: Ranges = field(default_factory=dict)
     banned: Ranges = field(default_factory=dict)
     treatments: Ranges = field(default_factory=dict)
+    long_treatments: Ranges = field(default_factory=dict)
     dispatches: Ranges = field(default_factory=dict)
+
+
+def long_reach(t: Treatment, resolver: Resolver) -> bool:
+    """A treatment whose window may outlast every finite withdrawal period: a prohibition,
+    degree-days, or a drug the reference data does not know yet (a label may add one)."""
+    res = resolver.withdrawal(t.drug, t.species)
+    if not res.matched:
+        return True
+    return any(
+        c.period.prohibited or c.period.degree_days is not None
+        for choices in res.periods.values()
+        for c in choices
+    )
+
+
+def short_reach_ms(resolver: Resolver) -> int:
+    """How far back a dispatch must look for treatments with finite day / hour periods."""
+    return span_ms(resolver.cat.max_withdrawal_days + 1)
 
 
 def treatment_reach_ms(t: Treatment, resolver: Resolver, cfg: RulesConfig) -> int:
@@ -66,8 +85,10 @@ def make_plan(
     phi_ms = span_ms(resolver.cat.max_phi_days)
     for a in apps:
         key = (a.site, a.plot)
-        lo, hi = season_bounds_ms(season_of(a.ts_ms, tz_of(a.site)), tz_of(a.site))
-        widen(plan.applications, key, lo, hi - 1)  # the season, for max_applications
+        if any(resolver.may_limit(i, a.crop) for i in a.ingredients):
+            # The season, for max_applications (only where a maximum could apply).
+            lo, hi = season_bounds_ms(season_of(a.ts_ms, tz_of(a.site)), tz_of(a.site))
+            widen(plan.applications, key, lo, hi - 1)
         reach = cfg.banned_block_days * DAY_MS if a.id in banned_app_ids else phi_ms
         widen(plan.harvests, key, a.ts_ms, a.ts_ms + reach)
     for h in harvests:
@@ -77,9 +98,11 @@ def make_plan(
     for t in treatments:
         key = (t.site, t.herd)
         widen(plan.dispatches, key, t.ts_ms, t.ts_ms + treatment_reach_ms(t, resolver, cfg))
+    short = short_reach_ms(resolver)
     for d in dispatches:
         key = (d.site, d.herd)
-        widen(plan.treatments, key, d.ts_ms - cfg.lookback_days * DAY_MS, d.ts_ms)
+        widen(plan.treatments, key, d.ts_ms - short, d.ts_ms)
+        widen(plan.long_treatments, key, d.ts_ms - cfg.lookback_days * DAY_MS, d.ts_ms)
     return plan
 
 

@@ -10,6 +10,7 @@
 """
 
 from datetime import date, datetime, timedelta, tzinfo
+from functools import lru_cache
 
 DAY_MS = 86_400_000
 HOUR_MS = 3_600_000
@@ -57,6 +58,7 @@ def season_of(ts_ms: int, tz: tzinfo) -> int:
     return local_date(ts_ms, tz).year
 
 
+@lru_cache(maxsize=1024)
 def season_bounds_ms(year: int, tz: tzinfo) -> tuple[int, int]:
     """[start, end) of a season as epoch milliseconds."""
     start = datetime(year, 1, 1, tzinfo=tz)

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Connection
 
+from agrisafe.protocol import Species
 from agrisafe.timeutil import format_rfc3339, from_ms
 from cloud.reference.lookup import Resolver
 from cloud.rules import inputs, max_applications
@@ -28,7 +29,7 @@ from cloud.rules.facts import (
     from_json,
 )
 from cloud.rules.phi import PlotTimeline, phi_violations
-from cloud.rules.plan import Key, Plan, make_plan
+from cloud.rules.plan import Key, Plan, long_reach, make_plan
 from cloud.rules.snapshot import lot_compliance
 from cloud.rules.types import AlertDraft, LotBlock
 from cloud.rules.withdrawal import HerdTimeline, withdrawal_violations
@@ -56,6 +57,7 @@ class TimelineResult:
     banned_rows: list[dict[str, Any]] = field(default_factory=list)
     cert_cases: list[CertCase] = field(default_factory=list)
     applications: list[Application] = field(default_factory=list)  # the batch's new ones
+    long_rows: list[dict[str, Any]] = field(default_factory=list)  # far-reaching treatments
 
 
 @dataclass
@@ -95,6 +97,19 @@ class TimelineRunner:
         for t in treatments:
             if (draft := inputs.unknown_treatment(t, resolver)) is not None:
                 out.drafts.append(draft)
+            if long_reach(t, resolver):
+                out.long_rows.append(
+                    {
+                        "id": t.id,
+                        "site": t.site,
+                        "herd": t.herd,
+                        "species": t.species.value,
+                        "drug": t.drug,
+                        "water_temp_c": t.water_temp_c,
+                        "ts_ms": t.ts_ms,
+                        "ts": t.ts,
+                    }
+                )
         plan = make_plan(
             apps, harvests, treatments, dispatches, banned_ids, resolver, self.cfg, tz_of
         )
@@ -142,6 +157,20 @@ class TimelineRunner:
             elif isinstance(f, Dispatch):
                 hist.dispatches[(f.site, f.herd)][f.id] = f
         skip = frozenset(f.id for f in known)
+        long_rows = lot_store.long_treatments_by_herd(conn, plan.long_treatments)
+        for key, longs in long_rows.items():
+            for r in longs:
+                if r["id"] not in skip:
+                    hist.treatments[key][r["id"]] = Treatment(
+                        r["id"],
+                        r["site"],
+                        r["ts_ms"],
+                        r["ts"],
+                        r["herd"],
+                        Species(r["species"]),
+                        r["drug"],
+                        r["water_temp_c"],
+                    )
         cat = resolver.cat
         for kind, column, ranges, target in (
             ("input_use", "plot", plan.applications, hist.apps),

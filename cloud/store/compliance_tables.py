@@ -103,6 +103,23 @@ banned_inputs = Table(
     Index("banned_inputs_plot", "site", "plot", "ts_ms"),
 )
 
+# Treatments whose window can reach far (a prohibition, degree-days, or a drug the reference
+# data does not know yet): a dispatch looks back over these for the whole look-back, and over
+# the records table only within the longest finite withdrawal period.
+long_treatments = Table(
+    "long_treatments",
+    metadata,
+    Column("id", String(64), primary_key=True, comment="the treatment message id"),
+    Column("site", String(128), nullable=False),
+    Column("herd", String(128), nullable=False),
+    Column("species", String(32), nullable=False),
+    Column("drug", String(256), nullable=False),
+    Column("water_temp_c", Float),
+    Column("ts_ms", BigInteger, nullable=False),
+    Column("ts", String(40), nullable=False),
+    Index("long_treatments_herd", "site", "herd", "ts_ms"),
+)
+
 timers = Table(
     "timers",
     metadata,

@@ -81,3 +81,25 @@ def banned_by_plot(
         if lo <= r["ts_ms"] <= hi:
             out.setdefault((r["site"], r["plot"]), []).append(dict(r))
     return out
+
+
+def add_long_treatments(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Remember treatments whose window can reach far (see `long_treatments`)."""
+    if rows:
+        conn.execute(insert_ignore(conn, ct.long_treatments, ["id"]), rows)
+
+
+def long_treatments_by_herd(
+    conn: Connection, ranges: dict[tuple[str, str], tuple[int, int]]
+) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    """Long-reach treatments per (site, herd) with event time inside that herd's range."""
+    out: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    if not ranges:
+        return out
+    c = ct.long_treatments.c
+    stmt = select(ct.long_treatments).where(tuple_(c.site, c.herd).in_(sorted(ranges)))
+    for r in conn.execute(stmt).mappings():
+        lo, hi = ranges[(r["site"], r["herd"])]
+        if lo <= r["ts_ms"] <= hi:
+            out.setdefault((r["site"], r["herd"]), []).append(dict(r))
+    return out

@@ -101,6 +101,18 @@ def _rule_state() -> None:
     )
     op.create_index("banned_inputs_plot", "banned_inputs", ["site", "plot", "ts_ms"])
     op.create_table(
+        "long_treatments",
+        sa.Column("id", sa.String(64), primary_key=True),
+        sa.Column("site", sa.String(128), nullable=False),
+        sa.Column("herd", sa.String(128), nullable=False),
+        sa.Column("species", sa.String(32), nullable=False),
+        sa.Column("drug", sa.String(256), nullable=False),
+        sa.Column("water_temp_c", sa.Float),
+        sa.Column("ts_ms", BIG, nullable=False),
+        sa.Column("ts", sa.String(40), nullable=False),
+    )
+    op.create_index("long_treatments_herd", "long_treatments", ["site", "herd", "ts_ms"])
+    op.create_table(
         "timers",
         sa.Column("id", sa.String(64), primary_key=True),
         sa.Column("rule", sa.String(48), nullable=False),
@@ -210,6 +222,7 @@ def downgrade() -> None:
         "credit_events",
         "certificates",
         "timers",
+        "long_treatments",
         "banned_inputs",
         "lot_blocks",
         "reference_entries",
