@@ -4,8 +4,9 @@
 
 Runs the real cloud (API + MQTT ingest on a private ingest group, SQLite in a temp dir) against
 the machine's Mosquitto on 127.0.0.1:1883, follows `GET /api/v1/alerts/stream` over HTTP, and
-publishes a mix of rapid tests (10 % positive), telemetry and, every 50th message, a harvest
-inside a PHI window (so timeline rules are on the path too) at `--rate` messages per second.
+publishes at `--rate` messages per second a mix of rapid tests (10 % positive), telemetry and,
+every 50th message, a harvest inside the PHI window of a spray sent just before (timeline rules
+on the path).
 Latency = the alert's arrival on the stream − the publish of the message that completed it.
 A baseline at 20 msg/s is measured in the same run. Prints one JSON object.
 """
@@ -90,9 +91,23 @@ def messages(site: str) -> Callable[[int], dict[str, Any]]:
     """The n-th message of the mix."""
 
     def make(n: int) -> dict[str, Any]:
-        if n % 50 == 49:  # a harvest on a plot sprayed at the start: phi_violation
-            plot = f"P{n % 5}"
-            return _env(site, "app", "harvest", {"plot": plot, "crop": "黄瓜", "lot": f"L{n}"})
+        # Every 50 messages a spray on a fresh plot, then a harvest on it the same day: one
+        # phi_violation per pair, completed by the harvest (timeline rules on the path).
+        if n % 50 == 48:
+            body = {
+                "plot": f"P{n}",
+                "crop": "黄瓜",
+                "product": {
+                    "name": "阿维菌素乳油",
+                    "active_ingredients": ["阿维菌素"],
+                    "formulation": "1.8% EC",
+                },
+            }
+            return _env(site, "app", "input_use", body)
+        if n % 50 == 49:
+            return _env(
+                site, "app", "harvest", {"plot": f"P{n - 1}", "crop": "黄瓜", "lot": f"L{n}"}
+            )
         if n % 10 == 0:
             result, pct = "positive", 70.0
         elif n % 2:
@@ -194,18 +209,6 @@ def main() -> None:
         stream = Stream(base, runtime.admin_token, site)
         pub = MqttSession(MOSQUITTO, f"bench-pub-{tag}", max_inflight=1000)
         pub.start()
-        for p in range(5):  # the sprays the harvests will violate (阿维菌素 on 黄瓜: 2 days)
-            body = {
-                "plot": f"P{p}",
-                "crop": "黄瓜",
-                "product": {
-                    "name": "阿维菌素乳油",
-                    "active_ingredients": ["阿维菌素"],
-                    "formulation": "1.8% EC",
-                },
-            }
-            env = _env(site, "app", "input_use", body)
-            pub.client.publish(f"agrisafe/v1/{site}/app/input_use", orjson.dumps(env), 1)
         time.sleep(1.0)
         try:
             baseline = phase(pub, stream, site, 20.0, 5.0)
