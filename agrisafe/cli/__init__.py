@@ -6,7 +6,7 @@ stays fast and a missing optional extra only affects the commands that need it.
 
 import typer
 
-from agrisafe.cli import broker, cloud, demo, scenario, schema
+from agrisafe.cli import bridge, broker, cloud, demo, scenario, schema
 
 app = typer.Typer(
     name="agrisafe",
@@ -17,6 +17,7 @@ app = typer.Typer(
 )
 app.add_typer(schema.app, name="schema")
 app.add_typer(cloud.app, name="cloud")
+app.add_typer(bridge.app, name="bridge")
 app.command("broker")(broker.broker)
 app.command("demo")(demo.demo)
 app.add_typer(scenario.app, name="scenario")

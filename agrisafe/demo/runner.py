@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from agrisafe.demo.devices import SimulatedRapidTester
+from agrisafe.demo.bridge_actor import BridgeActor
 from agrisafe.demo.records_actor import RecordsActor
 from agrisafe.mqtt.broker import free_port
 
@@ -123,7 +123,7 @@ def run_demo(duration_s: float | None, data_dir: Path | None = None) -> int:
     printer = AlertPrinter(base, runtime.admin_token, sent_at)
     printer.start()
     printer.ready.wait(10)
-    tester = SimulatedRapidTester(
+    tester = BridgeActor(
         data_dir,
         runtime.broker_addr,
         on_sent=lambda mid, _result: sent_at.__setitem__(mid, time.monotonic()),

@@ -128,6 +128,13 @@ class RapidTestBody(Body):
     plot: Ident | None = None
     instrument: Text | None = None
     operator: Text | None = None
+    retest_advice: Text | None = Field(
+        default=None,
+        description="复检 advice, e.g. for matrices known to give false positives (葱, 蒜, 韭菜 …)",
+    )
+    raw_hex: Annotated[str, Field(max_length=8192, pattern=r"^[0-9a-f]*$")] | None = Field(
+        default=None, description="the instrument's raw frame (lower-case hex), kept for audit"
+    )
 
 
 class SampleBody(Body):
@@ -138,6 +145,9 @@ class SampleBody(Body):
     inspector: Text
     lot: Ident | None = None
     plot: Ident | None = None
+    photo_sha256: Sha256 | None = Field(
+        default=None, description="SHA-256 of the sampling photo (chain of custody)"
+    )
 
 
 class CertificateRequestBody(Body):

@@ -76,6 +76,11 @@ class Geo(BaseModel):
     alt: float | None = None
     fix: GeoFix = GeoFix.GPS
     hdop: Annotated[float, Field(ge=0)] | None = None
+    quality: str | None = Field(
+        default=None,
+        max_length=32,
+        description="GNSS fix quality from NMEA (gps, dgps, rtk, float, estimated …)",
+    )
 
     @model_validator(mode="after")
     def _position_unless_no_fix(self) -> "Geo":

@@ -1,0 +1,1 @@
+"""Firmware bridge: serial rapid-test instruments and GPS (NMEA) → readings → outbox → MQTT."""

@@ -1,0 +1,1 @@
+"""Rapid-test maths, pure: GB/T 5009.199-2003 enzyme inhibition and colloidal-gold readout."""

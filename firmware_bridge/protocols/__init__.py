@@ -1,0 +1,1 @@
+"""Pure stream decoders, one per wire protocol; each feeds bytes and returns frames + rejections."""

@@ -1,0 +1,120 @@
+"""Sampling requests (抽样): a spool directory that a handset or `agrisafe bridge sample` fills.
+
+A request waits in the spool until the bridge can tag it with a position fix, then becomes a
+`sample` message and its file is removed; a malformed file moves to `rejected/` with a reason.
+"""
+
+import hashlib
+import logging
+import os
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import orjson
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from agrisafe.ids import new_id
+from agrisafe.protocol.bodies import Ident, Sha256, Text
+
+logger = logging.getLogger(__name__)
+
+
+class SampleRequest(BaseModel):
+    """One sampling act to be published with the station's GPS fix and time."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    request_id: str = Field(
+        default_factory=new_id,
+        min_length=8,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$",
+        description="idempotency key: becomes the sample message's id",
+    )
+    sample: Ident = Field(description="sample id, e.g. S-20260501-0007")
+    commodity: Text = Field(description="Chinese commodity name, e.g. 黄瓜")
+    inspector: Text = Field(description="who took the sample")
+    lot: Ident | None = Field(default=None, description="lot the sample was taken from")
+    plot: Ident | None = Field(default=None, description="plot the sample was taken from")
+    photo_sha256: Sha256 | None = Field(default=None, description="SHA-256 of the photo")
+
+
+def photo_digest(path: Path) -> str:
+    """SHA-256 of a photo file, lower-case hex."""
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def write_request(spool: Path, req: SampleRequest) -> Path:
+    """Put a request into the spool atomically (write, fsync, rename)."""
+    spool.mkdir(parents=True, exist_ok=True)
+    final = spool / f"{req.request_id}.json"
+    tmp = spool / f".{req.request_id}.tmp"
+    with tmp.open("wb") as fh:
+        fh.write(orjson.dumps(req.model_dump(exclude_none=True)))
+        fh.flush()
+        os.fsync(fh.fileno())
+    tmp.replace(final)
+    return final
+
+
+class SpoolWatcher:
+    """Polls the spool; `handle` returns True once a request is published (file removed)."""
+
+    def __init__(
+        self, spool: Path, handle: Callable[[SampleRequest], bool], interval_s: float = 0.25
+    ) -> None:
+        self.spool = spool
+        self._handle = handle
+        self._interval_s = interval_s
+        self._stop = threading.Event()
+        self._waiting: set[str] = set()
+        self._thread = threading.Thread(target=self._run, name="sample-spool", daemon=True)
+
+    def start(self) -> None:
+        """Start polling."""
+        self.spool.mkdir(parents=True, exist_ok=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop polling (requests left in the spool are kept for the next start)."""
+        self._stop.set()
+        self._thread.join(5)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval_s):
+            try:
+                self.scan()
+            except Exception:  # keep polling: one broken pass must not end sampling
+                logger.exception("sample spool pass failed")
+
+    def scan(self) -> int:
+        """Handle every waiting request once; return how many were published."""
+        done = 0
+        for path in sorted(self.spool.glob("*.json")):
+            req = self._load(path)
+            if req is None:
+                continue
+            if self._handle(req):
+                path.unlink(missing_ok=True)
+                self._waiting.discard(path.name)
+                done += 1
+            elif path.name not in self._waiting:
+                self._waiting.add(path.name)
+                logger.warning("sample %s waits for a position fix", req.sample)
+        return done
+
+    def _load(self, path: Path) -> SampleRequest | None:
+        try:
+            return SampleRequest.model_validate(orjson.loads(path.read_bytes()))
+        except (OSError, orjson.JSONDecodeError, ValidationError) as err:
+            rejected = self.spool / "rejected"
+            rejected.mkdir(exist_ok=True)
+            path.replace(rejected / path.name)
+            (rejected / f"{path.name}.reason.txt").write_text(f"{err}\n", "utf-8")
+            logger.error("sample request %s rejected: %s", path.name, err)
+            return None

@@ -1,0 +1,1 @@
+"""Instrument and GPS simulators on pseudo-terminals: the bridge opens them like serial ports."""

@@ -1,0 +1,120 @@
+"""Feeds simulators with test results over time (for `agrisafe bridge simulate` and the demo)."""
+
+import itertools
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from firmware_bridge.protocols.ty16 import Ty16Block, Ty16Channel
+from firmware_bridge.simulators.base import PtySimulator
+from firmware_bridge.simulators.dy3000 import Dy3000Simulator, inhibition_record
+from firmware_bridge.simulators.gps import GpsSimulator
+from firmware_bridge.simulators.line import LineSimulator
+from firmware_bridge.simulators.ty16 import Ty16Simulator
+
+logger = logging.getLogger(__name__)
+INSTRUMENTS = ("dy3000", "ty16", "line", "gps")
+
+
+@dataclass(frozen=True, slots=True)
+class SimTest:
+    """One test a simulated operator runs: which sample, what it is, the inhibition rate."""
+
+    sample_no: int
+    commodity: str
+    inhibition_pct: float | None
+
+
+# One 0 % result (it must survive end to end) and one positive (≥ 50 %) among them.
+DEMO_TESTS = (
+    SimTest(1, "黄瓜", 12.4),
+    SimTest(2, "番茄", 0.0),
+    SimTest(3, "黄瓜", 63.5),
+    SimTest(4, "韭菜", 31.0),
+    SimTest(5, "黄瓜", 8.2),
+)
+
+
+def local_now(tz: tzinfo) -> datetime:
+    """The wall clock of an instrument set to `tz` (naive, whole seconds)."""
+    return datetime.now(tz).replace(tzinfo=None, microsecond=0)
+
+
+def make_simulator(name: str, link: Path | None = None) -> PtySimulator:
+    """A simulator by instrument name (dy3000, ty16, line, gps)."""
+    makers: dict[str, type[PtySimulator]] = {
+        "dy3000": Dy3000Simulator,
+        "ty16": Ty16Simulator,
+        "line": LineSimulator,
+        "gps": GpsSimulator,
+    }
+    if name not in makers:
+        raise ValueError(f"unknown instrument {name!r}; expected one of {', '.join(INSTRUMENTS)}")
+    return makers[name](link)
+
+
+def run_test(sim: PtySimulator, test: SimTest, when: datetime) -> None:
+    """Make the simulated instrument finish one test (`when` is its local clock, naive)."""
+    if isinstance(sim, Dy3000Simulator):
+        sim.add_record(
+            inhibition_record(0, when, test.commodity, [(test.sample_no, test.inhibition_pct)])
+        )
+    elif isinstance(sim, Ty16Simulator):
+        sim.add_block(Ty16Block(0, when, (Ty16Channel(1, test.inhibition_pct, test.sample_no, 0),)))
+    elif isinstance(sim, LineSimulator):
+        pct = "" if test.inhibition_pct is None else f"{test.inhibition_pct:.2f}"
+        sim.emit(
+            {
+                "time": when.strftime("%Y-%m-%d %H:%M:%S"),
+                "channel": "1",
+                "sample": f"S-{when:%Y%m%d}-{test.sample_no:04d}",
+                "commodity": test.commodity,
+                "method": "enzyme_inhibition",
+                "inhibition_pct": pct,
+            }
+        )
+
+
+class Feeder:
+    """Runs the demo tests on a simulator one after another, every `interval_s`."""
+
+    def __init__(
+        self,
+        sim: PtySimulator,
+        interval_s: float,
+        tests: tuple[SimTest, ...] = DEMO_TESTS,
+        *,
+        tz: str = "Asia/Shanghai",
+        repeat: bool = True,
+    ) -> None:
+        self.sim, self.interval_s, self.tests = sim, interval_s, tests
+        self.tz = ZoneInfo(tz)  # instrument clocks show local time of the station
+        self.repeat = repeat
+        self.done = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="sim-feeder", daemon=True)
+
+    def start(self) -> None:
+        """Start feeding (GPS simulators need no feeding)."""
+        if not isinstance(self.sim, GpsSimulator):
+            self._thread.start()
+
+    def stop(self) -> None:
+        """Stop feeding."""
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(5)
+
+    def _run(self) -> None:
+        tests = itertools.cycle(self.tests) if self.repeat else iter(self.tests)
+        for test in tests:
+            if self._stop.wait(self.interval_s):
+                return
+            run_test(self.sim, test, local_now(self.tz))
+            self.done += 1
+            logger.info(
+                "simulated test %d: %s %s %%", self.done, test.commodity, test.inhibition_pct
+            )
