@@ -8,7 +8,7 @@ that arrives after the alert resolves it (`late_record`).
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from agrisafe.protocol import Rule
 from agrisafe.timeutil import format_rfc3339, from_ms, parse_rfc3339
@@ -50,6 +50,7 @@ def covered(window: SprayWindow, input_times_ms: Iterable[int]) -> bool:
 def unrecorded_spraying(window: SprayWindow) -> AlertDraft:
     """The alert for an uncovered spraying; `ts` is the moment the grace window closed."""
     end = parse_rfc3339(window.end_ts)
+    zone = end.tzinfo or UTC  # always set: protocol times carry an offset
     due = end + timedelta(milliseconds=window.grace_ms)
     evidence = tuple(x for x in (window.start_id, window.end_id) if x is not None)
     return AlertDraft(
@@ -61,8 +62,8 @@ def unrecorded_spraying(window: SprayWindow) -> AlertDraft:
         evidence,
         {
             "track": window.track,
-            "window_from": format_rfc3339(from_ms(window.from_ms, end.tzinfo or None)),  # type: ignore[arg-type]
-            "window_to": format_rfc3339(from_ms(window.to_ms, end.tzinfo)),  # type: ignore[arg-type]
+            "window_from": format_rfc3339(from_ms(window.from_ms, zone)),
+            "window_to": format_rfc3339(from_ms(window.to_ms, zone)),
             "grace_hours": window.grace_ms / 3_600_000,
         },
     )

@@ -7,6 +7,7 @@ exponential backoff until `max_attempts`, then marked failed (visible in the del
 
 import logging
 import threading
+from typing import Any
 
 import httpx
 from sqlalchemy import Engine
@@ -61,10 +62,10 @@ class WebhookDispatcher:
             self._attempt(row)
         return len(claimed)
 
-    def _attempt(self, row: dict[str, object]) -> None:
+    def _attempt(self, row: dict[str, Any]) -> None:
         with self.engine.connect() as conn:
             target = store.secret_of(conn, str(row["webhook_id"]))
-        attempts = int(row["attempts"]) + 1  # type: ignore[call-overload]
+        attempts = int(row["attempts"]) + 1
         if target is None:  # deactivated meanwhile
             self._finish(row, status="failed", last_error="webhook deactivated")
             return
@@ -93,9 +94,9 @@ class WebhookDispatcher:
             delay = backoff_ms(attempts, self.base_s, self.cap_s)
             self._finish(row, next_ms=now + delay, last_status=code, last_error=error)
 
-    def _finish(self, row: dict[str, object], **values: object) -> None:
+    def _finish(self, row: dict[str, Any], **values: object) -> None:
         with self.engine.begin() as conn:
-            store.finish(conn, int(row["id"]), **values)  # type: ignore[call-overload]
+            store.finish(conn, int(row["id"]), **values)
 
     def _run(self) -> None:
         while not self._stop.is_set():
