@@ -34,7 +34,7 @@ from cloud.rules.rapid_test import rapid_test_positive
 from cloud.rules.timelines import TimelineResult, TimelineRunner
 from cloud.rules.types import AlertDraft, LotBlock, Resolution
 from cloud.store import alerts as alert_store
-from cloud.store import lots, sites
+from cloud.store import locks, lots, sites
 from cloud.store import timers as timer_store
 
 # Rules that need nothing but the message itself.
@@ -86,6 +86,7 @@ class RuleEngine:
         now_ms: int,
     ) -> list[Alert]:
         """Evaluate the batch and store the outcome; return the alerts it opened."""
+        locks.lock(conn, _lot_keys(new))  # lots before plots / herds (see cloud.store.locks)
         drafts = self.evaluate(new)
         tolerance = self.config.clock_skew_tolerance_s
         drafts += [
@@ -147,6 +148,22 @@ class RuleEngine:
                 if row["ts_ms"] <= to_ms(env.ts):
                     out.append(Resolution(row["dedupe_key"], "back_online", (env.id,)))
         return out
+
+
+def _lot_keys(new: Sequence[Envelope]) -> list[int]:
+    """Advisory-lock keys of the lots a batch may block, certify or create."""
+    keys = []
+    for env in new:
+        lot = getattr(env.body, "lot", None)
+        if lot is None or env.kind not in _LOT_KINDS:
+            continue
+        if isinstance(env, RapidTestEnvelope) and env.body.result is not TestResult.POSITIVE:
+            continue
+        keys.append(locks.key_of("lot", env.site, lot))
+    return keys
+
+
+_LOT_KINDS = frozenset({Kind.HARVEST, Kind.DISPATCH, Kind.CERTIFICATE_REQUEST, Kind.RAPID_TEST})
 
 
 def _positive_blocks(new: Sequence[Envelope]) -> list[LotBlock]:

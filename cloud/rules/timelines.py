@@ -14,7 +14,6 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Connection
 
-from agrisafe.protocol import Species
 from agrisafe.timeutil import format_rfc3339, from_ms
 from cloud.reference.lookup import Resolver
 from cloud.rules import inputs, max_applications
@@ -28,11 +27,13 @@ from cloud.rules.facts import (
     Treatment,
     from_json,
 )
+from cloud.rules.history import History, read_history, unit_keys
 from cloud.rules.phi import PlotTimeline, phi_violations
 from cloud.rules.plan import Key, Plan, long_reach, make_plan
 from cloud.rules.snapshot import lot_compliance
 from cloud.rules.types import AlertDraft, LotBlock
 from cloud.rules.withdrawal import HerdTimeline, withdrawal_violations
+from cloud.store import locks
 from cloud.store import lots as lot_store
 from cloud.store import timelines as tl_store
 
@@ -58,14 +59,6 @@ class TimelineResult:
     cert_cases: list[CertCase] = field(default_factory=list)
     applications: list[Application] = field(default_factory=list)  # the batch's new ones
     long_rows: list[dict[str, Any]] = field(default_factory=list)  # far-reaching treatments
-
-
-@dataclass
-class _History:
-    apps: dict[Key, dict[str, Application]] = field(default_factory=lambda: defaultdict(dict))
-    harvests: dict[Key, dict[str, Harvest]] = field(default_factory=lambda: defaultdict(dict))
-    treatments: dict[Key, dict[str, Treatment]] = field(default_factory=lambda: defaultdict(dict))
-    dispatches: dict[Key, dict[str, Dispatch]] = field(default_factory=lambda: defaultdict(dict))
 
 
 class TimelineRunner:
@@ -110,11 +103,12 @@ class TimelineRunner:
                         "ts": t.ts,
                     }
                 )
+        locks.lock(conn, unit_keys(apps, harvests, treatments, dispatches))
         plan = make_plan(
             apps, harvests, treatments, dispatches, banned_ids, resolver, self.cfg, tz_of
         )
         known: list[AnyFact] = [*apps, *harvests, *treatments, *dispatches]
-        hist = self._read(conn, plan, resolver, known)
+        hist = read_history(conn, plan, resolver, known)
         self._plots(conn, hist, new_ids, certs, lot_facts, resolver, tz_of, out)
         self._herds(conn, hist, new_ids, certs, lot_facts, resolver, tz_of, out)
         self._max_applications(apps, hist, resolver, tz_of, out)
@@ -143,51 +137,6 @@ class TimelineRunner:
             )
         return out
 
-    def _read(
-        self, conn: Connection, plan: Plan, resolver: Resolver, known: list[AnyFact]
-    ) -> _History:
-        hist = _History()
-        for f in known:
-            if isinstance(f, Application):
-                hist.apps[(f.site, f.plot)][f.id] = f
-            elif isinstance(f, Harvest):
-                hist.harvests[(f.site, f.plot)][f.id] = f
-            elif isinstance(f, Treatment):
-                hist.treatments[(f.site, f.herd)][f.id] = f
-            elif isinstance(f, Dispatch):
-                hist.dispatches[(f.site, f.herd)][f.id] = f
-        skip = frozenset(f.id for f in known)
-        long_rows = lot_store.long_treatments_by_herd(conn, plan.long_treatments)
-        for key, longs in long_rows.items():
-            for r in longs:
-                if r["id"] not in skip:
-                    hist.treatments[key][r["id"]] = Treatment(
-                        r["id"],
-                        r["site"],
-                        r["ts_ms"],
-                        r["ts"],
-                        r["herd"],
-                        Species(r["species"]),
-                        r["drug"],
-                        r["water_temp_c"],
-                    )
-        cat = resolver.cat
-        for kind, column, ranges, target in (
-            ("input_use", "plot", plan.applications, hist.apps),
-            ("harvest", "plot", plan.harvests, hist.harvests),
-            ("treatment", "herd", plan.treatments, hist.treatments),
-            ("dispatch", "herd", plan.dispatches, hist.dispatches),
-        ):
-            if not ranges:
-                continue
-            for key, rows in tl_store.by_subject(conn, kind, column, ranges, skip).items():
-                bucket: dict[str, Any] = target[key]
-                for k, ts, env in rows:
-                    fact = from_json(k, ts, env, cat)
-                    if fact is not None:
-                        bucket[fact.id] = fact
-        return hist
-
     # -- evaluation ----------------------------------------------------------------------------
     def _inputs(
         self,
@@ -212,7 +161,7 @@ class TimelineRunner:
     def _plots(
         self,
         conn: Connection,
-        hist: _History,
+        hist: History,
         new_ids: frozenset[str],
         certs: list[CertRequest],
         lot_facts: dict[Key, tuple[Harvest | Dispatch, ...]],
@@ -260,7 +209,7 @@ class TimelineRunner:
     def _herds(
         self,
         conn: Connection,
-        hist: _History,
+        hist: History,
         new_ids: frozenset[str],
         certs: list[CertRequest],
         lot_facts: dict[Key, tuple[Harvest | Dispatch, ...]],
@@ -293,7 +242,7 @@ class TimelineRunner:
     def _max_applications(
         self,
         apps: list[Application],
-        hist: _History,
+        hist: History,
         resolver: Resolver,
         tz_of: Callable[[str], tzinfo],
         out: TimelineResult,
@@ -306,7 +255,7 @@ class TimelineRunner:
         self,
         conn: Connection,
         plan: Plan,
-        hist: _History,
+        hist: History,
         apps: list[Application],
         banned_ids: set[str],
         harvests: Iterable[Harvest],

@@ -15,6 +15,7 @@ from cloud.rules.config import RulesConfig
 from cloud.rules.facts import Application
 from cloud.rules.spraying import LATE_RECORD, SprayWindow, covered, unrecorded_spraying
 from cloud.rules.types import AlertDraft, Resolution
+from cloud.store import locks
 from cloud.store import timers as store
 
 RULE = "unrecorded_spraying"
@@ -65,7 +66,10 @@ def _start_of(conn: Connection, timer: dict[str, Any], cfg: RulesConfig) -> tupl
 def fire_due(conn: Connection, now_ms: int, cfg: RulesConfig) -> list[AlertDraft]:
     """Settle every timer the clock has passed; drafts for those no input_use covers."""
     drafts: list[AlertDraft] = []
-    for timer in store.due(conn, now_ms):
+    due = store.due(conn, now_ms)
+    # Serialise with ingest of input_use on the same plots (a late record racing the timer).
+    locks.lock(conn, [locks.key_of("plot", t["site"], t["plot"]) for t in due])
+    for timer in due:
         start = _start_of(conn, timer, cfg)
         window = SprayWindow(
             site=timer["site"],
