@@ -64,7 +64,10 @@ class ReplayDriver:
         arrival = arrival_ms(payload)
         if arrival is not None:
             self.advance(arrival)
-        item = Incoming(payload, topic, Source.REPLAY, self.clock.now_ms())
+        # received_at is the line's own arrival (even when an earlier line moved the clock
+        # further); a line whose times cannot be read arrives at the clock.
+        received = arrival if arrival is not None else self.clock.now_ms()
+        item = Incoming(payload, topic, Source.REPLAY, received)
         outcome = self.service.process([item])[0]
         if outcome.verdict is Verdict.QUARANTINED and outcome.rejection is not None:
             logger.warning("line %s quarantined: %s", outcome.message_id, outcome.rejection.detail)

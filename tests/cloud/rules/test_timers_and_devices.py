@@ -171,3 +171,19 @@ def test_a_sample_outside_the_site_geofence(bench: Bench) -> None:
         "sample:S2",
         "minor",
     )
+
+
+def test_replay_sets_received_at_from_the_lines_own_arrival(bench: Bench) -> None:
+    first = env("telemetry", "2026-05-01T10:00:00+08:00", {"fps": 5.0}, device="cam-04")
+    # Arrived (at) before the clock's current time: received_at is still its own `at`.
+    late = env(
+        "telemetry",
+        "2026-05-01T10:10:00+08:00",
+        {"fps": 5.0},
+        device="cam-05",
+        at="2026-05-01T09:58:00+08:00",
+    )
+    bench.send(first, late)
+    [alert] = bench.alerts
+    assert alert.detail["received_at"] == "2026-05-01T01:58:00+00:00"
+    assert alert.detail["ahead_s"] == 720.0
