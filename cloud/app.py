@@ -17,9 +17,12 @@ from cloud.ingest.supervisor import IngestSupervisor
 from cloud.metrics import IngestMetrics
 from cloud.registry import RegistryService, load_registry_file
 from cloud.rules import RuleEngine
+from cloud.rules.clock import RuleTicker
+from cloud.rules.config import RulesConfig
 from cloud.settings import CloudSettings
 from cloud.store.db import default_database_url, make_engine, migrate
 from cloud.timeseries.factory import TimeSeriesParts, build_timeseries
+from cloud.webhooks.dispatcher import WebhookDispatcher
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +41,9 @@ class CloudRuntime:
     admin_token: str
     broker: EmbeddedBroker | None = None
     workers: list[MqttIngestWorker] = field(default_factory=list)
+    rules: RuleEngine | None = None
+    ticker: RuleTicker | None = None
+    webhooks: WebhookDispatcher | None = None
     metrics: IngestMetrics | None = None
     timeseries: TimeSeriesParts | None = None
     supervisor: IngestSupervisor | None = None
@@ -49,6 +55,9 @@ class CloudRuntime:
             self.timeseries.pump.start()
         for worker in self.workers:
             worker.start()
+        for part in (self.ticker, self.webhooks):
+            if part is not None:
+                part.start()
         if self.supervisor is not None:
             self.supervisor.start()
 
@@ -56,6 +65,9 @@ class CloudRuntime:
         """Stop in reverse order; the broker last so in-flight acks still go out."""
         if self.supervisor is not None:
             self.supervisor.stop()
+        for part in (self.webhooks, self.ticker):
+            if part is not None:
+                part.stop()
         for worker in self.workers:
             worker.stop()
         if self.timeseries is not None and self.timeseries.pump is not None:
@@ -103,9 +115,12 @@ def build_runtime(settings: CloudSettings) -> CloudRuntime:
     )
     name = settings.instance
     sink = MqttAlertSink(data_dir / f"{name}-alerts-outbox.db", addr, f"{name}-alerts")
+    rules = build_rules(settings)
     metrics = IngestMetrics()
     timeseries = build_timeseries(settings, engine, metrics)
-    service = build_ingest_service(settings, engine, registry, [sink], metrics, timeseries)
+    service = build_ingest_service(
+        settings, engine, registry, [sink], metrics, timeseries, rules=rules
+    )
     supervisor = None
     if n_processes > 0:
         # Worker processes instead of in-process workers (they restart when they die).
@@ -127,9 +142,22 @@ def build_runtime(settings: CloudSettings) -> CloudRuntime:
         admin_token=token,
         broker=broker,
         workers=workers,
+        rules=rules,
+        ticker=RuleTicker(engine, rules, registry, [sink], interval_s=settings.timer_tick_s),
+        webhooks=WebhookDispatcher(engine, max_attempts=settings.webhook_max_attempts),
         metrics=metrics,
         timeseries=timeseries,
         supervisor=supervisor,
+    )
+
+
+def build_rules(settings: CloudSettings) -> RuleEngine:
+    """The rule engine with the configured windows (the same in every ingest process)."""
+    return RuleEngine(
+        config=RulesConfig(
+            spraying_grace_h=settings.spraying_grace_h,
+            clock_skew_tolerance_s=settings.clock_skew_tolerance_s,
+        )
     )
 
 
@@ -140,12 +168,14 @@ def build_ingest_service(
     sinks: list[AlertSink],
     metrics: IngestMetrics | None,
     timeseries: TimeSeriesParts | None,
+    *,
+    rules: RuleEngine | None = None,
 ) -> IngestService:
     """The ingest service, built the same way in `serve` and in `agrisafe cloud ingest`."""
     return IngestService(
         engine,
         registry,
-        RuleEngine(),
+        rules or build_rules(settings),
         [*sinks, *([metrics] if metrics else [])],
         max_message_bytes=settings.max_message_bytes,
         record_sinks=[timeseries.stage] if timeseries and timeseries.stage else [],

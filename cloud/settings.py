@@ -94,3 +94,22 @@ class CloudSettings(AgrisafeSettings):
         if info.data.get("timeseries") == "influxdb" and not value:
             raise ValueError("required when AGRISAFE_TIMESERIES=influxdb")
         return value
+
+    # -- compliance core (issue 3) --------------------------------------------------------------
+    public_url: str | None = Field(
+        default=None,
+        description="base URL of the public trace pages in certificate QR codes "
+        "(default http://HTTP_HOST:HTTP_PORT)",
+    )
+    spraying_grace_h: float = Field(
+        default=24.0, gt=0, description="unrecorded_spraying grace window in hours"
+    )
+    clock_skew_tolerance_s: int = Field(
+        default=300, ge=0, description="clock_skew when event time leads arrival by more"
+    )
+    timer_tick_s: float = Field(
+        default=5.0, gt=0, description="how often the rule clock fires due timers"
+    )
+    webhook_max_attempts: int = Field(
+        default=10, ge=1, le=100, description="webhook delivery attempts before giving up"
+    )

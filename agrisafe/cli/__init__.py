@@ -6,7 +6,7 @@ stays fast and a missing optional extra only affects the commands that need it.
 
 import typer
 
-from agrisafe.cli import bridge, broker, cloud, demo, schema
+from agrisafe.cli import bridge, broker, cloud, demo, scenario, schema
 
 app = typer.Typer(
     name="agrisafe",
@@ -20,6 +20,7 @@ app.add_typer(cloud.app, name="cloud")
 app.add_typer(bridge.app, name="bridge")
 app.command("broker")(broker.broker)
 app.command("demo")(demo.demo)
+app.add_typer(scenario.app, name="scenario")
 
 
 def main() -> None:

@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 
 from agrisafe.demo.bridge_actor import BridgeActor
+from agrisafe.demo.records_actor import RecordsActor
 from agrisafe.mqtt.broker import free_port
 
 logger = logging.getLogger(__name__)
@@ -128,6 +129,8 @@ def run_demo(duration_s: float | None, data_dir: Path | None = None) -> int:
         on_sent=lambda mid, _result: sent_at.__setitem__(mid, time.monotonic()),
     )
     tester.start()
+    records = RecordsActor(data_dir, runtime.broker_addr, base_url=base, token=runtime.admin_token)
+    records.start()
     try:
         deadline = None if duration_s is None else time.monotonic() + duration_s
         while deadline is None or time.monotonic() < deadline:
@@ -135,6 +138,7 @@ def run_demo(duration_s: float | None, data_dir: Path | None = None) -> int:
     except KeyboardInterrupt:
         print("stopping …", file=sys.stderr)
     finally:
+        records.stop()
         tester.stop()
         runtime.hub.close_streams()
         printer.stop()

@@ -42,6 +42,13 @@ class Alert(BaseModel):
     cause: str = Field(description="id of the fact that opened the window (dedupe key part)")
     region: str | None = Field(default=None, description="6-digit 行政区划 code of the site")
     raised_at: Rfc3339 | None = Field(default=None, description="when the cloud raised it")
+    acknowledged_by: str | None = Field(default=None, description="who acknowledged it")
+    acknowledged_at: Rfc3339 | None = Field(default=None, description="when it was acknowledged")
+    resolved_by: str | None = Field(
+        default=None, description="who resolved it ('system' if a rule did)"
+    )
+    resolved_at: Rfc3339 | None = Field(default=None, description="when it was resolved")
+    resolution: str | None = Field(default=None, description="why it was resolved")
 
     def to_json(self) -> bytes:
         """Serialise as protocol JSON."""

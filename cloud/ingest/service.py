@@ -20,7 +20,6 @@ from agrisafe.timeutil import Clock
 from cloud.ingest.decode import MAX_MESSAGE_BYTES, Incoming, Rejection, decode, dump_and_hash
 from cloud.registry.service import RegistryService
 from cloud.rules.engine import RuleEngine
-from cloud.store import alerts as alert_store
 from cloud.store import quarantine, records
 
 logger = logging.getLogger(__name__)
@@ -192,10 +191,12 @@ class IngestService:
             repeats = [mid for mid in candidates if mid not in inserted]
             known = records.stored_hashes(conn, repeats)
             new_envs: list[Envelope] = []
+            arrivals: list[int] = []
             for mid, (i, env, digest, _doc) in candidates.items():
                 if mid in inserted:
                     outcomes[i] = Outcome(Verdict.ACCEPTED, mid)
                     new_envs.append(env)
+                    arrivals.append(batch[i].received_ms)
                     stored.append(StoredRecord(env, batch[i].received_ms))
                 elif known.get(mid) == digest:
                     outcomes[i] = Outcome(Verdict.DUPLICATE, mid)
@@ -204,9 +205,9 @@ class IngestService:
             quarantine.add(conn, q_rows)
             for sink in self.record_sinks:
                 sink.stage(conn, stored)
-            drafts = self.rules.evaluate(new_envs)
-            now = self.clock.now_ms()
-            return alert_store.raise_drafts(conn, drafts, self.registry.region_of, now)
+            # Rules run in the same transaction, after the inserts: they see the batch and its
+            # history together, and a crash before commit leaves neither records nor alerts.
+            return self.rules.apply(conn, new_envs, arrivals, self.registry, self.clock.now_ms())
 
     def _count(self, outcomes: list[Outcome | None]) -> None:
         s = self.stats

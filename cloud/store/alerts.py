@@ -1,6 +1,8 @@
 """Alerts: one open alert per dedupe key (unique partial index), evidence grows on repeats."""
 
 from collections.abc import Callable
+from dataclasses import replace
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Connection, Engine, func, select, text, update
@@ -34,6 +36,10 @@ def _row(draft: AlertDraft, region: str, now_ms: int) -> dict[str, Any]:
     }
 
 
+def _at(ms: int | None) -> str | None:
+    return format_rfc3339(from_ms(ms)) if ms is not None else None
+
+
 def to_alert(row: Any) -> Alert:
     """Protocol alert from a table row."""
     return Alert.model_validate(
@@ -50,8 +56,26 @@ def to_alert(row: Any) -> Alert:
             "cause": row["cause"],
             "region": row["region"],
             "raised_at": format_rfc3339(from_ms(row["raised_ms"])),
+            "acknowledged_by": row.get("acknowledged_by"),
+            "acknowledged_at": _at(row.get("acknowledged_ms")),
+            "resolved_by": row.get("resolved_by"),
+            "resolved_at": _at(row.get("resolved_ms")),
+            "resolution": row.get("resolution"),
         }
     )
+
+
+def merge_drafts(drafts: list[AlertDraft]) -> list[AlertDraft]:
+    """One draft per dedupe key (evidence unioned, first draft's fields kept), in order."""
+    merged: dict[str, AlertDraft] = {}
+    for d in drafts:
+        first = merged.get(d.dedupe_key)
+        if first is None:
+            merged[d.dedupe_key] = d
+            continue
+        evidence = first.evidence + tuple(e for e in d.evidence if e not in first.evidence)
+        merged[d.dedupe_key] = replace(first, evidence=evidence)
+    return list(merged.values())
 
 
 def raise_drafts(
@@ -62,7 +86,7 @@ def raise_drafts(
     Returns the alerts this call opened (to be delivered); evidence-only updates are stored.
     """
     opened: list[Alert] = []
-    for draft in drafts:
+    for draft in merge_drafts(drafts):
         row = _row(draft, region_of(draft.site), now_ms)
         stmt = (
             dialect_insert(conn, t.alerts)
@@ -95,6 +119,7 @@ def query(
     site: str | None = None,
     rule: str | None = None,
     status: str | None = None,
+    subject: str | None = None,
     regions: frozenset[str] | None = None,
     sites: frozenset[str] | None = None,
     limit: int = 100,
@@ -103,7 +128,7 @@ def query(
     """(total, alerts) newest first, filtered and scoped."""
     c = t.alerts.c
     where: list[Any] = []
-    for col, value in ((c.site, site), (c.rule, rule), (c.status, status)):
+    for col, value in ((c.site, site), (c.rule, rule), (c.status, status), (c.subject, subject)):
         if value is not None:
             where.append(col == value)
     if regions is not None:
@@ -120,3 +145,59 @@ def query(
             .offset(offset)
         ).mappings()
         return int(total or 0), [to_alert(r) for r in rows]
+
+
+class Transition(StrEnum):
+    """Outcome of a lifecycle request."""
+
+    DONE = "done"
+    NOT_FOUND = "not_found"
+    CONFLICT = "conflict"  # already resolved (or already acknowledged)
+
+
+def get_row(conn: Connection, alert_id: str) -> dict[str, Any] | None:
+    """One alert row."""
+    row = conn.execute(select(t.alerts).where(t.alerts.c.id == alert_id)).mappings().first()
+    return dict(row) if row is not None else None
+
+
+def open_row_by_key(conn: Connection, key: str) -> dict[str, Any] | None:
+    """The open (not resolved) alert with this dedupe key."""
+    c = t.alerts.c
+    row = conn.execute(select(t.alerts).where(c.dedupe_key == key, OPEN_WHERE)).mappings().first()
+    return dict(row) if row is not None else None
+
+
+def open_rows_for(conn: Connection, rule: str, site: str, subject: str) -> list[dict[str, Any]]:
+    """Open alerts of a rule on a subject."""
+    c = t.alerts.c
+    stmt = select(t.alerts).where(c.rule == rule, c.site == site, c.subject == subject, OPEN_WHERE)
+    return [dict(r) for r in conn.execute(stmt).mappings()]
+
+
+def acknowledge(conn: Connection, alert_id: str, by: str, now_ms: int) -> Transition:
+    """open → acknowledged (who, when)."""
+    c = t.alerts.c
+    result = conn.execute(
+        update(t.alerts)
+        .where(c.id == alert_id, c.status == AlertStatus.OPEN.value)
+        .values(status=AlertStatus.ACKNOWLEDGED.value, acknowledged_by=by, acknowledged_ms=now_ms)
+    )
+    if result.rowcount == 1:
+        return Transition.DONE
+    return Transition.NOT_FOUND if get_row(conn, alert_id) is None else Transition.CONFLICT
+
+
+def resolve(conn: Connection, alert_id: str, by: str, why: str, now_ms: int) -> Transition:
+    """open / acknowledged → resolved (who, when, why)."""
+    c = t.alerts.c
+    result = conn.execute(
+        update(t.alerts)
+        .where(c.id == alert_id, OPEN_WHERE)
+        .values(
+            status=AlertStatus.RESOLVED.value, resolved_by=by, resolved_ms=now_ms, resolution=why
+        )
+    )
+    if result.rowcount == 1:
+        return Transition.DONE
+    return Transition.NOT_FOUND if get_row(conn, alert_id) is None else Transition.CONFLICT

@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from agrisafe.protocol import AlertStatus, Rule
 from cloud.alerts.hub import AlertHub, Subscriber
-from cloud.api.auth import Principal, require
+from cloud.api.auth import Principal, require_reader
 from cloud.store import alerts as alert_store
 
 router = APIRouter(tags=["alerts"])
@@ -19,10 +19,11 @@ router = APIRouter(tags=["alerts"])
 @router.get("/api/v1/alerts", summary="List alerts")
 async def list_alerts(
     request: Request,
-    principal: Annotated[Principal, Depends(require)],
+    principal: Annotated[Principal, Depends(require_reader)],
     site: str | None = None,
     rule: Rule | None = None,
     status: AlertStatus | None = None,
+    subject: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict[str, Any]:
@@ -34,6 +35,7 @@ async def list_alerts(
             site=site,
             rule=rule.value if rule else None,
             status=status.value if status else None,
+            subject=subject,
             regions=principal.regions,
             sites=principal.sites,
             limit=limit,
@@ -45,7 +47,7 @@ async def list_alerts(
 
 @router.get("/api/v1/alerts/stream", summary="Live alerts (SSE, event: alert)")
 async def stream_alerts(
-    request: Request, principal: Annotated[Principal, Depends(require)]
+    request: Request, principal: Annotated[Principal, Depends(require_reader)]
 ) -> EventSourceResponse:
     """Each new alert in the caller's scope as `event: alert`, data = the alert JSON."""
     hub: AlertHub = request.app.state.runtime.hub

@@ -14,11 +14,14 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from agrisafe.protocol import QuarantineReason
-from cloud.api.auth import Principal, require
+from cloud.api.auth import Principal, Role, require_role
 from cloud.ingest.decode import Incoming, Source
 from cloud.ingest.service import IngestService, Outcome, Verdict
+from cloud.registry.service import RegistryService
 
 router = APIRouter(tags=["messages"])
+# Who may submit records: farmer apps (producers), inspectors, devices — each in its scope.
+_SENDERS = require_role(Role.PRODUCER, Role.INSPECTOR, Role.DEVICE)
 MAX_REQUEST_BYTES = 8 * 1024 * 1024  # an array of many envelopes, each ≤ 256 KiB
 
 _CODES = {
@@ -56,11 +59,35 @@ async def _read_capped(request: Request, cap: int) -> tuple[bytes, bool]:
     return b"".join(chunks), False
 
 
+def _out_of_scope(principal: Principal, raw: bytes, registry: RegistryService) -> str | None:
+    """Why the caller may not post these envelopes (None: may). Unparsable bodies pass on to
+    ingest, which quarantines them with the precise reason."""
+    if principal.role is Role.ADMIN:
+        return None
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return None
+    for item in data if isinstance(data, list) else [data]:
+        if not isinstance(item, dict) or not isinstance(item.get("site"), str):
+            continue
+        site = item["site"]
+        if not principal.sees(site, registry.region_of(site)):
+            return f"site {site!r} is outside this token's scope"
+        if principal.device is not None and item.get("device") != principal.device:
+            return f"this token may only send as device {principal.device!r}"
+    return None
+
+
 @router.post("/api/v1/messages", summary="Submit one envelope or a JSON array of envelopes")
-async def post_messages(request: Request, _p: Principal = Depends(require)) -> JSONResponse:
+async def post_messages(request: Request, principal: Principal = Depends(_SENDERS)) -> JSONResponse:
     """Validate, store and evaluate the posted message(s)."""
     service: IngestService = request.app.state.runtime.ingest
     raw, truncated = await _read_capped(request, MAX_REQUEST_BYTES)
+    if not truncated:
+        why = await run_in_threadpool(_out_of_scope, principal, raw, service.registry)
+        if why is not None:
+            return JSONResponse({"detail": why}, status_code=403)
     now = service.clock.now_ms()
     payloads = [raw]
     is_array = raw.lstrip()[:1] == b"["

@@ -8,7 +8,7 @@ from starlette.concurrency import run_in_threadpool
 
 from agrisafe.protocol import Kind
 from agrisafe.timeutil import to_ms
-from cloud.api.auth import Principal, require
+from cloud.api.auth import Principal, require_reader
 from cloud.api.scope import sites_in_scope
 from cloud.store.records import RecordFilter, query_records
 
@@ -18,7 +18,7 @@ router = APIRouter(tags=["records"])
 @router.get("/api/v1/records", summary="List stored records")
 async def list_records(
     request: Request,
-    principal: Annotated[Principal, Depends(require)],
+    principal: Annotated[Principal, Depends(require_reader)],
     site: str | None = None,
     kind: Kind | None = None,
     device: str | None = None,

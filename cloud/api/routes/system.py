@@ -7,7 +7,7 @@ from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 
 from agrisafe import __version__
-from cloud.api.auth import Principal, require, require_admin
+from cloud.api.auth import Principal, require_admin, require_reader
 from cloud.registry.model import SiteConfig
 from cloud.store import quarantine
 
@@ -55,10 +55,11 @@ async def health(request: Request) -> dict[str, Any]:
 
 @router.get("/api/v1/sites", tags=["registry"], summary="Registered sites")
 async def list_sites(
-    request: Request, _p: Annotated[Principal, Depends(require)]
+    request: Request, principal: Annotated[Principal, Depends(require_reader)]
 ) -> dict[str, Any]:
-    """All sites with plots, herds and devices."""
+    """The sites in the caller's scope, with plots, herds and devices."""
     sites = await run_in_threadpool(request.app.state.runtime.registry.list_sites)
+    sites = [s for s in sites if principal.sees(s["id"], s["region"])]
     return {"total": len(sites), "items": sites}
 
 

@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import Table, func, select
 
 from agrisafe.protocol import Alert, Kind, QuarantineReason
+from agrisafe.timeutil import Clock
 from cloud.ingest.decode import Incoming, Source
 from cloud.ingest.service import IngestService, Verdict
 from cloud.registry import RegistryService, load_registry_file
@@ -37,7 +38,8 @@ def _service(url: str, *, auto_register: bool = False) -> tuple[IngestService, L
 
 
 def _mqtt(payload: bytes, topic: str | None = None) -> Incoming:
-    return Incoming(payload, topic, Source.MQTT, 1_000)
+    # A realistic arrival time: an event time far ahead of arrival would raise clock_skew.
+    return Incoming(payload, topic, Source.MQTT, Clock().now_ms())
 
 
 def _count(service: IngestService, table: Table) -> int:

@@ -1,0 +1,1 @@
+"""Producer credit (信用): a score fed by violations, a level, and the blacklist."""

@@ -1,0 +1,1 @@
+"""Scenario replay: a JSON-lines file through the real path on a throw-away store."""

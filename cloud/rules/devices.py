@@ -1,0 +1,101 @@
+"""Message rules about devices and samples: device_offline, clock_skew, sample_out_of_geofence.
+
+Each needs the message alone (plus its arrival time or its site's geofence): no history.
+"""
+
+from typing import Any
+
+from agrisafe.protocol import (
+    DeviceState,
+    Envelope,
+    GeoFix,
+    Rule,
+    SampleEnvelope,
+    StatusEnvelope,
+)
+from agrisafe.timeutil import format_rfc3339, from_ms, to_ms
+from cloud.rules.types import AlertDraft
+
+
+def device_offline(env: Envelope) -> AlertDraft | None:
+    """A status `offline` (the MQTT last will, or a clean goodbye) opens device_offline."""
+    if not isinstance(env, StatusEnvelope) or env.body.state is not DeviceState.OFFLINE:
+        return None
+    return AlertDraft(
+        Rule.DEVICE_OFFLINE,
+        env.site,
+        f"device:{env.device}",
+        env.id,
+        env.ts,
+        (env.id,),
+        {"device": env.device},
+    )
+
+
+def offline_key(site: str, device: str, cause: str) -> str:
+    """Dedupe key of the device_offline alert a status message opened."""
+    return f"{Rule.DEVICE_OFFLINE.value}|{site}|device:{device}|{cause}"
+
+
+def clock_skew(env: Envelope, received_ms: int, tolerance_s: int) -> AlertDraft | None:
+    """Event time ahead of arrival by more than the tolerance: one open alert per device."""
+    ahead_ms = to_ms(env.ts) - received_ms
+    if ahead_ms <= tolerance_s * 1000:
+        return None
+    subject = f"device:{env.device}"
+    return AlertDraft(
+        Rule.CLOCK_SKEW,
+        env.site,
+        subject,
+        env.id,
+        env.ts,
+        (env.id,),
+        {
+            "device": env.device,
+            "ahead_s": round(ahead_ms / 1000, 3),
+            "tolerance_s": tolerance_s,
+            "received_at": format_rfc3339(from_ms(received_ms)),
+        },
+        key=f"{Rule.CLOCK_SKEW.value}|{env.site}|{subject}",
+    )
+
+
+def _in_ring(lon: float, lat: float, ring: list[list[float]]) -> bool:
+    # Ray casting; a point exactly on an edge may fall either way, which a GPS fix cannot tell.
+    inside = False
+    j = len(ring) - 1
+    for i in range(len(ring)):
+        xi, yi = ring[i][0], ring[i][1]
+        xj, yj = ring[j][0], ring[j][1]
+        if (yi > lat) != (yj > lat) and lon < (xj - xi) * (lat - yi) / (yj - yi) + xi:
+            inside = not inside
+        j = i
+    return inside
+
+
+def inside_polygon(lon: float, lat: float, polygon: dict[str, Any]) -> bool:
+    """True when (lon, lat) lies in a GeoJSON Polygon (outer ring minus holes)."""
+    rings = polygon["coordinates"]
+    if not _in_ring(lon, lat, rings[0]):
+        return False
+    return not any(_in_ring(lon, lat, hole) for hole in rings[1:])
+
+
+def sample_out_of_geofence(env: Envelope, geofence: dict[str, Any] | None) -> AlertDraft | None:
+    """A sample whose GPS position lies outside its site's geofence (if the site has one)."""
+    if not isinstance(env, SampleEnvelope) or geofence is None or env.geo is None:
+        return None
+    geo = env.geo
+    if geo.fix is GeoFix.NONE or geo.lat is None or geo.lon is None:
+        return None
+    if inside_polygon(geo.lon, geo.lat, geofence):
+        return None
+    return AlertDraft(
+        Rule.SAMPLE_OUT_OF_GEOFENCE,
+        env.site,
+        f"sample:{env.body.sample}",
+        env.id,
+        env.ts,
+        (env.id,),
+        {"lat": geo.lat, "lon": geo.lon, "fix": geo.fix.value, "inspector": env.body.inspector},
+    )

@@ -1,0 +1,1 @@
+"""Alert delivery to registered webhooks: HMAC-signed POSTs with retries and backoff."""
