@@ -94,13 +94,15 @@ def build_runtime(settings: CloudSettings) -> CloudRuntime:
         addr = broker.address
     else:
         addr = parse_mqtt_url(settings.mqtt_url)
-    # amqtt has no shared subscriptions; Mosquitto and EMQX do.
-    shared = settings.shared_subscription
-    if shared is None:
-        shared = broker is None
-
     n_workers = settings.ingest_workers
     n_processes = settings.ingest_processes
+    # amqtt has no shared subscriptions; Mosquitto and EMQX do. A lone consumer keeps a plain
+    # persistent subscription: Mosquitto 2.0 restores those after a broker restart but not
+    # shared ones, so messages published before a shared member resubscribes would be dropped
+    # by the broker (docs/scaling.md, "Broker restarts").
+    shared = settings.shared_subscription
+    if shared is None:
+        shared = broker is None and max(n_workers, n_processes) > 1
     if not shared and max(n_workers, n_processes) > 1:
         # Without shared subscriptions every worker would receive every message.
         logger.warning(

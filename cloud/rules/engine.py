@@ -86,7 +86,8 @@ class RuleEngine:
         now_ms: int,
     ) -> list[Alert]:
         """Evaluate the batch and store the outcome; return the alerts it opened."""
-        locks.lock(conn, _lot_keys(new))  # lots before plots / herds (see cloud.store.locks)
+        if locks.needed(conn):  # lots before plots / herds (see cloud.store.locks)
+            locks.lock(conn, _lot_keys(new))
         drafts = self.evaluate(new)
         tolerance = self.config.clock_skew_tolerance_s
         drafts += [

@@ -103,7 +103,8 @@ class TimelineRunner:
                         "ts": t.ts,
                     }
                 )
-        locks.lock(conn, unit_keys(apps, harvests, treatments, dispatches))
+        if locks.needed(conn):
+            locks.lock(conn, unit_keys(apps, harvests, treatments, dispatches))
         plan = make_plan(
             apps, harvests, treatments, dispatches, banned_ids, resolver, self.cfg, tz_of
         )

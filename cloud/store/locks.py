@@ -21,6 +21,11 @@ def key_of(kind: str, site: str, subject: str) -> int:
     return int.from_bytes(digest, "big", signed=True)
 
 
+def needed(conn: Connection) -> bool:
+    """Whether this database needs the locks (SQLite serialises writers by itself)."""
+    return bool(conn.dialect.name == "postgresql")
+
+
 def lock(conn: Connection, keys: Iterable[int]) -> None:
     """Take the advisory locks (held until the transaction ends), in sorted order."""
     ordered = sorted(set(keys))

@@ -4,11 +4,12 @@ with a banned input is blocked for good) and the banned applications that block 
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, select, tuple_
+from sqlalchemy import Connection, select
 
 from cloud.rules.types import LotBlock
 from cloud.store import compliance_tables as ct
 from cloud.store.sql import insert_ignore
+from cloud.store.timelines import rows_by_pair
 
 
 def add_blocks(conn: Connection, blocks: Iterable[LotBlock], now_ms: int) -> set[tuple[str, str]]:
@@ -38,15 +39,9 @@ def blocks_for(
     conn: Connection, lots: Iterable[tuple[str, str]]
 ) -> dict[tuple[str, str], list[dict[str, Any]]]:
     """Every block of the given lots."""
-    pairs = sorted(set(lots))
-    out: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    if not pairs:
-        return out
-    c = ct.lot_blocks.c
-    stmt = select(ct.lot_blocks).where(tuple_(c.site, c.lot).in_(pairs)).order_by(c.ts_ms)
-    for r in conn.execute(stmt).mappings():
-        out.setdefault((r["site"], r["lot"]), []).append(dict(r))
-    return out
+    cols = tuple(c.name for c in ct.lot_blocks.columns)
+    found = rows_by_pair(conn, "lot_blocks", ("site", "lot"), cols, lots, frozenset({"detail"}))
+    return {key: sorted(rows, key=lambda r: r["ts_ms"]) for key, rows in found.items()}
 
 
 def add_banned_inputs(conn: Connection, rows: list[dict[str, Any]]) -> None:
@@ -70,17 +65,9 @@ def banned_by_plot(
     conn: Connection, ranges: dict[tuple[str, str], tuple[int, int]]
 ) -> dict[tuple[str, str], list[dict[str, Any]]]:
     """Banned applications per (site, plot) with event time inside that plot's range."""
-    out: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    if not ranges:
-        return out
-    c = ct.banned_inputs.c
     # The table holds only banned applications (rare): select by plot, filter times here.
-    stmt = select(ct.banned_inputs).where(tuple_(c.site, c.plot).in_(sorted(ranges)))
-    for r in conn.execute(stmt).mappings():
-        lo, hi = ranges[(r["site"], r["plot"])]
-        if lo <= r["ts_ms"] <= hi:
-            out.setdefault((r["site"], r["plot"]), []).append(dict(r))
-    return out
+    cols = tuple(c.name for c in ct.banned_inputs.columns)
+    return _within(rows_by_pair(conn, "banned_inputs", ("site", "plot"), cols, ranges), ranges)
 
 
 def add_long_treatments(conn: Connection, rows: list[dict[str, Any]]) -> None:
@@ -93,13 +80,19 @@ def long_treatments_by_herd(
     conn: Connection, ranges: dict[tuple[str, str], tuple[int, int]]
 ) -> dict[tuple[str, str], list[dict[str, Any]]]:
     """Long-reach treatments per (site, herd) with event time inside that herd's range."""
+    cols = tuple(c.name for c in ct.long_treatments.columns)
+    found = rows_by_pair(conn, "long_treatments", ("site", "herd"), cols, ranges)
+    return _within(found, ranges)
+
+
+def _within(
+    found: dict[tuple[str, str], list[dict[str, Any]]],
+    ranges: dict[tuple[str, str], tuple[int, int]],
+) -> dict[tuple[str, str], list[dict[str, Any]]]:
     out: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    if not ranges:
-        return out
-    c = ct.long_treatments.c
-    stmt = select(ct.long_treatments).where(tuple_(c.site, c.herd).in_(sorted(ranges)))
-    for r in conn.execute(stmt).mappings():
-        lo, hi = ranges[(r["site"], r["herd"])]
-        if lo <= r["ts_ms"] <= hi:
-            out.setdefault((r["site"], r["herd"]), []).append(dict(r))
+    for key, rows in found.items():
+        lo, hi = ranges[key]
+        kept = [r for r in rows if lo <= r["ts_ms"] <= hi]
+        if kept:
+            out[key] = kept
     return out

@@ -95,3 +95,48 @@ def by_lot(conn: Connection, kinds: Iterable[str], lots: Iterable[Key]) -> dict[
         for kind, site, lot, ts_ms, raw in conn.exec_driver_sql(sql, params).all():
             out[(site, lot)].append((kind, ts_ms, orjson.loads(raw)))
     return out
+
+
+def rows_by_pair(
+    conn: Connection,
+    table: str,
+    pair: tuple[str, str],
+    columns: tuple[str, ...],
+    keys: Iterable[Key],
+    json_columns: frozenset[str] = frozenset(),
+) -> dict[Key, list[dict[str, Any]]]:
+    """Rows of a side table per (site, subject) pair, by one VALUES join per chunk.
+
+    For the small side tables the rules consult (lot blocks, banned inputs, long treatments):
+    an expanding tuple IN built through the expression layer costs more than the query.
+    """
+    if table not in _PAIR_TABLES or not set(pair) | set(columns) <= _PAIR_TABLES[table]:
+        raise ValueError(f"unsupported side-table query: {table} {pair} {columns}")
+    ph = _placeholder(conn)
+    cast = "::text" if conn.dialect.name == "postgresql" else ""
+    selected = ", ".join(f"t.{c}{cast if c in json_columns else ''}" for c in columns)
+    out: dict[Key, list[dict[str, Any]]] = defaultdict(list)
+    for chunk in _chunks(sorted(set(keys))):
+        values = ", ".join(f"({ph}, {ph})" for _ in chunk)
+        sql = (
+            f"WITH q(a, b) AS (VALUES {values}) "  # noqa: S608 - names checked above
+            f"SELECT t.{pair[0]}, t.{pair[1]}, {selected} FROM q "
+            f"JOIN {table} t ON t.{pair[0]} = q.a AND t.{pair[1]} = q.b"
+        )
+        params = tuple(v for key in chunk for v in key)
+        for row in conn.exec_driver_sql(sql, params).all():
+            item = dict(zip(columns, row[2:], strict=True))
+            for c in json_columns:
+                if isinstance(item[c], str | bytes):
+                    item[c] = orjson.loads(item[c])
+            out[(row[0], row[1])].append(item)
+    return out
+
+
+_PAIR_TABLES: dict[str, frozenset[str]] = {
+    "lot_blocks": frozenset({"site", "lot", "reason", "cause", "ts_ms", "detail", "blocked_ms"}),
+    "banned_inputs": frozenset({"id", "site", "plot", "crop", "ts_ms"}),
+    "long_treatments": frozenset(
+        {"id", "site", "herd", "species", "drug", "water_temp_c", "ts_ms", "ts"}
+    ),
+}

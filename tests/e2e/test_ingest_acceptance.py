@@ -42,7 +42,7 @@ def test_20000_unique_and_2000_repeated_messages_make_20000_records(
     )
     serve = CloudProcess(["serve"], env, tmp_path / "serve.log").start()
     try:
-        serve.wait_log("subscribed to $share/", timeout_s=60)
+        serve.wait_log("subscribed to agrisafe/v1/+/+/+", timeout_s=60)
         wait_port("127.0.0.1", port, 30)
         site = f"ACC-{new_id()[-10:]}"
         load = rapid_tests(site, 20_000, positives=5, repeats=2_000)

@@ -140,12 +140,19 @@ def test_kill_9_ingest_worker_mid_stream_and_restart(
 def test_private_mosquitto_restart_mid_stream(
     tmp_path: Path, broker: PrivateMosquitto, vm: VictoriaMetrics
 ) -> None:
+    """One worker on a plain persistent subscription, which the broker restores on restart
+    (a shared one it does not: see docs/scaling.md, "Broker restarts")."""
     db = f"sqlite:///{tmp_path / 'cloud.db'}"
     env = cloud_env(
-        tmp_path, broker.url(), database_url=db, timeseries="influxdb", influx_url=vm.url
+        tmp_path,
+        broker.url(),
+        database_url=db,
+        timeseries="influxdb",
+        influx_url=vm.url,
+        shared_subscription="false",
     )
     worker = _ingest(tmp_path, env).start()
-    worker.wait_log(SUBSCRIBED)
+    worker.wait_log("subscribed to agrisafe/v1/+/+/+")
     load = rapid_tests(f"FB-{new_id()[-8:]}", 4000, positives=10, repeats=200)
     # The durable outbox publisher: what devices use, and what survives a broker restart.
     pub = _publisher(tmp_path, load, broker.url(), "outbox", rate=800)

@@ -32,6 +32,10 @@ class PrivateMosquitto:
         self.config.write_text(
             f"listener {self.port} 127.0.0.1\n"
             "allow_anonymous true\n"
+            # Started as root, Mosquitto switches to the `mosquitto` user unless told otherwise,
+            # and then cannot write its persistence file in our temp dir: sessions and queued
+            # messages would silently not survive the restart this broker exists to test.
+            "user root\n"
             "persistence true\n"
             f"persistence_location {self.data}/\n"
             "autosave_interval 5\n"
