@@ -1,0 +1,1 @@
+"""Edge video AI: camera → motion → detect → track → plot zones → activities → evidence → outbox."""

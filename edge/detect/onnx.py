@@ -1,0 +1,94 @@
+"""onnxruntime adapter of the `Detector` port for YOLOv8/YOLO11 exports (`nms=False`)."""
+
+import hashlib
+import logging
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from edge.detect.base import Detection, Image, ModelInfo
+from edge.detect.yolo import check_output_shape, decode, letterbox, nms, parse_imgsz, parse_names
+from edge.errors import ModelError
+from edge.params import DetectorParams
+
+logger = logging.getLogger(__name__)
+
+
+def model_identity(path: Path, meta: dict[str, str]) -> tuple[str, str]:
+    """Name and version for activity messages: metadata if given, else folder and file hash."""
+    name = meta.get("model_name") or (path.parent.name if path.stem == "model" else path.stem)
+    version = meta.get("model_version")
+    if not version:
+        version = "sha256:" + hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+    return name or "model", version
+
+
+class OnnxDetector:
+    """Letterbox → `session.run` → decode → class-wise NMS, on one onnxruntime session."""
+
+    def __init__(self, path: Path, params: DetectorParams) -> None:
+        import onnxruntime as ort
+
+        opts = ort.SessionOptions()
+        # Explicit threads: the default takes every core, which starves decoding and the
+        # other cameras on a 2-core box.
+        opts.intra_op_num_threads = params.threads
+        opts.inter_op_num_threads = 1
+        try:
+            self._session: Any = ort.InferenceSession(
+                str(path), sess_options=opts, providers=["CPUExecutionProvider"]
+            )
+        except Exception as err:  # onnxruntime raises its own untyped errors
+            raise ModelError(f"{path}: not a loadable ONNX model: {err}") from err
+        meta: dict[str, str] = dict(self._session.get_modelmeta().custom_metadata_map)
+        if "names" not in meta:
+            raise ModelError(f"{path}: no 'names' in the ONNX metadata (export with ultralytics)")
+        names = parse_names(meta["names"])
+        inp = self._session.get_inputs()[0]
+        imgsz = parse_imgsz(meta["imgsz"]) if "imgsz" in meta else _input_hw(inp.shape, path)
+        outputs = self._session.get_outputs()
+        if len(outputs) != 1:
+            raise ModelError(f"{path}: {len(outputs)} outputs; a YOLOv8/YOLO11 detector has one")
+        try:
+            check_output_shape(outputs[0].shape, len(names))
+        except ModelError as err:
+            raise ModelError(f"{path}: {err}") from err
+        self._input = inp.name
+        self._params = params
+        self._class_min = np.array(
+            [params.class_conf.get(n, params.conf) for n in names], dtype=np.float32
+        )
+        name, version = model_identity(path, meta)
+        self.info = ModelInfo(name=name, version=version, names=names, imgsz=imgsz)
+        self.last_ms = 0.0
+        self._warm_up()
+
+    def _warm_up(self) -> None:
+        h, w = self.info.imgsz
+        self._session.run(None, {self._input: np.zeros((1, 3, h, w), dtype=np.float32)})
+
+    def infer(self, blob: Any) -> Any:
+        """Raw model output for a prepared input blob (the benchmark's minimal loop uses it)."""
+        return self._session.run(None, {self._input: blob})[0]
+
+    def detect(self, frame: Image) -> list[Detection]:
+        """Detections in frame pixels, best first."""
+        blob, box = letterbox(frame, self.info.imgsz)
+        out = self.infer(blob)
+        boxes, scores, classes = decode(out, box, frame.shape[:2], self._class_min)
+        keep = nms(boxes, scores, classes, self._params.iou)[: self._params.max_det]
+        return [
+            Detection(
+                self.info.names[int(classes[i])],
+                float(scores[i]),
+                (float(boxes[i, 0]), float(boxes[i, 1]), float(boxes[i, 2]), float(boxes[i, 3])),
+            )
+            for i in keep
+        ]
+
+
+def _input_hw(shape: list[Any], path: Path) -> tuple[int, int]:
+    if len(shape) == 4 and isinstance(shape[2], int) and isinstance(shape[3], int):
+        return int(shape[2]), int(shape[3])
+    raise ModelError(f"{path}: input shape {shape} has no fixed size and no 'imgsz' metadata")

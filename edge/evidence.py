@@ -1,0 +1,200 @@
+"""Evidence on disk: JPEG snapshots and MP4 clips, content-addressed by SHA-256, with a quota.
+
+Files are named by their hash, so a re-run that produces the same picture stores it once.
+A small SQLite index (its own file: the outbox is never touched) remembers size, age and upload
+state; when the quota is exceeded the oldest evidence is deleted first, uploaded or not.
+"""
+
+import hashlib
+import logging
+import os
+import sqlite3
+import tempfile
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from agrisafe.protocol import EvidenceRef
+
+logger = logging.getLogger(__name__)
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS evidence (
+    sha256     TEXT PRIMARY KEY,
+    name       TEXT NOT NULL,
+    media      TEXT NOT NULL,
+    bytes      INTEGER NOT NULL,
+    created_ms INTEGER NOT NULL,
+    uploaded   INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS evidence_age ON evidence (created_ms);
+"""
+
+
+def evidence_uri(sha256: str) -> str:
+    """Where the cloud serves a piece of evidence once uploaded."""
+    return f"/api/v1/evidence/{sha256}"
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """Evidence not yet uploaded."""
+
+    sha256: str
+    path: Path
+    media: str
+
+
+class EvidenceStore:
+    """Content-addressed files under `root` with a byte quota; safe to share between threads."""
+
+    def __init__(self, root: Path, quota_bytes: int) -> None:
+        root.mkdir(parents=True, exist_ok=True)
+        self.root = root
+        self.quota = quota_bytes
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(root / "index.db", check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.executescript(_SCHEMA)
+
+    def put_bytes(self, data: bytes, media: str, suffix: str) -> EvidenceRef:
+        """Store bytes (atomically: temp file, fsync, rename) and return their reference."""
+        sha = hashlib.sha256(data).hexdigest()
+        path = self.root / f"{sha}{suffix}"
+        if not path.exists():
+            fd, tmp = tempfile.mkstemp(dir=self.root, suffix=".part")
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(tmp, path)
+        self._index(sha, path.name, media, len(data))
+        return EvidenceRef(sha256=sha, media=media, uri=evidence_uri(sha))
+
+    def put_file(self, tmp: Path, media: str, suffix: str) -> EvidenceRef:
+        """Adopt a finished file (a clip) under its hash name."""
+        data = tmp.read_bytes()
+        tmp.unlink(missing_ok=True)
+        return self.put_bytes(data, media, suffix)
+
+    def _index(self, sha: str, name: str, media: str, size: int) -> None:
+        with self._lock:
+            self._db.execute(
+                "INSERT OR IGNORE INTO evidence (sha256, name, media, bytes, created_ms) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (sha, name, media, size, int(time.time() * 1000)),
+            )
+            self._db.commit()
+            self._enforce_quota()
+
+    def _enforce_quota(self) -> None:
+        (total,) = self._db.execute("SELECT COALESCE(SUM(bytes), 0) FROM evidence").fetchone()
+        if total <= self.quota:
+            return
+        for sha, name, size in self._db.execute(
+            "SELECT sha256, name, bytes FROM evidence ORDER BY created_ms, rowid"
+        ).fetchall():
+            if total <= self.quota:
+                break
+            (self.root / name).unlink(missing_ok=True)
+            self._db.execute("DELETE FROM evidence WHERE sha256 = ?", (sha,))
+            total -= size
+            logger.warning("evidence quota: deleted %s (%d bytes)", name, size)
+        self._db.commit()
+
+    def pending(self, limit: int = 20) -> list[Pending]:
+        """Oldest evidence not yet uploaded."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT sha256, name, media FROM evidence WHERE uploaded = 0 "
+                "ORDER BY created_ms, rowid LIMIT ?",
+                (limit,),
+            ).fetchall()
+        return [Pending(sha, self.root / name, media) for sha, name, media in rows]
+
+    def mark_uploaded(self, sha256: str) -> None:
+        """The cloud confirmed it holds this hash."""
+        with self._lock:
+            self._db.execute("UPDATE evidence SET uploaded = 1 WHERE sha256 = ?", (sha256,))
+            self._db.commit()
+
+    def total_bytes(self) -> int:
+        """Bytes of evidence on disk (as indexed)."""
+        with self._lock:
+            (total,) = self._db.execute("SELECT COALESCE(SUM(bytes), 0) FROM evidence").fetchone()
+        return int(total)
+
+    def close(self) -> None:
+        """Close the index."""
+        with self._lock:
+            self._db.close()
+
+
+def jpeg(image: npt.NDArray[np.uint8], quality: int) -> bytes:
+    """Encode a BGR frame as JPEG (deterministic for the same pixels)."""
+    ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])
+    if not ok:
+        raise ValueError("JPEG encoding failed")
+    return bytes(buf.tobytes())
+
+
+class ClipRecorder:
+    """A ring buffer of small frames; a clip starts with the pre-roll and grows until finished."""
+
+    def __init__(self, fps: float, pre_roll_s: float, max_clip_s: float, width: int) -> None:
+        self.fps = fps
+        self.pre_roll = timedelta(seconds=pre_roll_s)
+        self.max_frames = max(1, int(max_clip_s * fps))
+        self.width = width
+        self._ring: deque[tuple[datetime, npt.NDArray[np.uint8]]] = deque(
+            maxlen=max(1, int(pre_roll_s * fps) + int(max_clip_s * fps))
+        )
+        self._open: dict[object, tuple[cv2.VideoWriter, Path, list[int]]] = {}
+
+    def push(self, ts: datetime, image: npt.NDArray[np.uint8]) -> None:
+        """Add this frame to the ring and to every open clip."""
+        small = self._small(image)
+        self._ring.append((ts, small))
+        for writer, _path, count in self._open.values():
+            if count[0] < self.max_frames:
+                writer.write(small)
+                count[0] += 1
+
+    def begin(self, key: object, since: datetime, tmp_dir: Path) -> None:
+        """Open a clip for `key` starting `pre_roll` before `since` (back-dated start)."""
+        if key in self._open or not self._ring:
+            return
+        h, w = self._ring[-1][1].shape[:2]
+        fd, name = tempfile.mkstemp(dir=tmp_dir, suffix=".mp4")
+        os.close(fd)
+        fourcc = cv2.VideoWriter.fourcc(*"mp4v")
+        writer = cv2.VideoWriter(name, fourcc, self.fps, (w, h))
+        count = [0]
+        for ts, small in self._ring:
+            if ts >= since - self.pre_roll and count[0] < self.max_frames:
+                writer.write(small)
+                count[0] += 1
+        self._open[key] = (writer, Path(name), count)
+
+    def finish(self, key: object) -> Path | None:
+        """Close the clip of `key`; None when none was open."""
+        entry = self._open.pop(key, None)
+        if entry is None:
+            return None
+        writer, path, _count = entry
+        writer.release()
+        return path
+
+    def _small(self, image: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
+        h, w = image.shape[:2]
+        if w <= self.width:
+            return image
+        size = (self.width, round(h * self.width / w) // 2 * 2)
+        return np.asarray(cv2.resize(image, size, interpolation=cv2.INTER_AREA), dtype=np.uint8)

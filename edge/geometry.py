@@ -1,0 +1,48 @@
+"""Box and polygon geometry (pure)."""
+
+from collections.abc import Sequence
+
+Box = tuple[float, float, float, float]  # x1, y1, x2, y2
+Point = tuple[float, float]
+
+
+def iou(a: Box, b: Box) -> float:
+    """Intersection over union of two boxes (0 when either is empty)."""
+    ix = min(a[2], b[2]) - max(a[0], b[0])
+    iy = min(a[3], b[3]) - max(a[1], b[1])
+    if ix <= 0 or iy <= 0:
+        return 0.0
+    inter = ix * iy
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def grow(box: Box, margin: float) -> Box:
+    """The box enlarged on each side by `margin` × its own width / height."""
+    w, h = box[2] - box[0], box[3] - box[1]
+    return box[0] - margin * w, box[1] - margin * h, box[2] + margin * w, box[3] + margin * h
+
+
+def touches(a: Box, b: Box) -> bool:
+    """True when the boxes overlap or share an edge."""
+    return a[0] <= b[2] and b[0] <= a[2] and a[1] <= b[3] and b[1] <= a[3]
+
+
+def foot(box: Box) -> Point:
+    """Bottom centre: where an object stands on the ground (what decides its plot)."""
+    return (box[0] + box[2]) / 2, box[3]
+
+
+def inside(point: Point, polygon: Sequence[Point]) -> bool:
+    """Even-odd ray casting; points on an edge may fall either way."""
+    x, y = point
+    result = False
+    n = len(polygon)
+    for i in range(n):
+        x1, y1 = polygon[i]
+        x2, y2 = polygon[(i + 1) % n]
+        if (y1 > y) != (y2 > y):
+            cross = x1 + (y - y1) * (x2 - x1) / (y2 - y1)
+            if x < cross:
+                result = not result
+    return result

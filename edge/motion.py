@@ -1,0 +1,55 @@
+"""Motion gating: cheap background subtraction on a downscaled luma frame.
+
+As Frigate does (improved_motion): luma resized to ~100 px high, blurred, `absdiff` against a
+running-average background, thresholded; the changed fraction is the motion ratio. When most of
+the frame changes at once (lightning, IR switch, auto-exposure) the background is reset instead
+of reporting motion everywhere.
+"""
+
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from edge.params import MotionParams
+
+
+@dataclass(frozen=True, slots=True)
+class MotionResult:
+    """This frame's changed fraction, whether it counts as motion, and whether we recalibrated."""
+
+    ratio: float
+    moving: bool
+    recalibrated: bool
+
+
+@dataclass
+class MotionDetector:
+    """Running-average background over small grey frames."""
+
+    params: MotionParams
+    _background: npt.NDArray[np.float32] | None = field(default=None, repr=False)
+
+    def small_luma(self, frame: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
+        """Grey, ~`height` px high, blurred: what motion is computed on."""
+        h, w = frame.shape[:2]
+        height = min(self.params.height, h)
+        width = max(1, round(w * height / h))
+        grey = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY) if frame.ndim == 3 else frame
+        small = cv2.resize(grey, (width, height), interpolation=cv2.INTER_AREA)
+        return cv2.GaussianBlur(small, (5, 5), 0).astype(np.float32)
+
+    def update(self, frame: npt.NDArray[np.uint8]) -> MotionResult:
+        """Compare with the background, then fold the frame into it."""
+        luma = self.small_luma(frame)
+        if self._background is None or self._background.shape != luma.shape:
+            self._background = luma
+            return MotionResult(1.0, True, True)  # first frame: look at it
+        diff = cv2.absdiff(luma, self._background)
+        ratio = float(np.count_nonzero(diff > self.params.threshold)) / diff.size
+        if ratio > self.params.recalibrate_above:
+            self._background = luma
+            return MotionResult(ratio, False, True)
+        cv2.accumulateWeighted(luma, self._background, self.params.alpha)
+        return MotionResult(ratio, ratio >= self.params.min_area, False)

@@ -1,0 +1,118 @@
+"""Tunable thresholds of every pipeline stage (pydantic, `extra="forbid"`, all with defaults).
+
+They live apart from the site YAML models so the pure stages (tracker, zones, activities) depend
+on plain parameter objects only, and the coordinator can tune them against a trained model.
+"""
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Params(BaseModel):
+    """Base: unknown keys are an error (a typo must not silently keep a default)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DetectorParams(Params):
+    """Detector thresholds and threads."""
+
+    conf: float = Field(default=0.25, ge=0, le=1, description="minimum class score kept")
+    iou: float = Field(default=0.45, ge=0, le=1, description="class-wise NMS IoU threshold")
+    max_det: int = Field(default=100, ge=1, description="detections kept per frame after NMS")
+    threads: int = Field(default=1, ge=1, le=64, description="onnxruntime intra_op_num_threads")
+    class_conf: dict[str, float] = Field(
+        default_factory=dict, description="per-class minimum score overriding `conf`"
+    )
+
+
+class MotionParams(Params):
+    """Motion gating on a downscaled luma frame."""
+
+    enabled: bool = Field(default=True, description="false: run the detector on every frame")
+    height: int = Field(default=100, ge=16, description="luma frame height used for motion")
+    threshold: int = Field(default=25, ge=1, le=255, description="per-pixel luma difference")
+    min_area: float = Field(default=0.0005, ge=0, le=1, description="changed fraction = motion")
+    alpha: float = Field(default=0.05, gt=0, le=1, description="background running-average rate")
+    recalibrate_above: float = Field(
+        default=0.8, gt=0, le=1, description="changed fraction seen as a light switch: reset"
+    )
+    stationary_every: int = Field(
+        default=5, ge=1, description="re-run the detector every N frames while tracks are live"
+    )
+
+
+class TrackerParams(Params):
+    """ByteTrack-style two-stage IoU association and the score-median gate."""
+
+    high_score: float = Field(default=0.5, ge=0, le=1, description="first-stage score")
+    match_iou: float = Field(default=0.2, ge=0, le=1, description="minimum IoU to associate")
+    max_age: int = Field(default=10, ge=0, description="frames a track survives unseen")
+    min_hits: int = Field(default=2, ge=1, description="detections before a track may count")
+    confirm_median: float = Field(
+        default=0.5, ge=0, le=1, description="median of the last `window` scores to count"
+    )
+    window: int = Field(default=10, ge=1, description="scores kept for the median gate")
+
+
+class ZoneParams(Params):
+    """Plot membership."""
+
+    inertia: int = Field(default=2, ge=1, description="consecutive frames inside to be in a plot")
+
+
+class ActivityRule(Params):
+    """One activity: which carriers, which accessories, and its timing."""
+
+    carriers: list[str] = Field(description="classes that perform it (person, tractor, drone)")
+    required: dict[str, list[str]] = Field(
+        description="per carrier class: accessory classes that must be seen with it"
+    )
+    min_duration_s: float = Field(default=2.0, ge=0, description="T: conditions held this long")
+    gap_s: float = Field(
+        default=1.5, ge=0, description="hysteresis: a gap shorter than this does not end it"
+    )
+    margin: float = Field(
+        default=1.0, ge=0, description="accessory must touch the carrier box grown by this × size"
+    )
+
+
+def default_rules() -> dict[str, ActivityRule]:
+    """Spraying, harvesting and feeding over the classes of agri-activity-v1."""
+    return {
+        "spraying": ActivityRule(
+            carriers=["person", "tractor", "drone"],
+            required={
+                "person": ["backpack_sprayer", "spray_plume"],
+                "tractor": ["spray_plume"],
+                "drone": ["spray_plume"],
+            },
+        ),
+        "harvesting": ActivityRule(
+            carriers=["person"], required={"person": ["harvest_crate"]}, min_duration_s=3.0
+        ),
+        "feeding": ActivityRule(
+            carriers=["person"], required={"person": ["livestock"]}, min_duration_s=3.0
+        ),
+    }
+
+
+class EvidenceParams(Params):
+    """Snapshots, clips and their disk quota."""
+
+    enabled: bool = Field(default=True, description="write snapshots and clips")
+    quota_mb: int = Field(default=2048, ge=1, description="evidence bytes kept on disk")
+    pre_roll_s: float = Field(default=3.0, ge=0, description="clip seconds before the start")
+    max_clip_s: float = Field(default=30.0, gt=0, description="clip length cap")
+    clip_width: int = Field(default=640, ge=64, description="clips are downscaled to this width")
+    jpeg_quality: int = Field(default=85, ge=10, le=100, description="snapshot JPEG quality")
+
+
+class PipelineParams(Params):
+    """Everything tunable in one object (the `pipeline:` key of the site YAML)."""
+
+    detector: DetectorParams = Field(default_factory=DetectorParams)
+    motion: MotionParams = Field(default_factory=MotionParams)
+    tracker: TrackerParams = Field(default_factory=TrackerParams)
+    zones: ZoneParams = Field(default_factory=ZoneParams)
+    activities: dict[str, ActivityRule] = Field(default_factory=default_rules)
+    evidence: EvidenceParams = Field(default_factory=EvidenceParams)

@@ -1,0 +1,147 @@
+"""One camera's pipeline: motion → detect → track → plots → activities → evidence → envelopes.
+
+Synchronous and single-threaded per camera: each frame is fully processed before the next, which
+is what makes a file's events identical on every machine.
+"""
+
+import logging
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from agrisafe.protocol import ActivityEnvelope, EvidenceRef
+from edge.activity import ActivityEvent, ActivityRecognizer, Phase
+from edge.detect.base import Detection, Detector
+from edge.envelopes import CameraContext, activity_envelope
+from edge.evidence import ClipRecorder, EvidenceStore, jpeg
+from edge.frames import Frame
+from edge.geometry import Point
+from edge.motion import MotionDetector
+from edge.params import PipelineParams
+from edge.tracker import Track, Tracker
+from edge.zones import PlotZones
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Stats:
+    """Counters for telemetry (reset by whoever reports them)."""
+
+    frames: int = 0
+    detected: int = 0
+    gated: int = 0
+    infer_ms: float = 0.0
+    motion: float = 0.0
+    activities: int = 0
+
+    def snapshot_and_reset(self) -> "Stats":
+        """The counts so far; this object starts again from zero."""
+        out = Stats(**vars(self))
+        for name in vars(self):
+            setattr(self, name, type(getattr(self, name))())
+        return out
+
+
+@dataclass
+class CameraPipeline:
+    """Per-frame processing of one camera (pure decisions, evidence I/O at the edge)."""
+
+    ctx: CameraContext
+    detector: Detector
+    params: PipelineParams
+    detect_fps: float
+    plots: Mapping[str, Sequence[Point]] = field(default_factory=dict)
+    evidence: EvidenceStore | None = None
+    stats: Stats = field(default_factory=Stats)
+
+    def __post_init__(self) -> None:
+        p = self.params
+        self._motion = MotionDetector(p.motion)
+        self._tracker = Tracker(p.tracker)
+        self._zones = PlotZones(self.plots, p.zones.inertia)
+        self._activities = ActivityRecognizer(p.activities)
+        ev = p.evidence
+        self._clips = ClipRecorder(self.detect_fps, ev.pre_roll_s, ev.max_clip_s, ev.clip_width)
+        self._peak: dict[tuple[str, str], npt.NDArray[np.uint8]] = {}
+        self._since_detect = 0
+        self._last: Frame | None = None
+
+    def process(self, frame: Frame) -> list[ActivityEnvelope]:
+        """Run one frame through every stage; returns the activity messages it completes."""
+        self.stats.frames += 1
+        tracks = self._detect_and_track(frame)
+        plot_of = self._zones.update(tracks)
+        events = self._activities.step(frame.ts, tracks, plot_of)
+        self._last = frame
+        return self._evidence_and_envelopes(frame, events)
+
+    def finish(self) -> list[ActivityEnvelope]:
+        """The source ended: close every open activity at its last frame."""
+        events = self._activities.close()
+        if self._last is None:
+            return []
+        return self._evidence_and_envelopes(self._last, events, push=False)
+
+    def _detect_and_track(self, frame: Frame) -> list[Track]:
+        mp = self.params.motion
+        moving = True
+        if mp.enabled:
+            result = self._motion.update(frame.image)
+            self.stats.motion += result.ratio
+            moving = result.moving
+        live = bool(self._tracker.tracks)
+        self._since_detect += 1
+        if moving or (live and self._since_detect >= mp.stationary_every) or not mp.enabled:
+            self._since_detect = 0
+            began = time.perf_counter()
+            dets: list[Detection] = self.detector.detect(frame.image)
+            self.stats.infer_ms += (time.perf_counter() - began) * 1000
+            self.stats.detected += 1
+            return list(self._tracker.update(dets, frame.ts))
+        self.stats.gated += 1
+        return list(self._tracker.hold())
+
+    def _evidence_and_envelopes(
+        self, frame: Frame, events: list[ActivityEvent], *, push: bool = True
+    ) -> list[ActivityEnvelope]:
+        store = self.evidence if self.params.evidence.enabled else None
+        if store is not None and push:
+            self._clips.push(frame.ts, frame.image)
+            self._keep_peaks(frame)
+        out: list[ActivityEnvelope] = []
+        for event in events:
+            refs = self._evidence_for(store, frame, event) if store is not None else []
+            out.append(activity_envelope(self.ctx, self.detector.info, event, refs))
+            self.stats.activities += 1
+        return out
+
+    def _keep_peaks(self, frame: Frame) -> None:
+        for key, m in self._activities.machines.items():
+            if m.phase is not Phase.IDLE and m.peak_ts == frame.ts:
+                self._peak[key] = frame.image
+
+    def _evidence_for(
+        self, store: EvidenceStore, frame: Frame, event: ActivityEvent
+    ) -> list[EvidenceRef]:
+        key = (event.activity, event.plot)
+        quality = self.params.evidence.jpeg_quality
+        try:
+            if event.state == "start":
+                self._clips.begin(key, event.first_ts, store.root)
+                return [store.put_bytes(jpeg(frame.image, quality), "image/jpeg", ".jpg")]
+            refs: list[EvidenceRef] = []
+            peak = self._peak.pop(key, None)
+            if peak is not None:
+                refs.append(store.put_bytes(jpeg(peak, quality), "image/jpeg", ".jpg"))
+            clip: Path | None = self._clips.finish(key)
+            if clip is not None:
+                refs.append(store.put_file(clip, "video/mp4", ".mp4"))
+            return refs
+        except (OSError, ValueError) as err:  # a full disk must not stop the activity record
+            logger.error("%s: evidence for %s failed: %s", self.ctx.camera, key, err)
+            return []

@@ -1,0 +1,115 @@
+"""ByteTrack-style IoU tracker with a constant-velocity prediction and a score-median gate.
+
+Two association stages per class: confident detections first, then the weak ones only to keep
+existing tracks alive (ByteTrack's insight: a low score on a known object is still evidence).
+A track *counts* (is `confirmed`) only after `min_hits` detections with a median score over the
+last `window` at or above `confirm_median` — Frigate's guard against one-frame false positives.
+"""
+
+import statistics
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from edge.detect.base import Detection
+from edge.geometry import Box, iou
+from edge.params import TrackerParams
+
+
+@dataclass
+class Track:
+    """One object followed over frames."""
+
+    id: int
+    label: str
+    box: Box
+    scores: deque[float]
+    hits: int = 1
+    missed: int = 0  # frames since the last matching detection
+    confirmed: bool = False
+    velocity: Box = (0.0, 0.0, 0.0, 0.0)
+    born: datetime | None = None  # time of its first detection (for back-dating activities)
+
+    @property
+    def score(self) -> float:
+        """The latest detection score."""
+        return self.scores[-1]
+
+    @property
+    def seen_now(self) -> bool:
+        """True when this frame's detections matched it."""
+        return self.missed == 0
+
+
+@dataclass
+class Tracker:
+    """Pure state over a sequence of per-frame detections (no I/O, no clock)."""
+
+    params: TrackerParams
+    tracks: list[Track] = field(default_factory=list)
+    _next_id: int = 1
+
+    def update(self, detections: list[Detection], ts: datetime | None = None) -> list[Track]:
+        """Associate this frame's detections (taken at `ts`); returns the live tracks."""
+        p = self.params
+        for t in self.tracks:
+            t.box = tuple(b + v for b, v in zip(t.box, t.velocity, strict=True))  # type: ignore[assignment]
+            t.missed += 1
+        high = [d for d in detections if d.score >= p.high_score]
+        low = [d for d in detections if d.score < p.high_score]
+        unmatched = self._associate(high, self.tracks)
+        self._associate(low, [t for t in self.tracks if t.missed > 0])
+        for d in unmatched:
+            self._new(d, ts)
+        self.tracks = [t for t in self.tracks if t.missed <= p.max_age]
+        return self.tracks
+
+    def hold(self) -> list[Track]:
+        """A frame without detection (motion-gated): tracks keep their state unchanged."""
+        return self.tracks
+
+    def _associate(self, dets: list[Detection], tracks: list[Track]) -> list[Detection]:
+        pairs = sorted(
+            (
+                (iou(d.box, t.box), di, ti)
+                for di, d in enumerate(dets)
+                for ti, t in enumerate(tracks)
+                if d.label == t.label and t.missed > 0
+            ),
+            reverse=True,
+        )
+        used_d: set[int] = set()
+        used_t: set[int] = set()
+        for overlap, di, ti in pairs:
+            if overlap < self.params.match_iou:
+                break
+            if di in used_d or ti in used_t or tracks[ti].missed == 0:
+                continue
+            used_d.add(di)
+            used_t.add(ti)
+            self._hit(tracks[ti], dets[di])
+        return [d for i, d in enumerate(dets) if i not in used_d]
+
+    def _hit(self, t: Track, d: Detection) -> None:
+        steps = t.missed
+        predicted = tuple(b - v * steps for b, v in zip(t.box, t.velocity, strict=True))
+        # Smoothed per-frame velocity from the last matched box to this one.
+        new_v = tuple((n - o) / steps for n, o in zip(d.box, predicted, strict=True))
+        t.velocity = tuple(0.5 * a + 0.5 * b for a, b in zip(t.velocity, new_v, strict=True))  # type: ignore[assignment]
+        t.box = d.box
+        t.missed = 0
+        t.hits += 1
+        t.scores.append(d.score)
+        self._gate(t)
+
+    def _new(self, d: Detection, ts: datetime | None) -> None:
+        scores = deque([d.score], maxlen=self.params.window)
+        t = Track(self._next_id, d.label, d.box, scores, born=ts)
+        self._next_id += 1
+        self._gate(t)
+        self.tracks.append(t)
+
+    def _gate(self, t: Track) -> None:
+        p = self.params
+        if not t.confirmed and t.hits >= p.min_hits:
+            t.confirmed = statistics.median(t.scores) >= p.confirm_median

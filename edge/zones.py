@@ -1,0 +1,39 @@
+"""Zones are plots: a track is in a plot after `inertia` consecutive frames with its foot inside."""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from edge.geometry import Point, foot, inside
+from edge.tracker import Track
+
+DEFAULT_PLOT = "default"
+
+
+@dataclass
+class PlotZones:
+    """Per-camera plot polygons in pixels; no polygons = the whole frame is plot `default`."""
+
+    polygons: Mapping[str, Sequence[Point]]
+    inertia: int = 2
+    _streak: dict[tuple[int, str], int] = field(default_factory=dict)
+
+    def update(self, tracks: list[Track]) -> dict[int, str]:
+        """Plot of each track that has been inside one long enough (tracks seen this frame)."""
+        streak: dict[tuple[int, str], int] = {}
+        result: dict[int, str] = {}
+        for t in tracks:
+            for plot in self._plots_at(t):
+                key = (t.id, plot)
+                # A frame without a fresh detection neither counts nor breaks the streak.
+                n = self._streak.get(key, 0) + (1 if t.seen_now else 0)
+                streak[key] = n
+                if n >= self.inertia:
+                    result.setdefault(t.id, plot)
+        self._streak = streak
+        return result
+
+    def _plots_at(self, t: Track) -> list[str]:
+        if not self.polygons:
+            return [DEFAULT_PLOT]
+        point = foot(t.box)
+        return [plot for plot, poly in self.polygons.items() if inside(point, poly)]
