@@ -72,6 +72,6 @@ def activity_envelope(
             track=track,
             evidence=evidence,
             model=ModelRef(name=model.name, version=model.version),
-            camera=ctx.camera,  # type: ignore[call-arg]  # extra field, kept by the protocol
+            camera=ctx.camera,  # an extra field: the protocol keeps it
         ),
     )
