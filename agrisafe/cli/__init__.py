@@ -6,7 +6,7 @@ stays fast and a missing optional extra only affects the commands that need it.
 
 import typer
 
-from agrisafe.cli import bridge, broker, cloud, demo, scenario, schema
+from agrisafe.cli import bridge, broker, cloud, demo, edge, scenario, schema
 
 app = typer.Typer(
     name="agrisafe",
@@ -18,6 +18,7 @@ app = typer.Typer(
 app.add_typer(schema.app, name="schema")
 app.add_typer(cloud.app, name="cloud")
 app.add_typer(bridge.app, name="bridge")
+app.add_typer(edge.app, name="edge")
 app.command("broker")(broker.broker)
 app.command("demo")(demo.demo)
 app.add_typer(scenario.app, name="scenario")

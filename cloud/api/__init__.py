@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from agrisafe import __version__
 from cloud.api.auth import Authenticator
 from cloud.api.compliance_routes import COMPLIANCE_ROUTERS
-from cloud.api.routes import alerts, messages, metrics, records, series, system
+from cloud.api.routes import alerts, evidence, messages, metrics, records, series, system
 from cloud.app import CloudRuntime
 from cloud.certificates.page import TracePages
 
@@ -36,7 +36,7 @@ def create_app(runtime: CloudRuntime, *, manage_runtime: bool = True) -> FastAPI
     app.state.runtime = runtime
     app.state.authenticator = Authenticator(runtime.admin_token, runtime.engine, runtime.registry)
     app.state.trace_pages = TracePages()
-    for module in (messages, records, alerts, system):
+    for module in (messages, evidence, records, alerts, system):
         app.include_router(module.router)
     for router in COMPLIANCE_ROUTERS:
         app.include_router(router)

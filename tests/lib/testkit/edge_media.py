@@ -61,14 +61,17 @@ def yolo_model(
         helper.make_node("Mul", ["mask", "mean3"], ["scores"]),
         helper.make_node("Concat", ["boxes", "scores"], ["output0"], axis=1),
     ]
-    if not keyed:
-        nodes[2] = helper.make_node("Mul", ["mask", "zero_or_one"], ["scores"])
     inits = [
         numpy_helper.from_array(boxes, "boxes"),
         numpy_helper.from_array(mask, "mask"),
         numpy_helper.from_array(np.array([1, 1, 1], dtype=np.int64), "shape3"),
-        numpy_helper.from_array(np.ones((1, 1, 1), dtype=np.float32), "zero_or_one"),
     ]
+    if not keyed:  # constant scores: the brightness is multiplied by zero and added
+        nodes[2:3] = [
+            helper.make_node("Mul", ["mean3", "zero"], ["nothing"]),
+            helper.make_node("Add", ["mask", "nothing"], ["scores"]),
+        ]
+        inits.append(numpy_helper.from_array(np.zeros((1, 1, 1), dtype=np.float32), "zero"))
     graph = helper.make_graph(
         nodes,
         "tiny-yolo",

@@ -1,0 +1,185 @@
+"""Composition root of the edge node: one thread per camera, outbox + pump, telemetry, upload."""
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from agrisafe.mqtt.url import BrokerAddress
+from agrisafe.outbox import OutboxPump, SqliteOutbox
+from agrisafe.protocol import ActivityEnvelope, Kind, TelemetryEnvelope
+from agrisafe.protocol.topics import message_topic
+from edge.config import CameraConfig, SiteConfig
+from edge.detect import Detector
+from edge.envelopes import CameraContext
+from edge.evidence import EvidenceStore
+from edge.frames import FrameSource, open_source
+from edge.pipeline import CameraPipeline, Stats
+from edge.telemetry import Health, telemetry_envelope
+from edge.upload import EvidenceUploader
+
+logger = logging.getLogger(__name__)
+
+
+class Publisher:
+    """Puts envelopes into the durable outbox (the only way anything leaves the node)."""
+
+    def __init__(self, outbox: SqliteOutbox | None, wake: Callable[[], None]) -> None:
+        self._outbox = outbox
+        self._wake = wake
+
+    def publish(
+        self, env: ActivityEnvelope | TelemetryEnvelope, *, droppable: bool = False
+    ) -> None:
+        """Queue durably (fsynced before returning) and wake the pump."""
+        if self._outbox is None:
+            return
+        topic = message_topic(env.site, env.device, Kind(env.kind))
+        self._outbox.put(topic, env.to_json(), qos=1, droppable=droppable)
+        self._wake()
+
+
+@dataclass
+class CameraRunner:
+    """A camera's source and pipeline on their own thread."""
+
+    config: CameraConfig
+    source: FrameSource
+    pipeline: CameraPipeline
+    on_envelope: Callable[[ActivityEnvelope], None]
+    done: threading.Event = field(default_factory=threading.Event)
+    error: BaseException | None = None
+
+    def run(self) -> None:
+        """Process frames until the source ends or is stopped; close open activities."""
+        try:
+            for frame in self.source.frames():
+                for env in self.pipeline.process(frame):
+                    self.on_envelope(env)
+            for env in self.pipeline.finish():
+                self.on_envelope(env)
+        except Exception as err:
+            self.error = err
+            logger.exception("camera %s stopped", self.config.name)
+        finally:
+            self.done.set()
+
+
+@dataclass
+class EdgeApp:
+    """The running node."""
+
+    config: SiteConfig
+    runners: list[CameraRunner]
+    publisher: Publisher
+    outbox: SqliteOutbox | None = None
+    pump: OutboxPump | None = None
+    evidence: EvidenceStore | None = None
+    uploader: EvidenceUploader | None = None
+    stopping: threading.Event = field(default_factory=threading.Event)
+    _threads: list[threading.Thread] = field(default_factory=list)
+
+    def start(self) -> None:
+        """Connect (in the background) and start every camera and the telemetry timer."""
+        if self.pump is not None:
+            self.pump.start()
+        if self.uploader is not None:
+            self.uploader.start()
+        for r in self.runners:
+            t = threading.Thread(target=r.run, name=f"camera-{r.config.name}", daemon=True)
+            t.start()
+            self._threads.append(t)
+        tele = threading.Thread(target=self._telemetry, name="telemetry", daemon=True)
+        tele.start()
+
+    def wait_cameras(self, timeout_s: float | None = None) -> bool:
+        """Block until every camera's source ended (files) or the timeout passes."""
+        deadline = None if timeout_s is None else time.monotonic() + timeout_s
+        for r in self.runners:
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            if not r.done.wait(left):
+                return False
+        return True
+
+    def stop(self, drain_timeout_s: float = 5.0) -> None:
+        """Stop the cameras, flush the outbox briefly, close everything."""
+        self.stopping.set()
+        for r in self.runners:
+            r.source.stop()
+        for t in self._threads:
+            t.join(10)
+        if self.uploader is not None:
+            self.uploader.stop()
+        if self.pump is not None:
+            self.pump.stop(drain_timeout_s=drain_timeout_s)
+        if self.outbox is not None:
+            self.outbox.close()
+        if self.evidence is not None:
+            self.evidence.close()
+
+    def health(self, period_s: float) -> Health:
+        """Counters of the period just ended (resets them)."""
+        total = Stats()
+        for r in self.runners:
+            s = r.pipeline.stats.snapshot_and_reset()
+            for name, value in vars(s).items():
+                setattr(total, name, getattr(total, name) + value)
+        return Health(
+            period_s=period_s,
+            stats=total,
+            skipped=sum(r.source.skipped for r in self.runners),
+            reconnects=sum(r.source.reconnects for r in self.runners),
+            outbox_depth=self.outbox.depth() if self.outbox is not None else 0,
+            cameras=len(self.runners),
+        )
+
+    def _telemetry(self) -> None:
+        period = self.config.telemetry_interval_s
+        while not self.stopping.wait(period):
+            env = telemetry_envelope(self.config.site, self.config.device, self.health(period))
+            self.publisher.publish(env, droppable=True)  # telemetry yields to activities
+
+
+def build_app(
+    cfg: SiteConfig,
+    detector: Detector,
+    data_dir: Path,
+    addr: BrokerAddress | None,
+    *,
+    on_envelope: Callable[[ActivityEnvelope], None] | None = None,
+    start_time: datetime | None = None,
+) -> EdgeApp:
+    """Build (not start) the node: sources are opened now, so bad URLs fail before start."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    outbox = pump = None
+    if addr is not None:
+        outbox = SqliteOutbox(data_dir / "edge-outbox.db", max_bytes=cfg.outbox_max_mb << 20)
+        pump = OutboxPump(
+            outbox, addr, client_id=f"edge-{cfg.site}-{cfg.device}", presence=(cfg.site, cfg.device)
+        )
+    publisher = Publisher(outbox, pump.wake if pump is not None else lambda: None)
+    ev = cfg.pipeline.evidence
+    store = EvidenceStore(data_dir / "evidence", ev.quota_mb << 20) if ev.enabled else None
+    uploader = None
+    if store is not None and cfg.cloud_url:
+        uploader = EvidenceUploader(store, cfg.cloud_url, cfg.cloud_token)
+
+    def emit(env: ActivityEnvelope) -> None:
+        publisher.publish(env)
+        if on_envelope is not None:
+            on_envelope(env)
+
+    runners = []
+    for cam in cfg.cameras:
+        source = open_source(
+            cam.source, cam.detect_fps, start_time=start_time, realtime=cam.realtime
+        )
+        ctx = CameraContext(cfg.site, cfg.device, cam.name, cam.geo.to_geo() if cam.geo else None)
+        pipe = CameraPipeline(
+            ctx, detector, cfg.pipeline, cam.detect_fps, cam.polygons(), evidence=store
+        )
+        runners.append(CameraRunner(cam, source, pipe, emit))
+    return EdgeApp(cfg, runners, publisher, outbox, pump, store, uploader)

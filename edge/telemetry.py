@@ -1,0 +1,51 @@
+"""The `telemetry` message: per-minute health of the edge node (pure builder)."""
+
+from dataclasses import dataclass
+
+from agrisafe.ids import new_id
+from agrisafe.protocol import Kind, TelemetryBody, TelemetryEnvelope
+from agrisafe.timeutil import utc_now
+from edge.pipeline import Stats
+
+
+@dataclass(frozen=True, slots=True)
+class Health:
+    """What a period adds up to across cameras."""
+
+    period_s: float
+    stats: Stats
+    skipped: int
+    reconnects: int
+    outbox_depth: int
+    cameras: int
+
+
+def health_fields(h: Health) -> dict[str, float]:
+    """Numbers only (the protocol's telemetry rule)."""
+    s = h.stats
+    return {
+        "fps": round(s.frames / h.period_s, 3) if h.period_s > 0 else 0.0,
+        "frames": s.frames,
+        "detected_frames": s.detected,
+        "skipped_frames": h.skipped,
+        "motion_gated_frames": s.gated,
+        "inference_ms": round(s.infer_ms / s.detected, 2) if s.detected else 0.0,
+        "motion_ratio": round(s.motion / s.frames, 5) if s.frames else 0.0,
+        "outbox_depth": h.outbox_depth,
+        "reconnects": h.reconnects,
+        "activities": s.activities,
+        "cameras": h.cameras,
+    }
+
+
+def telemetry_envelope(site: str, device: str, h: Health) -> TelemetryEnvelope:
+    """One telemetry message for the period just ended."""
+    return TelemetryEnvelope(
+        v=1,
+        id=new_id(),
+        kind=Kind.TELEMETRY,
+        site=site,
+        device=device,
+        ts=utc_now(),
+        body=TelemetryBody.model_validate(health_fields(h)),
+    )

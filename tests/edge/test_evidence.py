@@ -1,0 +1,55 @@
+"""Evidence store: content addressing, quota deletes the oldest, clips from the ring buffer."""
+
+import hashlib
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from edge.evidence import ClipRecorder, EvidenceStore, jpeg
+
+
+def test_put_is_content_addressed_and_idempotent(tmp_path: Path) -> None:
+    store = EvidenceStore(tmp_path, 10_000)
+    ref = store.put_bytes(b"abc", "image/jpeg", ".jpg")
+    assert ref.sha256 == hashlib.sha256(b"abc").hexdigest()
+    assert ref.uri == f"/api/v1/evidence/{ref.sha256}"
+    assert store.put_bytes(b"abc", "image/jpeg", ".jpg") == ref
+    assert [p.sha256 for p in store.pending()] == [ref.sha256]
+    store.mark_uploaded(ref.sha256)
+    assert store.pending() == []
+
+
+def test_quota_deletes_oldest_first(tmp_path: Path) -> None:
+    store = EvidenceStore(tmp_path, 2500)
+    refs = [store.put_bytes(bytes([i]) * 1000, "image/jpeg", ".jpg") for i in range(4)]
+    kept = sorted(p.name for p in tmp_path.glob("*.jpg"))
+    assert kept == sorted(f"{r.sha256}.jpg" for r in refs[2:])
+    assert store.total_bytes() == 2000
+    assert (tmp_path / "index.db").exists()  # the store's own index survives
+
+
+def test_clip_has_pre_roll_and_is_a_real_mp4(tmp_path: Path) -> None:
+    clips = ClipRecorder(fps=5, pre_roll_s=1.0, max_clip_s=3.0, width=64)
+    t0 = datetime(2026, 5, 1, tzinfo=UTC)
+    for i in range(10):
+        clips.push(t0 + timedelta(seconds=i / 5), np.full((72, 128, 3), i * 20, dtype=np.uint8))
+    clips.begin("k", t0 + timedelta(seconds=1.6), tmp_path)
+    for i in range(10, 30):
+        clips.push(t0 + timedelta(seconds=i / 5), np.full((72, 128, 3), 99, dtype=np.uint8))
+    path = clips.finish("k")
+    assert path is not None
+    cap = cv2.VideoCapture(str(path))
+    n = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
+    ok, first = cap.read()
+    cap.release()
+    assert ok
+    assert first.shape[1] == 64  # downscaled
+    assert n == 15  # capped at max_clip_s × fps: 3 pre-roll frames + 12 more
+    assert abs(int(first.mean()) - 3 * 20) < 10  # starts at 0.6 s = 1.6 s − pre-roll
+
+
+def test_jpeg_is_deterministic() -> None:
+    img = np.random.default_rng(1).integers(0, 255, (48, 64, 3), dtype=np.uint8)
+    assert jpeg(img, 85) == jpeg(img.copy(), 85)

@@ -1,0 +1,29 @@
+"""Motion gating on real frames."""
+
+import numpy as np
+
+from edge.motion import MotionDetector
+from edge.params import MotionParams
+
+
+def frame(level: int, square_at: int | None = None) -> np.ndarray:
+    img = np.full((360, 640, 3), level, dtype=np.uint8)
+    if square_at is not None:
+        img[100:180, square_at : square_at + 80] = 255
+    return img
+
+
+def test_static_scene_has_no_motion_and_a_moving_object_has() -> None:
+    md = MotionDetector(MotionParams())
+    md.update(frame(60))
+    assert not md.update(frame(60)).moving
+    assert md.update(frame(60, square_at=200)).moving
+
+
+def test_light_switch_recalibrates_instead_of_motion() -> None:
+    md = MotionDetector(MotionParams())
+    md.update(frame(20))
+    r = md.update(frame(220))  # IR switch / lightning: the whole frame changed
+    assert r.recalibrated
+    assert not r.moving
+    assert not md.update(frame(220)).moving

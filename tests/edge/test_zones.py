@@ -1,0 +1,41 @@
+"""Plot zones: foot point in polygon, N consecutive frames."""
+
+from collections import deque
+
+from edge.geometry import inside
+from edge.tracker import Track
+from edge.zones import DEFAULT_PLOT, PlotZones
+
+SQUARE = [(0.0, 0.0), (100.0, 0.0), (100.0, 100.0), (0.0, 100.0)]
+
+
+def track(x: float, y: float, missed: int = 0) -> Track:
+    return Track(1, "person", (x - 5, y - 20, x + 5, y), deque([0.9]), missed=missed)
+
+
+def test_point_in_polygon() -> None:
+    assert inside((50, 50), SQUARE)
+    assert not inside((150, 50), SQUARE)
+    triangle = [(0.0, 0.0), (10.0, 0.0), (0.0, 10.0)]
+    assert inside((2, 2), triangle)
+    assert not inside((8, 8), triangle)
+
+
+def test_in_a_plot_only_after_inertia_frames() -> None:
+    zones = PlotZones({"P1": SQUARE, "P2": [(200, 0), (300, 0), (300, 100), (200, 100)]}, 3)
+    assert zones.update([track(50, 50)]) == {}
+    assert zones.update([track(51, 50)]) == {}
+    assert zones.update([track(52, 50)]) == {1: "P1"}
+    assert zones.update([track(250, 50)]) == {}  # moved: the streak starts again
+
+
+def test_whole_frame_is_default_plot() -> None:
+    zones = PlotZones({}, 1)
+    assert zones.update([track(5000, 5000)]) == {1: DEFAULT_PLOT}
+
+
+def test_a_frame_without_fresh_detection_neither_counts_nor_breaks() -> None:
+    zones = PlotZones({"P1": SQUARE}, 2)
+    zones.update([track(50, 50)])
+    assert zones.update([track(50, 50, missed=1)]) == {}
+    assert zones.update([track(50, 50)]) == {1: "P1"}
