@@ -58,8 +58,12 @@ def cloud(tmp_path: Path, broker: PrivateMosquitto) -> Iterator[CloudRuntime]:
 def _rows(db: Path) -> int:
     if not db.exists():
         return 0
-    with sqlite3.connect(db) as conn:
-        (n,) = conn.execute("SELECT COUNT(*) FROM outbox WHERE topic LIKE '%/activity'").fetchone()
+    try:
+        with sqlite3.connect(db) as conn:
+            sql = "SELECT COUNT(*) FROM outbox WHERE topic LIKE '%/activity'"
+            (n,) = conn.execute(sql).fetchone()
+    except sqlite3.OperationalError:  # the edge is still creating the file's schema
+        return 0
     return int(n)
 
 
