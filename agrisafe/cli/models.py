@@ -1,0 +1,57 @@
+"""`agrisafe models …`: render data and clips, train, export, quantise and evaluate the detector."""
+
+from pathlib import Path
+
+import typer
+
+from agrisafe.logs import setup_logging
+
+app = typer.Typer(
+    help="Reference activity detector: rendered data, training, ONNX export and evaluation.",
+    no_args_is_help=True,
+)
+
+
+@app.command("render-dataset")
+def render_dataset(
+    out: Path = typer.Option(..., help="output folder (images/, labels/, data.yaml)"),
+    images: int = typer.Option(3000, help="training images"),
+    seed: int = typer.Option(0, help="base seed; splits use disjoint ranges from it"),
+    val: int | None = typer.Option(None, help="validation images (default images/10)"),
+    test: int | None = typer.Option(None, help="test images (default images/10)"),
+    width: int = typer.Option(384, help="image width in pixels"),
+    height: int = typer.Option(216, help="image height in pixels"),
+) -> None:
+    """Render a YOLO-format dataset of labelled farm scenes."""
+    from agrisafe_models.render.dataset import DatasetSpec, write_dataset
+
+    setup_logging("INFO")
+    tenth = max(1, images // 10)
+    spec = DatasetSpec(out, images, tenth if val is None else val, tenth if test is None else test,
+                       seed, width, height)
+    typer.echo(str(write_dataset(spec)))
+
+
+@app.command("train")
+def train(
+    data: Path = typer.Option(..., help="dataset data.yaml (YOLO format)"),
+    epochs: int = typer.Option(100, help="epochs (ignored when --time is set)"),
+    time: float | None = typer.Option(None, help="training budget in hours; ends the run"),
+    imgsz: int = typer.Option(320, help="square input size in pixels"),
+    batch: int = typer.Option(16, help="batch size"),
+    device: str = typer.Option("cpu", help="'cpu' or a CUDA device number"),
+    workers: int = typer.Option(1, help="data-loader worker processes"),
+    project: Path = typer.Option(Path("var/runs"), help="runs folder"),
+    name: str = typer.Option("agri-activity", help="run name (folder under --project)"),
+    model: str = typer.Option("yolov8n.yaml", help="architecture yaml or checkpoint to start from"),
+    seed: int = typer.Option(0, help="training seed"),
+) -> None:
+    """Train the detector (needs the `train` extra); prints the best checkpoint's path."""
+    from agrisafe_models.train import TrainSpec
+    from agrisafe_models.train import train as run_training
+
+    setup_logging("INFO")
+    spec = TrainSpec(data=data, epochs=epochs, imgsz=imgsz, batch=batch, device=device,
+                     workers=workers, time_h=time, project=project, name=name, model=model,
+                     seed=seed)
+    typer.echo(str(run_training(spec)))
