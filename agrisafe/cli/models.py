@@ -55,3 +55,25 @@ def train(
                      workers=workers, time_h=time, project=project, name=name, model=model,
                      seed=seed)
     typer.echo(str(run_training(spec)))
+
+
+@app.command("render-clip")
+def render_clip(
+    seed: int = typer.Option(..., help="clip seed (held-out clips: 3_000_000 and up)"),
+    activity: str = typer.Option("spraying", help="spraying, harvesting or none"),
+    seconds: float = typer.Option(30.0, help="clip length in seconds"),
+    out: Path = typer.Option(..., help="MP4 file to write"),
+    truth: Path = typer.Option(..., help="ground-truth JSON file to write"),
+    width: int = typer.Option(1280, help="frame width"),
+    height: int = typer.Option(720, help="frame height"),
+    fps: int = typer.Option(25, help="frames per second"),
+) -> None:
+    """Render an MP4 clip of a farm scene and its ground-truth activity intervals."""
+    from agrisafe_models.render.clips import render_clip as render
+
+    setup_logging("INFO")
+    result = render(out, seed=seed, activity=activity, seconds=seconds, width=width,
+                    height=height, fps=fps)
+    truth.parent.mkdir(parents=True, exist_ok=True)
+    truth.write_text(result.model_dump_json(indent=2) + "\n")
+    typer.echo(str(out))
