@@ -4,7 +4,9 @@ Training starts from the architecture yaml (`yolov8n.yaml`), never from download
 keeps `plots=False` (plotting fetches a font from the network).
 """
 
+import importlib
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,9 +37,9 @@ class TrainSpec:
 
 def load_yolo(weights: str | Path) -> Any:
     """An ultralytics YOLO model (imported here so the rest never needs ultralytics)."""
-    from ultralytics import YOLO
-
-    model: Any = YOLO(str(weights))
+    # imported by name so this module type-checks with and without the `train` extra
+    ultralytics = importlib.import_module("ultralytics")
+    model: Any = ultralytics.YOLO(str(weights))
     return model
 
 
@@ -47,12 +49,8 @@ def _set_cpu_threads(threads: int | None) -> None:
     ultralytics resets torch to cpu_count - 1 threads when it selects the CPU, i.e. a single
     thread on the 2-core CI machines, which halves training speed there.
     """
-    import os
-
-    from ultralytics.utils import torch_utils
-
-    n = threads or os.cpu_count() or 1
-    torch_utils.NUM_THREADS = n  # type: ignore[attr-defined,unused-ignore]
+    torch_utils = importlib.import_module("ultralytics.utils.torch_utils")
+    torch_utils.NUM_THREADS = threads or os.cpu_count() or 1
 
 
 def train(spec: TrainSpec) -> Path:

@@ -73,42 +73,80 @@ def _plot_polygon(scene: Scene, rng: np.random.Generator) -> list[tuple[float, f
     return [(xl + squeeze, far), (xr - squeeze, far), (xr, near), (xl, near)]
 
 
-def _actors(scene: Scene, rng: np.random.Generator, activity: str, seconds: float,
-            plot: list[tuple[float, float]]) -> list[Actor]:
+def _actors(
+    scene: Scene,
+    rng: np.random.Generator,
+    activity: str,
+    seconds: float,
+    plot: list[tuple[float, float]],
+) -> list[Actor]:
     w, h = scene.width, scene.height
     far, near = plot[0][1], plot[2][1]
     actors: list[Actor] = []
     if activity in ("spraying", "harvesting"):
         row = float(rng.uniform(far + 0.25 * (near - far), near - 0.15 * (near - far)))
         ppm = scene.px_per_m(row)
-        xs = (plot[3][0] + (plot[0][0] - plot[3][0]) * (near - row) / (near - far),
-              plot[2][0] + (plot[1][0] - plot[2][0]) * (near - row) / (near - far))
-        keys, window = worker_path(rng, seconds, xs, ppm, w,
-                                   moving_while_active=activity == "spraying")
+        xs = (
+            plot[3][0] + (plot[0][0] - plot[3][0]) * (near - row) / (near - far),
+            plot[2][0] + (plot[1][0] - plot[2][0]) * (near - row) / (near - far),
+        )
+        keys, window = worker_path(
+            rng, seconds, xs, ppm, w, moving_while_active=activity == "spraying"
+        )
         kind = "sprayer" if activity == "spraying" else "harvester"
         actors.append(Actor(kind, row, 1.7 * ppm, keys, window, int(rng.integers(1 << 31))))
     for _ in range(int(rng.integers(1, 3))):  # people walking past, no sprayer
         row = float(rng.uniform(scene.row_for_scale(0.14 * h / 1.7), h * 0.99))
         ppm = scene.px_per_m(row)
-        actors.append(Actor("walker", row, 1.7 * ppm,
-                            crossing_path(rng, seconds, w, WALK_M_S * ppm), None,
-                            int(rng.integers(1 << 31))))
+        actors.append(
+            Actor(
+                "walker",
+                row,
+                1.7 * ppm,
+                crossing_path(rng, seconds, w, WALK_M_S * ppm),
+                None,
+                int(rng.integers(1 << 31)),
+            )
+        )
     if rng.random() < 0.6:
         row = float(rng.uniform(scene.row_for_scale(0.18 * h / 2.6), far))
         ppm = scene.px_per_m(row)
-        actors.append(Actor("tractor", row, 2.6 * ppm, crossing_path(rng, seconds, w, 3.0 * ppm),
-                            None, int(rng.integers(1 << 31))))
+        actors.append(
+            Actor(
+                "tractor",
+                row,
+                2.6 * ppm,
+                crossing_path(rng, seconds, w, 3.0 * ppm),
+                None,
+                int(rng.integers(1 << 31)),
+            )
+        )
     for _ in range(int(rng.integers(0, 3))):
         row = float(rng.uniform(scene.row_for_scale(0.12 * h / 1.4), h * 0.98))
         ppm = scene.px_per_m(row)
         x = float(rng.choice([rng.uniform(0, 0.15), rng.uniform(0.85, 1.0)]) * w)
-        actors.append(Actor("livestock", row, 1.4 * ppm, grazing_path(rng, seconds, x, ppm),
-                            None, int(rng.integers(1 << 31))))
+        actors.append(
+            Actor(
+                "livestock",
+                row,
+                1.4 * ppm,
+                grazing_path(rng, seconds, x, ppm),
+                None,
+                int(rng.integers(1 << 31)),
+            )
+        )
     if rng.random() < 0.3:
         row = float(rng.uniform(0.08, 0.25) * h)
-        actors.append(Actor("drone", row, float(rng.uniform(0.08, 0.15) * w),
-                            crossing_path(rng, seconds, w, 0.15 * w), None,
-                            int(rng.integers(1 << 31))))
+        actors.append(
+            Actor(
+                "drone",
+                row,
+                float(rng.uniform(0.08, 0.15) * w),
+                crossing_path(rng, seconds, w, 0.15 * w),
+                None,
+                int(rng.integers(1 << 31)),
+            )
+        )
     return actors
 
 
@@ -125,21 +163,54 @@ def _draw_actor(image: Image, actor: Actor, t: float, frame: int) -> None:
         plume = None
         if actor.kind == "sprayer" and actor.is_active(t):
             plume = np.random.default_rng((actor.seed, frame))
-        draw_person(image, (x, actor.row), actor.size, PersonStyle.sample(style_rng),
-                    facing=facing, phase=phase, sprayer=actor.kind == "sprayer", plume_rng=plume)
+        draw_person(
+            image,
+            (x, actor.row),
+            actor.size,
+            PersonStyle.sample(style_rng),
+            facing=facing,
+            phase=phase,
+            sprayer=actor.kind == "sprayer",
+            plume_rng=plume,
+        )
     elif actor.kind == "tractor":
-        draw_tractor(image, (x, actor.row), actor.size,
-                     ThingStyle.sample(style_rng, TRACTOR_PAINT), facing, phase)
+        draw_tractor(
+            image,
+            (x, actor.row),
+            actor.size,
+            ThingStyle.sample(style_rng, TRACTOR_PAINT),
+            facing,
+            phase,
+        )
     elif actor.kind == "livestock":
-        draw_livestock(image, (x, actor.row), actor.size,
-                       ThingStyle.sample(style_rng, TRACTOR_PAINT), facing, phase)
+        draw_livestock(
+            image,
+            (x, actor.row),
+            actor.size,
+            ThingStyle.sample(style_rng, TRACTOR_PAINT),
+            facing,
+            phase,
+        )
     elif actor.kind == "drone":
-        draw_drone(image, (x, actor.row), actor.size, ThingStyle.sample(style_rng, TRACTOR_PAINT),
-                   frame * 1.3)
+        draw_drone(
+            image,
+            (x, actor.row),
+            actor.size,
+            ThingStyle.sample(style_rng, TRACTOR_PAINT),
+            frame * 1.3,
+        )
 
 
-def render_clip(out: Path | None, *, seed: int, activity: str = "spraying", seconds: float = 30.0,
-                width: int = 1280, height: int = 720, fps: int = 25) -> ClipTruth:
+def render_clip(
+    out: Path | None,
+    *,
+    seed: int,
+    activity: str = "spraying",
+    seconds: float = 30.0,
+    width: int = 1280,
+    height: int = 720,
+    fps: int = 25,
+) -> ClipTruth:
     """Render a clip to OUT (MP4; None renders nothing to disk) and return its ground truth."""
     if activity not in ACTIVITIES:
         raise ValueError(f"activity must be one of {', '.join(ACTIVITIES)}, not {activity!r}")
@@ -177,13 +248,24 @@ def render_clip(out: Path | None, *, seed: int, activity: str = "spraying", seco
         if writer is not None:
             writer.release()
     truth = [
-        ActivityTruth(activity=activity, start_s=_snap(a.active[0], fps),
-                      end_s=min(_snap(a.active[1], fps), n_frames / fps), plot=PLOT)
+        ActivityTruth(
+            activity=activity,
+            start_s=_snap(a.active[0], fps),
+            end_s=min(_snap(a.active[1], fps), n_frames / fps),
+            plot=PLOT,
+        )
         for a in actors
         if a.active is not None and a.kind in ("sprayer", "harvester")
     ]
-    return ClipTruth(fps=fps, width=width, height=height, seconds=n_frames / fps, seed=seed,
-                     activities=truth, plots={PLOT: [(round(x, 1), round(y, 1)) for x, y in plot]})
+    return ClipTruth(
+        fps=fps,
+        width=width,
+        height=height,
+        seconds=n_frames / fps,
+        seed=seed,
+        activities=truth,
+        plots={PLOT: [(round(x, 1), round(y, 1)) for x, y in plot]},
+    )
 
 
 def _snap(t: float, fps: int) -> float:

@@ -45,7 +45,9 @@ def _iou(a: Box, b: Box) -> float:
     return inter / union if union > 0 else 0.0
 
 
-def _ground_row(scene: Scene, rng: np.random.Generator, metres: float, lo: float, hi: float) -> float:
+def _ground_row(
+    scene: Scene, rng: np.random.Generator, metres: float, lo: float, hi: float
+) -> float:
     """A ground row where an object METRES tall appears lo..hi of the frame height."""
     hmax = scene.px_per_m(scene.height * 1.02) * metres / scene.height
     frac = rng.uniform(lo, max(lo, min(hi, hmax)))
@@ -64,14 +66,29 @@ def _place(kind: str, scene: Scene, rng: np.random.Generator) -> Placed:
         spraying = kind == "sprayer" and rng.random() < 0.75
         plume = np.random.default_rng(int(rng.integers(1 << 31))) if spraying else None
         rough = (x - 0.4 * ph, y - ph, x + 0.4 * ph, y)
-        return Placed(y, rough, lambda im: draw_person(
-            im, (x, y), ph, style, facing=facing, phase=phase, sprayer=kind == "sprayer",
-            plume_rng=plume))
+        return Placed(
+            y,
+            rough,
+            lambda im: draw_person(
+                im,
+                (x, y),
+                ph,
+                style,
+                facing=facing,
+                phase=phase,
+                sprayer=kind == "sprayer",
+                plume_rng=plume,
+            ),
+        )
     if kind == "tractor":
         y = _ground_row(scene, rng, 2.6, 0.15, 0.55)
         th = scene.px_per_m(y) * 2.6
         ts = ThingStyle.sample(rng, TRACTOR_PAINT)
-        rough = (x - 0.4 * th, y - th, x + 1.2 * th, y) if facing > 0 else (x - 1.2 * th, y - th, x + 0.4 * th, y)
+        rough = (
+            (x - 0.4 * th, y - th, x + 1.2 * th, y)
+            if facing > 0
+            else (x - 1.2 * th, y - th, x + 0.4 * th, y)
+        )
         return Placed(y, rough, lambda im: draw_tractor(im, (x, y), th, ts, facing, phase))
     if kind == "drone":
         span = float(rng.uniform(0.09, 0.22) * w)

@@ -35,8 +35,9 @@ class Conditions:
         )
 
 
-def apply_conditions(image: Image, cond: Conditions, rng: np.random.Generator,
-                     horizon: float, lighting: float = 1.0) -> Image:
+def apply_conditions(
+    image: Image, cond: Conditions, rng: np.random.Generator, horizon: float, lighting: float = 1.0
+) -> Image:
     """IMAGE as seen under COND; LIGHTING scales brightness (slow changes in clips)."""
     img = image.astype(np.float32)
     if cond.light == "dusk":
@@ -64,12 +65,13 @@ def apply_conditions(image: Image, cond: Conditions, rng: np.random.Generator,
     if cond.blur > 1:
         k = np.zeros((cond.blur, cond.blur), dtype=np.float32)
         k[cond.blur // 2, :] = 1.0 / cond.blur
-        img = cv2.filter2D(img, -1, k)
+        img = np.asarray(cv2.filter2D(img, -1, k), dtype=np.float32)
     if cond.noise > 0:
         img += rng.normal(0, cond.noise, img.shape).astype(np.float32)
     out = np.clip(img, 0, 255).astype(np.uint8)
     if cond.jpeg < 100:
         ok, buf = cv2.imencode(".jpg", out, [cv2.IMWRITE_JPEG_QUALITY, cond.jpeg])
-        if ok:
-            out = cv2.imdecode(buf, cv2.IMREAD_COLOR)
+        decoded = cv2.imdecode(buf, cv2.IMREAD_COLOR) if ok else None
+        if decoded is not None:
+            out = np.asarray(decoded, dtype=np.uint8)
     return out

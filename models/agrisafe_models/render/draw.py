@@ -77,7 +77,9 @@ class Pen:
         t = max(1, round(thickness))
         cv2.line(self.image, ipt(p), ipt(q), color, t, cv2.LINE_AA)
         h = t / 2
-        self._grow(min(p[0], q[0]) - h, min(p[1], q[1]) - h, max(p[0], q[0]) + h, max(p[1], q[1]) + h)
+        self._grow(
+            min(p[0], q[0]) - h, min(p[1], q[1]) - h, max(p[0], q[0]) + h, max(p[1], q[1]) + h
+        )
 
     def rect(self, x1: float, y1: float, x2: float, y2: float, color: Color) -> None:
         """A filled axis-aligned rectangle."""

@@ -16,13 +16,25 @@ from agrisafe_models.render.draw import Box, Color, Image, Pen, Point, shade
 Label = tuple[int, Box]
 
 SHIRTS: tuple[Color, ...] = (
-    (40, 40, 160), (150, 60, 30), (60, 120, 60), (200, 200, 200), (30, 30, 30),
-    (120, 80, 140), (70, 140, 200), (90, 90, 90),
+    (40, 40, 160),
+    (150, 60, 30),
+    (60, 120, 60),
+    (200, 200, 200),
+    (30, 30, 30),
+    (120, 80, 140),
+    (70, 140, 200),
+    (90, 90, 90),
 )  # BGR
 TROUSERS: tuple[Color, ...] = ((50, 40, 30), (90, 70, 40), (40, 40, 40), (110, 100, 90))
 SKINS: tuple[Color, ...] = ((120, 150, 200), (90, 120, 170), (70, 95, 140))
 # Knapsack tanks are bright plastic: yellow, orange, blue, white, red.
-TANKS: tuple[Color, ...] = ((20, 200, 240), (20, 130, 250), (200, 110, 20), (235, 235, 235), (40, 40, 210))
+TANKS: tuple[Color, ...] = (
+    (20, 200, 240),
+    (20, 130, 250),
+    (200, 110, 20),
+    (235, 235, 235),
+    (40, 40, 210),
+)
 HATS: tuple[Color, ...] = ((90, 190, 220), (230, 230, 230), (40, 110, 40))
 
 
@@ -81,8 +93,10 @@ def draw_person(
         pen.ellipse((toe[0] + f * 0.03 * h, y - 0.015 * h), (0.05 * h, 0.02 * h), 0, (25, 25, 25))
     bw = style.width * h
     torso = [
-        (x - bw / 2, y - 0.82 * h), (x + bw / 2, y - 0.82 * h),
-        (x + bw * 0.45, y - 0.46 * h), (x - bw * 0.45, y - 0.46 * h),
+        (x - bw / 2, y - 0.82 * h),
+        (x + bw / 2, y - 0.82 * h),
+        (x + bw * 0.45, y - 0.46 * h),
+        (x - bw * 0.45, y - 0.46 * h),
     ]
     if sprayer:  # the tank goes behind the far arm but in front of the torso's back edge
         tank_box = _draw_tank(image, x - f * (bw * 0.5 + 0.07 * h), y, h, style.tank)
@@ -100,12 +114,23 @@ def draw_person(
         pen.circle(hand, 0.035 * h, style.skin)
         spraying = plume_rng is not None
         tip = (x + f * 0.5 * h, y - (0.42 if spraying else 0.2) * h)
-        cv2.line(image, (round(hand[0]), round(hand[1])), (round(tip[0]), round(tip[1])),
-                 (30, 30, 30), max(1, round(0.018 * h)), cv2.LINE_AA)
+        cv2.line(
+            image,
+            (round(hand[0]), round(hand[1])),
+            (round(tip[0]), round(tip[1])),
+            (30, 30, 30),
+            max(1, round(0.018 * h)),
+            cv2.LINE_AA,
+        )
         # hose from the tank bottom to the hand
-        cv2.line(image, (round(tank_box[0] if f < 0 else tank_box[2]), round(tank_box[3])),
-                 (round(hand[0]), round(hand[1])), (20, 20, 20), max(1, round(0.012 * h)),
-                 cv2.LINE_AA)
+        cv2.line(
+            image,
+            (round(tank_box[0] if f < 0 else tank_box[2]), round(tank_box[3])),
+            (round(hand[0]), round(hand[1])),
+            (20, 20, 20),
+            max(1, round(0.012 * h)),
+            cv2.LINE_AA,
+        )
         labels.append((class_id("backpack_sprayer"), tank_box))
         if plume_rng is not None:
             plume = draw_plume(image, tip, (f * 0.75, 0.66), 0.65 * h, plume_rng)
@@ -173,4 +198,9 @@ def draw_plume(
 def _extent(px: np.ndarray, py: np.ndarray, w: int, h: int) -> Box:
     x1, x2 = np.percentile(px, [2, 98])
     y1, y2 = np.percentile(py, [2, 98])
-    return (max(0.0, float(x1)), max(0.0, float(y1)), min(float(w), float(x2)), min(float(h), float(y2)))
+    return (
+        max(0.0, float(x1)),
+        max(0.0, float(y1)),
+        min(float(w), float(x2)),
+        min(float(h), float(y2)),
+    )

@@ -46,8 +46,13 @@ class Scene:
         return self.horizon + px_per_m / self.near_scale * (self.height - self.horizon)
 
 
-def render_background(rng: np.random.Generator, width: int, height: int,
-                      camera_height_m: float | None = None, greenhouse: bool | None = None) -> Scene:
+def render_background(
+    rng: np.random.Generator,
+    width: int,
+    height: int,
+    camera_height_m: float | None = None,
+    greenhouse: bool | None = None,
+) -> Scene:
     """A random background; the camera height and greenhouse choice may be fixed by the caller."""
     cam = float(rng.uniform(3, 10)) if camera_height_m is None else camera_height_m
     inside = bool(rng.random() < 0.3) if greenhouse is None else greenhouse
@@ -106,8 +111,17 @@ def _ground(scene: Scene, rng: np.random.Generator) -> None:
             if size < 0.6 or not -size < x < w + size:
                 continue
             color = shade(plant, rng.uniform(0.75, 1.15))
-            cv2.ellipse(img, (int(x), int(y - size * 0.4)), (max(1, int(size)), max(1, int(size * 0.7))),
-                        0, 0, 360, color, -1, cv2.LINE_AA)
+            cv2.ellipse(
+                img,
+                (int(x), int(y - size * 0.4)),
+                (max(1, int(size)), max(1, int(size * 0.7))),
+                0,
+                0,
+                360,
+                color,
+                -1,
+                cv2.LINE_AA,
+            )
             if v > 0.55 and rng.random() < 0.08:
                 scene.clumps.append((float(x), float(y), float(size)))
 
@@ -122,8 +136,17 @@ def _greenhouse_frame(scene: Scene, rng: np.random.Generator) -> None:
     for i in range(n + 1):
         x = int(i * w / n)
         cv2.line(img, (x, 0), (x, hz + int((h - hz) * 0.1)), steel, max(1, w // 200), cv2.LINE_AA)
-        cv2.ellipse(img, (x + w // (2 * n), hz // 3), (w // (2 * n), max(1, hz // 3)), 0, 180, 360,
-                    steel, max(1, w // 300), cv2.LINE_AA)
+        cv2.ellipse(
+            img,
+            (x + w // (2 * n), hz // 3),
+            (w // (2 * n), max(1, hz // 3)),
+            0,
+            180,
+            360,
+            steel,
+            max(1, w // 300),
+            cv2.LINE_AA,
+        )
     milk = np.full_like(img, 230)
     cv2.addWeighted(img, 0.85, milk, 0.15, 0, dst=img)
 
@@ -134,6 +157,14 @@ def draw_clumps(scene: Scene, image: Image, sway: float = 0.0) -> None:
         for k in range(5):
             a = (k - 2) * 0.35
             tip: Point = (x + np.sin(a) * s * 1.6 + sway * s, y - s * (1.2 + 0.3 * np.cos(a)))
-            cv2.ellipse(image, (int((x + tip[0]) / 2), int((y + tip[1]) / 2)),
-                        (max(1, int(s * 0.9)), max(1, int(s * 0.35))), float(np.degrees(a) + 90),
-                        0, 360, shade(scene.crop, 0.85 + 0.06 * k), -1, cv2.LINE_AA)
+            cv2.ellipse(
+                image,
+                (int((x + tip[0]) / 2), int((y + tip[1]) / 2)),
+                (max(1, int(s * 0.9)), max(1, int(s * 0.35))),
+                float(np.degrees(a) + 90),
+                0,
+                360,
+                shade(scene.crop, 0.85 + 0.06 * k),
+                -1,
+                cv2.LINE_AA,
+            )

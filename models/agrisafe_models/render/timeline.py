@@ -56,8 +56,13 @@ def path_x(keys: list[tuple[float, float]], t: float) -> float:
 
 
 def worker_path(
-    rng: np.random.Generator, seconds: float, plot_x: tuple[float, float], px_per_m: float,
-    width: float, *, moving_while_active: bool,
+    rng: np.random.Generator,
+    seconds: float,
+    plot_x: tuple[float, float],
+    px_per_m: float,
+    width: float,
+    *,
+    moving_while_active: bool,
 ) -> tuple[list[tuple[float, float]], tuple[float, float]]:
     """A walk in from one side to the plot, an activity window, then a walk out.
 
@@ -88,8 +93,9 @@ def worker_path(
     return keys, (start, stop)
 
 
-def crossing_path(rng: np.random.Generator, seconds: float, width: float,
-                  speed_px_s: float) -> list[tuple[float, float]]:
+def crossing_path(
+    rng: np.random.Generator, seconds: float, width: float, speed_px_s: float
+) -> list[tuple[float, float]]:
     """A pass across the whole frame at SPEED, starting at a random time within the clip."""
     left_to_right = bool(rng.random() < 0.5)
     a, b = (-0.2 * width, 1.2 * width) if left_to_right else (1.2 * width, -0.2 * width)
@@ -98,8 +104,9 @@ def crossing_path(rng: np.random.Generator, seconds: float, width: float,
     return [(t0, a), (t0 + duration, b)]
 
 
-def grazing_path(rng: np.random.Generator, seconds: float, x: float,
-                 px_per_m: float) -> list[tuple[float, float]]:
+def grazing_path(
+    rng: np.random.Generator, seconds: float, x: float, px_per_m: float
+) -> list[tuple[float, float]]:
     """Slow back-and-forth steps of a grazing animal around X."""
     keys = [(0.0, x)]
     t = 0.0
