@@ -50,7 +50,7 @@ def _set_cpu_threads(threads: int | None) -> None:
     thread on the 2-core CI machines, which halves training speed there.
     """
     torch_utils = importlib.import_module("ultralytics.utils.torch_utils")
-    torch_utils.NUM_THREADS = threads or os.cpu_count() or 1
+    vars(torch_utils)["NUM_THREADS"] = threads or os.cpu_count() or 1
 
 
 def train(spec: TrainSpec) -> Path:
