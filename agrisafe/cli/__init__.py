@@ -6,7 +6,7 @@ stays fast and a missing optional extra only affects the commands that need it.
 
 import typer
 
-from agrisafe.cli import bridge, broker, cloud, demo, edge, scenario, schema
+from agrisafe.cli import bridge, broker, cloud, demo, edge, models, scenario, schema
 
 app = typer.Typer(
     name="agrisafe",
@@ -22,6 +22,7 @@ app.add_typer(edge.app, name="edge")
 app.command("broker")(broker.broker)
 app.command("demo")(demo.demo)
 app.add_typer(scenario.app, name="scenario")
+app.add_typer(models.app, name="models")
 
 
 def main() -> None:

@@ -1,0 +1,189 @@
+"""`agrisafe models …`: render data and clips, train, export, quantise and evaluate the detector."""
+
+from pathlib import Path
+
+import typer
+
+from agrisafe.logs import setup_logging
+
+app = typer.Typer(
+    help="Reference activity detector: rendered data, training, ONNX export and evaluation.",
+    no_args_is_help=True,
+)
+
+
+@app.command("render-dataset")
+def render_dataset(
+    out: Path = typer.Option(..., help="output folder (images/, labels/, data.yaml)"),
+    images: int = typer.Option(3000, help="training images"),
+    seed: int = typer.Option(0, help="base seed; splits use disjoint ranges from it"),
+    val: int | None = typer.Option(None, help="validation images (default images/10)"),
+    test: int | None = typer.Option(None, help="test images (default images/10)"),
+    width: int = typer.Option(384, help="image width in pixels"),
+    height: int = typer.Option(216, help="image height in pixels"),
+) -> None:
+    """Render a YOLO-format dataset of labelled farm scenes."""
+    from agrisafe_models.render.dataset import DatasetSpec, write_dataset
+
+    setup_logging("INFO")
+    tenth = max(1, images // 10)
+    spec = DatasetSpec(
+        out,
+        images,
+        tenth if val is None else val,
+        tenth if test is None else test,
+        seed,
+        width,
+        height,
+    )
+    typer.echo(str(write_dataset(spec)))
+
+
+@app.command("train")
+def train(
+    data: Path = typer.Option(..., help="dataset data.yaml (YOLO format)"),
+    epochs: int = typer.Option(100, help="epochs (ignored when --time is set)"),
+    time: float | None = typer.Option(None, help="training budget in hours; ends the run"),
+    imgsz: int = typer.Option(320, help="square input size in pixels"),
+    batch: int = typer.Option(16, help="batch size"),
+    device: str = typer.Option("cpu", help="'cpu' or a CUDA device number"),
+    workers: int = typer.Option(1, help="data-loader worker processes"),
+    project: Path = typer.Option(Path("var/runs"), help="runs folder"),
+    name: str = typer.Option("agri-activity", help="run name (folder under --project)"),
+    model: str = typer.Option("yolov8n.yaml", help="architecture yaml or checkpoint to start from"),
+    seed: int = typer.Option(0, help="training seed"),
+) -> None:
+    """Train the detector (needs the `train` extra); prints the best checkpoint's path."""
+    from agrisafe_models.train import TrainSpec
+    from agrisafe_models.train import train as run_training
+
+    setup_logging("INFO")
+    spec = TrainSpec(
+        data=data,
+        epochs=epochs,
+        imgsz=imgsz,
+        batch=batch,
+        device=device,
+        workers=workers,
+        time_h=time,
+        project=project,
+        name=name,
+        model=model,
+        seed=seed,
+    )
+    typer.echo(str(run_training(spec)))
+
+
+@app.command("render-clip")
+def render_clip(
+    seed: int = typer.Option(..., help="clip seed (held-out clips: 3_000_000 and up)"),
+    activity: str = typer.Option("spraying", help="spraying, harvesting or none"),
+    seconds: float = typer.Option(30.0, help="clip length in seconds"),
+    out: Path = typer.Option(..., help="MP4 file to write"),
+    truth: Path = typer.Option(..., help="ground-truth JSON file to write"),
+    width: int = typer.Option(1280, help="frame width"),
+    height: int = typer.Option(720, help="frame height"),
+    fps: int = typer.Option(25, help="frames per second"),
+) -> None:
+    """Render an MP4 clip of a farm scene and its ground-truth activity intervals."""
+    from agrisafe_models.render.clips import render_clip as render
+
+    setup_logging("INFO")
+    result = render(
+        out, seed=seed, activity=activity, seconds=seconds, width=width, height=height, fps=fps
+    )
+    truth.parent.mkdir(parents=True, exist_ok=True)
+    truth.write_text(result.model_dump_json(indent=2) + "\n")
+    typer.echo(str(out))
+
+
+@app.command("export")
+def export(
+    weights: Path = typer.Option(..., help="trained checkpoint (best.pt)"),
+    out: Path = typer.Option(..., help="ONNX file to write"),
+    imgsz: int = typer.Option(320, help="fixed square input size"),
+    version: str = typer.Option("1.0.0", help="model_version stamped in the metadata"),
+    int8: Path | None = typer.Option(None, help="also write a static INT8 (QDQ) copy here"),
+    int8_mode: str = typer.Option("float-decode", help="full, float-decode or float-head"),
+    calibration: int = typer.Option(200, help="rendered frames used to calibrate INT8"),
+) -> None:
+    """Export to ONNX (fixed input, no NMS, simplified, opset 17) and optionally INT8."""
+    from agrisafe_models.export import export_onnx
+    from agrisafe_models.quantize import quantize_int8
+
+    setup_logging("INFO")
+    typer.echo(str(export_onnx(weights, out, imgsz=imgsz, version=version)))
+    if int8 is not None:
+        typer.echo(
+            str(quantize_int8(out, int8, imgsz=imgsz, calibration=calibration, mode=int8_mode))
+        )
+
+
+@app.command("quantize")
+def quantize(
+    model: Path = typer.Option(..., help="FP32 ONNX model (from `export`)"),
+    out: Path = typer.Option(..., help="INT8 ONNX file to write"),
+    imgsz: int = typer.Option(320, help="the model's input size"),
+    mode: str = typer.Option("float-decode", help="full, float-decode or float-head"),
+    calibration: int = typer.Option(200, help="rendered frames used to calibrate"),
+) -> None:
+    """Static INT8 (QDQ) quantisation calibrated on rendered frames."""
+    from agrisafe_models.quantize import quantize_int8
+
+    setup_logging("INFO")
+    typer.echo(str(quantize_int8(model, out, imgsz=imgsz, calibration=calibration, mode=mode)))
+
+
+@app.command("eval")
+def evaluate(
+    model: Path = typer.Option(..., help="ONNX model (or .pt checkpoint)"),
+    data: Path | None = typer.Option(None, help="dataset data.yaml for detection mAP"),
+    split: str = typer.Option("test", help="dataset split"),
+    imgsz: int = typer.Option(320, help="input size"),
+    clips: int = typer.Option(0, help="held-out clips for activity evaluation (needs the edge)"),
+    clip_seconds: float = typer.Option(30.0, help="length of each clip"),
+    clip_dir: Path = typer.Option(Path("var/eval-clips"), help="where clips are rendered"),
+    json_out: Path | None = typer.Option(None, "--json", help="write the results as JSON here"),
+) -> None:
+    """Detection mAP per class on a rendered split and/or activity scores on held-out clips."""
+    import json
+
+    setup_logging("INFO")
+    for path in (model, data):
+        if path is not None and not path.exists():
+            typer.echo(f"error: {path} does not exist", err=True)
+            raise typer.Exit(2)
+    result: dict[str, object] = {}
+    if data is not None:
+        from agrisafe_models.evaluate.detection import evaluate_detection, format_table
+
+        det = evaluate_detection(model, data, split=split, imgsz=imgsz)
+        typer.echo(format_table(det))
+        result["detection"] = det
+    if clips > 0:
+        result["activity"] = _activity(model, clips, clip_seconds, clip_dir)
+    if json_out is not None:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        json_out.write_text(json.dumps(result, indent=2) + "\n")
+
+
+def _activity(model: Path, clips: int, seconds: float, workdir: Path) -> dict[str, object]:
+    from agrisafe_models.evaluate.activity import (
+        ClipPlan,
+        EdgeUnavailable,
+        edge_pipeline,
+        evaluate_clips,
+    )
+
+    try:
+        pipeline = edge_pipeline(model)
+    except EdgeUnavailable as err:
+        typer.echo(f"activity evaluation skipped: {err}", err=True)
+        return {"skipped": str(err)}
+    workdir.mkdir(parents=True, exist_ok=True)
+    report = evaluate_clips(pipeline, ClipPlan(workdir, clips=clips, seconds=seconds))
+    typer.echo(
+        f"activity: precision {report['precision']:.3f} recall {report['recall']:.3f} "
+        f"mean IoU {report['mean_iou']:.3f} over {clips} clips"
+    )
+    return report

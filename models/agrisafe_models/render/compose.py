@@ -1,0 +1,155 @@
+"""Compose one labelled still: background, 1–4 objects placed in perspective, conditions.
+
+Objects are placed by their apparent size (a fraction of the frame height) and the scene's
+perspective gives the ground row, so every object is large enough to learn at 320 px input.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from agrisafe_models.render.conditions import Conditions, apply_conditions
+from agrisafe_models.render.draw import Box, Image
+from agrisafe_models.render.people import PersonStyle, draw_person
+from agrisafe_models.render.scene import Scene, draw_clumps, render_background
+from agrisafe_models.render.things import (
+    CRATE_PLASTIC,
+    TRACTOR_PAINT,
+    ThingStyle,
+    draw_crate,
+    draw_drone,
+    draw_livestock,
+    draw_tractor,
+)
+
+Label = tuple[int, Box]
+KINDS = ("sprayer", "person", "tractor", "drone", "crates", "livestock")
+WEIGHTS = (0.3, 0.18, 0.13, 0.13, 0.13, 0.13)
+
+
+@dataclass
+class Placed:
+    """An object to draw: its ground row (draw order), rough box (overlap test) and painter."""
+
+    row: float
+    rough: Box
+    paint: Callable[[Image], list[Label]]
+
+
+def _iou(a: Box, b: Box) -> float:
+    iw = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    ih = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = iw * ih
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def _ground_row(
+    scene: Scene, rng: np.random.Generator, metres: float, lo: float, hi: float
+) -> float:
+    """A ground row where an object METRES tall appears lo..hi of the frame height."""
+    hmax = scene.px_per_m(scene.height * 1.02) * metres / scene.height
+    frac = rng.uniform(lo, max(lo, min(hi, hmax)))
+    return scene.row_for_scale(frac * scene.height / metres)
+
+
+def _place(kind: str, scene: Scene, rng: np.random.Generator) -> Placed:
+    w, h = scene.width, scene.height
+    x = float(rng.uniform(0.05, 0.95) * w)
+    facing = 1 if rng.random() < 0.5 else -1
+    phase = float(rng.uniform(0, 2 * np.pi))
+    if kind in ("sprayer", "person"):
+        y = _ground_row(scene, rng, 1.7, 0.12, 0.5)
+        ph = scene.px_per_m(y) * 1.7
+        style = PersonStyle.sample(rng)
+        spraying = kind == "sprayer" and rng.random() < 0.75
+        plume = np.random.default_rng(int(rng.integers(1 << 31))) if spraying else None
+        rough = (x - 0.4 * ph, y - ph, x + 0.4 * ph, y)
+        return Placed(
+            y,
+            rough,
+            lambda im: draw_person(
+                im,
+                (x, y),
+                ph,
+                style,
+                facing=facing,
+                phase=phase,
+                sprayer=kind == "sprayer",
+                plume_rng=plume,
+            ),
+        )
+    if kind == "tractor":
+        y = _ground_row(scene, rng, 2.6, 0.15, 0.55)
+        th = scene.px_per_m(y) * 2.6
+        ts = ThingStyle.sample(rng, TRACTOR_PAINT)
+        rough = (
+            (x - 0.4 * th, y - th, x + 1.2 * th, y)
+            if facing > 0
+            else (x - 1.2 * th, y - th, x + 0.4 * th, y)
+        )
+        return Placed(y, rough, lambda im: draw_tractor(im, (x, y), th, ts, facing, phase))
+    if kind == "drone":
+        span = float(rng.uniform(0.09, 0.22) * w)
+        y = float(rng.uniform(0.08 * h, max(0.1 * h, scene.horizon + 0.25 * h)))
+        ds = ThingStyle.sample(rng, TRACTOR_PAINT)
+        rough = (x - 0.65 * span, y - 0.15 * span, x + 0.65 * span, y + 0.25 * span)
+        return Placed(y - h, rough, lambda im: draw_drone(im, (x, y), span, ds, phase))
+    if kind == "crates":
+        y = _ground_row(scene, rng, 1.7, 0.12, 0.5)
+        cw = max(0.06 * w, scene.px_per_m(y) * 0.6)
+        n = int(rng.integers(1, 4))
+        cs = ThingStyle.sample(rng, CRATE_PLASTIC)
+        produce = bool(rng.random() < 0.5)
+        rough = (x - 0.6 * cw, y - 0.8 * cw, x + (n - 0.4) * cw * 1.3, y)
+
+        def crates(im: Image) -> list[Label]:
+            out: list[Label] = []
+            for i in range(n):
+                out += draw_crate(im, (x + i * cw * 1.3, y), cw, cs, produce)
+            return out
+
+        return Placed(y, rough, crates)
+    y = _ground_row(scene, rng, 1.4, 0.1, 0.4)
+    ls = ThingStyle.sample(rng, TRACTOR_PAINT)
+    lh = scene.px_per_m(y) * (0.8 if ls.variant == 2 else 1.4)
+    rough = (x - 0.9 * lh, y - 1.1 * lh, x + 0.9 * lh, y)
+    return Placed(y, rough, lambda im: draw_livestock(im, (x, y), lh, ls, facing, phase))
+
+
+def clip_labels(labels: list[Label], width: int, height: int) -> list[Label]:
+    """Labels clipped to the frame; objects mostly outside it or under 3 px are dropped."""
+    out: list[Label] = []
+    for cls, (x1, y1, x2, y2) in labels:
+        cx1, cy1 = max(0.0, x1), max(0.0, y1)
+        cx2, cy2 = min(float(width), x2), min(float(height), y2)
+        if cx2 - cx1 < 3 or cy2 - cy1 < 3:
+            continue
+        if (cx2 - cx1) * (cy2 - cy1) < 0.4 * (x2 - x1) * (y2 - y1):
+            continue
+        out.append((cls, (cx1, cy1, cx2, cy2)))
+    return out
+
+
+def render_still(seed: int, width: int, height: int) -> tuple[Image, list[Label]]:
+    """One labelled image, fully determined by SEED."""
+    rng = np.random.default_rng(seed)
+    scene = render_background(rng, width, height)
+    placed: list[Placed] = []
+    for _ in range(int(rng.integers(1, 5))):
+        kind = str(rng.choice(KINDS, p=WEIGHTS))
+        for _try in range(8):
+            cand = _place(kind, scene, rng)
+            if all(_iou(cand.rough, p.rough) < 0.1 for p in placed):
+                placed.append(cand)
+                break
+    img = scene.image.copy()
+    labels: list[Label] = []
+    for p in sorted(placed, key=lambda p: p.row):
+        labels += p.paint(img)
+    if rng.random() < 0.5:
+        draw_clumps(scene, img)
+    cond = Conditions.sample(rng)
+    img = apply_conditions(img, cond, rng, scene.horizon)
+    return img, clip_labels(labels, width, height)

@@ -1,0 +1,86 @@
+"""A pen that draws with OpenCV and records the extent of what it drew (an object's box)."""
+
+import math
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+Image = npt.NDArray[np.uint8]
+Color = tuple[int, int, int]
+Point = tuple[float, float]
+Box = tuple[float, float, float, float]  # x1, y1, x2, y2 in pixels
+
+
+def ipt(p: Point) -> tuple[int, int]:
+    """Round a point to pixel coordinates."""
+    return (round(p[0]), round(p[1]))
+
+
+def shade(color: Color, factor: float) -> Color:
+    """COLOR made darker (factor < 1) or lighter (factor > 1), clipped to 0..255."""
+    return (
+        min(255, max(0, round(color[0] * factor))),
+        min(255, max(0, round(color[1] * factor))),
+        min(255, max(0, round(color[2] * factor))),
+    )
+
+
+class Pen:
+    """Draws anti-aliased primitives on one image and tracks their union bounding box."""
+
+    def __init__(self, image: Image) -> None:
+        self.image = image
+        self._x1 = math.inf
+        self._y1 = math.inf
+        self._x2 = -math.inf
+        self._y2 = -math.inf
+
+    def _grow(self, x1: float, y1: float, x2: float, y2: float) -> None:
+        self._x1 = min(self._x1, x1)
+        self._y1 = min(self._y1, y1)
+        self._x2 = max(self._x2, x2)
+        self._y2 = max(self._y2, y2)
+
+    def box(self) -> Box | None:
+        """The union of everything drawn so far, or None if nothing was drawn."""
+        if self._x1 == math.inf:
+            return None
+        return (self._x1, self._y1, self._x2, self._y2)
+
+    def circle(self, c: Point, r: float, color: Color) -> None:
+        """A filled circle."""
+        r = max(r, 0.5)
+        cv2.circle(self.image, ipt(c), max(1, round(r)), color, -1, cv2.LINE_AA)
+        self._grow(c[0] - r, c[1] - r, c[0] + r, c[1] + r)
+
+    def ellipse(self, c: Point, axes: Point, angle: float, color: Color) -> None:
+        """A filled ellipse rotated by ANGLE degrees."""
+        ax = (max(1, round(axes[0])), max(1, round(axes[1])))
+        cv2.ellipse(self.image, ipt(c), ax, angle, 0, 360, color, -1, cv2.LINE_AA)
+        r = max(axes)
+        t = math.radians(angle)
+        ex = math.hypot(axes[0] * math.cos(t), axes[1] * math.sin(t))
+        ey = math.hypot(axes[0] * math.sin(t), axes[1] * math.cos(t))
+        self._grow(c[0] - min(ex, r), c[1] - min(ey, r), c[0] + min(ex, r), c[1] + min(ey, r))
+
+    def poly(self, pts: list[Point], color: Color) -> None:
+        """A filled polygon."""
+        arr = np.array([ipt(p) for p in pts], dtype=np.int32)
+        cv2.fillPoly(self.image, [arr], color, cv2.LINE_AA)
+        xs = [p[0] for p in pts]
+        ys = [p[1] for p in pts]
+        self._grow(min(xs), min(ys), max(xs), max(ys))
+
+    def line(self, p: Point, q: Point, color: Color, thickness: float) -> None:
+        """A line segment of the given thickness."""
+        t = max(1, round(thickness))
+        cv2.line(self.image, ipt(p), ipt(q), color, t, cv2.LINE_AA)
+        h = t / 2
+        self._grow(
+            min(p[0], q[0]) - h, min(p[1], q[1]) - h, max(p[0], q[0]) + h, max(p[1], q[1]) + h
+        )
+
+    def rect(self, x1: float, y1: float, x2: float, y2: float, color: Color) -> None:
+        """A filled axis-aligned rectangle."""
+        self.poly([(x1, y1), (x2, y1), (x2, y2), (x1, y2)], color)
