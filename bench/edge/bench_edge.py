@@ -1,0 +1,189 @@
+"""Benchmark of the edge pipeline on rendered 720p clips; prints one JSON object.
+
+All numbers from one run, on this machine, with one onnxruntime thread per loop:
+1. Busy scene (a worker spraying, distractors): full pipeline frames/s (every frame analysed)
+   vs the minimal loop that only decodes each frame and runs the same model on it (letterbox +
+   `session.run`: the physical limit), vs ultralytics `YOLO(onnx).track()` when importable.
+   Goals: pipeline ≥ 90 % of the minimal loop; ≥ 2× ultralytics.
+2. Static scene (the first frame of the busy clip held, as from a camera watching an empty
+   plot): CPU seconds of the pipeline with motion gating vs without. Goal ≥ 5× cheaper.
+3. CPU %, peak RSS, and cameras per 2-core box at 5 detect-fps (busy and static).
+
+Usage: python bench/edge/bench_edge.py [--model M] [--seconds S] [--out DIR]
+"""
+
+import argparse
+import importlib
+import json
+import resource
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from edge.config import CameraConfig, default_model_path
+from edge.detect.onnx import OnnxDetector
+from edge.detect.yolo import letterbox
+from edge.offline import run_camera_file
+from edge.params import DetectorParams, MotionParams, PipelineParams
+
+
+def cpu_s() -> float:
+    """CPU seconds (user + system) of this process so far."""
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+
+def measure(work: Callable[[], int]) -> dict[str, float]:
+    """Run `work` (returns frames processed): wall, CPU, fps, CPU %."""
+    c0, t0 = cpu_s(), time.perf_counter()
+    frames = work()
+    wall, cpu = time.perf_counter() - t0, cpu_s() - c0
+    return {
+        "frames": frames,
+        "wall_s": round(wall, 3),
+        "cpu_s": round(cpu, 3),
+        "fps": round(frames / wall, 2),
+        "cpu_pct": round(100 * cpu / wall, 1),
+        "cpu_ms_per_frame": round(1000 * cpu / frames, 2),
+    }
+
+
+def render(out: Path, seconds: float, fps: int) -> Path:
+    """A 1280×720 spraying clip from the models' renderer (seed outside training)."""
+    from agrisafe_models.render.clips import render_clip
+
+    render_clip(out, seed=910001, activity="spraying", seconds=seconds, fps=fps)
+    return out
+
+
+def static_copy(busy: Path, out: Path, seconds: float, fps: int) -> Path:
+    """The busy clip's first frame held for `seconds`."""
+    cap = cv2.VideoCapture(str(busy))
+    ok, first = cap.read()
+    cap.release()
+    assert ok, busy
+    h, w = first.shape[:2]
+    writer = cv2.VideoWriter(str(out), cv2.VideoWriter.fourcc(*"mp4v"), fps, (w, h))
+    for _ in range(int(seconds * fps)):
+        writer.write(first)
+    writer.release()
+    return out
+
+
+def minimal_loop(clip: Path, det: OnnxDetector) -> int:
+    """Decode every frame, letterbox, run the model: nothing else."""
+    cap = cv2.VideoCapture(str(clip))
+    n = 0
+    while True:
+        ok, frame = cap.read()
+        if not ok:
+            break
+        blob, _ = letterbox(np.asarray(frame, dtype=np.uint8), det.info.imgsz)
+        det.infer(blob)
+        n += 1
+    cap.release()
+    return n
+
+
+def pipeline(clip: Path, det: OnnxDetector, params: PipelineParams, fps: float) -> int:
+    """The real pipeline (no evidence writing) analysing every frame of the clip."""
+    cam = CameraConfig(name="bench", source=str(clip), detect_fps=fps, realtime=False)
+    frames = 0
+
+    def count(_env: Any) -> None:
+        return None
+
+    run_camera_file(cam, det, params, on_envelope=count)
+    cap = cv2.VideoCapture(str(clip))
+    frames = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
+    cap.release()
+    return frames
+
+
+def ultralytics_track(clip: Path, model: Path) -> dict[str, Any] | None:
+    """`YOLO(model.onnx).track()` over the same clip, when ultralytics is installed."""
+    try:
+        module: Any = importlib.import_module("ultralytics")
+    except ImportError:
+        return None
+    yolo = module.YOLO(str(model), task="detect")
+    imgsz = OnnxDetector(model, DetectorParams()).info.imgsz[0]
+
+    def work() -> int:
+        n = 0
+        for _ in yolo.track(str(clip), stream=True, imgsz=imgsz, verbose=False, device="cpu"):
+            n += 1
+        return n
+
+    return measure(work)
+
+
+def main() -> None:
+    """Run every measurement and print the JSON report."""
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--model", type=Path, default=None)
+    ap.add_argument("--seconds", type=float, default=20.0)
+    ap.add_argument("--fps", type=int, default=10)
+    ap.add_argument("--out", type=Path, default=None, help="keep the rendered clips here")
+    args = ap.parse_args()
+    model = args.model or default_model_path()
+    if not model.is_file():
+        sys.exit(f"error: model {model} not found (--model)")
+    work = args.out or Path(tempfile.mkdtemp(prefix="bench-edge-"))
+    work.mkdir(parents=True, exist_ok=True)
+    busy = render(work / "busy-720p.mp4", args.seconds, args.fps)
+    still = static_copy(busy, work / "static-720p.mp4", args.seconds, args.fps)
+    det = OnnxDetector(model, DetectorParams(threads=1))
+    gated = PipelineParams()
+    ungated = PipelineParams(motion=MotionParams(enabled=False))
+    fps = float(args.fps)
+    minimal = measure(lambda: minimal_loop(busy, det))
+    full = measure(lambda: pipeline(busy, det, gated, fps))
+    ultra = ultralytics_track(busy, model)
+    static_gated = measure(lambda: pipeline(still, det, gated, fps))
+    static_ungated = measure(lambda: pipeline(still, det, ungated, fps))
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    def cameras(ms_per_frame: float) -> float:
+        return round(2000.0 / (ms_per_frame * 5), 1)  # 2 cores = 2000 CPU-ms per second
+
+    report = {
+        "machine": {"cpus": len(__import__("os").sched_getaffinity(0))},
+        "model": {"path": str(model), "imgsz": det.info.imgsz, "version": det.info.version},
+        "clip": {"size": "1280x720", "fps": args.fps, "seconds": args.seconds},
+        "busy": {
+            "minimal_decode_infer": minimal,
+            "pipeline": full,
+            "pipeline_vs_minimal": round(full["fps"] / minimal["fps"], 3),
+            "ultralytics_track": ultra if ultra is not None else "ultralytics not installed",
+            "pipeline_vs_ultralytics": (
+                round(full["fps"] / ultra["fps"], 2) if ultra is not None else None
+            ),
+        },
+        "static": {
+            "pipeline_motion_gated": static_gated,
+            "pipeline_no_gating": static_ungated,
+            "cpu_saving_factor": round(static_ungated["cpu_s"] / static_gated["cpu_s"], 2),
+        },
+        "peak_rss_mb": round(rss_mb, 1),
+        "cameras_per_2_cores_at_5fps": {
+            "busy": cameras(full["cpu_ms_per_frame"]),
+            "static": cameras(static_gated["cpu_ms_per_frame"]),
+        },
+        "goals": {
+            "busy_ge_90pct_of_minimal": full["fps"] >= 0.9 * minimal["fps"],
+            "ge_2x_ultralytics": None if ultra is None else full["fps"] >= 2 * ultra["fps"],
+            "static_ge_5x_cheaper": static_ungated["cpu_s"] >= 5 * static_gated["cpu_s"],
+        },
+    }
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()
