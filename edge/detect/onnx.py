@@ -13,6 +13,7 @@ from edge.errors import ModelError
 from edge.params import DetectorParams
 
 logger = logging.getLogger(__name__)
+FAMILIES = ("yolov8", "yolo11", "yolov11")  # heads [1, 4+nc, N] without objectness
 
 
 def model_identity(path: Path, meta: dict[str, str]) -> tuple[str, str]:
@@ -42,9 +43,17 @@ class OnnxDetector:
         except Exception as err:  # onnxruntime raises its own untyped errors
             raise ModelError(f"{path}: not a loadable ONNX model: {err}") from err
         meta: dict[str, str] = dict(self._session.get_modelmeta().custom_metadata_map)
-        if "names" not in meta:
+        family = meta.get("family", "yolov8").lower()
+        if family not in FAMILIES:
+            raise ModelError(
+                f"{path}: model family {family!r}; this decoder reads {', '.join(FAMILIES)}"
+            )
+        if "names_json" in meta:
+            names = parse_names(meta["names_json"])
+        elif "names" in meta:
+            names = parse_names(meta["names"])
+        else:
             raise ModelError(f"{path}: no 'names' in the ONNX metadata (export with ultralytics)")
-        names = parse_names(meta["names"])
         inp = self._session.get_inputs()[0]
         imgsz = parse_imgsz(meta["imgsz"]) if "imgsz" in meta else _input_hw(inp.shape, path)
         outputs = self._session.get_outputs()

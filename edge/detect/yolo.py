@@ -62,8 +62,8 @@ def check_output_shape(shape: Sequence[int | str | None], n_classes: int) -> Non
 def parse_names(raw: str) -> tuple[str, ...]:
     """Ultralytics metadata `names` ("{0: 'person', …}" or a list) → names in index order."""
     try:
-        value = ast.literal_eval(raw)
-    except (ValueError, SyntaxError) as err:
+        value = ast.literal_eval(raw)  # also reads JSON lists of strings
+    except (ValueError, SyntaxError, MemoryError, RecursionError) as err:
         raise ModelError(f"model metadata 'names' is not a dict or list: {raw[:80]!r}") from err
     if isinstance(value, dict) and all(isinstance(k, int) for k in value):
         return tuple(str(value[k]) for k in sorted(value))
@@ -76,7 +76,7 @@ def parse_imgsz(raw: str) -> tuple[int, int]:
     """Ultralytics metadata `imgsz` ("[640, 640]" or "640") → (height, width)."""
     try:
         value = ast.literal_eval(raw)
-    except (ValueError, SyntaxError) as err:
+    except (ValueError, SyntaxError, MemoryError, RecursionError) as err:
         raise ModelError(f"model metadata 'imgsz' is unreadable: {raw!r}") from err
     if isinstance(value, int):
         return value, value
@@ -104,8 +104,8 @@ def decode(
     xyxy[:, [0, 2]] = (xyxy[:, [0, 2]] - box.pad_x) / box.scale
     xyxy[:, [1, 3]] = (xyxy[:, [1, 3]] - box.pad_y) / box.scale
     fh, fw = frame_hw
-    np.clip(xyxy[:, [0, 2]], 0, fw, out=xyxy[:, [0, 2]])
-    np.clip(xyxy[:, [1, 3]], 0, fh, out=xyxy[:, [1, 3]])
+    xyxy[:, [0, 2]] = np.clip(xyxy[:, [0, 2]], 0, fw)  # fancy indexing copies: assign back
+    xyxy[:, [1, 3]] = np.clip(xyxy[:, [1, 3]], 0, fh)
     return xyxy.astype(np.float32), scores.astype(np.float32), cls.astype(np.int64)
 
 

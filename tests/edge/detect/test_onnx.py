@@ -84,3 +84,11 @@ def test_pt_without_ultralytics_names_the_extra(tmp_path: Path) -> None:
     pt.write_bytes(b"x")
     with pytest.raises(ModelError, match=r"agrisafe\[train\]"):
         load_detector(pt, DetectorParams())
+
+
+def test_project_metadata_names_json_and_family(tmp_path: Path) -> None:
+    meta = {"family": "yolov8", "names_json": '["a", "b", "c", "d", "e", "f", "g"]'}
+    det = load_detector(yolo_model(tmp_path / "m.onnx", meta=meta), DetectorParams())
+    assert det.info.names == ("a", "b", "c", "d", "e", "f", "g")
+    with pytest.raises(ModelError, match="model family 'yolo26'"):
+        load_detector(yolo_model(tmp_path / "n.onnx", meta={"family": "yolo26"}), DetectorParams())

@@ -49,6 +49,13 @@ def test_decode_applies_per_class_thresholds() -> None:
     assert classes.tolist() == [1]
 
 
+def test_decode_clips_boxes_to_the_frame() -> None:
+    _, box = letterbox(np.zeros((64, 64, 3), dtype=np.uint8), (64, 64))
+    out = np.array([[[2.0], [60.0], [10.0], [10.0], [0.9]]], dtype=np.float32)
+    boxes, _, _ = decode(out, box, (64, 64), np.array([0.25], dtype=np.float32))
+    assert boxes[0].tolist() == [0.0, 55.0, 7.0, 64.0]
+
+
 def test_nms_is_class_wise() -> None:
     boxes = np.array([[0, 0, 10, 10], [1, 1, 11, 11], [0, 0, 10, 10]], dtype=np.float32)
     scores = np.array([0.9, 0.8, 0.7], dtype=np.float32)
@@ -56,7 +63,11 @@ def test_nms_is_class_wise() -> None:
     assert nms(boxes, scores, classes, 0.5) == [0, 2]  # the overlapping same-class box goes
 
 
-@given(st.lists(st.tuples(*[st.floats(0, 100)] * 4, st.floats(0, 1)), max_size=30))
+_XY = st.floats(0, 100)
+_WH = st.floats(1, 100)  # degenerate boxes have no meaningful IoU
+
+
+@given(st.lists(st.tuples(_XY, _XY, _WH, _WH, st.floats(0, 1)), max_size=30))
 def test_nms_keeps_no_overlapping_pair_of_a_class(rows: list[tuple[float, ...]]) -> None:
     boxes = np.array([[a, b, a + c, b + d] for a, b, c, d, _ in rows], dtype=np.float32)
     boxes = boxes.reshape(-1, 4)
