@@ -1,0 +1,89 @@
+"""Site YAML validation, model lookup, and the telemetry message."""
+
+from pathlib import Path
+
+import pytest
+
+from agrisafe.protocol import validate_envelope
+from edge.config import default_model_path, load_site
+from edge.errors import ConfigError
+from edge.pipeline import Stats
+from edge.telemetry import Health, health_fields, telemetry_envelope
+
+SITE = """
+site: SX-TG-001
+device: edge-01
+pipeline:
+  activities:
+    spraying:
+      carriers: [person]
+      required: {person: [spray_plume]}
+      min_duration_s: 3
+      gap_s: 2
+  tracker: {confirm_median: 0.6}
+cameras:
+  - name: east
+    source: rtsp://user:pw@10.0.0.5/stream1
+    geo: {lat: 37.43, lon: 112.56}
+    plots:
+      - id: P1
+        polygon: [[0, 0], [640, 0], [640, 360]]
+"""
+
+
+def test_site_yaml_with_plots_geo_and_thresholds(tmp_path: Path) -> None:
+    path = tmp_path / "site.yaml"
+    path.write_text(SITE, "utf-8")
+    cfg = load_site(path)
+    cam = cfg.cameras[0]
+    assert cam.polygons() == {"P1": [(0, 0), (640, 0), (640, 360)]}
+    assert cam.geo is not None
+    assert cam.geo.to_geo().fix == "fixed"
+    assert cfg.pipeline.activities["spraying"].min_duration_s == 3
+    assert cfg.pipeline.tracker.confirm_median == 0.6
+    assert set(cfg.pipeline.activities) == {"spraying"}
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        ("site: S\ncameras: []\n", "cameras: List should have at least 1 item"),
+        ("site: S\npipeline: {activities: {dancing: {carriers: [person], required: {}}}}\n"
+         "cameras: [{name: a, source: x.mp4}]\n", "unknown activities ['dancing']"),
+        ("site: S\ncameras: [{name: a, source: x.mp4, plots: [{id: P, polygon: [[0, 0]]}]}]\n",
+         "cameras.0.plots.0.polygon"),
+        ("site: [unclosed\n", "not valid YAML"),
+    ],
+)  # fmt: skip
+def test_bad_site_yaml_names_file_and_key(tmp_path: Path, text: str, needle: str) -> None:
+    path = tmp_path / "site.yaml"
+    path.write_text(text, "utf-8")
+    with pytest.raises(ConfigError, match=r"site\.yaml") as err:
+        load_site(path)
+    assert needle in str(err.value)
+
+
+def test_model_path_override_by_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("AGRISAFE_MODEL_PATH", str(tmp_path / "x.onnx"))
+    assert default_model_path() == tmp_path / "x.onnx"
+    monkeypatch.delenv("AGRISAFE_MODEL_PATH")
+    monkeypatch.chdir(tmp_path)  # found from the package, not the working directory
+    assert default_model_path().parts[-3:] == ("models", "agri-activity-v1", "model.onnx")
+    assert (default_model_path().parent.parent.parent / "edge").is_dir()
+
+
+def test_telemetry_is_numbers_only_and_valid() -> None:
+    stats = Stats(frames=300, detected=60, gated=240, infer_ms=600.0, motion=3.0, activities=2)
+    h = Health(60.0, stats, skipped=12, reconnects=1, outbox_depth=5, cameras=1)
+    fields = health_fields(h)
+    assert fields["fps"] == 5.0
+    assert fields["inference_ms"] == 10.0
+    assert fields["motion_ratio"] == 0.01
+    assert fields["skipped_frames"] == 12
+    env = telemetry_envelope("S1", "edge-01", h)
+    validate_envelope(env.model_dump(mode="json"))
+    again = Stats(frames=1)
+    assert again.snapshot_and_reset().frames == 1
+    assert again.frames == 0
