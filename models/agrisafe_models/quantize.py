@@ -51,7 +51,7 @@ def excluded_nodes(nodes: list[tuple[str, str]], mode: str) -> list[str]:
     last_convs = [
         n for n, op in head if op == "Conv" and re.search(r"/cv[23]\.\d+/cv[23]\.\d+\.2/", n)
     ]
-    decode = [n for n, op in head if op != "Conv" and not re.search(r"/cv[23]\.\d+/", n)]
+    decode = [n for n, _ in head if not re.search(r"/cv[23]\.\d+/", n)]  # DFL conv too
     return last_convs + decode
 
 

@@ -6,3 +6,4 @@ import agrisafe
 
 REPO = Path(agrisafe.__file__).resolve().parent.parent
 DEMO_SITE_FILE = REPO / "agrisafe" / "demo" / "site.yaml"
+SHIPPED_MODEL_DIR = REPO / "models" / "agri-activity-v1"

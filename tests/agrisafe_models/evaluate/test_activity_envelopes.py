@@ -15,8 +15,13 @@ def activity(n: int, state: str, track: str, at_s: float, what: str = "spraying"
     raw = dict(EXAMPLES[Kind.ACTIVITY])
     raw["id"] = f"0193a4f2-7c1e-7d3a-9b2e-5f0c1d2e3b{n:02x}"
     raw["ts"] = (START + timedelta(seconds=at_s)).isoformat()
-    raw["body"] = {**raw["body"], "state": state, "track": track, "activity": what,
-                   "plot": "default"}
+    raw["body"] = {
+        **raw["body"],
+        "state": state,
+        "track": track,
+        "activity": what,
+        "plot": "default",
+    }
     return ENVELOPE_ADAPTER.validate_python(raw)
 
 

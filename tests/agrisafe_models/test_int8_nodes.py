@@ -11,6 +11,7 @@ NODES = [
     ("/model.22/cv3.1/cv3.1.2/Conv", "Conv"),
     ("/model.22/Concat", "Concat"),
     ("/model.22/dfl/Softmax", "Softmax"),
+    ("/model.22/dfl/conv/Conv", "Conv"),
     ("/model.22/Sigmoid", "Sigmoid"),
 ]
 
@@ -28,8 +29,9 @@ def test_modes() -> None:
         "/model.22/cv3.1/cv3.1.2/Conv",
         "/model.22/Concat",
         "/model.22/dfl/Softmax",
+        "/model.22/dfl/conv/Conv",
         "/model.22/Sigmoid",
     ]
-    assert len(excluded_nodes(NODES, "float-head")) == 6
+    assert len(excluded_nodes(NODES, "float-head")) == 7
     with pytest.raises(ValueError, match="quantisation mode"):
         excluded_nodes(NODES, "half")

@@ -70,8 +70,9 @@ def test_path_interpolates_and_holds_at_ends() -> None:
 
 def test_spraying_clip_truth_and_video(tmp_path: Path) -> None:
     out = tmp_path / "clip.mp4"
-    truth = render_clip(out, seed=3_000_000, activity="spraying", seconds=4, width=160,
-                        height=90, fps=10)
+    truth = render_clip(
+        out, seed=3_000_000, activity="spraying", seconds=4, width=160, height=90, fps=10
+    )
     assert truth.fps == 10
     assert len(truth.activities) == 1
     act = truth.activities[0]

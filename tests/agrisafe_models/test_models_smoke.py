@@ -1,0 +1,67 @@
+"""CI smoke test of the whole chain: render → train one epoch → export → INT8 → decode.
+
+Skipped only where ultralytics is not installed (`./run test` installs the `train` extra).
+"""
+
+import ast
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from agrisafe_models import CLASS_NAMES
+from agrisafe_models.export import export_onnx, project_metadata, read_metadata
+from agrisafe_models.preprocess import letterbox
+from agrisafe_models.quantize import quantize_int8
+from agrisafe_models.render.compose import render_still
+from agrisafe_models.render.dataset import DatasetSpec, write_dataset
+from agrisafe_models.train import TrainSpec, train
+
+pytest.importorskip("ultralytics")
+ort = pytest.importorskip("onnxruntime")
+
+IMGSZ = 64
+# anchor points of a YOLOv8 head: one per cell at strides 8, 16 and 32
+ANCHORS = sum((IMGSZ // s) ** 2 for s in (8, 16, 32))
+
+
+def _decode(model: Path) -> np.ndarray:
+    sess = ort.InferenceSession(str(model), providers=["CPUExecutionProvider"])
+    frame = render_still(2_000_123, 128, 72)[0]
+    out: np.ndarray = sess.run(None, {sess.get_inputs()[0].name: letterbox(frame, IMGSZ)})[0]
+    return out
+
+
+@pytest.mark.slow
+def test_render_train_export_quantise_decode(tmp_path: Path) -> None:
+    data = write_dataset(DatasetSpec(tmp_path / "data", 8, 4, 2, seed=11, width=128, height=72))
+    best = train(
+        TrainSpec(
+            data=data,
+            epochs=1,
+            imgsz=IMGSZ,
+            batch=4,
+            workers=0,
+            project=tmp_path / "runs",
+            name="smoke",
+        )
+    )
+    assert best.exists()
+
+    fp32 = export_onnx(best, tmp_path / "model.onnx", imgsz=IMGSZ)
+    meta = read_metadata(fp32)
+    assert {k: meta[k] for k in project_metadata()} == project_metadata()
+    assert ast.literal_eval(meta["names"]) == dict(enumerate(CLASS_NAMES))
+    assert ast.literal_eval(meta["imgsz"]) == [IMGSZ, IMGSZ]
+    assert meta["task"] == "detect"
+    out = _decode(fp32)
+    assert out.shape == (1, 4 + len(CLASS_NAMES), ANCHORS)
+    assert np.isfinite(out).all()
+
+    int8 = quantize_int8(fp32, tmp_path / "model-int8.onnx", imgsz=IMGSZ, calibration=4)
+    meta8 = read_metadata(int8)
+    assert meta8["names_json"] == meta["names_json"]
+    assert meta8["quantization"].startswith("int8-qdq-float-decode")
+    out8 = _decode(int8)
+    assert out8.shape == out.shape
+    assert np.isfinite(out8).all()
