@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 
 from agrisafe.demo.bridge_actor import BridgeActor
+from agrisafe.demo.edge_actor import EdgeActor
 from agrisafe.demo.records_actor import RecordsActor
 from agrisafe.mqtt.broker import free_port
 
@@ -131,6 +132,8 @@ def run_demo(duration_s: float | None, data_dir: Path | None = None) -> int:
     tester.start()
     records = RecordsActor(data_dir, runtime.broker_addr, base_url=base, token=runtime.admin_token)
     records.start()
+    camera = EdgeActor(data_dir, runtime.broker_addr, base_url=base, token=runtime.admin_token)
+    camera.start()
     try:
         deadline = None if duration_s is None else time.monotonic() + duration_s
         while deadline is None or time.monotonic() < deadline:
@@ -138,6 +141,7 @@ def run_demo(duration_s: float | None, data_dir: Path | None = None) -> int:
     except KeyboardInterrupt:
         print("stopping …", file=sys.stderr)
     finally:
+        camera.stop()
         records.stop()
         tester.stop()
         runtime.hub.close_streams()
