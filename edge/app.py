@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 
 from agrisafe.mqtt.url import BrokerAddress
-from agrisafe.outbox import OutboxPump, SqliteOutbox
+from agrisafe.outbox import OutboxFull, OutboxPump, SqliteOutbox
 from agrisafe.protocol import ActivityEnvelope, Kind, TelemetryEnvelope
 from agrisafe.protocol.topics import message_topic
 from edge.config import CameraConfig, SiteConfig
@@ -30,6 +30,7 @@ class Publisher:
     def __init__(self, outbox: SqliteOutbox | None, wake: Callable[[], None]) -> None:
         self._outbox = outbox
         self._wake = wake
+        self.refused = 0
 
     def publish(
         self, env: ActivityEnvelope | TelemetryEnvelope, *, droppable: bool = False
@@ -38,7 +39,12 @@ class Publisher:
         if self._outbox is None:
             return
         topic = message_topic(env.site, env.device, Kind(env.kind))
-        self._outbox.put(topic, env.to_json(), qos=1, droppable=droppable)
+        try:
+            self._outbox.put(topic, env.to_json(), qos=1, droppable=droppable)
+        except OutboxFull:  # the cameras keep running; the operator sees it in the log
+            self.refused += 1
+            logger.error("outbox full: %s %s not queued (outbox_max_mb)", env.kind, env.id)
+            return
         self._wake()
 
 
