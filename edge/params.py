@@ -37,7 +37,9 @@ class MotionParams(Params):
         default=0.8, gt=0, le=1, description="changed fraction seen as a light switch: reset"
     )
     stationary_every: int = Field(
-        default=5, ge=1, description="re-run the detector every N frames while tracks are live"
+        default=25,
+        ge=1,
+        description="without motion, re-check live tracks every N frames (Frigate: 50)",
     )
 
 
