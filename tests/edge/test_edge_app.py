@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from agrisafe.outbox import SqliteOutbox
+from agrisafe.protocol import ActivityEnvelope
 from edge.app import Publisher, build_app
 from edge.config import SiteConfig
 from edge.detect import load_detector
@@ -41,7 +42,7 @@ def test_two_file_cameras_with_plots_run_to_the_end(tmp_path: Path) -> None:
             ],
         }
     )  # fmt: skip
-    seen = []
+    seen: list[ActivityEnvelope] = []
     det = load_detector(yolo_model(tmp_path / "m.onnx"), DetectorParams())
     node = build_app(
         cfg, det, tmp_path / "data", None, on_envelope=seen.append,
