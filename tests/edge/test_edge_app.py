@@ -52,7 +52,9 @@ def test_two_file_cameras_with_plots_run_to_the_end(tmp_path: Path) -> None:
     assert node.wait_cameras(60)
     node.stop()
     # the person's foot (x 80 at 160 px width) lies in the left plot only
-    assert sorted((e.body.camera, e.body.plot, e.body.state.value) for e in seen) == [
+    assert sorted(
+        ((e.body.model_extra or {})["camera"], e.body.plot, e.body.state.value) for e in seen
+    ) == [
         ("a", "P-left", "end"),
         ("a", "P-left", "start"),
     ]
