@@ -94,6 +94,8 @@ def load_site(path: Path) -> SiteConfig:
         data = yaml.safe_load(path.read_text("utf-8"))
     except OSError as err:
         raise ConfigError(f"{path}: {err.strerror}") from err
+    except UnicodeDecodeError as err:
+        raise ConfigError(f"{path}: not UTF-8 text ({err.reason} at byte {err.start})") from err
     except yaml.YAMLError as err:
         raise ConfigError(f"{path}: not valid YAML: {err}") from err
     try:
@@ -104,6 +106,22 @@ def load_site(path: Path) -> SiteConfig:
             for e in err.errors(include_url=False)
         ]
         raise ConfigError(f"{path}: invalid site config:\n  " + "\n  ".join(lines)) from err
+
+
+def model_params(model: Path) -> PipelineParams:
+    """Thresholds tuned for a model: `pipeline.yaml` next to it, else the defaults.
+
+    The shipped model carries its own tuning (`models/agri-activity-v1/pipeline.yaml`), so a
+    retrained model can move its thresholds without a code change; a site YAML's `pipeline:`
+    key still wins.
+    """
+    sidecar = model.with_name("pipeline.yaml")
+    if not sidecar.is_file():
+        return PipelineParams()
+    try:
+        return PipelineParams.model_validate(yaml.safe_load(sidecar.read_text("utf-8")) or {})
+    except (yaml.YAMLError, ValidationError, UnicodeDecodeError) as err:
+        raise ConfigError(f"{sidecar}: invalid pipeline thresholds: {err}") from err
 
 
 def whole_frame_camera(source: str) -> CameraConfig:

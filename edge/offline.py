@@ -6,7 +6,7 @@ from datetime import datetime
 from pathlib import Path
 
 from agrisafe.protocol import ActivityEnvelope, Envelope
-from edge.config import CameraConfig, default_model_path, whole_frame_camera
+from edge.config import CameraConfig, default_model_path, model_params, whole_frame_camera
 from edge.detect import Detector, load_detector
 from edge.envelopes import CameraContext
 from edge.evidence import EvidenceStore
@@ -70,10 +70,12 @@ def run_file(
     """Activity envelopes (start/end, emission order) of one file, whole frame = plot `default`.
 
     `model` defaults to the shipped `models/agri-activity-v1/model.onnx` (or
-    $AGRISAFE_MODEL_PATH); evidence is written only when `evidence_dir` is given.
+    $AGRISAFE_MODEL_PATH); `params` default to the model's `pipeline.yaml` (else the built-in
+    defaults); evidence is written only when `evidence_dir` is given.
     """
-    params = params or PipelineParams()
-    detector = load_detector(model or default_model_path(), params.detector)
+    model = model or default_model_path()
+    params = params or model_params(model)
+    detector = load_detector(model, params.detector)
     store = EvidenceStore(evidence_dir, params.evidence.quota_mb << 20) if evidence_dir else None
     try:
         envs = run_camera_file(

@@ -65,7 +65,7 @@ def _run(
     from agrisafe.protocol import ActivityEnvelope
     from agrisafe.settings import EMBEDDED
     from edge.app import build_app
-    from edge.config import EdgeSettings, SiteConfig, default_model_path, load_site
+    from edge.config import EdgeSettings, SiteConfig, default_model_path, load_site, model_params
     from edge.config import whole_frame_camera as whole_frame
     from edge.detect import load_detector
     from edge.errors import ConfigError, SourceError
@@ -79,6 +79,8 @@ def _run(
         cfg = load_site(config)
     env = EdgeSettings.load(mqtt_url=mqtt_url or cfg.mqtt_url, data_dir=data_dir or cfg.data_dir)
     model_path = model or cfg.model or env.model_path or default_model_path()
+    if "pipeline" not in cfg.model_fields_set:  # the model's own tuning, if it has one
+        cfg = cfg.model_copy(update={"pipeline": model_params(model_path)})
     detector = load_detector(model_path, cfg.pipeline.detector)
     try:
         addr = None if env.mqtt_url == EMBEDDED else parse_mqtt_url(env.mqtt_url)

@@ -13,10 +13,9 @@ from typing import Any
 import pytest
 
 from agrisafe.protocol import ActivityEnvelope
-from edge.config import CameraConfig, default_model_path
+from edge.config import CameraConfig, default_model_path, model_params
 from edge.detect import load_detector
 from edge.offline import run_camera_file
-from edge.params import PipelineParams
 
 pytestmark = pytest.mark.slow
 T0 = datetime(2026, 5, 1, 8, tzinfo=UTC)
@@ -67,7 +66,7 @@ def test_rendered_spraying_is_found_with_iou_half_and_nothing_false(
     truth: Any = render_clip(
         clip, seed=seed, activity=activity, seconds=seconds, width=640, height=360, fps=10
     )
-    params = PipelineParams()
+    params = model_params(model)  # the thresholds shipped with the model, if any
     detector = load_detector(model, params.detector)
     camera = CameraConfig.model_validate(
         {

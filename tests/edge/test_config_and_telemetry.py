@@ -1,11 +1,14 @@
 """Site YAML validation, model lookup, and the telemetry message."""
 
+import contextlib
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from agrisafe.protocol import validate_envelope
-from edge.config import default_model_path, load_site
+from edge.config import default_model_path, load_site, model_params
 from edge.errors import ConfigError
 from edge.pipeline import Stats
 from edge.telemetry import Health, health_fields, telemetry_envelope
@@ -87,3 +90,22 @@ def test_telemetry_is_numbers_only_and_valid() -> None:
     again = Stats(frames=1)
     assert again.snapshot_and_reset().frames == 1
     assert again.frames == 0
+
+
+def test_model_sidecar_thresholds(tmp_path: Path) -> None:
+    model = tmp_path / "model.onnx"
+    assert model_params(model).tracker.min_hits == 2
+    (tmp_path / "pipeline.yaml").write_text("tracker: {min_hits: 3}\n", "utf-8")
+    assert model_params(model).tracker.min_hits == 3
+    (tmp_path / "pipeline.yaml").write_text("tracker: {min_hitz: 3}\n", "utf-8")
+    with pytest.raises(ConfigError, match=r"pipeline\.yaml"):
+        model_params(model)
+
+
+@given(st.binary(max_size=300))
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_site_loader_never_crashes_on_random_bytes(tmp_path: Path, raw: bytes) -> None:
+    path = tmp_path / "site.yaml"
+    path.write_bytes(raw)
+    with contextlib.suppress(ConfigError):
+        load_site(path)
