@@ -62,3 +62,39 @@ def test_targets() -> None:
     assert parse_target("rtsp://cam/1") == "rtsp://cam/1"
     with pytest.raises(SourceError):
         open_source("rtsp://127.0.0.1:9/x", 5.0)
+
+
+def test_live_stream_reconnects_when_it_ends(tmp_path: Path) -> None:
+    """A real HTTP video stream (MJPEG in AVI, served locally) that ends after 2 s of video:
+    the watchdog reopens it with backoff and frames keep coming."""
+    import functools
+    import http.server
+    import threading
+
+    import cv2
+    import numpy as np
+
+    writer = cv2.VideoWriter(
+        str(tmp_path / "cam.avi"), cv2.VideoWriter.fourcc(*"MJPG"), 10, (64, 48)
+    )
+    for i in range(20):
+        writer.write(np.full((48, 64, 3), i * 10, np.uint8))
+    writer.release()
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/cam.avi"
+        src = LiveSource(url, 10.0, backoff_s=(0.1, 0.5), open_timeout_s=5)
+        frames = []
+        for frame in src.frames():
+            frames.append(frame)
+            if len(frames) == 8:
+                break
+        src.stop()
+    finally:
+        server.shutdown()
+    assert src.reconnects >= 1
+    assert all(f.image.shape == (48, 64, 3) for f in frames)
+    assert [f.index for f in frames] == list(range(8))
+    assert frames[-1].ts > frames[0].ts
