@@ -54,6 +54,7 @@ class IntervalMachine:
     count: int = 0
     peak: float = -1.0
     peak_ts: datetime | None = None
+    last_end: datetime | None = None
 
     def step(
         self, ts: datetime, holds: bool, score: float = 0.0, since: datetime | None = None
@@ -62,7 +63,10 @@ class IntervalMachine:
         (the tracker and zone gates confirm them a few frames late; the start is back-dated)."""
         if holds:
             if self.phase is Phase.IDLE:
-                self.phase, self.first = Phase.CANDIDATE, min(ts, since or ts)
+                start = min(ts, since or ts)
+                if self.last_end is not None and start <= self.last_end:
+                    start = ts  # never back-date into the previous instance
+                self.phase, self.first = Phase.CANDIDATE, start
                 self.total, self.count, self.peak = 0.0, 0, -1.0
             self.last = ts
             self.total += score
@@ -85,6 +89,7 @@ class IntervalMachine:
         was = self.phase
         self.phase = Phase.IDLE
         if was is Phase.ACTIVE and self.last is not None:
+            self.last_end = self.last
             return [self._event("end", self.last)]
         return []
 
@@ -117,23 +122,29 @@ def frame_holds(
     rule: ActivityRule, tracks: list[Track], plot_of: Mapping[int, str]
 ) -> dict[str, Holding]:
     """Plots where the rule's conditions hold in this frame."""
-    live = [t for t in tracks if t.confirmed and t.seen_now]
+    seen = [t for t in tracks if t.seen_now]
     result: dict[str, Holding] = {}
-    for carrier in live:
+    for carrier in seen:
+        if not carrier.confirmed:
+            continue
         plot = plot_of.get(carrier.id)
         if carrier.label not in rule.carriers or plot is None:
             continue
         area = grow(carrier.box, rule.margin)
         involved = [carrier]
         for needed in rule.required.get(carrier.label, []):
-            near = [t for t in live if t.label == needed and touches(area, t.box)]
+            near = [
+                t
+                for t in seen
+                if t.label == needed and t.score >= rule.accessory_score and touches(area, t.box)
+            ]
             if not near:
                 break
             involved.append(max(near, key=lambda t: t.score))
         else:
             score = min(t.score for t in involved)
-            births = [t.born for t in involved if t.born is not None]
-            since = max(births) if len(births) == len(involved) else None
+            runs = [t.since for t in involved if t.since is not None]
+            since = max(runs) if len(runs) == len(involved) else None
             if plot not in result or score > result[plot].score:
                 result[plot] = Holding(score, since)
     return result

@@ -18,9 +18,13 @@ def iou(a: Box, b: Box) -> float:
 
 
 def grow(box: Box, margin: float) -> Box:
-    """The box enlarged on each side by `margin` × its own width / height."""
-    w, h = box[2] - box[0], box[3] - box[1]
-    return box[0] - margin * w, box[1] - margin * h, box[2] + margin * w, box[3] + margin * h
+    """The box enlarged on each side by `margin` × its larger side.
+
+    The larger side, not each side's own: a standing person is narrow, but the lance and the
+    plume it holds reach sideways about as far as the person is tall.
+    """
+    d = margin * max(box[2] - box[0], box[3] - box[1])
+    return box[0] - d, box[1] - d, box[2] + d, box[3] + d
 
 
 def touches(a: Box, b: Box) -> bool:

@@ -74,7 +74,16 @@ class ActivityRule(Params):
         default=1.5, ge=0, description="hysteresis: a gap shorter than this does not end it"
     )
     margin: float = Field(
-        default=1.0, ge=0, description="accessory must touch the carrier box grown by this × size"
+        default=1.0,
+        ge=0,
+        description="accessory must touch the carrier box grown by this × its larger side",
+    )
+    accessory_score: float = Field(
+        default=0.3,
+        ge=0,
+        le=1,
+        description="accessories (plume, sprayer…) count when detected now at this score; only "
+        "carriers pass the score-median gate (a plume flickers, a person does not)",
     )
 
 
@@ -88,12 +97,16 @@ def default_rules() -> dict[str, ActivityRule]:
                 "tractor": ["spray_plume"],
                 "drone": ["spray_plume"],
             },
+            gap_s=3.0,
         ),
         "harvesting": ActivityRule(
-            carriers=["person"], required={"person": ["harvest_crate"]}, min_duration_s=3.0
+            carriers=["person"],
+            required={"person": ["harvest_crate"]},
+            min_duration_s=3.0,
+            gap_s=3.0,
         ),
         "feeding": ActivityRule(
-            carriers=["person"], required={"person": ["livestock"]}, min_duration_s=3.0
+            carriers=["person"], required={"person": ["livestock"]}, min_duration_s=3.0, gap_s=3.0
         ),
     }
 

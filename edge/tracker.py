@@ -28,7 +28,8 @@ class Track:
     missed: int = 0  # frames since the last matching detection
     confirmed: bool = False
     velocity: Box = (0.0, 0.0, 0.0, 0.0)
-    born: datetime | None = None  # time of its first detection (for back-dating activities)
+    born: datetime | None = None  # time of its first detection
+    since: datetime | None = None  # start of its current run of consecutive detections
 
     @property
     def score(self) -> float:
@@ -57,8 +58,8 @@ class Tracker:
             t.missed += 1
         high = [d for d in detections if d.score >= p.high_score]
         low = [d for d in detections if d.score < p.high_score]
-        unmatched = self._associate(high, self.tracks)
-        self._associate(low, [t for t in self.tracks if t.missed > 0])
+        unmatched = self._associate(high, self.tracks, ts)
+        self._associate(low, [t for t in self.tracks if t.missed > 0], ts)
         for d in unmatched:
             self._new(d, ts)
         self.tracks = [t for t in self.tracks if t.missed <= p.max_age]
@@ -68,7 +69,9 @@ class Tracker:
         """A frame without detection (motion-gated): tracks keep their state unchanged."""
         return self.tracks
 
-    def _associate(self, dets: list[Detection], tracks: list[Track]) -> list[Detection]:
+    def _associate(
+        self, dets: list[Detection], tracks: list[Track], ts: datetime | None
+    ) -> list[Detection]:
         pairs = sorted(
             (
                 (iou(d.box, t.box), di, ti)
@@ -87,11 +90,13 @@ class Tracker:
                 continue
             used_d.add(di)
             used_t.add(ti)
-            self._hit(tracks[ti], dets[di])
+            self._hit(tracks[ti], dets[di], ts)
         return [d for i, d in enumerate(dets) if i not in used_d]
 
-    def _hit(self, t: Track, d: Detection) -> None:
+    def _hit(self, t: Track, d: Detection, ts: datetime | None) -> None:
         steps = t.missed
+        if steps > 1 or t.since is None:  # it was unseen for a while: a new run begins
+            t.since = ts
         predicted = tuple(b - v * steps for b, v in zip(t.box, t.velocity, strict=True))
         # Smoothed per-frame velocity from the last matched box to this one.
         new_v = tuple((n - o) / steps for n, o in zip(d.box, predicted, strict=True))
@@ -104,7 +109,7 @@ class Tracker:
 
     def _new(self, d: Detection, ts: datetime | None) -> None:
         scores = deque([d.score], maxlen=self.params.window)
-        t = Track(self._next_id, d.label, d.box, scores, born=ts)
+        t = Track(self._next_id, d.label, d.box, scores, born=ts, since=ts)
         self._next_id += 1
         self._gate(t)
         self.tracks.append(t)
