@@ -68,7 +68,7 @@ def test_events_alternate_and_intervals_are_long_enough(pattern: str) -> None:
 
 
 def _t(id_: int, label: str, box: tuple[float, float, float, float]) -> Track:
-    return Track(id_, label, box, deque([0.9]), confirmed=True, born=T0)
+    return Track(id_, label, box, deque([0.9]), confirmed=True, born=T0, since=T0)
 
 
 def test_spraying_needs_sprayer_and_plume_near_the_person() -> None:
@@ -99,3 +99,34 @@ def test_recognizer_runs_each_plot_separately() -> None:
         ("harvesting", "P7", "start"),
         ("harvesting", "P7", "end"),
     ]
+
+
+def test_never_back_dated_into_the_previous_instance() -> None:
+    m = IntervalMachine("spraying", "P1", 1.0, 0.5)
+    events = []
+    for i in range(0, 10):
+        events += m.step(at(i), True, 0.9, since=at(0))
+    for i in range(10, 15):
+        events += m.step(at(i), False)
+    for i in range(15, 25):
+        events += m.step(at(i), True, 0.9, since=at(0))  # objects seen since long ago
+    events += m.close()
+    assert [(e.state, e.ts) for e in events] == [
+        ("start", at(0)),
+        ("end", at(9)),
+        ("start", at(15)),
+        ("end", at(24)),
+    ]
+
+
+def test_a_flickering_plume_counts_without_confirmation_but_the_person_must_be() -> None:
+    rule = default_rules()["spraying"]
+    person = _t(1, "person", (100, 100, 120, 160))
+    sprayer = _t(2, "backpack_sprayer", (105, 110, 118, 130))
+    fresh_plume = Track(3, "spray_plume", (40, 120, 90, 150), deque([0.6]), since=T0)
+    assert not fresh_plume.confirmed
+    assert set(frame_holds(rule, [person, sprayer, fresh_plume], {1: "P1"})) == {"P1"}
+    weak = Track(3, "spray_plume", (40, 120, 90, 150), deque([0.1]), since=T0)
+    assert frame_holds(rule, [person, sprayer, weak], {1: "P1"}) == {}
+    unconfirmed = Track(1, "person", (100, 100, 120, 160), deque([0.9]))
+    assert frame_holds(rule, [unconfirmed, sprayer, fresh_plume], {1: "P1"}) == {}

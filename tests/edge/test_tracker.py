@@ -62,3 +62,15 @@ def test_hold_keeps_state_for_motion_gated_frames() -> None:
     [t] = tr.update([person(0)])
     assert tr.hold() == [t]
     assert t.seen_now
+
+
+def test_since_restarts_after_an_unseen_stretch() -> None:
+    tr = Tracker(TrackerParams(max_age=5))
+    t0 = datetime(2026, 5, 1, tzinfo=UTC)
+    tr.update([person(0)], t0)
+    tr.update([person(1)], t0.replace(second=1))
+    tr.update([], t0.replace(second=2))
+    tr.update([], t0.replace(second=3))
+    [t] = tr.update([person(2)], t0.replace(second=4))
+    assert t.born == t0
+    assert t.since == t0.replace(second=4)
