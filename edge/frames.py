@@ -84,6 +84,7 @@ class FileSource:
         if not cap.isOpened():
             raise SourceError(f"{path}: not a readable video (corrupt file or unknown format)")
         fps = float(cap.get(cv2.CAP_PROP_FPS) or 0.0)
+        self.expected = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
         cap.release()
         if not fps > 0 or fps > 1000:
             raise SourceError(f"{path}: video reports no usable frame rate ({fps})")
@@ -117,6 +118,13 @@ class FileSource:
             cap.release()
         if produced == 0 and not self._stop.is_set():
             raise SourceError(f"{self.path}: no frame could be decoded (corrupt file?)")
+        if not self._stop.is_set() and self.expected and index < 0.98 * self.expected:
+            logger.warning(
+                "%s: decoding stopped at frame %d of %d (damaged file?)",
+                self.path,
+                index,
+                self.expected,
+            )
         logger.info("%s: %d frames read, %d processed", self.path, index, produced)
 
     def stop(self) -> None:
