@@ -7,13 +7,16 @@ downloaded): it "sees" a person spraying whenever the frame is bright.
 """
 
 import os
+import queue
 import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
 
 import pytest
 import yaml
@@ -67,6 +70,26 @@ def _rows(db: Path) -> int:
     return int(n)
 
 
+class Lines:
+    """stdout lines of a process, read by a thread so that waiting for one can time out."""
+
+    def __init__(self, proc: subprocess.Popen[bytes]) -> None:
+        assert proc.stdout is not None
+        self._queue: queue.Queue[bytes] = queue.Queue()
+        threading.Thread(target=self._read, args=(proc.stdout,), daemon=True).start()
+
+    def _read(self, stream: IO[bytes]) -> None:
+        for line in stream:
+            self._queue.put(line)
+
+    def next(self, timeout_s: float) -> bytes:
+        """The next line, or b"" when none comes in time (never hang the test)."""
+        try:
+            return self._queue.get(timeout=timeout_s)
+        except queue.Empty:
+            return b""
+
+
 def _edge(config: Path, log: Path) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AGRISAFE_")}
     with log.open("ab") as err:
@@ -82,7 +105,8 @@ def test_kill9_and_broker_outage_deliver_every_activity_once(
     tmp_path: Path, broker: PrivateMosquitto, cloud: CloudRuntime
 ) -> None:
     site = f"E2E-EDGE-{uuid.uuid4().hex[:8]}"
-    segments = [(1.0, False), (3.0, True), (2.5, False), (3.0, True), (1.5, False)]
+    # Two sprayings 5 s apart: longer than the hysteresis gap (3 s), so two activities.
+    segments = [(1.0, False), (3.0, True), (5.0, False), (3.0, True), (1.5, False)]
     video = brightness_video(tmp_path / "cam.mp4", segments)
     config = tmp_path / "site.yaml"
     data = tmp_path / "edge"
@@ -118,8 +142,8 @@ def test_kill9_and_broker_outage_deliver_every_activity_once(
     assert _rows(outbox) == 2
     second = _edge(config, tmp_path / "edge.log")
     try:
-        assert second.stdout is not None
-        lines = [second.stdout.readline() for _ in range(4)]  # the whole file, again
+        out = Lines(second)
+        lines = [out.next(40) for _ in range(4)]  # the whole file, again
         assert all(line.startswith(b"{") for line in lines), lines
         assert _rows(outbox) == 6  # 2 left from the killed run + 4 replayed with the same ids
         broker.start()  # the uplink is back
