@@ -143,6 +143,8 @@ def evaluate(
     clips: int = typer.Option(0, help="held-out clips for activity evaluation (needs the edge)"),
     clip_seconds: float = typer.Option(30.0, help="length of each clip"),
     clip_dir: Path = typer.Option(Path("var/eval-clips"), help="where clips are rendered"),
+    clip_width: int = typer.Option(1280, help="clip frame width (smaller renders faster)"),
+    clip_height: int = typer.Option(720, help="clip frame height"),
     json_out: Path | None = typer.Option(None, "--json", help="write the results as JSON here"),
 ) -> None:
     """Detection mAP per class on a rendered split and/or activity scores on held-out clips."""
@@ -161,13 +163,14 @@ def evaluate(
         typer.echo(format_table(det))
         result["detection"] = det
     if clips > 0:
-        result["activity"] = _activity(model, clips, clip_seconds, clip_dir)
+        plan = (clips, clip_seconds, clip_width, clip_height)
+        result["activity"] = _activity(model, clip_dir, plan)
     if json_out is not None:
         json_out.parent.mkdir(parents=True, exist_ok=True)
         json_out.write_text(json.dumps(result, indent=2) + "\n")
 
 
-def _activity(model: Path, clips: int, seconds: float, workdir: Path) -> dict[str, object]:
+def _activity(model: Path, workdir: Path, plan: tuple[int, float, int, int]) -> dict[str, object]:
     from agrisafe_models.evaluate.activity import (
         ClipPlan,
         EdgeUnavailable,
@@ -181,7 +184,10 @@ def _activity(model: Path, clips: int, seconds: float, workdir: Path) -> dict[st
         typer.echo(f"activity evaluation skipped: {err}", err=True)
         return {"skipped": str(err)}
     workdir.mkdir(parents=True, exist_ok=True)
-    report = evaluate_clips(pipeline, ClipPlan(workdir, clips=clips, seconds=seconds))
+    clips, seconds, width, height = plan
+    report = evaluate_clips(
+        pipeline, ClipPlan(workdir, clips=clips, seconds=seconds, width=width, height=height)
+    )
     typer.echo(
         f"activity: precision {report['precision']:.3f} recall {report['recall']:.3f} "
         f"mean IoU {report['mean_iou']:.3f} over {clips} clips"

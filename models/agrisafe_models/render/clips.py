@@ -122,7 +122,8 @@ def _actors(
             )
         )
     for _ in range(int(rng.integers(0, 3))):
-        row = float(rng.uniform(scene.row_for_scale(0.12 * h / 1.4), h * 0.98))
+        # grazing behind the plot, so animals pass behind the worker rather than hide them
+        row = float(rng.uniform(scene.row_for_scale(0.12 * h / 1.4), far))
         ppm = scene.px_per_m(row)
         x = float(rng.choice([rng.uniform(0, 0.15), rng.uniform(0.85, 1.0)]) * w)
         actors.append(
