@@ -1,7 +1,7 @@
 """Process one video file to its end: the `--once` mode and the models' evaluation harness."""
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -66,21 +66,25 @@ def run_file(
     start_time: datetime | None = None,
     params: PipelineParams | None = None,
     evidence_dir: Path | None = None,
+    plots: Mapping[str, Sequence[tuple[float, float]]] | None = None,
 ) -> list[Envelope]:
     """Activity envelopes (start/end, emission order) of one file, whole frame = plot `default`.
 
     `model` defaults to the shipped `models/agri-activity-v1/model.onnx` (or
     $AGRISAFE_MODEL_PATH); `params` default to the model's `pipeline.yaml` (else the built-in
-    defaults); evidence is written only when `evidence_dir` is given.
+    defaults); evidence is written only when `evidence_dir` is given; `plots` (plot id →
+    polygon in pixels) replaces the whole-frame plot `default`.
     """
     model = model or default_model_path()
     params = params or model_params(model)
     detector = load_detector(model, params.detector)
     store = EvidenceStore(evidence_dir, params.evidence.quota_mb << 20) if evidence_dir else None
     try:
-        envs = run_camera_file(
-            whole_frame_camera(str(source)), detector, params, start_time=start_time, evidence=store
-        )
+        camera = whole_frame_camera(str(source))
+        if plots:
+            zones = [{"id": k, "polygon": list(v)} for k, v in plots.items()]
+            camera = CameraConfig.model_validate(camera.model_dump() | {"plots": zones})
+        envs = run_camera_file(camera, detector, params, start_time=start_time, evidence=store)
     finally:
         if store is not None:
             store.close()

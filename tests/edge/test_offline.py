@@ -75,3 +75,12 @@ def test_stable_ids_are_uuid7_shaped() -> None:
     assert a != stable_id(T0, "x", "end")
     assert a[14] == "7"
     assert int(a.replace("-", "")[:12], 16) == int(T0.timestamp() * 1000)
+
+
+def test_plots_replace_the_whole_frame(media: tuple[Path, Path]) -> None:
+    video, model = media
+    plots = {"P9": [(0.0, 0.0), (160.0, 0.0), (160.0, 96.0), (0.0, 96.0)]}
+    envs = run_file(video, model=model, start_time=T0, plots=plots)
+    assert {e.body.plot for e in envs if isinstance(e, ActivityEnvelope)} == {"P9"}
+    elsewhere = {"P0": [(0.0, 0.0), (10.0, 0.0), (10.0, 10.0)]}
+    assert run_file(video, model=model, start_time=T0, plots=elsewhere) == []
