@@ -87,8 +87,16 @@ class ActivityRule(Params):
     )
 
 
+def feeding_rule() -> ActivityRule:
+    """Feeding (person + livestock): off by default — a worker walking past grazing animals
+    satisfies it, and no clip with feeding ground truth exists to tune it; enable per site."""
+    return ActivityRule(
+        carriers=["person"], required={"person": ["livestock"]}, min_duration_s=10.0, gap_s=3.0
+    )
+
+
 def default_rules() -> dict[str, ActivityRule]:
-    """Spraying, harvesting and feeding over the classes of agri-activity-v1."""
+    """Spraying and harvesting over the classes of agri-activity-v1."""
     return {
         "spraying": ActivityRule(
             carriers=["person", "tractor", "drone"],
@@ -104,9 +112,6 @@ def default_rules() -> dict[str, ActivityRule]:
             required={"person": ["harvest_crate"]},
             min_duration_s=3.0,
             gap_s=3.0,
-        ),
-        "feeding": ActivityRule(
-            carriers=["person"], required={"person": ["livestock"]}, min_duration_s=3.0, gap_s=3.0
         ),
     }
 

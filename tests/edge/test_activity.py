@@ -87,6 +87,15 @@ def test_spraying_needs_sprayer_and_plume_near_the_person() -> None:
     assert set(frame_holds(rule, [tractor, mist], {5: "P2"})) == {"P2"}
 
 
+def test_feeding_is_available_but_off_by_default() -> None:
+    from edge.params import feeding_rule
+
+    assert set(default_rules()) == {"spraying", "harvesting"}
+    person = _t(1, "person", (0, 0, 10, 30))
+    cow = _t(2, "livestock", (12, 10, 40, 30))
+    assert set(frame_holds(feeding_rule(), [person, cow], {1: "P1"})) == {"P1"}
+
+
 def test_recognizer_runs_each_plot_separately() -> None:
     rec = ActivityRecognizer({"harvesting": default_rules()["harvesting"]})
     person = _t(1, "person", (0, 0, 10, 30))
