@@ -1,5 +1,6 @@
 """`agrisafe edge …`: the edge video node (cameras → activities → outbox → MQTT)."""
 
+import signal
 import sys
 import time
 from datetime import datetime
@@ -102,6 +103,13 @@ def _run(
         cfg, detector, env.ensure_data_dir(), addr, on_envelope=emit, start_time=start_time
     )
     node.start()
+
+    def on_term(_sig: int, _frame: object) -> None:  # docker stop / systemd: stop cleanly
+        node.stopping.set()
+        for r in node.runners:
+            r.source.stop()
+
+    signal.signal(signal.SIGTERM, on_term)
     typer.echo(
         f"edge {cfg.site}/{cfg.device}: {len(cfg.cameras)} camera(s), model {model_path}", err=True
     )

@@ -91,3 +91,30 @@ def test_bad_site_yaml_names_the_key(media: tuple[Path, Path], tmp_path: Path) -
     proc = agrisafe("--config", str(cfg), "--once", "--model", str(model), data=tmp_path)
     assert proc.returncode == 2
     assert "cameras.0.fps: Extra inputs are not permitted" in proc.stderr
+
+
+def test_sigterm_stops_a_running_node_cleanly(media: tuple[Path, Path], tmp_path: Path) -> None:
+    import signal
+
+    video, model = media
+    cfg = tmp_path / "site.yaml"
+    cfg.write_text(
+        f"site: S1\nmodel: {model}\ncameras:\n  - name: c1\n    source: {video}\n", "utf-8"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AGRISAFE_")}
+    env["AGRISAFE_DATA_DIR"] = str(tmp_path)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "agrisafe", "edge", "run", "--config", str(cfg)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    assert proc.stdout is not None
+    first = json.loads(proc.stdout.readline())  # the spraying started (file played in real time)
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err.decode()
+    assert b"Traceback" not in err
+    [last] = [json.loads(line) for line in out.splitlines()]
+    assert (first["body"]["state"], last["body"]["state"]) == ("start", "end")  # closed on stop
+    assert first["body"]["track"] == last["body"]["track"]
