@@ -148,13 +148,17 @@ def jpeg(image: npt.NDArray[np.uint8], quality: int) -> bytes:
 class ClipRecorder:
     """A ring buffer of small frames; a clip starts with the pre-roll and grows until finished."""
 
-    def __init__(self, fps: float, pre_roll_s: float, max_clip_s: float, width: int) -> None:
+    def __init__(
+        self, fps: float, pre_roll_s: float, max_clip_s: float, width: int, lookback_s: float = 10.0
+    ) -> None:
         self.fps = fps
         self.pre_roll = timedelta(seconds=pre_roll_s)
         self.max_frames = max(1, int(max_clip_s * fps))
         self.width = width
+        # The start is confirmed T seconds after the frame it is back-dated to, so the ring must
+        # reach back pre-roll + that delay; frames after it go straight into the open writers.
         self._ring: deque[tuple[datetime, npt.NDArray[np.uint8]]] = deque(
-            maxlen=max(1, int(pre_roll_s * fps) + int(max_clip_s * fps))
+            maxlen=max(1, int((pre_roll_s + lookback_s) * fps))
         )
         self._open: dict[object, tuple[cv2.VideoWriter, Path, list[int]]] = {}
 

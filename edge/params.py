@@ -123,6 +123,11 @@ class EvidenceParams(Params):
     quota_mb: int = Field(default=2048, ge=1, description="evidence bytes kept on disk")
     pre_roll_s: float = Field(default=3.0, ge=0, description="clip seconds before the start")
     max_clip_s: float = Field(default=30.0, gt=0, description="clip length cap")
+    lookback_s: float = Field(
+        default=10.0,
+        ge=0,
+        description="how far before its confirmation a start may be back-dated (ring buffer)",
+    )
     clip_width: int = Field(default=640, ge=64, description="clips are downscaled to this width")
     jpeg_quality: int = Field(default=85, ge=10, le=100, description="snapshot JPEG quality")
 

@@ -66,7 +66,9 @@ class CameraPipeline:
         self._zones = PlotZones(self.plots, p.zones.inertia)
         self._activities = ActivityRecognizer(p.activities)
         ev = p.evidence
-        self._clips = ClipRecorder(self.detect_fps, ev.pre_roll_s, ev.max_clip_s, ev.clip_width)
+        self._clips = ClipRecorder(
+            self.detect_fps, ev.pre_roll_s, ev.max_clip_s, ev.clip_width, ev.lookback_s
+        )
         self._peak: dict[tuple[str, str], npt.NDArray[np.uint8]] = {}
         self._since_detect = 0
         self._last: Frame | None = None
