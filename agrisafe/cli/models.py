@@ -181,8 +181,8 @@ def _activity(model: Path, workdir: Path, plan: tuple[int, float, int, int]) -> 
     try:
         pipeline = edge_pipeline(model)
     except EdgeUnavailable as err:
-        typer.echo(f"activity evaluation skipped: {err}", err=True)
-        return {"skipped": str(err)}
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(2) from err
     workdir.mkdir(parents=True, exist_ok=True)
     clips, seconds, width, height = plan
     report = evaluate_clips(

@@ -1,13 +1,15 @@
 """CI smoke test of the whole chain: render → train one epoch → export → INT8 → decode.
 
-Skipped only where ultralytics is not installed (`./run test` installs the `train` extra).
+Needs the `train` extra (ultralytics), which `./run test` installs.
 """
 
 import ast
 from pathlib import Path
 
 import numpy as np
+import onnxruntime as ort
 import pytest
+import ultralytics  # noqa: F401  (a hard import: a skip would hide a broken chain)
 
 from agrisafe_models import CLASS_NAMES
 from agrisafe_models.export import export_onnx, project_metadata, read_metadata
@@ -16,9 +18,6 @@ from agrisafe_models.quantize import quantize_int8
 from agrisafe_models.render.compose import render_still
 from agrisafe_models.render.dataset import DatasetSpec, write_dataset
 from agrisafe_models.train import TrainSpec, train
-
-pytest.importorskip("ultralytics")
-ort = pytest.importorskip("onnxruntime")
 
 IMGSZ = 64
 # anchor points of a YOLOv8 head: one per cell at strides 8, 16 and 32

@@ -8,8 +8,6 @@ from agrisafe_models import CLASS_NAMES
 from agrisafe_models.export import project_metadata, read_metadata
 from testkit.paths import SHIPPED_MODEL_DIR
 
-pytest.importorskip("onnx")
-
 MAX_BYTES = 15 * 1024 * 1024
 
 

@@ -4,7 +4,6 @@ The pipeline is passed in as a callable (clip path, clip start time, truth) → 
 maths is tested without the edge and the real edge pipeline is plugged in by `edge_pipeline`.
 """
 
-import inspect
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -97,19 +96,15 @@ def evaluate_clips(pipeline: Pipeline, plan: ClipPlan) -> dict[str, Any]:
 def edge_pipeline(model: Path | None) -> Pipeline:
     """The real edge pipeline (edge.offline.run_file) as a Pipeline; EdgeUnavailable if absent."""
     try:
-        from edge.offline import run_file  # type: ignore[import-not-found,unused-ignore]
+        from edge.offline import run_file
     except ImportError as err:
         raise EdgeUnavailable(
             "the edge pipeline (edge.offline.run_file) is not importable here; activity-level "
-            "evaluation needs the edge package (issue 5)"
+            "evaluation needs the edge extra (pip install -e '.[edge]')"
         ) from err
-    accepts_plots = "plots" in inspect.signature(run_file).parameters
 
     def run(path: Path, start: datetime, truth: ClipTruth) -> list[Interval]:
-        kwargs: dict[str, Any] = {"model": model, "start_time": start}
-        if accepts_plots:
-            kwargs["plots"] = truth.plots
-        envelopes = run_file(path, **kwargs)
+        envelopes = run_file(path, model=model, start_time=start, plots=truth.plots)
         return envelopes_to_intervals(envelopes, start, truth.seconds)
 
     return run

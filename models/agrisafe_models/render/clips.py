@@ -31,6 +31,7 @@ from agrisafe_models.render.timeline import (
     Actor,
     crossing_path,
     grazing_path,
+    path_x,
     worker_path,
 )
 
@@ -224,7 +225,10 @@ def render_clip(
         worker = actors[0]
         assert worker.active is not None
         cw = 0.6 * worker.size / 1.7
-        crates.append((worker.keys[1][1] + 0.4 * worker.size, worker.row + 2, cw))
+        # beside where the worker stands while harvesting (keys[1] is not that when the walk
+        # in starts off screen and gets an extra keyframe)
+        at = path_x(worker.keys, worker.active[0])
+        crates.append((at + 0.4 * worker.size, worker.row + 2, cw))
     cond = Conditions.sample(rng)
     cond = Conditions(cond.light, cond.brightness, cond.haze, cond.rain, 0, cond.noise, cond.jpeg)
     crate_style = ThingStyle.sample(rng, CRATE_PLASTIC)

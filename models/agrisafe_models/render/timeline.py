@@ -77,7 +77,8 @@ def worker_path(
     walk = WALK_M_S * px_per_m
     if moving_while_active:
         span = min(SPRAY_M_S * px_per_m * (stop - start), (b - a) - 2 * margin)
-        first = float(rng.uniform(a + margin, b - margin - span))
+        # max(0, …): when span takes the whole room, float rounding can make high < low
+        first = a + margin + float(rng.uniform(0.0, max(0.0, (b - a) - 2 * margin - span)))
         enter, leave = (first, first + span) if left_to_right else (first + span, first)
     else:
         enter = leave = float(rng.uniform(a + margin, b - margin))
