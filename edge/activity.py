@@ -6,6 +6,7 @@ flickers for a second does not split one spraying). `start` is back-dated to the
 the candidate run, `end` is the last frame where the conditions held.
 """
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -118,10 +119,19 @@ class Holding:
     since: datetime | None
 
 
+def speed(track: Track, dt_s: float) -> float:
+    """Centre speed in the track's own heights per second (velocity is per processed frame)."""
+    vx = (track.velocity[0] + track.velocity[2]) / 2
+    vy = (track.velocity[1] + track.velocity[3]) / 2
+    height = max(track.box[3] - track.box[1], 1.0)
+    return math.hypot(vx, vy) / height / max(dt_s, 1e-6)
+
+
 def frame_holds(
-    rule: ActivityRule, tracks: list[Track], plot_of: Mapping[int, str]
+    rule: ActivityRule, tracks: list[Track], plot_of: Mapping[int, str], dt_s: float | None = None
 ) -> dict[str, Holding]:
-    """Plots where the rule's conditions hold in this frame."""
+    """Plots where the rule's conditions hold in this frame; `dt_s`: seconds since the previous
+    processed frame (needed by a rule with a speed limit)."""
     seen = [t for t in tracks if t.seen_now]
     result: dict[str, Holding] = {}
     for carrier in seen:
@@ -129,6 +139,9 @@ def frame_holds(
             continue
         plot = plot_of.get(carrier.id)
         if carrier.label not in rule.carriers or plot is None:
+            continue
+        slow_only = rule.max_speed is not None
+        if slow_only and (dt_s is None or speed(carrier, dt_s) > (rule.max_speed or 0.0)):
             continue
         area = grow(carrier.box, rule.margin)
         involved = [carrier]
@@ -144,7 +157,8 @@ def frame_holds(
         else:
             score = min(t.score for t in involved)
             runs = [t.since for t in involved if t.since is not None]
-            since = max(runs) if len(runs) == len(involved) else None
+            # a speed condition starts holding when the carrier slows down, not when it appeared
+            since = max(runs) if len(runs) == len(involved) and not slow_only else None
             if plot not in result or score > result[plot].score:
                 result[plot] = Holding(score, since)
     return result
@@ -156,14 +170,17 @@ class ActivityRecognizer:
 
     rules: Mapping[str, ActivityRule]
     machines: dict[tuple[str, str], IntervalMachine] = field(default_factory=dict)
+    previous: datetime | None = None
 
     def step(
         self, ts: datetime, tracks: list[Track], plot_of: Mapping[int, str]
     ) -> list[ActivityEvent]:
         """Feed one frame's tracks and plot memberships."""
         events: list[ActivityEvent] = []
+        dt = (ts - self.previous).total_seconds() if self.previous is not None else None
+        self.previous = ts
         for name, rule in self.rules.items():
-            holding = frame_holds(rule, tracks, plot_of)
+            holding = frame_holds(rule, tracks, plot_of, dt)
             for plot in holding:
                 if (name, plot) not in self.machines:
                     self.machines[name, plot] = IntervalMachine(

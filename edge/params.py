@@ -78,6 +78,12 @@ class ActivityRule(Params):
         ge=0,
         description="accessory must touch the carrier box grown by this × its larger side",
     )
+    max_speed: float | None = Field(
+        default=None,
+        ge=0,
+        description="if set, the carrier must move slower than this many of its own heights per "
+        "second (harvesting is lingering at the crates, not walking past them)",
+    )
     accessory_score: float = Field(
         default=0.3,
         ge=0,
@@ -110,6 +116,7 @@ def default_rules() -> dict[str, ActivityRule]:
         "harvesting": ActivityRule(
             carriers=["person"],
             required={"person": ["harvest_crate"]},
+            max_speed=0.3,  # a walk is ≈ 0.7 heights/s (1.2 m/s for a 1.7 m person)
             min_duration_s=3.0,
             gap_s=3.0,
         ),

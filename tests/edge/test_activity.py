@@ -139,3 +139,17 @@ def test_a_flickering_plume_counts_without_confirmation_but_the_person_must_be()
     assert frame_holds(rule, [person, sprayer, weak], {1: "P1"}) == {}
     unconfirmed = Track(1, "person", (100, 100, 120, 160), deque([0.9]))
     assert frame_holds(rule, [unconfirmed, sprayer, fresh_plume], {1: "P1"}) == {}
+
+
+def test_harvesting_needs_the_worker_to_linger_not_walk_past_the_crate() -> None:
+    rule = default_rules()["harvesting"]
+    crate = _t(2, "harvest_crate", (8, 20, 18, 30))
+    walking = _t(1, "person", (0, 0, 10, 30))
+    walking.velocity = (4.0, 0.0, 4.0, 0.0)  # 4 px per frame at 5 fps: 0.67 heights/s
+    lingering = _t(1, "person", (0, 0, 10, 30))
+    lingering.velocity = (0.5, 0.2, 0.5, 0.2)  # detection jitter
+    assert frame_holds(rule, [walking, crate], {1: "P1"}, dt_s=1 / FPS) == {}
+    held = frame_holds(rule, [lingering, crate], {1: "P1"}, dt_s=1 / FPS)
+    assert set(held) == {"P1"}
+    assert held["P1"].since is None  # it holds from when they slowed down, not when they came
+    assert frame_holds(rule, [lingering, crate], {1: "P1"}, dt_s=None) == {}  # first frame
