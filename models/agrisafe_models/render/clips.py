@@ -175,17 +175,9 @@ def _draw_actor(image: Image, actor: Actor, t: float, frame: int) -> None:
             sprayer=actor.kind == "sprayer",
             plume_rng=plume,
         )
-    elif actor.kind == "tractor":
-        draw_tractor(
-            image,
-            (x, actor.row),
-            actor.size,
-            ThingStyle.sample(style_rng, TRACTOR_PAINT),
-            facing,
-            phase,
-        )
-    elif actor.kind == "livestock":
-        draw_livestock(
+    elif actor.kind in ("tractor", "livestock"):
+        draw = draw_tractor if actor.kind == "tractor" else draw_livestock
+        draw(
             image,
             (x, actor.row),
             actor.size,

@@ -14,15 +14,9 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-AGRI_NAMES = (
-    "person",
-    "backpack_sprayer",
-    "spray_plume",
-    "tractor",
-    "drone",
-    "harvest_crate",
-    "livestock",
-)
+from agrisafe_models import CLASS_NAMES
+
+AGRI_NAMES = CLASS_NAMES  # the shipped model's classes, in its order
 # Candidate boxes (cx, cy, w, h in model-input pixels, class index) of a person spraying.
 SPRAYER_ROWS = ((32.0, 34.0, 10.0, 20.0, 0), (34.0, 30.0, 6.0, 8.0, 1), (42.0, 28.0, 10.0, 10.0, 2))
 
