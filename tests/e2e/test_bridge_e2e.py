@@ -13,8 +13,7 @@ import pytest
 
 from agrisafe.mqtt.url import BrokerAddress
 from agrisafe.protocol import Alert
-from cloud.app import CloudRuntime, build_runtime
-from cloud.settings import CloudSettings
+from cloud.app import CloudRuntime
 from cloud.store import alerts
 from cloud.store.records import RecordFilter, query_records
 from firmware_bridge.app import build_app
@@ -23,6 +22,7 @@ from firmware_bridge.sampling import SampleRequest
 from firmware_bridge.simulators.dy3000 import Dy3000Simulator, inhibition_record
 from firmware_bridge.simulators.feeder import local_now
 from firmware_bridge.simulators.gps import GpsSimulator
+from testkit.cloud import cloud_runtime, cloud_settings
 from testkit.net import wait_for
 
 pytestmark = pytest.mark.integration
@@ -31,20 +31,14 @@ SAMPLING_SPOT = (37.4311, 112.5622)
 
 @pytest.fixture
 def cloud(tmp_path: Path, mosquitto: BrokerAddress) -> Iterator[CloudRuntime]:
-    tag = uuid.uuid4().hex[:10]
-    runtime = build_runtime(
-        CloudSettings(
-            mqtt_url=f"mqtt://{mosquitto.host}:{mosquitto.port}",
-            ingest_group=f"e2e-bridge-{tag}",
-            database_url=f"sqlite:///{tmp_path / 'cloud.db'}",
-            auto_register=True,
-            data_dir=tmp_path / "cloud",
-            instance=f"e2e-bridge-{tag}",
-        )
+    settings = cloud_settings(
+        tmp_path / "cloud",
+        f"mqtt://{mosquitto.host}:{mosquitto.port}",
+        database_url=f"sqlite:///{tmp_path / 'cloud.db'}",
+        auto_register=True,
     )
-    runtime.start()
-    yield runtime
-    runtime.stop()
+    with cloud_runtime(settings) as runtime:
+        yield runtime
 
 
 def test_positive_raises_an_alert_and_the_sample_keeps_its_fix(

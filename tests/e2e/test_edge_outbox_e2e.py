@@ -21,10 +21,10 @@ from typing import IO
 import pytest
 import yaml
 
-from cloud.app import CloudRuntime, build_runtime
-from cloud.settings import CloudSettings
+from cloud.app import CloudRuntime
 from cloud.store import quarantine
 from cloud.store.records import RecordFilter, query_records
+from testkit.cloud import cloud_runtime, cloud_settings
 from testkit.edge_media import brightness_video, yolo_model
 from testkit.net import wait_for
 from testkit.services import PrivateMosquitto
@@ -42,20 +42,14 @@ def broker(tmp_path: Path) -> Iterator[PrivateMosquitto]:
 
 @pytest.fixture
 def cloud(tmp_path: Path, broker: PrivateMosquitto) -> Iterator[CloudRuntime]:
-    tag = uuid.uuid4().hex[:10]
-    runtime = build_runtime(
-        CloudSettings(
-            mqtt_url=broker.url(v5=False),
-            ingest_group=f"e2e-edge-{tag}",
-            database_url=f"sqlite:///{tmp_path / 'cloud.db'}",
-            auto_register=True,
-            data_dir=tmp_path / "cloud",
-            instance=f"e2e-edge-{tag}",
-        )
+    settings = cloud_settings(
+        tmp_path / "cloud",
+        broker.url(v5=False),
+        database_url=f"sqlite:///{tmp_path / 'cloud.db'}",
+        auto_register=True,
     )
-    runtime.start()
-    yield runtime
-    runtime.stop()
+    with cloud_runtime(settings) as runtime:
+        yield runtime
 
 
 def _rows(db: Path) -> int:

@@ -42,6 +42,17 @@ def cloud_settings(tmp: Path, mqtt_url: str, **overrides: Any) -> CloudSettings:
 
 
 @contextmanager
+def cloud_runtime(settings: CloudSettings) -> Iterator[CloudRuntime]:
+    """A started cloud runtime (ingest, rules, alerts; no HTTP API), stopped at the end."""
+    runtime = build_runtime(settings)
+    runtime.start()
+    try:
+        yield runtime
+    finally:
+        runtime.stop()
+
+
+@contextmanager
 def running_cloud(settings: CloudSettings) -> Iterator[RunningCloud]:
     """Build, serve and finally stop a cloud."""
     runtime = build_runtime(settings)
