@@ -1,0 +1,61 @@
+"""Structured site configuration: YAML files → pydantic models, with one error style.
+
+Every component's file (site.yaml, bridge.yaml, the registry, reference data) fails the same
+way: one `ConfigError` whose message names the file, then one line per bad key, saying what was
+expected — something a farm technician can act on.
+"""
+
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class ConfigError(ValueError):
+    """A configuration file cannot be used; the message says which file, which key and why."""
+
+
+def read_yaml(path: Path) -> Any:
+    """Parse a YAML file; `ConfigError` for a missing, unreadable, non-UTF-8 or bad file."""
+    try:
+        text = path.read_text("utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: file not found") from None
+    except OSError as err:
+        raise ConfigError(f"{path}: cannot read: {err.strerror}") from err
+    except UnicodeDecodeError as err:
+        raise ConfigError(f"{path}: not UTF-8 text ({err.reason} at byte {err.start})") from err
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        raise ConfigError(f"{path}: not valid YAML: {err}") from err
+
+
+def validation_lines(err: ValidationError) -> list[str]:
+    """One `key.path: message` line per error, without pydantic's boilerplate."""
+    lines = []
+    for e in err.errors(include_url=False):
+        key = ".".join(str(p) for p in e["loc"]) or "(top level)"
+        lines.append(f"{key}: {e['msg'].removeprefix('Value error, ')}")
+    return lines
+
+
+def validate_config(path: Path, data: Any, model: type[M], *, what: str = "configuration") -> M:
+    """Validate already-parsed data as `model`; errors name `path` and each key."""
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: invalid {what}: expected a mapping of keys at the top level")
+    try:
+        return model.model_validate(data)
+    except ValidationError as err:
+        detail = "\n  ".join(validation_lines(err))
+        raise ConfigError(f"{path}: invalid {what}:\n  {detail}") from err
+
+
+def load_yaml_model(path: Path, model: type[M], *, what: str = "configuration") -> M:
+    """Read `path` and validate it as `model` (an empty file is an empty mapping)."""
+    return validate_config(path, read_yaml(path), model, what=what)

@@ -1,0 +1,58 @@
+"""BackgroundWorker: runs, wakes, stops, and a crash is logged."""
+
+import logging
+import threading
+
+import pytest
+
+from agrisafe.worker import BackgroundWorker
+
+
+class Counter(BackgroundWorker):
+    def __init__(self) -> None:
+        super().__init__("counter")
+        self.rounds = 0
+        self.closed = False
+        self.ticked = threading.Event()
+
+    def run(self) -> None:
+        while not self.sleep(60.0):  # only a wake() or stop() ends each wait
+            self.rounds += 1
+            self.ticked.set()
+
+    def on_stop(self) -> None:
+        self.closed = True
+
+
+def test_wake_runs_a_round_and_stop_ends_the_thread() -> None:
+    w = Counter()
+    w.start()
+    w.wake()
+    assert w.ticked.wait(5)
+    assert w.rounds == 1
+    assert w.stop()
+    assert not w.alive
+    assert w.closed
+    assert w.stopping
+
+
+def test_start_twice_is_an_error() -> None:
+    w = Counter()
+    w.start()
+    with pytest.raises(RuntimeError, match="already started"):
+        w.start()
+    w.stop()
+
+
+class Crasher(BackgroundWorker):
+    def run(self) -> None:
+        raise ValueError("boom")
+
+
+def test_a_crash_is_logged(caplog: pytest.LogCaptureFixture) -> None:
+    w = Crasher("crasher")
+    with caplog.at_level(logging.ERROR, logger="agrisafe.worker"):
+        w.start()
+        w.join(5)
+    assert "crasher crashed" in caplog.text
+    assert not w.alive
