@@ -2,13 +2,14 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from starlette.concurrency import run_in_threadpool
 
 from agrisafe.protocol.bodies import Ident
 from agrisafe.timeutil import Clock
 from cloud.api.auth import Principal, Role, require_admin
+from cloud.api.deps import EngineDep
 from cloud.store import audit, tokens
 
 router = APIRouter(tags=["admin"])
@@ -47,10 +48,9 @@ class TokenCreate(BaseModel):
 
 @router.post("/api/v1/tokens", status_code=201, summary="Create an API token (shown once)")
 async def create_token(
-    body: TokenCreate, request: Request, principal: Annotated[Principal, Depends(require_admin)]
+    body: TokenCreate, engine: EngineDep, principal: Annotated[Principal, Depends(require_admin)]
 ) -> dict[str, Any]:
     """Only the token's SHA-256 is stored: copy the token from this response."""
-    engine = request.app.state.runtime.engine
     now = Clock().now_ms()
 
     def create() -> tuple[str, str]:
@@ -74,10 +74,9 @@ async def create_token(
 
 @router.get("/api/v1/tokens", summary="API tokens (without secrets)")
 async def list_tokens(
-    request: Request, _p: Annotated[Principal, Depends(require_admin)]
+    engine: EngineDep, _p: Annotated[Principal, Depends(require_admin)]
 ) -> dict[str, Any]:
     """Every token with role, scope and revocation time."""
-    engine = request.app.state.runtime.engine
 
     def load() -> list[dict[str, Any]]:
         with engine.connect() as conn:
@@ -89,10 +88,9 @@ async def list_tokens(
 
 @router.delete("/api/v1/tokens/{token_id}", summary="Revoke a token")
 async def revoke_token(
-    token_id: str, request: Request, principal: Annotated[Principal, Depends(require_admin)]
+    token_id: str, engine: EngineDep, principal: Annotated[Principal, Depends(require_admin)]
 ) -> dict[str, Any]:
     """Revoked tokens stop working at once."""
-    engine = request.app.state.runtime.engine
     now = Clock().now_ms()
 
     def revoke() -> bool:
@@ -117,13 +115,11 @@ async def revoke_token(
 
 @router.get("/api/v1/audit", summary="The audit trail, newest first")
 async def list_audit(
-    request: Request,
+    engine: EngineDep,
     _p: Annotated[Principal, Depends(require_admin)],
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict[str, Any]:
     """Every lifecycle change, token, label entry and blacklist decision."""
-    total, items = await run_in_threadpool(
-        audit.query, request.app.state.runtime.engine, limit, offset
-    )
+    total, items = await run_in_threadpool(audit.query, engine, limit, offset)
     return {"total": total, "items": items}

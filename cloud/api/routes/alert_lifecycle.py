@@ -5,12 +5,14 @@ A caller only ever sees alerts of their scope; outside it an alert does not exis
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
 from agrisafe.timeutil import Clock
 from cloud.api.auth import Principal, Role, require_reader, require_role
+from cloud.api.deps import EngineDep
 from cloud.credit import ledger
 from cloud.store import alerts as alert_store
 from cloud.store import audit
@@ -41,10 +43,9 @@ def _visible(row: dict[str, Any] | None, principal: Principal, alert_id: str) ->
 
 @router.get("/api/v1/alerts/{alert_id}", summary="One alert with its audit trail")
 async def get_alert(
-    alert_id: str, request: Request, principal: Annotated[Principal, Depends(require_reader)]
+    alert_id: str, engine: EngineDep, principal: Annotated[Principal, Depends(require_reader)]
 ) -> dict[str, Any]:
     """The alert and every lifecycle event (who, when, why)."""
-    engine = request.app.state.runtime.engine
 
     def load() -> dict[str, Any]:
         with engine.connect() as conn:
@@ -57,13 +58,12 @@ async def get_alert(
 
 
 def _transition(
-    request: Request,
+    engine: Engine,
     principal: Principal,
     alert_id: str,
     action: str,
     detail: dict[str, Any],
 ) -> dict[str, Any]:
-    engine = request.app.state.runtime.engine
     now = Clock().now_ms()
     with engine.begin() as conn:
         row = _visible(alert_store.get_row(conn, alert_id), principal, alert_id)
@@ -92,22 +92,22 @@ def _transition(
 @router.post("/api/v1/alerts/{alert_id}/acknowledge", summary="open → acknowledged")
 async def acknowledge(
     alert_id: str,
-    request: Request,
+    engine: EngineDep,
     principal: Annotated[Principal, Depends(require_role(Role.REGULATOR, Role.PRODUCER))],
     body: AcknowledgeBody | None = None,
 ) -> dict[str, Any]:
     """Acknowledge an open alert (regulators, and producers for their own sites)."""
     detail = {"note": body.note if body else None}
-    return await run_in_threadpool(_transition, request, principal, alert_id, "acknowledge", detail)
+    return await run_in_threadpool(_transition, engine, principal, alert_id, "acknowledge", detail)
 
 
 @router.post("/api/v1/alerts/{alert_id}/resolve", summary="open / acknowledged → resolved")
 async def resolve(
     alert_id: str,
     body: ResolveBody,
-    request: Request,
+    engine: EngineDep,
     principal: Annotated[Principal, Depends(require_role(Role.REGULATOR))],
 ) -> dict[str, Any]:
     """Resolve an alert with a reason (regulators)."""
     detail: dict[str, Any] = {"reason": body.reason, "dismiss": body.dismiss}
-    return await run_in_threadpool(_transition, request, principal, alert_id, "resolve", detail)
+    return await run_in_threadpool(_transition, engine, principal, alert_id, "resolve", detail)

@@ -9,8 +9,9 @@ from sse_starlette.sse import EventSourceResponse
 from starlette.concurrency import run_in_threadpool
 
 from agrisafe.protocol import AlertStatus, Rule
-from cloud.alerts.hub import AlertHub, Subscriber
+from cloud.alerts.hub import Subscriber
 from cloud.api.auth import Principal, require_reader
+from cloud.api.deps import EngineDep, HubDep
 from cloud.store import alerts as alert_store
 
 router = APIRouter(tags=["alerts"])
@@ -18,7 +19,7 @@ router = APIRouter(tags=["alerts"])
 
 @router.get("/api/v1/alerts", summary="List alerts")
 async def list_alerts(
-    request: Request,
+    engine: EngineDep,
     principal: Annotated[Principal, Depends(require_reader)],
     site: str | None = None,
     rule: Rule | None = None,
@@ -28,7 +29,6 @@ async def list_alerts(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict[str, Any]:
     """`{"total": N, "items": [...]}` newest first, within the caller's scope."""
-    engine = request.app.state.runtime.engine
     total, items = await run_in_threadpool(
         lambda: alert_store.query(
             engine,
@@ -47,10 +47,9 @@ async def list_alerts(
 
 @router.get("/api/v1/alerts/stream", summary="Live alerts (SSE, event: alert)")
 async def stream_alerts(
-    request: Request, principal: Annotated[Principal, Depends(require_reader)]
+    request: Request, hub: HubDep, principal: Annotated[Principal, Depends(require_reader)]
 ) -> EventSourceResponse:
     """Each new alert in the caller's scope as `event: alert`, data = the alert JSON."""
-    hub: AlertHub = request.app.state.runtime.hub
     sub = hub.subscribe(Subscriber(regions=principal.regions, sites=principal.sites))
 
     async def events() -> AsyncIterator[dict[str, str]]:

@@ -2,15 +2,17 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 from starlette.concurrency import run_in_threadpool
 
 from agrisafe.timeutil import format_rfc3339, from_ms, site_zone
 from cloud.api.auth import Principal, require_reader
+from cloud.api.deps import CreditPolicyDep, EngineDep, SettingsDep, TracePagesDep
 from cloud.certificates import page
 from cloud.credit import ledger
+from cloud.settings import CloudSettings
 from cloud.store import compliance_tables as ct
 from cloud.store import tables as t
 from cloud.store.timelines import by_lot
@@ -30,7 +32,7 @@ def _public(row: dict[str, Any]) -> dict[str, Any]:
 
 @router.get("/api/v1/certificates", summary="Certificate decisions (issued, refused, revoked)")
 async def list_certificates(
-    request: Request,
+    engine: EngineDep,
     principal: Annotated[Principal, Depends(require_reader)],
     site: str | None = None,
     lot: str | None = None,
@@ -40,7 +42,6 @@ async def list_certificates(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict[str, Any]:
     """`{"total": N, "items": [...]}` newest first, within the caller's scope."""
-    engine = request.app.state.runtime.engine
     c = ct.certificates.c
     where: list[Any] = [
         col == v
@@ -67,7 +68,7 @@ async def list_certificates(
     return await run_in_threadpool(load)
 
 
-def _load(engine: Any, cert_id: str) -> dict[str, Any] | None:
+def _load(engine: Engine, cert_id: str) -> dict[str, Any] | None:
     with engine.connect() as conn:
         row = conn.execute(select(ct.certificates).where(ct.certificates.c.id == cert_id))
         found = row.mappings().first()
@@ -76,22 +77,21 @@ def _load(engine: Any, cert_id: str) -> dict[str, Any] | None:
 
 @router.get("/api/v1/certificates/{cert_id}", summary="One certificate decision")
 async def get_certificate(
-    cert_id: str, request: Request, principal: Annotated[Principal, Depends(require_reader)]
+    cert_id: str, engine: EngineDep, principal: Annotated[Principal, Depends(require_reader)]
 ) -> dict[str, Any]:
     """The decision with its reasons and content."""
-    row = await run_in_threadpool(_load, request.app.state.runtime.engine, cert_id)
+    row = await run_in_threadpool(_load, engine, cert_id)
     if row is None or not principal.sees(row["site"], row["region"]):
         raise HTTPException(404, f"no certificate {cert_id}")
     return _public(row)
 
 
-def _trace_url(request: Request, cert_id: str) -> str:
-    settings = request.app.state.runtime.settings
+def _trace_url(settings: CloudSettings, cert_id: str) -> str:
     base = settings.public_url or f"http://{settings.http_host}:{settings.http_port}"
     return f"{base.rstrip('/')}/t/{cert_id}"
 
 
-def _shown(engine: Any, cert_id: str) -> dict[str, Any]:
+def _shown(engine: Engine, cert_id: str) -> dict[str, Any]:
     row = _load(engine, cert_id)
     if row is None or row["status"] == "refused":
         raise HTTPException(404, "没有这张合格证 (no such certificate)")
@@ -99,14 +99,14 @@ def _shown(engine: Any, cert_id: str) -> dict[str, Any]:
 
 
 @router.get("/t/{cert_id}", response_class=HTMLResponse, tags=["public"], summary="Trace page")
-async def trace_page(cert_id: str, request: Request) -> HTMLResponse:
+async def trace_page(
+    cert_id: str, engine: EngineDep, policy: CreditPolicyDep, pages: TracePagesDep
+) -> HTMLResponse:
     """Public, mobile-friendly page a buyer reaches by scanning the certificate's QR code."""
-    runtime = request.app.state.runtime
-    pages: page.TracePages = request.app.state.trace_pages
 
     def render() -> str:
-        row = _shown(runtime.engine, cert_id)
-        with runtime.engine.connect() as conn:
+        row = _shown(engine, cert_id)
+        with engine.connect() as conn:
             tests = [
                 env
                 for kind, _ts, env in by_lot(
@@ -115,9 +115,7 @@ async def trace_page(cert_id: str, request: Request) -> HTMLResponse:
             ]
             level = "—"
             if row["producer"]:
-                level = (
-                    ledger.standing(conn, row["producer"], runtime.rules.credit)["level"] + " 级"
-                )
+                level = ledger.standing(conn, row["producer"], policy)["level"] + " 级"
             tz = conn.execute(select(t.sites.c.timezone).where(t.sites.c.id == row["site"]))
             zone = site_zone(tz.scalar_one_or_none())
         revoked_on = (
@@ -135,14 +133,14 @@ async def trace_page(cert_id: str, request: Request) -> HTMLResponse:
 
 
 @router.get("/t/{cert_id}/qr.svg", tags=["public"], summary="QR code (SVG)")
-async def trace_qr_svg(cert_id: str, request: Request) -> Response:
+async def trace_qr_svg(cert_id: str, engine: EngineDep, settings: SettingsDep) -> Response:
     """The certificate's QR code pointing to its trace page."""
-    await run_in_threadpool(_shown, request.app.state.runtime.engine, cert_id)
-    return Response(page.qr_svg(_trace_url(request, cert_id)), media_type="image/svg+xml")
+    await run_in_threadpool(_shown, engine, cert_id)
+    return Response(page.qr_svg(_trace_url(settings, cert_id)), media_type="image/svg+xml")
 
 
 @router.get("/t/{cert_id}/qr.png", tags=["public"], summary="QR code (PNG)")
-async def trace_qr_png(cert_id: str, request: Request) -> Response:
+async def trace_qr_png(cert_id: str, engine: EngineDep, settings: SettingsDep) -> Response:
     """The certificate's QR code pointing to its trace page."""
-    await run_in_threadpool(_shown, request.app.state.runtime.engine, cert_id)
-    return Response(page.qr_png(_trace_url(request, cert_id)), media_type="image/png")
+    await run_in_threadpool(_shown, engine, cert_id)
+    return Response(page.qr_png(_trace_url(settings, cert_id)), media_type="image/png")

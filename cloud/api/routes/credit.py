@@ -2,15 +2,15 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from starlette.concurrency import run_in_threadpool
 
 from agrisafe.timeutil import Clock
 from cloud.api.auth import Principal, Role, require_reader, require_role
+from cloud.api.deps import CreditPolicyDep, EngineDep
 from cloud.credit import ledger
-from cloud.credit.policy import CreditPolicy
 from cloud.store import audit, credit
 from cloud.store import tables as t
 
@@ -22,12 +22,6 @@ class BlacklistBody(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     reason: str = Field(min_length=1, max_length=2000, description="the decision's grounds")
-
-
-def policy_of(request: Request) -> CreditPolicy:
-    """The running cloud's credit policy."""
-    rules = request.app.state.runtime.rules
-    return rules.credit if rules is not None else CreditPolicy()
 
 
 def _producers_in_scope(conn: Any, principal: Principal) -> dict[str, list[str]]:
@@ -42,10 +36,11 @@ def _producers_in_scope(conn: Any, principal: Principal) -> dict[str, list[str]]
 
 @router.get("/api/v1/credit", summary="Credit of the producers in scope")
 async def list_credit(
-    request: Request, principal: Annotated[Principal, Depends(require_reader)]
+    engine: EngineDep,
+    policy: CreditPolicyDep,
+    principal: Annotated[Principal, Depends(require_reader)],
 ) -> dict[str, Any]:
     """Score, level and blacklist state per producer (events left out)."""
-    engine, policy = request.app.state.runtime.engine, policy_of(request)
 
     def load() -> dict[str, Any]:
         with engine.connect() as conn:
@@ -61,10 +56,12 @@ async def list_credit(
 
 @router.get("/api/v1/producers/{producer}/credit", summary="One producer's credit record")
 async def get_credit(
-    producer: str, request: Request, principal: Annotated[Principal, Depends(require_reader)]
+    producer: str,
+    engine: EngineDep,
+    policy: CreditPolicyDep,
+    principal: Annotated[Principal, Depends(require_reader)],
 ) -> dict[str, Any]:
     """Score, level, blacklist state and every change with the alert behind it."""
-    engine, policy = request.app.state.runtime.engine, policy_of(request)
 
     def load() -> dict[str, Any]:
         with engine.connect() as conn:
@@ -75,8 +72,7 @@ async def get_credit(
     return await run_in_threadpool(load)
 
 
-def _set(request: Request, principal: Principal, producer: str, on: bool, reason: str) -> None:
-    engine = request.app.state.runtime.engine
+def _set(engine: Engine, principal: Principal, producer: str, on: bool, reason: str) -> None:
     now = Clock().now_ms()
     with engine.begin() as conn:
         if producer not in _producers_in_scope(conn, principal):
@@ -97,11 +93,11 @@ def _set(request: Request, principal: Principal, producer: str, on: bool, reason
 async def blacklist(
     producer: str,
     body: BlacklistBody,
-    request: Request,
+    engine: EngineDep,
     principal: Annotated[Principal, Depends(require_role(Role.REGULATOR))],
 ) -> dict[str, Any]:
     """A regulator's decision (audited); certificates are refused while it stands."""
-    await run_in_threadpool(_set, request, principal, producer, True, body.reason)
+    await run_in_threadpool(_set, engine, principal, producer, True, body.reason)
     return {"producer": producer, "blacklisted": True}
 
 
@@ -109,9 +105,9 @@ async def blacklist(
 async def unblacklist(
     producer: str,
     body: BlacklistBody,
-    request: Request,
+    engine: EngineDep,
     principal: Annotated[Principal, Depends(require_role(Role.REGULATOR))],
 ) -> dict[str, Any]:
     """Lift the manual flag (a score below the threshold still blacklists)."""
-    await run_in_threadpool(_set, request, principal, producer, False, body.reason)
+    await run_in_threadpool(_set, engine, principal, producer, False, body.reason)
     return {"producer": producer, "manual_blacklist": False}

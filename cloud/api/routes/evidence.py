@@ -18,6 +18,8 @@ from fastapi.responses import FileResponse, JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from cloud.api.auth import Principal, Role, require_reader, require_role
+from cloud.api.deps import SettingsDep
+from cloud.settings import CloudSettings
 
 router = APIRouter(tags=["evidence"])
 _SENDERS = require_role(Role.PRODUCER, Role.INSPECTOR, Role.DEVICE)
@@ -26,9 +28,9 @@ MEDIA = {"image/jpeg": ".jpg", "video/mp4": ".mp4", "image/png": ".png"}
 _SHA = re.compile(r"^[0-9a-f]{64}$")
 
 
-def evidence_root(request: Request) -> Path:
+def evidence_root(settings: CloudSettings) -> Path:
     """Where the cloud keeps evidence files."""
-    return Path(request.app.state.runtime.settings.data_dir) / "evidence"
+    return Path(settings.data_dir) / "evidence"
 
 
 def _path(root: Path, sha: str) -> Path:
@@ -53,7 +55,7 @@ def _store(root: Path, data: bytes, sha: str, media: str) -> bool:
 
 @router.post("/api/v1/evidence", summary="Upload a snapshot or clip (stored by SHA-256)")
 async def post_evidence(
-    request: Request, _principal: Annotated[Principal, Depends(_SENDERS)]
+    request: Request, settings: SettingsDep, _principal: Annotated[Principal, Depends(_SENDERS)]
 ) -> JSONResponse:
     """Verify the body's SHA-256 against `X-Content-SHA256` (if given) and store it."""
     media = request.headers.get("content-type", "").split(";")[0].strip()
@@ -75,19 +77,19 @@ async def post_evidence(
         return JSONResponse(
             {"detail": "sha256 mismatch", "claimed": claimed, "received": sha}, status_code=422
         )
-    created = await run_in_threadpool(_store, evidence_root(request), data, sha, media)
+    created = await run_in_threadpool(_store, evidence_root(settings), data, sha, media)
     body = {"sha256": sha, "bytes": len(data), "uri": f"/api/v1/evidence/{sha}"}
     return JSONResponse(body, status_code=201 if created else 200)
 
 
 @router.get("/api/v1/evidence/{sha256}", summary="Fetch stored evidence by its SHA-256")
 async def get_evidence(
-    request: Request, sha256: str, _principal: Annotated[Principal, Depends(require_reader)]
+    settings: SettingsDep, sha256: str, _principal: Annotated[Principal, Depends(require_reader)]
 ) -> FileResponse:
     """The stored bytes with their media type."""
     if not _SHA.match(sha256):
         raise HTTPException(422, "expected a lower-case hex SHA-256")
-    path = _path(evidence_root(request), sha256)
+    path = _path(evidence_root(settings), sha256)
     if not path.is_file():
         raise HTTPException(404, "no evidence with this hash")
     media_file = path.with_suffix(".media")

@@ -6,7 +6,7 @@ item by item: 202 when nothing was rejected, 200 when all were duplicates, other
 a result per item (the accepted items are stored).
 """
 
-from typing import Any
+from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Depends, Request
@@ -15,8 +15,9 @@ from starlette.concurrency import run_in_threadpool
 
 from agrisafe.protocol import QuarantineReason
 from cloud.api.auth import Principal, Role, require_role
+from cloud.api.deps import IngestDep
 from cloud.ingest.decode import Incoming, Source
-from cloud.ingest.service import IngestService, Outcome, Verdict
+from cloud.ingest.service import Outcome, Verdict
 from cloud.registry.service import RegistryService
 
 router = APIRouter(tags=["messages"])
@@ -80,9 +81,10 @@ def _out_of_scope(principal: Principal, raw: bytes, registry: RegistryService) -
 
 
 @router.post("/api/v1/messages", summary="Submit one envelope or a JSON array of envelopes")
-async def post_messages(request: Request, principal: Principal = Depends(_SENDERS)) -> JSONResponse:
+async def post_messages(
+    request: Request, service: IngestDep, principal: Annotated[Principal, Depends(_SENDERS)]
+) -> JSONResponse:
     """Validate, store and evaluate the posted message(s)."""
-    service: IngestService = request.app.state.runtime.ingest
     raw, truncated = await _read_capped(request, MAX_REQUEST_BYTES)
     if not truncated:
         why = await run_in_threadpool(_out_of_scope, principal, raw, service.registry)

@@ -3,12 +3,13 @@
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 from starlette.concurrency import run_in_threadpool
 
 from agrisafe.protocol import Kind
 from agrisafe.timeutil import to_ms
 from cloud.api.auth import Principal, require_reader
+from cloud.api.deps import EngineDep, RegistryDep
 from cloud.api.scope import sites_in_scope
 from cloud.store.records import RecordFilter, query_records
 
@@ -17,7 +18,8 @@ router = APIRouter(tags=["records"])
 
 @router.get("/api/v1/records", summary="List stored records")
 async def list_records(
-    request: Request,
+    engine: EngineDep,
+    registry: RegistryDep,
     principal: Annotated[Principal, Depends(require_reader)],
     site: str | None = None,
     kind: Kind | None = None,
@@ -31,7 +33,6 @@ async def list_records(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict[str, Any]:
     """`{"total": N, "items": [...]}` filtered by site, kind, subject and event-time range."""
-    runtime = request.app.state.runtime
     f = RecordFilter(
         site=site,
         kind=kind.value if kind else None,
@@ -41,7 +42,7 @@ async def list_records(
         lot=lot,
         from_ms=to_ms(from_) if from_ else None,
         to_ms=to_ms(to) if to else None,
-        sites=sites_in_scope(runtime.registry, principal),
+        sites=sites_in_scope(registry, principal),
     )
-    total, items = await run_in_threadpool(query_records, runtime.engine, f, limit, offset)
+    total, items = await run_in_threadpool(query_records, engine, f, limit, offset)
     return {"total": total, "items": items}

@@ -3,13 +3,15 @@
 from dataclasses import asdict
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import ValidationError
+from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
 from agrisafe.protocol import Species
 from agrisafe.timeutil import Clock
 from cloud.api.auth import Principal, require, require_admin
+from cloud.api.deps import EngineDep, ReferenceDep
 from cloud.reference.catalog import build_catalog
 from cloud.reference.lookup import resolve_phi, resolve_withdrawal
 from cloud.reference.model import PhiRow, WithdrawalRow
@@ -19,21 +21,11 @@ from cloud.store import audit, reference_entries
 router = APIRouter(tags=["reference"])
 
 
-def _provider(request: Request) -> ReferenceProvider:
-    rules = request.app.state.runtime.rules
-    if rules is None:
-        raise HTTPException(503, "rules are not running in this process")
-    provider: ReferenceProvider = rules.reference
-    return provider
-
-
 @router.get("/api/v1/reference", summary="Reference data version and label entries")
 async def reference_info(
-    request: Request, _p: Annotated[Principal, Depends(require)]
+    engine: EngineDep, provider: ReferenceDep, _p: Annotated[Principal, Depends(require)]
 ) -> dict[str, Any]:
     """Version, counts, sources and the active admin label entries."""
-    provider = _provider(request)
-    engine = request.app.state.runtime.engine
 
     def load() -> dict[str, Any]:
         with engine.connect() as conn:
@@ -54,7 +46,8 @@ async def reference_info(
 
 @router.get("/api/v1/reference/phi", summary="Which PHI applies, and why")
 async def lookup_phi(
-    request: Request,
+    engine: EngineDep,
+    provider: ReferenceDep,
     _p: Annotated[Principal, Depends(require)],
     crop: str,
     ingredient: Annotated[list[str] | None, Query()] = None,
@@ -62,8 +55,6 @@ async def lookup_phi(
     formulation: str | None = None,
 ) -> dict[str, Any]:
     """The rows the rules would use for an input on a crop (precedence applied)."""
-    provider = _provider(request)
-    engine = request.app.state.runtime.engine
 
     def load() -> dict[str, Any]:
         with engine.connect() as conn:
@@ -84,11 +75,13 @@ async def lookup_phi(
 
 @router.get("/api/v1/reference/withdrawal", summary="Which withdrawal applies, and why")
 async def lookup_withdrawal(
-    request: Request, _p: Annotated[Principal, Depends(require)], drug: str, species: Species
+    engine: EngineDep,
+    provider: ReferenceDep,
+    _p: Annotated[Principal, Depends(require)],
+    drug: str,
+    species: Species,
 ) -> dict[str, Any]:
     """The periods per animal product for a drug given to a species."""
-    provider = _provider(request)
-    engine = request.app.state.runtime.engine
 
     def load() -> dict[str, Any]:
         with engine.connect() as conn:
@@ -113,9 +106,13 @@ async def lookup_withdrawal(
     return await run_in_threadpool(load)
 
 
-def _add(request: Request, principal: Principal, kind: str, data: dict[str, Any]) -> int:
-    provider = _provider(request)
-    engine = request.app.state.runtime.engine
+def _add(
+    engine: Engine,
+    provider: ReferenceProvider,
+    principal: Principal,
+    kind: str,
+    data: dict[str, Any],
+) -> int:
     now = Clock().now_ms()
     with engine.begin() as conn:
         # Validate against the whole catalogue (crop known, ids unique) before storing.
@@ -146,34 +143,39 @@ def _add(request: Request, principal: Principal, kind: str, data: dict[str, Any]
 
 @router.post("/api/v1/reference/phi", status_code=201, summary="Add a label PHI entry")
 async def add_phi(
-    row: PhiRow, request: Request, principal: Annotated[Principal, Depends(require_admin)]
+    row: PhiRow,
+    engine: EngineDep,
+    provider: ReferenceDep,
+    principal: Annotated[Principal, Depends(require_admin)],
 ) -> dict[str, Any]:
     """A PHI from a product label (登记证号 → PHI on a crop); `source` names the label."""
     if not row.source.startswith(("label:", "http://", "https://")):
         raise HTTPException(422, "source must name the label: 'label:PD…' or its URL")
     data = row.model_dump(mode="json", exclude_none=True)
-    entry_id = await run_in_threadpool(_add, request, principal, "phi", data)
+    entry_id = await run_in_threadpool(_add, engine, provider, principal, "phi", data)
     return {"id": entry_id, "kind": "phi", "data": data}
 
 
 @router.post("/api/v1/reference/withdrawal", status_code=201, summary="Add a label withdrawal")
 async def add_withdrawal(
-    row: WithdrawalRow, request: Request, principal: Annotated[Principal, Depends(require_admin)]
+    row: WithdrawalRow,
+    engine: EngineDep,
+    provider: ReferenceDep,
+    principal: Annotated[Principal, Depends(require_admin)],
 ) -> dict[str, Any]:
     """A withdrawal period from a 兽药说明书; `source` names the label."""
     if not row.source.startswith(("label:", "http://", "https://")):
         raise HTTPException(422, "source must name the label: 'label:…' or its URL")
     data = row.model_dump(mode="json", exclude_none=True)
-    entry_id = await run_in_threadpool(_add, request, principal, "withdrawal", data)
+    entry_id = await run_in_threadpool(_add, engine, provider, principal, "withdrawal", data)
     return {"id": entry_id, "kind": "withdrawal", "data": data}
 
 
 @router.delete("/api/v1/reference/entries/{entry_id}", summary="Retire a label entry")
 async def retire_entry(
-    entry_id: int, request: Request, principal: Annotated[Principal, Depends(require_admin)]
+    entry_id: int, engine: EngineDep, principal: Annotated[Principal, Depends(require_admin)]
 ) -> dict[str, Any]:
     """Retired entries stop applying; they stay in the database and the audit trail."""
-    engine = request.app.state.runtime.engine
     now = Clock().now_ms()
 
     def retire() -> bool:

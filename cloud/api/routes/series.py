@@ -4,11 +4,12 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import httpx
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query
 from starlette.concurrency import run_in_threadpool
 
 from agrisafe.timeutil import to_ms
 from cloud.api.auth import Principal, require
+from cloud.api.deps import RegistryDep, TimeSeriesDep
 from cloud.api.scope import sites_in_scope
 from cloud.timeseries.mapping import MEASUREMENTS
 from cloud.timeseries.port import SeriesQuery
@@ -30,7 +31,8 @@ def _step_ms(step: str) -> int:
 
 @router.get("/api/v1/series", summary="Time-series chart data")
 async def series(
-    request: Request,
+    timeseries: TimeSeriesDep,
+    registry: RegistryDep,
     principal: Annotated[Principal, Depends(require)],
     site: str,
     measurement: str,
@@ -40,13 +42,12 @@ async def series(
     field: str | None = None,
 ) -> dict[str, Any]:
     """Mean per step of every field (or one `field`) of `measurement` at `site`."""
-    runtime = request.app.state.runtime
-    reader = runtime.timeseries.reader if runtime.timeseries is not None else None
+    reader = timeseries.reader
     if reader is None:
         raise HTTPException(404, "time series are off (AGRISAFE_TIMESERIES=off)")
     if measurement not in MEASUREMENTS:
         raise HTTPException(422, f"measurement: expected one of {list(MEASUREMENTS)}")
-    scope = sites_in_scope(runtime.registry, principal)
+    scope = sites_in_scope(registry, principal)
     if scope is not None and site not in scope:
         raise HTTPException(403, f"site {site!r} is outside your scope")
     q = SeriesQuery(site, measurement, to_ms(from_), to_ms(to), _step_ms(step), field)
@@ -64,6 +65,6 @@ async def series(
         "from_ms": q.from_ms,
         "to_ms": q.to_ms,
         "step_ms": q.step_ms,
-        "store": runtime.timeseries.backend,
+        "store": timeseries.backend,
         "series": [{"field": s.field, "tags": s.tags, "points": s.points} for s in found],
     }

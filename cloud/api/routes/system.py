@@ -2,12 +2,13 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query
 from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 
 from agrisafe import __version__
 from cloud.api.auth import Principal, require_admin, require_reader
+from cloud.api.deps import EngineDep, RegistryDep, RuntimeDep
 from cloud.registry.model import SiteConfig
 from cloud.store import quarantine
 
@@ -15,9 +16,8 @@ router = APIRouter()
 
 
 @router.get("/api/v1/health", tags=["system"], summary="Liveness and dependencies")
-async def health(request: Request) -> dict[str, Any]:
+async def health(runtime: RuntimeDep) -> dict[str, Any]:
     """`status` ok when the database answers; MQTT worker connection states included."""
-    runtime = request.app.state.runtime
 
     def db_ok() -> bool:
         try:
@@ -55,10 +55,10 @@ async def health(request: Request) -> dict[str, Any]:
 
 @router.get("/api/v1/sites", tags=["registry"], summary="Registered sites")
 async def list_sites(
-    request: Request, principal: Annotated[Principal, Depends(require_reader)]
+    registry: RegistryDep, principal: Annotated[Principal, Depends(require_reader)]
 ) -> dict[str, Any]:
     """The sites in the caller's scope, with plots, herds and devices."""
-    sites = await run_in_threadpool(request.app.state.runtime.registry.list_sites)
+    sites = await run_in_threadpool(registry.list_sites)
     sites = [s for s in sites if principal.sees(s["id"], s["region"])]
     return {"total": len(sites), "items": sites}
 
@@ -67,26 +67,25 @@ async def list_sites(
 async def put_site(
     site_id: str,
     site: SiteConfig,
-    request: Request,
+    registry: RegistryDep,
     _p: Annotated[Principal, Depends(require_admin)],
 ) -> dict[str, Any]:
     """Register a site (admin)."""
     if site.id != site_id:
         raise HTTPException(422, f"site id in body ({site.id}) differs from the URL ({site_id})")
-    await run_in_threadpool(request.app.state.runtime.registry.put_site, site)
+    await run_in_threadpool(registry.put_site, site)
     return {"id": site_id, "status": "stored"}
 
 
 @router.get("/api/v1/quarantine", tags=["system"], summary="Rejected messages")
 async def list_quarantine(
-    request: Request,
+    engine: EngineDep,
     _p: Annotated[Principal, Depends(require_admin)],
     reason: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict[str, Any]:
     """`{"total": N, "items": [...], "counts": {reason: n}}`, newest first (admin)."""
-    engine = request.app.state.runtime.engine
     total, items = await run_in_threadpool(quarantine.query, engine, reason, limit, offset)
     counts = await run_in_threadpool(quarantine.counts, engine)
     return {"total": total, "items": items, "counts": counts}

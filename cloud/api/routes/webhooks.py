@@ -4,7 +4,7 @@ with HMAC-SHA256 (`X-Agrisafe-Signature: sha256=…`) and retried with backoff."
 import secrets
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 from starlette.concurrency import run_in_threadpool
 
@@ -12,6 +12,7 @@ from agrisafe.ids import new_id
 from agrisafe.protocol import Rule
 from agrisafe.timeutil import Clock
 from cloud.api.auth import Principal, require_admin
+from cloud.api.deps import EngineDep
 from cloud.store import audit
 from cloud.store import webhooks as store
 
@@ -32,10 +33,9 @@ class WebhookCreate(BaseModel):
 
 @router.post("/api/v1/webhooks", status_code=201, summary="Register a webhook")
 async def create_webhook(
-    body: WebhookCreate, request: Request, principal: Annotated[Principal, Depends(require_admin)]
+    body: WebhookCreate, engine: EngineDep, principal: Annotated[Principal, Depends(require_admin)]
 ) -> dict[str, Any]:
     """The secret is returned once: receivers verify signatures with it."""
-    engine = request.app.state.runtime.engine
     now = Clock().now_ms()
     hook_id = new_id(now)
     secret = body.secret or secrets.token_urlsafe(32)
@@ -69,10 +69,9 @@ async def create_webhook(
 
 @router.get("/api/v1/webhooks", summary="Registered webhooks (without secrets)")
 async def list_webhooks(
-    request: Request, _p: Annotated[Principal, Depends(require_admin)]
+    engine: EngineDep, _p: Annotated[Principal, Depends(require_admin)]
 ) -> dict[str, Any]:
     """Every webhook."""
-    engine = request.app.state.runtime.engine
 
     def load() -> list[dict[str, Any]]:
         with engine.connect() as conn:
@@ -84,10 +83,9 @@ async def list_webhooks(
 
 @router.get("/api/v1/webhooks/{hook_id}/deliveries", summary="Recent deliveries of a webhook")
 async def list_deliveries(
-    hook_id: str, request: Request, _p: Annotated[Principal, Depends(require_admin)]
+    hook_id: str, engine: EngineDep, _p: Annotated[Principal, Depends(require_admin)]
 ) -> dict[str, Any]:
     """Status, attempts, last error per delivery, newest first."""
-    engine = request.app.state.runtime.engine
 
     def load() -> list[dict[str, Any]]:
         with engine.connect() as conn:
@@ -99,10 +97,9 @@ async def list_deliveries(
 
 @router.delete("/api/v1/webhooks/{hook_id}", summary="Deactivate a webhook")
 async def delete_webhook(
-    hook_id: str, request: Request, principal: Annotated[Principal, Depends(require_admin)]
+    hook_id: str, engine: EngineDep, principal: Annotated[Principal, Depends(require_admin)]
 ) -> dict[str, Any]:
     """Pending deliveries to it are dropped as failed."""
-    engine = request.app.state.runtime.engine
     now = Clock().now_ms()
 
     def deactivate() -> bool:
