@@ -6,7 +6,7 @@ item by item: 202 when nothing was rejected, 200 when all were duplicates, other
 a result per item (the accepted items are stored).
 """
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import orjson
 from fastapi import APIRouter, Depends, Request
@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from agrisafe.protocol import QuarantineReason
 from cloud.api.auth import Principal, Role, require_role
 from cloud.api.deps import IngestDep
+from cloud.api.schemas.messages import BatchResult, FieldError, MessageResult
 from cloud.ingest.decode import Incoming, Source
 from cloud.ingest.service import Outcome, Verdict
 from cloud.registry.service import RegistryService
@@ -32,11 +33,21 @@ _CODES = {
 }
 
 
-def _result(o: Outcome) -> dict[str, Any]:
-    out: dict[str, Any] = {"id": o.message_id, "status": o.verdict.value}
-    if o.rejection is not None:
-        out |= o.rejection.as_dict()
-    return out
+def _result(o: Outcome) -> MessageResult:
+    if o.rejection is None:
+        return MessageResult(id=o.message_id, status=o.verdict.value)
+    r = o.rejection
+    return MessageResult(
+        id=r.message_id,
+        status=o.verdict.value,
+        reason=r.reason.value,
+        errors=[FieldError(field=p.field, reason=p.reason) for p in r.problems],
+    )
+
+
+def _json(result: MessageResult | BatchResult, code: int) -> JSONResponse:
+    # Only what was set: accepted and duplicate results carry no reason or errors.
+    return JSONResponse(result.model_dump(exclude_unset=True), status_code=code)
 
 
 def _code(o: Outcome) -> int:
@@ -80,7 +91,16 @@ def _out_of_scope(principal: Principal, raw: bytes, registry: RegistryService) -
     return None
 
 
-@router.post("/api/v1/messages", summary="Submit one envelope or a JSON array of envelopes")
+@router.post(
+    "/api/v1/messages",
+    summary="Submit one envelope or a JSON array of envelopes",
+    status_code=202,
+    response_model=MessageResult | BatchResult,
+    responses={
+        200: {"model": MessageResult | BatchResult, "description": "duplicate(s)"},
+        422: {"model": MessageResult | BatchResult, "description": "invalid (quarantined)"},
+    },
+)
 async def post_messages(
     request: Request, service: IngestDep, principal: Annotated[Principal, Depends(_SENDERS)]
 ) -> JSONResponse:
@@ -104,7 +124,7 @@ async def post_messages(
     batch = [Incoming(p, None, Source.HTTP, now) for p in payloads]
     outcomes = await run_in_threadpool(service.process, batch)
     if not is_array:
-        return JSONResponse(_result(outcomes[0]), status_code=_code(outcomes[0]))
+        return _json(_result(outcomes[0]), _code(outcomes[0]))
     results = [_result(o) for o in outcomes]
     if all(o.verdict is Verdict.DUPLICATE for o in outcomes):
         code = 200
@@ -112,4 +132,4 @@ async def post_messages(
         code = 422
     else:
         code = 202
-    return JSONResponse({"results": results}, status_code=code)
+    return _json(BatchResult(results=results), code)

@@ -14,7 +14,13 @@ router = APIRouter()
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 
-@router.get("/metrics", tags=["system"], summary="Prometheus metrics", include_in_schema=False)
+@router.get(
+    "/metrics",
+    tags=["system"],
+    summary="Prometheus metrics",
+    include_in_schema=False,
+    response_class=Response,
+)
 async def metrics(request: Request, runtime: RuntimeDep) -> Response:
     """Counters, histograms and live gauges; a bearer token when `AGRISAFE_METRICS_TOKEN` is set."""
     required = runtime.settings.metrics_token
