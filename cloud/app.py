@@ -39,14 +39,15 @@ class CloudRuntime:
     hub: AlertHub
     broker_addr: BrokerAddress
     admin_token: str
+    rules: RuleEngine
+    ticker: RuleTicker
+    webhooks: WebhookDispatcher
+    metrics: IngestMetrics
+    timeseries: TimeSeriesParts
+    # Absent when an external broker is used / when ingest runs in this process.
     broker: EmbeddedBroker | None = None
-    workers: list[MqttIngestWorker] = field(default_factory=list)
-    rules: RuleEngine | None = None
-    ticker: RuleTicker | None = None
-    webhooks: WebhookDispatcher | None = None
-    metrics: IngestMetrics | None = None
-    timeseries: TimeSeriesParts | None = None
     supervisor: IngestSupervisor | None = None
+    workers: list[MqttIngestWorker] = field(default_factory=list)
 
     def start(self) -> None:
         """Start the MQTT side (the API is served by uvicorn around this)."""

@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from agrisafe import __version__
+from cloud.api import errors
 from cloud.api.auth import Authenticator
 from cloud.api.compliance_routes import COMPLIANCE_ROUTERS
 from cloud.api.routes import alerts, evidence, messages, metrics, records, series, system
@@ -36,6 +37,7 @@ def create_app(runtime: CloudRuntime, *, manage_runtime: bool = True) -> FastAPI
     app.state.runtime = runtime
     app.state.authenticator = Authenticator(runtime.admin_token, runtime.engine, runtime.registry)
     app.state.trace_pages = TracePages()
+    errors.install(app)
     for module in (messages, evidence, records, alerts, system):
         app.include_router(module.router)
     for router in COMPLIANCE_ROUTERS:

@@ -2,55 +2,55 @@
 
 import asyncio
 from collections.abc import AsyncIterator
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from sse_starlette.sse import EventSourceResponse
 from starlette.concurrency import run_in_threadpool
 
-from agrisafe.protocol import AlertStatus, Rule
-from cloud.alerts.hub import AlertHub, Subscriber
+from cloud.alerts.hub import Subscriber
 from cloud.api.auth import Principal, require_reader
+from cloud.api.deps import EngineDep, HubDep
+from cloud.api.schemas.alerts import AlertPage
+from cloud.api.schemas.query import AlertQuery
 from cloud.store import alerts as alert_store
 
 router = APIRouter(tags=["alerts"])
 
 
-@router.get("/api/v1/alerts", summary="List alerts")
+@router.get("/api/v1/alerts", summary="List alerts", response_model_exclude_none=True)
 async def list_alerts(
-    request: Request,
+    engine: EngineDep,
     principal: Annotated[Principal, Depends(require_reader)],
-    site: str | None = None,
-    rule: Rule | None = None,
-    status: AlertStatus | None = None,
-    subject: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
-) -> dict[str, Any]:
+    q: Annotated[AlertQuery, Query()],
+) -> AlertPage:
     """`{"total": N, "items": [...]}` newest first, within the caller's scope."""
-    engine = request.app.state.runtime.engine
     total, items = await run_in_threadpool(
         lambda: alert_store.query(
             engine,
-            site=site,
-            rule=rule.value if rule else None,
-            status=status.value if status else None,
-            subject=subject,
+            site=q.site,
+            rule=q.rule.value if q.rule else None,
+            status=q.status.value if q.status else None,
+            subject=q.subject,
             regions=principal.regions,
             sites=principal.sites,
-            limit=limit,
-            offset=offset,
+            limit=q.limit,
+            offset=q.offset,
         )
     )
-    return {"total": total, "items": [a.model_dump(mode="json", exclude_none=True) for a in items]}
+    return AlertPage(total=total, items=items)
 
 
-@router.get("/api/v1/alerts/stream", summary="Live alerts (SSE, event: alert)")
+@router.get(
+    "/api/v1/alerts/stream",
+    summary="Live alerts (SSE, event: alert)",
+    response_class=EventSourceResponse,
+    responses={200: {"content": {"text/event-stream": {}}}},
+)
 async def stream_alerts(
-    request: Request, principal: Annotated[Principal, Depends(require_reader)]
+    request: Request, hub: HubDep, principal: Annotated[Principal, Depends(require_reader)]
 ) -> EventSourceResponse:
     """Each new alert in the caller's scope as `event: alert`, data = the alert JSON."""
-    hub: AlertHub = request.app.state.runtime.hub
     sub = hub.subscribe(Subscriber(regions=principal.regions, sites=principal.sites))
 
     async def events() -> AsyncIterator[dict[str, str]]:

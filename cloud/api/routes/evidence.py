@@ -7,9 +7,6 @@ that hash is already held (uploads are idempotent, like messages).
 """
 
 import hashlib
-import os
-import re
-import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -18,47 +15,23 @@ from fastapi.responses import FileResponse, JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from cloud.api.auth import Principal, Role, require_reader, require_role
+from cloud.api.deps import SettingsDep
+from cloud.api.schemas.evidence import EvidenceMismatch, EvidencePublic
+from cloud.evidence.store import SHA256, EvidenceStore
+from cloud.settings import CloudSettings
 
 router = APIRouter(tags=["evidence"])
 _SENDERS = require_role(Role.PRODUCER, Role.INSPECTOR, Role.DEVICE)
 MAX_EVIDENCE_BYTES = 64 * 1024 * 1024  # a short clip; longer video stays on the edge
 MEDIA = {"image/jpeg": ".jpg", "video/mp4": ".mp4", "image/png": ".png"}
-_SHA = re.compile(r"^[0-9a-f]{64}$")
 
 
-def evidence_root(request: Request) -> Path:
+def evidence_store(settings: CloudSettings) -> EvidenceStore:
     """Where the cloud keeps evidence files."""
-    return Path(request.app.state.runtime.settings.data_dir) / "evidence"
+    return EvidenceStore(Path(settings.data_dir) / "evidence")
 
 
-def _path(root: Path, sha: str) -> Path:
-    return root / sha[:2] / sha
-
-
-def _store(root: Path, data: bytes, sha: str, media: str) -> bool:
-    """Write atomically; False when already present."""
-    final = _path(root, sha)
-    if final.exists():
-        return False
-    final.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=final.parent, suffix=".part")
-    with os.fdopen(fd, "wb") as out:
-        out.write(data)
-        out.flush()
-        os.fsync(out.fileno())
-    os.replace(tmp, final)
-    final.with_suffix(".media").write_text(media, "utf-8")
-    return True
-
-
-@router.post("/api/v1/evidence", summary="Upload a snapshot or clip (stored by SHA-256)")
-async def post_evidence(
-    request: Request, _principal: Annotated[Principal, Depends(_SENDERS)]
-) -> JSONResponse:
-    """Verify the body's SHA-256 against `X-Content-SHA256` (if given) and store it."""
-    media = request.headers.get("content-type", "").split(";")[0].strip()
-    if media not in MEDIA:
-        raise HTTPException(415, f"content-type must be one of {', '.join(MEDIA)}")
+async def _read_body(request: Request) -> bytes:
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
@@ -66,30 +39,54 @@ async def post_evidence(
         if size > MAX_EVIDENCE_BYTES:
             raise HTTPException(413, f"evidence larger than {MAX_EVIDENCE_BYTES} bytes")
         chunks.append(chunk)
-    data = b"".join(chunks)
+    return b"".join(chunks)
+
+
+@router.post(
+    "/api/v1/evidence",
+    summary="Upload a snapshot or clip (stored by SHA-256)",
+    status_code=201,
+    response_model=EvidencePublic,
+    responses={
+        200: {"model": EvidencePublic, "description": "already held"},
+        422: {"model": EvidenceMismatch, "description": "SHA-256 mismatch or empty body"},
+    },
+)
+async def post_evidence(
+    request: Request, settings: SettingsDep, _principal: Annotated[Principal, Depends(_SENDERS)]
+) -> JSONResponse:
+    """Verify the body's SHA-256 against `X-Content-SHA256` (if given) and store it."""
+    media = request.headers.get("content-type", "").split(";")[0].strip()
+    if media not in MEDIA:
+        raise HTTPException(415, f"content-type must be one of {', '.join(MEDIA)}")
+    data = await _read_body(request)
     if not data:
         raise HTTPException(422, "empty body")
     sha = hashlib.sha256(data).hexdigest()
     claimed = request.headers.get("x-content-sha256")
     if claimed is not None and claimed.lower() != sha:
-        return JSONResponse(
-            {"detail": "sha256 mismatch", "claimed": claimed, "received": sha}, status_code=422
-        )
-    created = await run_in_threadpool(_store, evidence_root(request), data, sha, media)
-    body = {"sha256": sha, "bytes": len(data), "uri": f"/api/v1/evidence/{sha}"}
-    return JSONResponse(body, status_code=201 if created else 200)
+        mismatch = EvidenceMismatch(detail="sha256 mismatch", claimed=claimed, received=sha)
+        return JSONResponse(mismatch.model_dump(), status_code=422)
+    created = await run_in_threadpool(evidence_store(settings).put, data, sha, media)
+    body = EvidencePublic(sha256=sha, bytes=len(data), uri=f"/api/v1/evidence/{sha}")
+    return JSONResponse(body.model_dump(), status_code=201 if created else 200)
 
 
-@router.get("/api/v1/evidence/{sha256}", summary="Fetch stored evidence by its SHA-256")
+@router.get(
+    "/api/v1/evidence/{sha256}",
+    summary="Fetch stored evidence by its SHA-256",
+    response_class=FileResponse,
+    responses={200: {"content": {media: {} for media in MEDIA}}},
+)
 async def get_evidence(
-    request: Request, sha256: str, _principal: Annotated[Principal, Depends(require_reader)]
+    settings: SettingsDep,
+    sha256: str,
+    _principal: Annotated[Principal, Depends(require_reader)],
 ) -> FileResponse:
     """The stored bytes with their media type."""
-    if not _SHA.match(sha256):
+    if not SHA256.match(sha256):
         raise HTTPException(422, "expected a lower-case hex SHA-256")
-    path = _path(evidence_root(request), sha256)
-    if not path.is_file():
+    found = await run_in_threadpool(evidence_store(settings).get, sha256)
+    if found is None:
         raise HTTPException(404, "no evidence with this hash")
-    media_file = path.with_suffix(".media")
-    media = media_file.read_text("utf-8") if media_file.exists() else "application/octet-stream"
-    return FileResponse(path, media_type=media)
+    return FileResponse(found.path, media_type=found.media)

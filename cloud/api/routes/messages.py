@@ -6,7 +6,7 @@ item by item: 202 when nothing was rejected, 200 when all were duplicates, other
 a result per item (the accepted items are stored).
 """
 
-from typing import Any
+from typing import Annotated
 
 import orjson
 from fastapi import APIRouter, Depends, Request
@@ -15,8 +15,10 @@ from starlette.concurrency import run_in_threadpool
 
 from agrisafe.protocol import QuarantineReason
 from cloud.api.auth import Principal, Role, require_role
+from cloud.api.deps import IngestDep
+from cloud.api.schemas.messages import BatchResult, FieldError, MessageResult
 from cloud.ingest.decode import Incoming, Source
-from cloud.ingest.service import IngestService, Outcome, Verdict
+from cloud.ingest.service import Outcome, Verdict
 from cloud.registry.service import RegistryService
 
 router = APIRouter(tags=["messages"])
@@ -31,11 +33,21 @@ _CODES = {
 }
 
 
-def _result(o: Outcome) -> dict[str, Any]:
-    out: dict[str, Any] = {"id": o.message_id, "status": o.verdict.value}
-    if o.rejection is not None:
-        out |= o.rejection.as_dict()
-    return out
+def _result(o: Outcome) -> MessageResult:
+    if o.rejection is None:
+        return MessageResult(id=o.message_id, status=o.verdict.value)
+    r = o.rejection
+    return MessageResult(
+        id=r.message_id,
+        status=o.verdict.value,
+        reason=r.reason.value,
+        errors=[FieldError(field=p.field, reason=p.reason) for p in r.problems],
+    )
+
+
+def _json(result: MessageResult | BatchResult, code: int) -> JSONResponse:
+    # Only what was set: accepted and duplicate results carry no reason or errors.
+    return JSONResponse(result.model_dump(exclude_unset=True), status_code=code)
 
 
 def _code(o: Outcome) -> int:
@@ -79,10 +91,20 @@ def _out_of_scope(principal: Principal, raw: bytes, registry: RegistryService) -
     return None
 
 
-@router.post("/api/v1/messages", summary="Submit one envelope or a JSON array of envelopes")
-async def post_messages(request: Request, principal: Principal = Depends(_SENDERS)) -> JSONResponse:
+@router.post(
+    "/api/v1/messages",
+    summary="Submit one envelope or a JSON array of envelopes",
+    status_code=202,
+    response_model=MessageResult | BatchResult,
+    responses={
+        200: {"model": MessageResult | BatchResult, "description": "duplicate(s)"},
+        422: {"model": MessageResult | BatchResult, "description": "invalid (quarantined)"},
+    },
+)
+async def post_messages(
+    request: Request, service: IngestDep, principal: Annotated[Principal, Depends(_SENDERS)]
+) -> JSONResponse:
     """Validate, store and evaluate the posted message(s)."""
-    service: IngestService = request.app.state.runtime.ingest
     raw, truncated = await _read_capped(request, MAX_REQUEST_BYTES)
     if not truncated:
         why = await run_in_threadpool(_out_of_scope, principal, raw, service.registry)
@@ -102,7 +124,7 @@ async def post_messages(request: Request, principal: Principal = Depends(_SENDER
     batch = [Incoming(p, None, Source.HTTP, now) for p in payloads]
     outcomes = await run_in_threadpool(service.process, batch)
     if not is_array:
-        return JSONResponse(_result(outcomes[0]), status_code=_code(outcomes[0]))
+        return _json(_result(outcomes[0]), _code(outcomes[0]))
     results = [_result(o) for o in outcomes]
     if all(o.verdict is Verdict.DUPLICATE for o in outcomes):
         code = 200
@@ -110,4 +132,4 @@ async def post_messages(request: Request, principal: Principal = Depends(_SENDER
         code = 422
     else:
         code = 202
-    return JSONResponse({"results": results}, status_code=code)
+    return _json(BatchResult(results=results), code)

@@ -1,14 +1,15 @@
 """`GET /api/v1/records`: stored envelopes, newest first."""
 
-from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 from starlette.concurrency import run_in_threadpool
 
-from agrisafe.protocol import Kind
 from agrisafe.timeutil import to_ms
 from cloud.api.auth import Principal, require_reader
+from cloud.api.deps import EngineDep, RegistryDep
+from cloud.api.schemas.query import RecordQuery
+from cloud.api.schemas.records import RecordPage
 from cloud.api.scope import sites_in_scope
 from cloud.store.records import RecordFilter, query_records
 
@@ -17,31 +18,22 @@ router = APIRouter(tags=["records"])
 
 @router.get("/api/v1/records", summary="List stored records")
 async def list_records(
-    request: Request,
+    engine: EngineDep,
+    registry: RegistryDep,
     principal: Annotated[Principal, Depends(require_reader)],
-    site: str | None = None,
-    kind: Kind | None = None,
-    device: str | None = None,
-    plot: str | None = None,
-    herd: str | None = None,
-    lot: str | None = None,
-    from_: Annotated[datetime | None, Query(alias="from")] = None,
-    to: datetime | None = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
-) -> dict[str, Any]:
+    q: Annotated[RecordQuery, Query()],
+) -> RecordPage:
     """`{"total": N, "items": [...]}` filtered by site, kind, subject and event-time range."""
-    runtime = request.app.state.runtime
     f = RecordFilter(
-        site=site,
-        kind=kind.value if kind else None,
-        device=device,
-        plot=plot,
-        herd=herd,
-        lot=lot,
-        from_ms=to_ms(from_) if from_ else None,
-        to_ms=to_ms(to) if to else None,
-        sites=sites_in_scope(runtime.registry, principal),
+        site=q.site,
+        kind=q.kind.value if q.kind else None,
+        device=q.device,
+        plot=q.plot,
+        herd=q.herd,
+        lot=q.lot,
+        from_ms=to_ms(q.from_) if q.from_ else None,
+        to_ms=to_ms(q.to) if q.to else None,
+        sites=sites_in_scope(registry, principal),
     )
-    total, items = await run_in_threadpool(query_records, runtime.engine, f, limit, offset)
-    return {"total": total, "items": items}
+    total, items = await run_in_threadpool(query_records, engine, f, q.limit, q.offset)
+    return RecordPage(total=total, items=items)

@@ -1,14 +1,16 @@
 """`GET /api/v1/series`: chart data from whichever time-series store is configured."""
 
-from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 import httpx
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query
 from starlette.concurrency import run_in_threadpool
 
 from agrisafe.timeutil import to_ms
 from cloud.api.auth import Principal, require
+from cloud.api.deps import RegistryDep, TimeSeriesDep
+from cloud.api.schemas.query import SeriesParams
+from cloud.api.schemas.series import SeriesLine, SeriesPublic
 from cloud.api.scope import sites_in_scope
 from cloud.timeseries.mapping import MEASUREMENTS
 from cloud.timeseries.port import SeriesQuery
@@ -30,26 +32,21 @@ def _step_ms(step: str) -> int:
 
 @router.get("/api/v1/series", summary="Time-series chart data")
 async def series(
-    request: Request,
+    timeseries: TimeSeriesDep,
+    registry: RegistryDep,
     principal: Annotated[Principal, Depends(require)],
-    site: str,
-    measurement: str,
-    from_: Annotated[datetime, Query(alias="from")],
-    to: datetime,
-    step: str = "1h",
-    field: str | None = None,
-) -> dict[str, Any]:
+    p: Annotated[SeriesParams, Query()],
+) -> SeriesPublic:
     """Mean per step of every field (or one `field`) of `measurement` at `site`."""
-    runtime = request.app.state.runtime
-    reader = runtime.timeseries.reader if runtime.timeseries is not None else None
+    reader = timeseries.reader
     if reader is None:
         raise HTTPException(404, "time series are off (AGRISAFE_TIMESERIES=off)")
-    if measurement not in MEASUREMENTS:
+    if p.measurement not in MEASUREMENTS:
         raise HTTPException(422, f"measurement: expected one of {list(MEASUREMENTS)}")
-    scope = sites_in_scope(runtime.registry, principal)
-    if scope is not None and site not in scope:
-        raise HTTPException(403, f"site {site!r} is outside your scope")
-    q = SeriesQuery(site, measurement, to_ms(from_), to_ms(to), _step_ms(step), field)
+    scope = sites_in_scope(registry, principal)
+    if scope is not None and p.site not in scope:
+        raise HTTPException(403, f"site {p.site!r} is outside your scope")
+    q = SeriesQuery(p.site, p.measurement, to_ms(p.from_), to_ms(p.to), _step_ms(p.step), p.field)
     try:
         q.check()
     except ValueError as err:
@@ -58,12 +55,12 @@ async def series(
         found = await run_in_threadpool(reader.query, q)
     except httpx.HTTPError as err:
         raise HTTPException(502, f"time-series server: {err}") from err
-    return {
-        "site": site,
-        "measurement": measurement,
-        "from_ms": q.from_ms,
-        "to_ms": q.to_ms,
-        "step_ms": q.step_ms,
-        "store": runtime.timeseries.backend,
-        "series": [{"field": s.field, "tags": s.tags, "points": s.points} for s in found],
-    }
+    return SeriesPublic(
+        site=p.site,
+        measurement=p.measurement,
+        from_ms=q.from_ms,
+        to_ms=q.to_ms,
+        step_ms=q.step_ms,
+        store=timeseries.backend,
+        series=[SeriesLine(field=s.field, tags=s.tags, points=s.points) for s in found],
+    )

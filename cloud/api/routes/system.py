@@ -1,13 +1,23 @@
 """Health, registry and quarantine endpoints."""
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from sqlalchemy import text
+from fastapi import APIRouter, Depends, HTTPException, Query
 from starlette.concurrency import run_in_threadpool
 
 from agrisafe import __version__
 from cloud.api.auth import Principal, require_admin, require_reader
+from cloud.api.deps import EngineDep, RegistryDep, RuntimeDep
+from cloud.api.schemas.system import (
+    Health,
+    IngestCounts,
+    QuarantinedMessage,
+    QuarantinePage,
+    SitePage,
+    SiteStored,
+    WorkerState,
+)
+from cloud.health import database_ok
 from cloud.registry.model import SiteConfig
 from cloud.store import quarantine
 
@@ -15,78 +25,73 @@ router = APIRouter()
 
 
 @router.get("/api/v1/health", tags=["system"], summary="Liveness and dependencies")
-async def health(request: Request) -> dict[str, Any]:
+async def health(runtime: RuntimeDep) -> Health:
     """`status` ok when the database answers; MQTT worker connection states included."""
-    runtime = request.app.state.runtime
-
-    def db_ok() -> bool:
-        try:
-            with runtime.engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
-            return True
-        except Exception:
-            return False
-
-    ok = await run_in_threadpool(db_ok)
+    ok = await run_in_threadpool(database_ok, runtime.engine)
     workers = [
-        {
-            "client_id": w.session.client_id,
-            "connected": w.session.connected.is_set(),
-            "backlog": w.backlog(),
-        }
+        WorkerState(
+            client_id=w.session.client_id,
+            connected=w.session.connected.is_set(),
+            backlog=w.backlog(),
+        )
         for w in runtime.workers
     ]
     stats = runtime.ingest.stats
-    return {
-        "status": "ok" if ok else "degraded",
-        "version": __version__,
-        "database": "ok" if ok else "unreachable",
-        "mqtt": runtime.broker_addr.url(),
-        "workers": workers,
-        "ingest": {
-            "received": stats.received,
-            "stored": stats.stored,
-            "duplicates": stats.duplicates,
-            "quarantined": stats.quarantined,
-            "alerts": stats.alerts,
-        },
-    }
+    return Health(
+        status="ok" if ok else "degraded",
+        version=__version__,
+        database="ok" if ok else "unreachable",
+        mqtt=runtime.broker_addr.url(),
+        workers=workers,
+        ingest=IngestCounts(
+            received=stats.received,
+            stored=stats.stored,
+            duplicates=stats.duplicates,
+            quarantined=stats.quarantined,
+            alerts=stats.alerts,
+        ),
+    )
 
 
 @router.get("/api/v1/sites", tags=["registry"], summary="Registered sites")
 async def list_sites(
-    request: Request, principal: Annotated[Principal, Depends(require_reader)]
-) -> dict[str, Any]:
+    registry: RegistryDep, principal: Annotated[Principal, Depends(require_reader)]
+) -> SitePage:
     """The sites in the caller's scope, with plots, herds and devices."""
-    sites = await run_in_threadpool(request.app.state.runtime.registry.list_sites)
+    sites = await run_in_threadpool(registry.list_sites)
     sites = [s for s in sites if principal.sees(s["id"], s["region"])]
-    return {"total": len(sites), "items": sites}
+    return SitePage(total=len(sites), items=sites)
 
 
 @router.put("/api/v1/sites/{site_id}", tags=["registry"], summary="Create or replace a site")
 async def put_site(
     site_id: str,
     site: SiteConfig,
-    request: Request,
+    registry: RegistryDep,
     _p: Annotated[Principal, Depends(require_admin)],
-) -> dict[str, Any]:
+) -> SiteStored:
     """Register a site (admin)."""
     if site.id != site_id:
         raise HTTPException(422, f"site id in body ({site.id}) differs from the URL ({site_id})")
-    await run_in_threadpool(request.app.state.runtime.registry.put_site, site)
-    return {"id": site_id, "status": "stored"}
+    await run_in_threadpool(registry.put_site, site)
+    return SiteStored(id=site_id, status="stored")
 
 
-@router.get("/api/v1/quarantine", tags=["system"], summary="Rejected messages")
+@router.get(
+    "/api/v1/quarantine",
+    tags=["system"],
+    summary="Rejected messages",
+    response_model_exclude_unset=True,
+)
 async def list_quarantine(
-    request: Request,
+    engine: EngineDep,
     _p: Annotated[Principal, Depends(require_admin)],
     reason: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
-) -> dict[str, Any]:
+) -> QuarantinePage:
     """`{"total": N, "items": [...], "counts": {reason: n}}`, newest first (admin)."""
-    engine = request.app.state.runtime.engine
     total, items = await run_in_threadpool(quarantine.query, engine, reason, limit, offset)
     counts = await run_in_threadpool(quarantine.counts, engine)
-    return {"total": total, "items": items, "counts": counts}
+    rows = [QuarantinedMessage.model_validate(i) for i in items]
+    return QuarantinePage(total=total, items=rows, counts=counts)

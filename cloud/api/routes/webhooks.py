@@ -1,125 +1,59 @@
 """Webhooks: register a URL (optionally filtered by regions and rules); deliveries are signed
 with HMAC-SHA256 (`X-Agrisafe-Signature: sha256=…`) and retried with backoff."""
 
-import secrets
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Request
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl
+from fastapi import APIRouter, Depends, HTTPException
 from starlette.concurrency import run_in_threadpool
 
-from agrisafe.ids import new_id
-from agrisafe.protocol import Rule
-from agrisafe.timeutil import Clock
 from cloud.api.auth import Principal, require_admin
-from cloud.store import audit
-from cloud.store import webhooks as store
+from cloud.api.deps import EngineDep
+from cloud.api.schemas.webhooks import (
+    DeliveryPage,
+    DeliveryPublic,
+    WebhookCreate,
+    WebhookCreated,
+    WebhookDeactivated,
+    WebhookPage,
+    WebhookPublic,
+)
+from cloud.webhooks import admin
 
 router = APIRouter(tags=["webhooks"])
-
-
-class WebhookCreate(BaseModel):
-    """Where to POST alerts, and which."""
-
-    model_config = ConfigDict(extra="forbid")
-    url: HttpUrl = Field(description="receiver URL (http or https)")
-    secret: str | None = Field(
-        default=None, min_length=16, max_length=128, description="HMAC key; generated if absent"
-    )
-    regions: list[str] | None = Field(default=None, description="only alerts of these regions")
-    rules: list[Rule] | None = Field(default=None, description="only these rules")
+Admin = Annotated[Principal, Depends(require_admin)]
 
 
 @router.post("/api/v1/webhooks", status_code=201, summary="Register a webhook")
 async def create_webhook(
-    body: WebhookCreate, request: Request, principal: Annotated[Principal, Depends(require_admin)]
-) -> dict[str, Any]:
+    body: WebhookCreate, engine: EngineDep, principal: Admin
+) -> WebhookCreated:
     """The secret is returned once: receivers verify signatures with it."""
-    engine = request.app.state.runtime.engine
-    now = Clock().now_ms()
-    hook_id = new_id(now)
-    secret = body.secret or secrets.token_urlsafe(32)
-    row = {
-        "id": hook_id,
-        "url": str(body.url),
-        "secret": secret,
-        "regions": body.regions,
-        "rules": [r.value for r in body.rules] if body.rules is not None else None,
-        "active": 1,
-        "created_by": principal.name,
-        "created_ms": now,
-    }
-
-    def create() -> None:
-        with engine.begin() as conn:
-            store.create(conn, row)
-            audit.record(
-                conn,
-                actor=principal.name,
-                role=principal.role.value,
-                action="webhook.create",
-                target=f"webhook:{hook_id}",
-                detail={k: v for k, v in row.items() if k != "secret"},
-                now_ms=now,
-            )
-
-    await run_in_threadpool(create)
-    return {k: v for k, v in row.items() if k != "created_ms"}
+    rules = [r.value for r in body.rules] if body.rules is not None else None
+    row = await run_in_threadpool(
+        lambda: admin.register(
+            engine, principal, str(body.url), body.secret, regions=body.regions, rules=rules
+        )
+    )
+    return WebhookCreated.model_validate(row)
 
 
 @router.get("/api/v1/webhooks", summary="Registered webhooks (without secrets)")
-async def list_webhooks(
-    request: Request, _p: Annotated[Principal, Depends(require_admin)]
-) -> dict[str, Any]:
+async def list_webhooks(engine: EngineDep, _p: Admin) -> WebhookPage:
     """Every webhook."""
-    engine = request.app.state.runtime.engine
-
-    def load() -> list[dict[str, Any]]:
-        with engine.connect() as conn:
-            return store.listing(conn)
-
-    items = await run_in_threadpool(load)
-    return {"total": len(items), "items": items}
+    items = await run_in_threadpool(admin.listing, engine)
+    return WebhookPage(total=len(items), items=[WebhookPublic.model_validate(i) for i in items])
 
 
 @router.get("/api/v1/webhooks/{hook_id}/deliveries", summary="Recent deliveries of a webhook")
-async def list_deliveries(
-    hook_id: str, request: Request, _p: Annotated[Principal, Depends(require_admin)]
-) -> dict[str, Any]:
+async def list_deliveries(hook_id: str, engine: EngineDep, _p: Admin) -> DeliveryPage:
     """Status, attempts, last error per delivery, newest first."""
-    engine = request.app.state.runtime.engine
-
-    def load() -> list[dict[str, Any]]:
-        with engine.connect() as conn:
-            return store.deliveries(conn, hook_id)
-
-    items = await run_in_threadpool(load)
-    return {"total": len(items), "items": items}
+    items = await run_in_threadpool(admin.deliveries, engine, hook_id)
+    return DeliveryPage(total=len(items), items=[DeliveryPublic.model_validate(i) for i in items])
 
 
 @router.delete("/api/v1/webhooks/{hook_id}", summary="Deactivate a webhook")
-async def delete_webhook(
-    hook_id: str, request: Request, principal: Annotated[Principal, Depends(require_admin)]
-) -> dict[str, Any]:
+async def delete_webhook(hook_id: str, engine: EngineDep, principal: Admin) -> WebhookDeactivated:
     """Pending deliveries to it are dropped as failed."""
-    engine = request.app.state.runtime.engine
-    now = Clock().now_ms()
-
-    def deactivate() -> bool:
-        with engine.begin() as conn:
-            done = store.deactivate(conn, hook_id)
-            if done:
-                audit.record(
-                    conn,
-                    actor=principal.name,
-                    role=principal.role.value,
-                    action="webhook.delete",
-                    target=f"webhook:{hook_id}",
-                    detail={},
-                    now_ms=now,
-                )
-            return done
-
-    if not await run_in_threadpool(deactivate):
+    if not await run_in_threadpool(admin.deactivate, engine, principal, hook_id):
         raise HTTPException(404, f"no active webhook {hook_id}")
-    return {"id": hook_id, "active": False}
+    return WebhookDeactivated(id=hook_id, active=False)

@@ -1,0 +1,67 @@
+"""Health, sites and quarantine."""
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from cloud.api.schemas.common import Page
+
+
+class WorkerState(BaseModel):
+    """One MQTT ingest worker."""
+
+    client_id: str
+    connected: bool
+    backlog: int
+
+
+class IngestCounts(BaseModel):
+    """What the ingest in this process has done since it started."""
+
+    received: int
+    stored: int
+    duplicates: int
+    quarantined: dict[str, int] = Field(description="per reason")
+    alerts: int
+
+
+class Health(BaseModel):
+    """Liveness and the state of the dependencies."""
+
+    status: str = Field(description="ok, or degraded when the database does not answer")
+    version: str
+    database: str
+    mqtt: str
+    workers: list[WorkerState]
+    ingest: IngestCounts
+
+
+class SitePage(Page[dict[str, Any]]):
+    """Registered sites with plots, herds and devices."""
+
+
+class SiteStored(BaseModel):
+    """A registered site."""
+
+    id: str
+    status: str
+
+
+class QuarantinedMessage(BaseModel):
+    """A rejected message; `raw_text` when the bytes are UTF-8, else `raw_hex`."""
+
+    id: int
+    received_ms: int
+    source: str
+    topic: str | None
+    reason: str
+    detail: str
+    message_id: str | None
+    raw_text: str | None = None
+    raw_hex: str | None = None
+
+
+class QuarantinePage(Page[QuarantinedMessage]):
+    """Rejected messages newest first, and how many per reason."""
+
+    counts: dict[str, int]
