@@ -8,6 +8,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from agrisafe.worker import BackgroundWorker
+from firmware_bridge.protocols import INSTRUMENT_PROTOCOLS, Protocol
 from firmware_bridge.protocols.ty16 import Ty16Block, Ty16Channel
 from firmware_bridge.simulators.base import PtySimulator
 from firmware_bridge.simulators.dy3000 import Dy3000Simulator, inhibition_record
@@ -16,7 +17,8 @@ from firmware_bridge.simulators.line import LineSimulator
 from firmware_bridge.simulators.ty16 import Ty16Simulator
 
 logger = logging.getLogger(__name__)
-INSTRUMENTS = ("dy3000", "ty16", "line", "gps")
+GPS = "gps"  # the simulated GPS receiver (it speaks Protocol.NMEA)
+INSTRUMENTS = (*(p.value for p in INSTRUMENT_PROTOCOLS), GPS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,10 +48,10 @@ def local_now(tz: tzinfo) -> datetime:
 def make_simulator(name: str, link: Path | None = None) -> PtySimulator:
     """A simulator by instrument name (dy3000, ty16, line, gps)."""
     makers: dict[str, type[PtySimulator]] = {
-        "dy3000": Dy3000Simulator,
-        "ty16": Ty16Simulator,
-        "line": LineSimulator,
-        "gps": GpsSimulator,
+        Protocol.DY3000: Dy3000Simulator,
+        Protocol.TY16: Ty16Simulator,
+        Protocol.LINE: LineSimulator,
+        GPS: GpsSimulator,
     }
     if name not in makers:
         raise ValueError(f"unknown instrument {name!r}; expected one of {', '.join(INSTRUMENTS)}")
