@@ -67,6 +67,7 @@ class SpoolWatcher(BackgroundWorker):
         self._handle = handle
         self._interval_s = interval_s
         self._waiting: set[str] = set()
+        self.scans = 0  # finished passes over the spool (a request waiting was seen this often)
 
     def start(self) -> None:
         """Start polling (requests left in the spool by a previous run are picked up)."""
@@ -95,6 +96,7 @@ class SpoolWatcher(BackgroundWorker):
             elif path.name not in self._waiting:
                 self._waiting.add(path.name)
                 logger.warning("sample %s waits for a position fix", req.sample)
+        self.scans += 1
         return done
 
     def _load(self, path: Path) -> SampleRequest | None:

@@ -57,6 +57,7 @@ class OutboxPump(BackgroundWorker):
         self.outbox = outbox
         self.window = window
         self.delivered = 0
+        self.rounds = 0  # passes of the pump loop: shows it is alive (health checks, tests)
         self._presence = presence
         self._idle_wait_s = idle_wait_s
         self._on_delivered = on_delivered
@@ -134,6 +135,7 @@ class OutboxPump(BackgroundWorker):
     def run(self) -> None:
         """Acknowledge, send what fits in the window, idle briefly when there is nothing."""
         while not self.stopping:
+            self.rounds += 1
             self._process_events()
             sent = self._send_some() if self.session.connected.is_set() else 0
             if sent == 0:
