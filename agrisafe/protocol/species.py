@@ -23,4 +23,3 @@ CHINESE_SPECIES: dict[str, frozenset[Species]] = {
     "兔": frozenset({Species.RABBIT}),
     "鱼": frozenset({Species.FISH}),
 }
-

@@ -59,4 +59,3 @@ def parse_message_topic(topic: str) -> MessageTopic:
     if not parts[2] or not parts[3]:
         raise TopicError(f"empty site or device in topic: {topic!r}")
     return MessageTopic(parts[2], parts[3], kind)
-

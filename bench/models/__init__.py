@@ -1,1 +1,1 @@
-"""Detector benchmarks (scripts; a package only so that mypy tells `latency` apart from bench/rules)."""
+"""Detector benchmarks: scripts, a package only so mypy tells its latency.py from bench/rules."""
