@@ -12,6 +12,7 @@ from agrisafe.mqtt.url import BrokerAddress
 from agrisafe.outbox import OutboxFull, OutboxPump, SqliteOutbox
 from agrisafe.protocol import ActivityEnvelope, Kind, TelemetryEnvelope
 from agrisafe.protocol.topics import message_topic
+from agrisafe.worker import BackgroundWorker
 from edge.config import CameraConfig, SiteConfig
 from edge.detect import Detector
 from edge.envelopes import CameraContext
@@ -48,16 +49,22 @@ class Publisher:
         self._wake()
 
 
-@dataclass
-class CameraRunner:
+class CameraRunner(BackgroundWorker):
     """A camera's source and pipeline on their own thread."""
 
-    config: CameraConfig
-    source: FrameSource
-    pipeline: CameraPipeline
-    on_envelope: Callable[[ActivityEnvelope], None]
-    done: threading.Event = field(default_factory=threading.Event)
-    error: BaseException | None = None
+    def __init__(
+        self,
+        config: CameraConfig,
+        source: FrameSource,
+        pipeline: CameraPipeline,
+        on_envelope: Callable[[ActivityEnvelope], None],
+    ) -> None:
+        super().__init__(f"camera-{config.name}", join_timeout_s=10.0)
+        self.config = config
+        self.source = source
+        self.pipeline = pipeline
+        self.on_envelope = on_envelope
+        self.error: BaseException | None = None
 
     def run(self) -> None:
         """Process frames until the source ends or is stopped; close open activities."""
@@ -70,8 +77,22 @@ class CameraRunner:
         except Exception as err:
             self.error = err
             logger.exception("camera %s stopped", self.config.name)
-        finally:
-            self.done.set()
+
+
+class TelemetryTimer(BackgroundWorker):
+    """Publishes the node's health every `period_s` until stopped (or the node is stopping)."""
+
+    def __init__(self, app: "EdgeApp", period_s: float) -> None:
+        super().__init__("telemetry")
+        self._app = app
+        self._period_s = period_s
+
+    def run(self) -> None:
+        """One telemetry message per period; it yields to activities when the outbox is full."""
+        app, period = self._app, self._period_s
+        while not self.sleep(period) and not app.stopping.is_set():
+            env = telemetry_envelope(app.config.site, app.config.device, app.health(period))
+            app.publisher.publish(env, droppable=True)
 
 
 @dataclass
@@ -86,7 +107,7 @@ class EdgeApp:
     evidence: EvidenceStore | None = None
     uploader: EvidenceUploader | None = None
     stopping: threading.Event = field(default_factory=threading.Event)
-    _threads: list[threading.Thread] = field(default_factory=list)
+    _telemetry: TelemetryTimer | None = None
 
     def start(self) -> None:
         """Connect (in the background) and start every camera and the telemetry timer."""
@@ -95,28 +116,29 @@ class EdgeApp:
         if self.uploader is not None:
             self.uploader.start()
         for r in self.runners:
-            t = threading.Thread(target=r.run, name=f"camera-{r.config.name}", daemon=True)
-            t.start()
-            self._threads.append(t)
-        tele = threading.Thread(target=self._telemetry, name="telemetry", daemon=True)
-        tele.start()
+            r.start()
+        self._telemetry = TelemetryTimer(self, self.config.telemetry_interval_s)
+        self._telemetry.start()
 
     def wait_cameras(self, timeout_s: float | None = None) -> bool:
         """Block until every camera's source ended (files) or the timeout passes."""
         deadline = None if timeout_s is None else time.monotonic() + timeout_s
         for r in self.runners:
             left = None if deadline is None else max(0.0, deadline - time.monotonic())
-            if not r.done.wait(left):
+            r.join(left)
+            if r.alive:
                 return False
         return True
 
     def stop(self, drain_timeout_s: float = 5.0) -> None:
         """Stop the cameras, flush the outbox briefly, close everything."""
         self.stopping.set()
-        for r in self.runners:
+        for r in self.runners:  # all sources first, so the cameras wind down together
             r.source.stop()
-        for t in self._threads:
-            t.join(10)
+        for r in self.runners:
+            r.stop()
+        if self._telemetry is not None:
+            self._telemetry.stop()
         if self.uploader is not None:
             self.uploader.stop()
         if self.pump is not None:
@@ -141,12 +163,6 @@ class EdgeApp:
             outbox_depth=self.outbox.depth() if self.outbox is not None else 0,
             cameras=len(self.runners),
         )
-
-    def _telemetry(self) -> None:
-        period = self.config.telemetry_interval_s
-        while not self.stopping.wait(period):
-            env = telemetry_envelope(self.config.site, self.config.device, self.health(period))
-            self.publisher.publish(env, droppable=True)  # telemetry yields to activities
 
 
 def build_app(

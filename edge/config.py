@@ -3,9 +3,9 @@
 from pathlib import Path
 from typing import Self
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from agrisafe import config as shared
 from agrisafe.protocol import ActivityType, Geo, GeoFix
 from agrisafe.settings import AgrisafeSettings
 from edge.errors import ConfigError
@@ -91,21 +91,9 @@ class SiteConfig(Strict):
 def load_site(path: Path) -> SiteConfig:
     """Read and validate the site YAML; errors name the file and the key."""
     try:
-        data = yaml.safe_load(path.read_text("utf-8"))
-    except OSError as err:
-        raise ConfigError(f"{path}: {err.strerror}") from err
-    except UnicodeDecodeError as err:
-        raise ConfigError(f"{path}: not UTF-8 text ({err.reason} at byte {err.start})") from err
-    except yaml.YAMLError as err:
-        raise ConfigError(f"{path}: not valid YAML: {err}") from err
-    try:
-        return SiteConfig.model_validate(data)
-    except ValidationError as err:
-        lines = [
-            f"{'.'.join(str(p) for p in e['loc']) or '(top)'}: {e['msg']}"
-            for e in err.errors(include_url=False)
-        ]
-        raise ConfigError(f"{path}: invalid site config:\n  " + "\n  ".join(lines)) from err
+        return shared.load_yaml_model(path, SiteConfig, what="site config")
+    except shared.ConfigError as err:
+        raise ConfigError(str(err)) from err
 
 
 def model_params(model: Path) -> PipelineParams:
@@ -119,9 +107,9 @@ def model_params(model: Path) -> PipelineParams:
     if not sidecar.is_file():
         return PipelineParams()
     try:
-        return PipelineParams.model_validate(yaml.safe_load(sidecar.read_text("utf-8")) or {})
-    except (yaml.YAMLError, ValidationError, UnicodeDecodeError) as err:
-        raise ConfigError(f"{sidecar}: invalid pipeline thresholds: {err}") from err
+        return shared.load_yaml_model(sidecar, PipelineParams, what="pipeline thresholds")
+    except shared.ConfigError as err:
+        raise ConfigError(str(err)) from err
 
 
 def whole_frame_camera(source: str) -> CameraConfig:

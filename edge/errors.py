@@ -1,5 +1,7 @@
 """Errors a technician can act on: each names the file, URL or model and what was expected."""
 
+from agrisafe.config import ConfigError as BaseConfigError
+
 
 class EdgeError(RuntimeError):
     """Base of every edge failure that should stop the command with a clear message."""
@@ -13,5 +15,5 @@ class ModelError(EdgeError):
     """A detector model is missing, unreadable, or of an unsupported family or shape."""
 
 
-class ConfigError(EdgeError):
+class ConfigError(EdgeError, BaseConfigError):
     """The site YAML is missing, unparsable or invalid."""

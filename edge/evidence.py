@@ -21,6 +21,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from agrisafe.files import atomic_write
 from agrisafe.protocol import EvidenceRef
 
 logger = logging.getLogger(__name__)
@@ -69,12 +70,7 @@ class EvidenceStore:
         sha = hashlib.sha256(data).hexdigest()
         path = self.root / f"{sha}{suffix}"
         if not path.exists():
-            fd, tmp = tempfile.mkstemp(dir=self.root, suffix=".part")
-            with os.fdopen(fd, "wb") as out:
-                out.write(data)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(tmp, path)
+            atomic_write(path, data, mode=0o600)  # evidence may show people: owner-only
         self._index(sha, path.name, media, len(data))
         return EvidenceRef(sha256=sha, media=media, uri=evidence_uri(sha))
 

@@ -20,6 +20,8 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from agrisafe.backoff import Backoff
+from agrisafe.worker import BackgroundWorker
 from edge.errors import SourceError
 
 logger = logging.getLogger(__name__)
@@ -38,8 +40,12 @@ class FrameSource(Protocol):
     """Port: yields frames at the detect fps until the source ends (files) or `stop`."""
 
     name: str
-    reconnects: int
     skipped: int
+
+    @property
+    def reconnects(self) -> int:
+        """How often the source had to be reopened."""
+        ...
 
     def frames(self) -> Iterator[Frame]:
         """Frames in order."""
@@ -141,6 +147,60 @@ def parse_target(url: str) -> str | int:
     return url
 
 
+class _Reader(BackgroundWorker):
+    """Decodes a live camera in its own thread, keeps the newest frame, reconnects on errors."""
+
+    def __init__(
+        self, name: str, url: str, cap: Any, backoff: Backoff, open_timeout_ms: int
+    ) -> None:
+        super().__init__(f"camera-reader-{name}")
+        self.camera = name
+        self.cond = threading.Condition()
+        self.newest: npt.NDArray[np.uint8] | None = None
+        self.fresh = 0  # frames decoded since the consumer last took one
+        self.reconnects = 0
+        self._url = url
+        self._cap: Any = cap
+        self._backoff = backoff
+        self._open_timeout_ms = open_timeout_ms
+
+    def run(self) -> None:
+        """Read until stopped; after a failed read wait (with backoff) and reopen."""
+        while not self.stopping:
+            cap = self._cap
+            ok, image = cap.read() if cap is not None else (False, None)
+            if ok and image is not None:
+                self._backoff.reset()
+                with self.cond:
+                    self.fresh += 1
+                    self.newest = image
+                    self.cond.notify_all()
+                continue
+            if cap is not None:
+                cap.release()
+                self._cap = None
+            delay = self._backoff.next()
+            logger.warning("camera %s: no frame; reconnecting in %.0f s", self.camera, delay)
+            if self.sleep(delay):
+                return
+            self.reconnects += 1
+            cap = _capture(parse_target(self._url), self._open_timeout_ms)
+            self._cap = cap if cap.isOpened() else None
+        if self._cap is not None:
+            self._cap.release()
+            self._cap = None
+
+    def on_stop(self) -> None:
+        """Wake a consumer waiting for a frame so that it sees the stop."""
+        with self.cond:
+            self.cond.notify_all()
+
+    def wait_stop(self, seconds: float) -> bool:
+        """Wait up to `seconds` (pacing the consumer); True when stopping."""
+        with self.cond:
+            return self.cond.wait_for(lambda: self.stopping, seconds)
+
+
 class LiveSource:
     """RTSP / USB camera: a reader thread keeps the newest frame; a watchdog reconnects."""
 
@@ -154,57 +214,31 @@ class LiveSource:
         open_timeout_s: float = 10.0,
     ) -> None:
         self.name = url.split("@")[-1]  # never log credentials in rtsp://user:pass@host
-        self.reconnects = 0
         self.skipped = 0
-        self._url = url
         self._period = 1.0 / detect_fps
         self._stale_s = stale_s
-        self._backoff = backoff_s
-        self._open_timeout_ms = int(open_timeout_s * 1000)
-        self._stop = threading.Event()
-        self._lock = threading.Condition()
-        self._newest: npt.NDArray[np.uint8] | None = None
-        self._newest_at = 0.0
-        self._fresh = 0
-        cap = _capture(parse_target(url), self._open_timeout_ms)
+        open_timeout_ms = int(open_timeout_s * 1000)
+        cap = _capture(parse_target(url), open_timeout_ms)
         if not cap.isOpened():
             raise SourceError(f"camera {self.name}: cannot open (unreachable URL or device)")
-        self._thread = threading.Thread(target=self._read, args=(cap,), daemon=True)
+        self._reader = _Reader(self.name, url, cap, Backoff(*backoff_s), open_timeout_ms)
 
-    def _read(self, cap: Any) -> None:
-        delay = self._backoff[0]
-        while not self._stop.is_set():
-            ok, image = cap.read() if cap is not None else (False, None)
-            if ok and image is not None:
-                delay = self._backoff[0]
-                with self._lock:
-                    self._fresh += 1
-                    self._newest, self._newest_at = image, time.monotonic()
-                    self._lock.notify_all()
-                continue
-            if cap is not None:
-                cap.release()
-            logger.warning("camera %s: no frame; reconnecting in %.0f s", self.name, delay)
-            if self._stop.wait(delay):
-                return
-            delay = min(delay * 2, self._backoff[1])
-            self.reconnects += 1
-            cap = _capture(parse_target(self._url), self._open_timeout_ms)
-            if not cap.isOpened():
-                cap = None
-        if cap is not None:
-            cap.release()
+    @property
+    def reconnects(self) -> int:
+        """How often the watchdog reopened the camera."""
+        return self._reader.reconnects
 
     def frames(self) -> Iterator[Frame]:
         """The newest frame every 1/detect_fps; frames decoded in between count as skipped."""
-        self._thread.start()
+        reader = self._reader
+        reader.start()
         index = 0
         next_at = time.monotonic()
-        while not self._stop.is_set():
-            with self._lock:
-                self._lock.wait_for(lambda: self._fresh > 0 or self._stop.is_set(), self._stale_s)
-                image, fresh = self._newest, self._fresh
-                self._fresh = 0
+        while not reader.stopping:
+            with reader.cond:
+                reader.cond.wait_for(lambda: reader.fresh > 0 or reader.stopping, self._stale_s)
+                image, fresh = reader.newest, reader.fresh
+                reader.fresh = 0
             if image is None or fresh == 0:
                 continue  # the reader thread's watchdog is reconnecting
             self.skipped += fresh - 1
@@ -213,15 +247,13 @@ class LiveSource:
             next_at += self._period
             wait = next_at - time.monotonic()
             if wait > 0:
-                self._stop.wait(wait)
+                reader.wait_stop(wait)
             else:
                 next_at = time.monotonic()
 
     def stop(self) -> None:
         """Stop reading and release the camera."""
-        self._stop.set()
-        with self._lock:
-            self._lock.notify_all()
+        self._reader.stop()
 
 
 def open_source(

@@ -1,7 +1,5 @@
 """Box and polygon geometry (pure)."""
 
-from collections.abc import Sequence
-
 Box = tuple[float, float, float, float]  # x1, y1, x2, y2
 Point = tuple[float, float]
 
@@ -35,18 +33,3 @@ def touches(a: Box, b: Box) -> bool:
 def foot(box: Box) -> Point:
     """Bottom centre: where an object stands on the ground (what decides its plot)."""
     return (box[0] + box[2]) / 2, box[3]
-
-
-def inside(point: Point, polygon: Sequence[Point]) -> bool:
-    """Even-odd ray casting; points on an edge may fall either way."""
-    x, y = point
-    result = False
-    n = len(polygon)
-    for i in range(n):
-        x1, y1 = polygon[i]
-        x2, y2 = polygon[(i + 1) % n]
-        if (y1 > y) != (y2 > y):
-            cross = x1 + (y - y1) * (x2 - x1) / (y2 - y1)
-            if x < cross:
-                result = not result
-    return result

@@ -1,7 +1,7 @@
 """Process one video file to its end: the `--once` mode and the models' evaluation harness."""
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -26,7 +26,6 @@ def run_camera_file(
     device: str = "edge",
     start_time: datetime | None = None,
     evidence: EvidenceStore | None = None,
-    on_envelope: Callable[[ActivityEnvelope], None] | None = None,
 ) -> list[ActivityEnvelope]:
     """Run one file camera through the pipeline; envelopes in emission order."""
     source = FileSource(
@@ -37,16 +36,9 @@ def run_camera_file(
         ctx, detector, params, camera.detect_fps, camera.polygons(), evidence=evidence
     )
     out: list[ActivityEnvelope] = []
-
-    def emit(batch: list[ActivityEnvelope]) -> None:
-        for env in batch:
-            out.append(env)
-            if on_envelope is not None:
-                on_envelope(env)
-
     for frame in source.frames():
-        emit(pipe.process(frame))
-    emit(pipe.finish())
+        out.extend(pipe.process(frame))
+    out.extend(pipe.finish())
     s = pipe.stats
     logger.info(
         "%s: %d frames, %d detected, %d motion-gated, %d activity messages",

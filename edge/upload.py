@@ -1,15 +1,16 @@
 """Uploads evidence to the cloud (`POST /api/v1/evidence`) whenever it is reachable."""
 
 import logging
-import threading
 from typing import Any
 
+from agrisafe.backoff import Backoff
+from agrisafe.worker import BackgroundWorker
 from edge.evidence import EvidenceStore
 
 logger = logging.getLogger(__name__)
 
 
-class EvidenceUploader:
+class EvidenceUploader(BackgroundWorker):
     """Background thread: oldest pending evidence first; retries with backoff while offline."""
 
     def __init__(
@@ -17,22 +18,17 @@ class EvidenceUploader:
     ) -> None:
         import httpx
 
+        super().__init__("evidence-upload", join_timeout_s=10.0)
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         self._client: Any = httpx.Client(base_url=base_url.rstrip("/"), headers=headers, timeout=30)
         self._store = store
         self._period_s = period_s
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="evidence-upload", daemon=True)
+        # While offline: 2, 4, 8 … periods, at most 5 minutes between tries.
+        self._backoff = Backoff(2 * period_s, max(300.0, 2 * period_s))
         self.uploaded = 0
 
-    def start(self) -> None:
-        """Begin uploading in the background."""
-        self._thread.start()
-
-    def stop(self) -> None:
-        """Stop after the current file."""
-        self._stop.set()
-        self._thread.join(10)
+    def on_stop(self) -> None:
+        """Close the HTTP client once the thread has ended (after the current file)."""
         self._client.close()
 
     def upload_pending(self) -> int:
@@ -66,8 +62,12 @@ class EvidenceUploader:
         self.uploaded += done
         return done
 
-    def _run(self) -> None:
+    def run(self) -> None:
+        """Every period upload what is pending; back off while the cloud is unreachable."""
         delay = self._period_s
-        while not self._stop.wait(delay):
-            ok = self.upload_pending() > 0 or not self._store.pending(1)
-            delay = self._period_s if ok else min(delay * 2, 300.0)
+        while not self.sleep(delay):
+            if self.upload_pending() > 0 or not self._store.pending(1):
+                self._backoff.reset()
+                delay = self._period_s
+            else:
+                delay = self._backoff.next()

@@ -3,7 +3,8 @@
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from edge.geometry import Point, foot, inside
+from agrisafe.geometry import point_in_polygon
+from edge.geometry import Point, foot
 from edge.tracker import Track
 
 DEFAULT_PLOT = "default"
@@ -36,4 +37,4 @@ class PlotZones:
         if not self.polygons:
             return [DEFAULT_PLOT]
         point = foot(t.box)
-        return [plot for plot, poly in self.polygons.items() if inside(point, poly)]
+        return [plot for plot, poly in self.polygons.items() if point_in_polygon(*point, poly)]

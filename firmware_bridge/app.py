@@ -19,6 +19,7 @@ from firmware_bridge.drivers.dy3000 import Dy3000Driver
 from firmware_bridge.drivers.ty16 import Ty16Driver
 from firmware_bridge.envelopes import InstrumentContext
 from firmware_bridge.gps import GpsTracker, station_geo
+from firmware_bridge.protocols import Protocol
 from firmware_bridge.protocols.base import Decoded
 from firmware_bridge.protocols.dy3000 import Dy3000Decoder
 from firmware_bridge.protocols.line import LineDecoder, LineRecord
@@ -111,7 +112,7 @@ def _instrument(
     io: Exchange[Any]
     driver: Driver
     poll_s, answer_s = inst.poll_interval_s, inst.response_timeout_s
-    if inst.protocol == "dy3000":
+    if inst.protocol is Protocol.DY3000:
         io = Exchange(link, Dy3000Decoder)
         driver = Dy3000Driver(
             kit,
@@ -121,7 +122,7 @@ def _instrument(
             poll_interval_s=poll_s,
             response_timeout_s=answer_s,
         )
-    elif inst.protocol == "ty16":
+    elif inst.protocol is Protocol.TY16:
         io = Exchange(link, Ty16Decoder)
         driver = Ty16Driver(
             kit,

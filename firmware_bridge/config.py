@@ -6,22 +6,25 @@ technician can fix the file without reading code.
 
 from datetime import timedelta
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from agrisafe import config as shared
 from agrisafe.protocol import Geo, GeoFix, TestMethod
 from agrisafe.protocol.bodies import Ident
 from firmware_bridge.envelopes import DEFAULT_SAMPLE_TEMPLATE
 from firmware_bridge.errors import ConfigError
 from firmware_bridge.maths import enzyme
 from firmware_bridge.maths.gold import GoldKit
+from firmware_bridge.protocols import INSTRUMENT_PROTOCOLS, Protocol
 from firmware_bridge.protocols.dy3000_messages import Family
 from firmware_bridge.protocols.line import LineFormat
 from firmware_bridge.readings import Kit
 from firmware_bridge.serial_link import PortSettings
+
+M = TypeVar("M", bound=BaseModel)
 
 
 class _Strict(BaseModel):
@@ -98,7 +101,7 @@ class InstrumentConfig(_Strict):
     """One rapid-test instrument on a serial port."""
 
     device: Ident = Field(description="device id in MQTT topics and the registry, e.g. rt-01")
-    protocol: Literal["dy3000", "ty16", "line"] = Field(description="wire protocol")
+    protocol: Protocol = Field(description="wire protocol: dy3000, ty16 or line")
     name: str = Field(default="", description="model and serial shown to people (DY-3000#12)")
     serial: SerialConfig = Field(description="its serial port")
     poll_interval_s: float = Field(default=2.0, ge=0.1, le=3600, description="polling period")
@@ -121,6 +124,15 @@ class InstrumentConfig(_Strict):
         min_length=1,
         description="commodity when neither record nor sample names one",
     )
+
+    @field_validator("protocol", mode="before")
+    @classmethod
+    def _instrument_protocol(cls, value: object) -> object:
+        # Checked before the enum so that the message lists only what `instruments:` accepts.
+        if value not in INSTRUMENT_PROTOCOLS:
+            names = ", ".join(INSTRUMENT_PROTOCOLS)
+            raise ValueError(f"expected one of {names} (a GPS receiver goes under 'gps:')")
+        return value
 
 
 class StationConfig(_Strict):
@@ -217,19 +229,16 @@ def lookback(inst: InstrumentConfig) -> timedelta:
 
 def load_config(path: Path) -> BridgeConfig:
     """Read and validate bridge.yaml; ConfigError names the file and the key."""
+    return _load(path, BridgeConfig, "bridge configuration")
+
+
+def load_line_format(path: Path) -> LineFormat:
+    """Read a line instrument's field map (`decode --line-format`); errors name file and key."""
+    return _load(path, LineFormat, "line format")
+
+
+def _load(path: Path, model: type[M], what: str) -> M:
     try:
-        data = yaml.safe_load(path.read_text("utf-8"))
-    except OSError as err:
-        raise ConfigError(f"{path}: cannot read: {err.strerror}") from err
-    except yaml.YAMLError as err:
-        raise ConfigError(f"{path}: not valid YAML: {err}") from err
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: expected a mapping with site, instruments …")
-    try:
-        return BridgeConfig.model_validate(data)
-    except ValidationError as err:
-        lines = [
-            f"{path}: {'.'.join(str(p) for p in e['loc']) or '(top)'}: {e['msg']}"
-            for e in err.errors(include_url=False)
-        ]
-        raise ConfigError("invalid bridge configuration:\n  " + "\n  ".join(lines)) from err
+        return shared.load_yaml_model(path, model, what=what)
+    except shared.ConfigError as err:
+        raise ConfigError(str(err)) from err

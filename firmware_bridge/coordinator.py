@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from agrisafe.worker import BackgroundWorker
 from firmware_bridge.drivers.base import Driver, Exchange
 from firmware_bridge.errors import InstrumentError
 from firmware_bridge.readings import TestReading
@@ -19,13 +20,13 @@ logger = logging.getLogger(__name__)
 Sink = Callable[[TestReading], None]
 
 
-class InstrumentCoordinator:
+class InstrumentCoordinator(BackgroundWorker):
     """A thread driving one instrument (or the GPS receiver) through its link."""
 
     def __init__(
         self, name: str, io: Exchange[Any], driver: Driver, sink: Sink | None = None
     ) -> None:
-        self.name = name
+        super().__init__(name)  # the device id: `BridgeApp.coordinator(name)` finds it by this
         self.io = io
         self.link = io.link
         self.driver = driver
@@ -35,27 +36,20 @@ class InstrumentCoordinator:
         self.readings = 0
         self.online = threading.Event()  # connected and past the handshake
         self._session = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=f"instr-{name}", daemon=True)
         self._last_error = ""
 
-    def start(self) -> None:
-        """Start the thread."""
-        self._thread.start()
-
-    def stop(self) -> None:
-        """Stop the thread and close the port."""
-        self._stop.set()
-        self._thread.join(5)
+    def on_stop(self) -> None:
+        """Close the port once the thread has ended."""
         self.link.close()
 
-    def _run(self) -> None:
-        while not self._stop.is_set():
+    def run(self) -> None:
+        """Step the driver until stopped."""
+        while not self.stopping:
             try:
                 self._once()
             except Exception:  # a bug in a driver must not silently end the instrument
                 logger.exception("%s: coordinator step failed", self.name)
-                self._stop.wait(1.0)
+                self.sleep(1.0)
 
     def _once(self) -> None:
         if not self.link.ensure_open():
@@ -64,14 +58,14 @@ class InstrumentCoordinator:
         if self.link.connects != self._session:
             self.online.clear()
             if not self._guard(self.driver.on_connect):
-                self._stop.wait(max(self.driver.poll_interval_s, 0.5))
+                self.sleep(max(self.driver.poll_interval_s, 0.5))
                 return
             self._session = self.link.connects
             self.online.set()
         self._deliver()
         before = time.monotonic()
         if self._guard(self._poll) and self.driver.poll_interval_s > 0:
-            self._stop.wait(max(0.0, self.driver.poll_interval_s - (time.monotonic() - before)))
+            self.sleep(max(0.0, self.driver.poll_interval_s - (time.monotonic() - before)))
 
     def _poll(self, io: Exchange[Any]) -> None:
         for reading in self.driver.poll(io):  # hand each reading on as soon as it is read
@@ -103,7 +97,7 @@ class InstrumentCoordinator:
                 self._sink(self.pending[0])
             except Exception:  # outbox full or disk error: keep the reading, retry next step
                 logger.exception("%s: could not record a reading; will retry", self.name)
-                self._stop.wait(1.0)
+                self.sleep(1.0)
                 return
             self.pending.pop(0)
             self.readings += 1

@@ -6,6 +6,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Any, BinaryIO
 
+from firmware_bridge.protocols import Protocol
 from firmware_bridge.protocols.base import Decoded, Rejection, StreamDecoder
 from firmware_bridge.protocols.dy3000 import Dy3000Decoder
 from firmware_bridge.protocols.dy3000_messages import Message
@@ -13,7 +14,7 @@ from firmware_bridge.protocols.line import LineDecoder, LineFormat, LineRecord
 from firmware_bridge.protocols.nmea import NmeaDecoder, NmeaFix
 from firmware_bridge.protocols.ty16 import Ty16Block, Ty16Decoder, Ty16Reply
 
-PROTOCOLS = ("dy3000", "ty16", "line", "nmea")
+PROTOCOLS = tuple(p.value for p in Protocol)  # kept for callers that list the names
 CHUNK = 64 * 1024
 
 
@@ -62,16 +63,18 @@ def _nmea(frame: Decoded[NmeaFix]) -> dict[str, Any]:
 def decoder_for(
     protocol: str, line_format: LineFormat | None = None
 ) -> tuple[StreamDecoder[Any], Callable[[Decoded[Any]], dict[str, Any]]]:
-    """The decoder of a protocol name and how its frames print."""
-    if protocol == "dy3000":
-        return Dy3000Decoder(), _dy3000
-    if protocol == "ty16":
-        return Ty16Decoder(), _ty16
-    if protocol == "line":
-        return LineDecoder(line_format), _line
-    if protocol == "nmea":
-        return NmeaDecoder(), _nmea
-    raise ValueError(f"unknown protocol {protocol!r}; expected one of {', '.join(PROTOCOLS)}")
+    """The decoder of a protocol (a `Protocol` or its name) and how its frames print."""
+    if protocol not in PROTOCOLS:
+        raise ValueError(f"unknown protocol {protocol!r}; expected one of {', '.join(PROTOCOLS)}")
+    match Protocol(protocol):
+        case Protocol.DY3000:
+            return Dy3000Decoder(), _dy3000
+        case Protocol.TY16:
+            return Ty16Decoder(), _ty16
+        case Protocol.LINE:
+            return LineDecoder(line_format), _line
+        case Protocol.NMEA:
+            return NmeaDecoder(), _nmea
 
 
 def rejection_json(rej: Rejection) -> dict[str, Any]:

@@ -6,16 +6,16 @@ A request waits in the spool until the bridge can tag it with a position fix, th
 
 import hashlib
 import logging
-import os
-import threading
 from collections.abc import Callable
 from pathlib import Path
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from agrisafe.files import atomic_write
 from agrisafe.ids import new_id
 from agrisafe.protocol.bodies import Ident, Sha256, Text
+from agrisafe.worker import BackgroundWorker
 
 logger = logging.getLogger(__name__)
 
@@ -51,42 +51,32 @@ def photo_digest(path: Path) -> str:
 
 def write_request(spool: Path, req: SampleRequest) -> Path:
     """Put a request into the spool atomically (write, fsync, rename)."""
-    spool.mkdir(parents=True, exist_ok=True)
     final = spool / f"{req.request_id}.json"
-    tmp = spool / f".{req.request_id}.tmp"
-    with tmp.open("wb") as fh:
-        fh.write(orjson.dumps(req.model_dump(exclude_none=True)))
-        fh.flush()
-        os.fsync(fh.fileno())
-    tmp.replace(final)
+    atomic_write(final, orjson.dumps(req.model_dump(exclude_none=True)))
     return final
 
 
-class SpoolWatcher:
+class SpoolWatcher(BackgroundWorker):
     """Polls the spool; `handle` returns True once a request is published (file removed)."""
 
     def __init__(
         self, spool: Path, handle: Callable[[SampleRequest], bool], interval_s: float = 0.25
     ) -> None:
+        super().__init__("sample-spool")
         self.spool = spool
         self._handle = handle
         self._interval_s = interval_s
-        self._stop = threading.Event()
         self._waiting: set[str] = set()
-        self._thread = threading.Thread(target=self._run, name="sample-spool", daemon=True)
+        self.scans = 0  # finished passes over the spool (a request waiting was seen this often)
 
     def start(self) -> None:
-        """Start polling."""
+        """Start polling (requests left in the spool by a previous run are picked up)."""
         self.spool.mkdir(parents=True, exist_ok=True)
-        self._thread.start()
+        super().start()
 
-    def stop(self) -> None:
-        """Stop polling (requests left in the spool are kept for the next start)."""
-        self._stop.set()
-        self._thread.join(5)
-
-    def _run(self) -> None:
-        while not self._stop.wait(self._interval_s):
+    def run(self) -> None:
+        """Scan the spool every interval until stopped."""
+        while not self.sleep(self._interval_s):
             try:
                 self.scan()
             except Exception:  # keep polling: one broken pass must not end sampling
@@ -106,6 +96,7 @@ class SpoolWatcher:
             elif path.name not in self._waiting:
                 self._waiting.add(path.name)
                 logger.warning("sample %s waits for a position fix", req.sample)
+        self.scans += 1
         return done
 
     def _load(self, path: Path) -> SampleRequest | None:

@@ -13,6 +13,7 @@ from typing import Literal, Protocol
 
 import serial
 
+from agrisafe.backoff import Backoff
 from firmware_bridge.errors import InstrumentError
 
 logger = logging.getLogger(__name__)
@@ -145,10 +146,14 @@ class ReconnectingLink:
         self.name = link.name
         self.min_backoff_s, self.max_backoff_s = min_backoff_s, max_backoff_s
         self.connects = 0  # successful opens (1 + reconnects)
-        self.failures = 0  # failed opens since the last success
-        self._backoff = min_backoff_s
+        self._backoff = Backoff(min_backoff_s, max_backoff_s)
         self._next_try = 0.0
         self._stop = stop or threading.Event()
+
+    @property
+    def failures(self) -> int:
+        """Failed opens since the last success."""
+        return self._backoff.failures
 
     @property
     def connected(self) -> bool:
@@ -169,17 +174,16 @@ class ReconnectingLink:
             self._schedule_retry(err)
             return False
         self.connects += 1
-        self.failures = 0
-        self._backoff = self.min_backoff_s
+        self._backoff.reset()
         logger.info("serial port %s open (connect #%d)", self.name, self.connects)
         return True
 
     def _schedule_retry(self, err: Exception) -> None:
-        self.failures += 1
-        if self.failures & (self.failures - 1) == 0:  # 1st, 2nd, 4th, 8th …: not every retry
-            logger.warning("%s; retry %d, every ≤ %.1f s", err, self.failures, self.max_backoff_s)
-        self._next_try = time.monotonic() + self._backoff
-        self._backoff = min(self._backoff * 2, self.max_backoff_s)
+        delay = self._backoff.next()
+        failures = self.failures
+        if failures & (failures - 1) == 0:  # 1st, 2nd, 4th, 8th …: not every retry
+            logger.warning("%s; retry %d, every ≤ %.1f s", err, failures, self.max_backoff_s)
+        self._next_try = time.monotonic() + delay
 
     def drop(self, err: Exception) -> None:
         """The port failed: close it and retry opening after the back-off."""

@@ -5,7 +5,7 @@ import ssl
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
@@ -29,6 +29,17 @@ class Will:
     retain: bool = True
 
 
+class SessionOptions(TypedDict, total=False):
+    """Tuning of one MQTT session (keyword arguments of `MqttSession`; defaults in brackets)."""
+
+    persistent: bool  # keep the session and queued QoS 1 messages while away [False]
+    session_expiry_s: int  # MQTT 5: how long the broker keeps a persistent session [7 days]
+    manual_ack: bool  # acknowledge received QoS 1 messages only when the handler says so [False]
+    max_inflight: int  # unacknowledged QoS 1 publishes we allow ourselves [100]
+    receive_maximum: int  # MQTT 5: unacknowledged QoS 1 messages the broker may send us [1000]
+    keepalive_s: int  # MQTT keep-alive [30]
+
+
 class BrokerUnavailable(ConnectionError):
     """The broker could not be reached within the timeout."""
 
@@ -45,31 +56,26 @@ class MqttSession:
         addr: BrokerAddress,
         client_id: str,
         *,
-        persistent: bool = False,
-        session_expiry_s: int = 7 * 24 * 3600,
-        manual_ack: bool = False,
         will: Will | None = None,
         subscriptions: Sequence[tuple[str, int]] = (),
         on_message: MessageHandler | None = None,
-        max_inflight: int = 100,
-        receive_maximum: int = 1000,
-        keepalive_s: int = 30,
         client_class: type[mqtt.Client] = mqtt.Client,
+        **options: Unpack[SessionOptions],
     ) -> None:
         self.addr = addr
         self.client_id = client_id
-        self.persistent = persistent
+        self.persistent = persistent = options.get("persistent", False)
         self.connected = threading.Event()
         # Set once the broker acknowledged every subscription of the current connection:
         # messages published before that may not be routed to us.
         self.subscribed = threading.Event()
         self._pending_subs: set[int] = set()
         self.reconnects = 0
-        self._session_expiry_s = session_expiry_s
+        self._session_expiry_s = options.get("session_expiry_s", 7 * 24 * 3600)
         self._subscriptions = list(subscriptions)
         self._on_message = on_message
-        self._keepalive_s = keepalive_s
-        self._receive_maximum = receive_maximum
+        self._keepalive_s = options.get("keepalive_s", 30)
+        self._receive_maximum = options.get("receive_maximum", 1000)
         self._ever_connected = False
         v5 = addr.protocol is MqttProtocol.V5
         # A subclass may tune paho's hot path (the cloud's ingest client does); same contract.
@@ -78,9 +84,9 @@ class MqttSession:
             client_id=client_id,
             clean_session=None if v5 else not persistent,
             protocol=mqtt.MQTTv5 if v5 else mqtt.MQTTv311,
-            manual_ack=manual_ack,
+            manual_ack=options.get("manual_ack", False),
         )
-        self.client.max_inflight_messages_set(max_inflight)
+        self.client.max_inflight_messages_set(options.get("max_inflight", 100))
         # Queue without limit inside paho only for what is already in flight; callers keep their
         # own durable outbox, so paho's RAM queue never holds data we cannot afford to lose.
         self.client.reconnect_delay_set(min_delay=1, max_delay=30)

@@ -7,7 +7,7 @@ with a retained `status` online message and a last will `status` offline.
 
 import logging
 import queue
-import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -20,6 +20,7 @@ from agrisafe.outbox.store import SqliteOutbox
 from agrisafe.protocol import DeviceState, Kind, StatusBody, StatusEnvelope
 from agrisafe.protocol.topics import message_topic
 from agrisafe.timeutil import utc_now
+from agrisafe.worker import BackgroundWorker
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +39,7 @@ def status_message(site: str, device: str, state: DeviceState) -> tuple[str, byt
     return message_topic(site, device, Kind.STATUS), env.to_json()
 
 
-class OutboxPump:
+class OutboxPump(BackgroundWorker):
     """Background thread that moves outbox rows to the broker."""
 
     def __init__(
@@ -52,14 +53,14 @@ class OutboxPump:
         idle_wait_s: float = 0.05,
         on_delivered: Callable[[int], None] | None = None,
     ) -> None:
+        super().__init__("outbox-pump")
         self.outbox = outbox
         self.window = window
         self.delivered = 0
+        self.rounds = 0  # passes of the pump loop: shows it is alive (health checks, tests)
         self._presence = presence
         self._idle_wait_s = idle_wait_s
         self._on_delivered = on_delivered
-        self._stop = threading.Event()
-        self._wake = threading.Event()
         # paho's network thread only posts events here; the pump thread alone owns the
         # in-flight map and the cursor, so a PUBACK can never overtake the mid it acknowledges.
         self._events: queue.SimpleQueue[int | None] = queue.SimpleQueue()  # mid, or None=reset
@@ -74,7 +75,6 @@ class OutboxPump:
         self._inner_disconnect: Callable[..., None] = self.session._handle_disconnect
         self.session.client.on_connect = self._handle_connect
         self.session.client.on_disconnect = self._handle_disconnect
-        self._thread = threading.Thread(target=self._run, name="outbox-pump", daemon=True)
 
     def _will(self) -> Will | None:
         if self._presence is None:
@@ -85,19 +85,16 @@ class OutboxPump:
     def start(self) -> None:
         """Begin connecting (retrying in the background) and pumping."""
         self.session.start_background()
-        self._thread.start()
+        super().start()
 
-    def wake(self) -> None:
-        """Tell the pump new rows are waiting (it also polls)."""
-        self._wake.set()
-
-    def stop(self, drain_timeout_s: float = 0.0) -> None:
-        """Stop pumping; optionally wait for the outbox to drain first."""
+    def stop(self, timeout_s: float | None = None, *, drain_timeout_s: float = 0.0) -> bool:
+        """Stop pumping; optionally wait up to `drain_timeout_s` for the outbox to drain first."""
         if drain_timeout_s > 0:
             self.wait_drained(drain_timeout_s)
-        self._stop.set()
-        self._wake.set()
-        self._thread.join(5)
+        return super().stop(timeout_s)
+
+    def on_stop(self) -> None:
+        """Announce going offline (while still connected) and disconnect."""
         if self._presence is not None and self.session.connected.is_set():
             topic, payload = status_message(*self._presence, DeviceState.OFFLINE)
             self.session.client.publish(topic, payload, qos=1, retain=True).wait_for_publish(2)
@@ -105,13 +102,11 @@ class OutboxPump:
 
     def wait_drained(self, timeout_s: float) -> bool:
         """Block until the outbox is empty (True) or the timeout passes (False)."""
-        deadline = threading.Event()
-        waited = 0.0
-        while waited < timeout_s:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
             if self.outbox.depth() == 0:
                 return True
-            deadline.wait(0.05)
-            waited += 0.05
+            time.sleep(0.05)
         return self.outbox.depth() == 0
 
     # -- paho callbacks (network thread) ----------------------------------------------------
@@ -123,7 +118,7 @@ class OutboxPump:
         if self._presence is not None:
             topic, payload = status_message(*self._presence, DeviceState.ONLINE)
             client.publish(topic, payload, qos=1, retain=True)
-        self._wake.set()
+        self.wake()
 
     def _handle_disconnect(self, client: mqtt.Client, ud: Any, f: Any, rc: Any, p: Any) -> None:
         self._inner_disconnect(client, ud, f, rc, p)
@@ -134,16 +129,17 @@ class OutboxPump:
     def _handle_publish(self, _c: mqtt.Client, _ud: Any, mid: int, rc: Any, _p: Any) -> None:
         if not getattr(rc, "is_failure", False):
             self._events.put(mid)
-            self._wake.set()
+            self.wake()
 
     # -- pump thread -------------------------------------------------------------------------
-    def _run(self) -> None:
-        while not self._stop.is_set():
+    def run(self) -> None:
+        """Acknowledge, send what fits in the window, idle briefly when there is nothing."""
+        while not self.stopping:
+            self.rounds += 1
             self._process_events()
             sent = self._send_some() if self.session.connected.is_set() else 0
             if sent == 0:
-                self._wake.wait(self._idle_wait_s)
-                self._wake.clear()
+                self.sleep(self._idle_wait_s)
         self._process_events()
 
     def _process_events(self) -> None:

@@ -23,8 +23,3 @@ CHINESE_SPECIES: dict[str, frozenset[Species]] = {
     "兔": frozenset({Species.RABBIT}),
     "鱼": frozenset({Species.FISH}),
 }
-
-
-def species_for(chinese: str) -> frozenset[Species]:
-    """Species a Chinese animal name covers; raises KeyError for an unknown name."""
-    return CHINESE_SPECIES[chinese.strip()]

@@ -28,12 +28,6 @@ def message_topic(site: str, device: str, kind: Kind | str) -> str:
     return f"{ROOT}/{_check_segment('site', site)}/{_check_segment('device', device)}/{kind}"
 
 
-def command_topic(site: str, device: str, name: str) -> str:
-    """`agrisafe/v1/{site}/{device}/cmd/{name}`: cloud → site commands."""
-    segs = (_check_segment("site", site), _check_segment("device", device))
-    return f"{ROOT}/{segs[0]}/{segs[1]}/cmd/{_check_segment('command', name)}"
-
-
 def alert_topic(region: str, rule: Rule | str) -> str:
     """`agrisafe/cloud/v1/alerts/{region}/{rule}`: cloud → regulators."""
     return f"{CLOUD_ROOT}/alerts/{_check_segment('region', region)}/{rule}"
@@ -65,14 +59,3 @@ def parse_message_topic(topic: str) -> MessageTopic:
     if not parts[2] or not parts[3]:
         raise TopicError(f"empty site or device in topic: {topic!r}")
     return MessageTopic(parts[2], parts[3], kind)
-
-
-def parse_alert_topic(topic: str) -> tuple[str, Rule]:
-    """Parse `agrisafe/cloud/v1/alerts/{region}/{rule}` into (region, rule)."""
-    parts = topic.split("/")
-    if len(parts) != 6 or "/".join(parts[:4]) != f"{CLOUD_ROOT}/alerts":
-        raise TopicError(f"not an alert topic: {topic!r}")
-    try:
-        return parts[4], Rule(parts[5])
-    except ValueError:
-        raise TopicError(f"unknown rule in topic: {parts[5]!r}") from None

@@ -23,7 +23,7 @@ def publish(port: int, topic: str, payloads: list[bytes]) -> float:
     client.connect("127.0.0.1", port)
     client.loop_start()
     started = time.monotonic()
-    infos = []
+    infos: list[mqtt.MQTTMessageInfo] = []
     for n, payload in enumerate(payloads):
         if n >= OUTSTANDING:  # packet ids are 16-bit: paho refuses a reused one still queued
             infos[n - OUTSTANDING].wait_for_publish(300)

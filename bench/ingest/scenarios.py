@@ -168,7 +168,8 @@ def paho_consume(tmp: Path, n: int, *, v5: bool, fast: bool) -> dict[str, Any]:
         return cls(CallbackAPIVersion.VERSION2, "drain", protocol=proto, manual_ack=True, **kwargs)
 
     def connect(c: mqtt.Client) -> None:
-        props, kw = None, {}
+        props = None
+        kw: dict[str, Any] = {}
         if v5:
             props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
             props.SessionExpiryInterval = 600

@@ -83,8 +83,11 @@ def proc_stats(pid: int) -> ProcStats:
     status = dict(
         line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines()
     )
-    kb = lambda key: int(status[key].split()[0]) / 1024  # noqa: E731
-    return ProcStats(cpu, kb("VmRSS"), kb("VmHWM"))
+
+    def mb(key: str) -> float:
+        return int(status[key].split()[0]) / 1024  # /proc reports kB
+
+    return ProcStats(cpu, mb("VmRSS"), mb("VmHWM"))
 
 
 class IngestProcess:

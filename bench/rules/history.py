@@ -6,6 +6,7 @@ load in a minute or two; the events the benchmark then evaluates go through the 
 
 import random
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -113,73 +114,91 @@ class Farm:
         kind = r.choice(kinds)
         site = f"B{r.randrange(self.sites):03d}"
         p = r.randrange(self.plots)
-        plot, crop = f"P{p}", CROPS[p % len(CROPS)]
-        h = r.randrange(self.herds)
-        species, drug, product = HERDS[h % len(HERDS)]
-        lot = f"L{self.n}"
+        d = _Draw(site, f"P{p}", CROPS[p % len(CROPS)], r.randrange(self.herds), f"L{self.n}")
         if kind in ("harvest", "dispatch"):
-            site, unit = self._pick(
-                ts_ms,
-                "P" if kind == "harvest" else "H",
-                self.plots if kind == "harvest" else self.herds,
-            )
-            if kind == "harvest":
-                plot, crop = f"P{unit}", CROPS[unit % len(CROPS)]
-            else:
-                h = unit
-                species, drug, product = HERDS[h % len(HERDS)]
+            self._compliant_unit(kind, ts_ms, d)
+            self.lots = [*self.lots[-999:], (d.site, d.lot)]
         if kind == "input_use":
-            # Farmers rotate products and keep to the maximum per season (mostly).
-            year = from_ms(ts_ms, CST).year
-            allowed = [
-                (ai, form)
-                for ai, form, most in SPRAYS[crop]
-                if most is None
-                or self.season.get((site, plot, year, ai), 0) < most
-                or r.random() < self.violation_rate
-            ]
-            if not allowed:
-                return self._env("telemetry", site, "cam", ts_ms, {"fps": 5.0})
-            ai, form = r.choice(allowed)
-            key = (site, plot, year, ai)
-            self.season[key] = self.season.get(key, 0) + 1
-            self.last[(site, plot)] = ts_ms
-            body = {
-                "plot": plot,
-                "crop": crop,
-                "product": {"name": ai, "active_ingredients": [ai], "formulation": form},
-            }
-            return self._env(kind, site, "app", ts_ms, body)
-        if kind in ("harvest", "dispatch"):
-            self.lots = [*self.lots[-999:], (site, lot)]
+            return self._input_use(ts_ms, d)
+        return self._record(kind, ts_ms, d)
+
+    def _compliant_unit(self, kind: str, ts_ms: int, d: "_Draw") -> None:
+        """Harvest from a plot / dispatch from a herd that waited long enough (mostly)."""
+        harvest = kind == "harvest"
+        d.site, unit = self._pick(
+            ts_ms, "P" if harvest else "H", self.plots if harvest else self.herds
+        )
+        if harvest:
+            d.plot, d.crop = f"P{unit}", CROPS[unit % len(CROPS)]
+        else:
+            d.herd = unit
+
+    def _input_use(self, ts_ms: int, d: "_Draw") -> dict[str, Any]:
+        """A spray: farmers rotate products and keep to the maximum per season (mostly)."""
+        r = self.rng
+        year = from_ms(ts_ms, CST).year
+        allowed = [
+            (ai, form)
+            for ai, form, most in SPRAYS[d.crop]
+            if most is None
+            or self.season.get((d.site, d.plot, year, ai), 0) < most
+            or r.random() < self.violation_rate
+        ]
+        if not allowed:
+            return self._env("telemetry", d.site, "cam", ts_ms, {"fps": 5.0})
+        ai, form = r.choice(allowed)
+        key = (d.site, d.plot, year, ai)
+        self.season[key] = self.season.get(key, 0) + 1
+        self.last[(d.site, d.plot)] = ts_ms
+        body = {
+            "plot": d.plot,
+            "crop": d.crop,
+            "product": {"name": ai, "active_ingredients": [ai], "formulation": form},
+        }
+        return self._env("input_use", d.site, "app", ts_ms, body)
+
+    def _record(self, kind: str, ts_ms: int, d: "_Draw") -> dict[str, Any]:
+        """Any other kind; telemetry for kinds that cannot be made now."""
+        species, drug, product = HERDS[d.herd % len(HERDS)]
+        herd = f"H{d.herd}"
+        body: dict[str, Any]
         if kind == "harvest":
-            return self._env(
-                kind, site, "app", ts_ms, {"plot": plot, "crop": crop, "lot": lot, "qty_kg": 100}
-            )
+            body = {"plot": d.plot, "crop": d.crop, "lot": d.lot, "qty_kg": 100}
+            return self._env(kind, d.site, "app", ts_ms, body)
         if kind == "treatment":
-            self.last[(site, f"H{h}")] = ts_ms
-            return self._env(
-                kind, site, "app", ts_ms, {"herd": f"H{h}", "species": species, "drug": drug}
-            )
+            self.last[(d.site, herd)] = ts_ms
+            body = {"herd": herd, "species": species, "drug": drug}
+            return self._env(kind, d.site, "app", ts_ms, body)
         if kind == "dispatch":
-            body = {"herd": f"H{h}", "species": species, "product": product, "lot": lot}
-            return self._env(kind, site, "app", ts_ms, body)
+            body = {"herd": herd, "species": species, "product": product, "lot": d.lot}
+            return self._env(kind, d.site, "app", ts_ms, body)
         if kind == "certificate_request" and self.lots:
-            site, lot = r.choice(self.lots)
-            body = {"lot": lot, "commodity": crop, "qty_kg": 10, "basis": ["control"]}
+            site, lot = self.rng.choice(self.lots)
+            body = {"lot": lot, "commodity": d.crop, "qty_kg": 10, "basis": ["control"]}
             return self._env(kind, site, "app", ts_ms, body)
         if kind == "rapid_test":
             body = {
                 "sample": f"S{self.n}",
-                "commodity": crop,
+                "commodity": d.crop,
                 "method": "enzyme_inhibition",
                 "analyte": "有机磷",
                 "result": "negative",
                 "inhibition_pct": 10.0,
-                "plot": plot,
+                "plot": d.plot,
             }
-            return self._env(kind, site, "rt", ts_ms, body)
-        return self._env("telemetry", site, "cam", ts_ms, {"fps": 5.0})
+            return self._env(kind, d.site, "rt", ts_ms, body)
+        return self._env("telemetry", d.site, "cam", ts_ms, {"fps": 5.0})
+
+
+@dataclass(slots=True)
+class _Draw:
+    """What one event is about: site, plot and crop, herd index, lot id."""
+
+    site: str
+    plot: str
+    crop: str
+    herd: int
+    lot: str
 
 
 # A year of a base: mostly instrument results and telemetry; a plot sprayed ~5 times a

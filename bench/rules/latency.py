@@ -93,6 +93,7 @@ def messages(site: str) -> Callable[[int], dict[str, Any]]:
     def make(n: int) -> dict[str, Any]:
         # Every 50 messages a spray on a fresh plot, then a harvest on it the same day: one
         # phi_violation per pair, completed by the harvest (timeline rules on the path).
+        body: dict[str, Any]
         if n % 50 == 48:
             body = {
                 "plot": f"P{n}",

@@ -110,26 +110,16 @@ def decode(
 
 
 def nms(boxes: Floats, scores: Floats, classes: npt.NDArray[np.int64], iou: float) -> list[int]:
-    """Class-wise non-maximum suppression: indices kept, best score first."""
+    """Class-wise non-maximum suppression: indices kept, best score first.
+
+    OpenCV's batched NMS (boxes as x, y, w, h); a negative score threshold keeps every
+    candidate, since `decode` has already applied the per-class thresholds.
+    """
     if len(boxes) == 0:
         return []
-    # Offsetting each class far apart makes one pass class-wise (boxes of different classes
-    # can never overlap), the trick every YOLO implementation uses.
-    offset = classes.astype(np.float32)[:, None] * (float(boxes.max()) + 1.0)
-    b = boxes + offset
-    order = np.argsort(-scores, kind="stable")
-    areas = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
-    keep: list[int] = []
-    while order.size:
-        i = int(order[0])
-        keep.append(i)
-        rest = order[1:]
-        xx1 = np.maximum(b[i, 0], b[rest, 0])
-        yy1 = np.maximum(b[i, 1], b[rest, 1])
-        xx2 = np.minimum(b[i, 2], b[rest, 2])
-        yy2 = np.minimum(b[i, 3], b[rest, 3])
-        inter = np.clip(xx2 - xx1, 0, None) * np.clip(yy2 - yy1, 0, None)
-        union = areas[i] + areas[rest] - inter
-        ious = np.where(union > 0, inter / np.maximum(union, 1e-9), 0.0)
-        order = rest[ious <= iou]
-    return keep
+    xywh = np.concatenate([boxes[:, :2], boxes[:, 2:] - boxes[:, :2]], axis=1)
+    # Python floats select OpenCV's Rect2d overload (no rounding of sub-pixel boxes).
+    kept = cv2.dnn.NMSBoxesBatched(
+        xywh.astype(np.float64).tolist(), scores.tolist(), classes.tolist(), -1.0, iou
+    )
+    return [int(i) for i in kept]

@@ -180,42 +180,51 @@ class Dy3000Decoder:
 
     def _drain(self, *, final: bool) -> list[Decoded[Message] | Rejection]:
         out: list[Decoded[Message] | Rejection] = []
-        buf = self._buf
-        while buf:
-            start = buf.find(HEADER)
-            if start < 0:
-                keep = 1 if not final and buf[-1] == HEADER[0] else 0
-                self._skip(len(buf) - keep, "no frame header (03 FF)", out, noise=True)
-                break
-            if start:
-                self._skip(start, "no frame header (03 FF)", out, noise=True)
-            if len(buf) < HEAD_SIZE:
-                if final:
-                    self._skip(len(buf), "stream ended inside a frame header", out)
-                break
-            cmd, length, hck = struct.unpack_from("<BHB", buf, 2)
-            if hck != header_check(cmd, length):
-                self._skip(1, "header check byte mismatch", out)
-                continue
-            if length > MAX_PAYLOAD:
-                self._skip(1, f"length {length} exceeds {MAX_PAYLOAD}", out)
-                continue
-            total = length + OVERHEAD
-            if len(buf) < total:
-                if final:
-                    self._skip(1, f"stream ended inside a {total} B frame", out)
-                    continue
-                break
-            (crc,) = struct.unpack_from("<H", buf, total - 2)
-            if crc != crc16_ccitt(memoryview(buf)[2 : total - 2]):
-                self._skip(1, f"CRC mismatch in a {total} B frame (cmd 0x{cmd:02x})", out)
-                continue
-            out.extend(self._garbage.close())
-            raw = bytes(buf[:total])
-            out.append(self._message(raw, cmd))
-            del buf[:total]
-            self._base += total
+        while self._buf and self._sync(final, out) and self._frame(final, out):
+            pass
         return out
+
+    def _sync(self, final: bool, out: list[Decoded[Message] | Rejection]) -> bool:
+        """Drop bytes before the next header; False when there is none (yet)."""
+        buf = self._buf
+        start = buf.find(HEADER)
+        if start < 0:
+            keep = 1 if not final and buf[-1] == HEADER[0] else 0  # maybe half a header
+            self._skip(len(buf) - keep, "no frame header (03 FF)", out, noise=True)
+            return False
+        if start:
+            self._skip(start, "no frame header (03 FF)", out, noise=True)
+        return True
+
+    def _frame(self, final: bool, out: list[Decoded[Message] | Rejection]) -> bool:
+        """Decide the frame at the header; False when it needs more bytes."""
+        buf = self._buf
+        if len(buf) < HEAD_SIZE:
+            if final:
+                self._skip(len(buf), "stream ended inside a frame header", out)
+            return False
+        cmd, length, hck = struct.unpack_from("<BHB", buf, 2)
+        if hck != header_check(cmd, length):
+            self._skip(1, "header check byte mismatch", out)
+            return True
+        if length > MAX_PAYLOAD:
+            self._skip(1, f"length {length} exceeds {MAX_PAYLOAD}", out)
+            return True
+        total = length + OVERHEAD
+        if len(buf) < total:
+            if final:
+                self._skip(1, f"stream ended inside a {total} B frame", out)
+            return final
+        (crc,) = struct.unpack_from("<H", buf, total - 2)
+        if crc != crc16_ccitt(memoryview(buf)[2 : total - 2]):
+            self._skip(1, f"CRC mismatch in a {total} B frame (cmd 0x{cmd:02x})", out)
+            return True
+        out.extend(self._garbage.close())
+        raw = bytes(buf[:total])
+        out.append(self._message(raw, cmd))
+        del buf[:total]
+        self._base += total
+        return True
 
     def _message(self, raw: bytes, cmd: int) -> Decoded[Message] | Rejection:
         try:

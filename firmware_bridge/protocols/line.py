@@ -139,19 +139,29 @@ def parse_line(fmt: LineFormat, line: bytes) -> LineRecord:
         if name == SKIP or value == "":
             continue  # an empty column is absent; "0" is a value and is kept
         if name == "time":
-            try:
-                tested_at = datetime.strptime(value, fmt.time_format)
-            except ValueError:
-                raise ValueError(f"time {value!r} does not match {fmt.time_format!r}") from None
-        elif name in INT_FIELDS:
-            if not value.isdigit() or len(value) > 9:
-                raise ValueError(f"{name} {value!r} is not a whole number")
-            rec.ints[name] = int(value)
-        elif name in FLOAT_FIELDS:
-            rec.floats[name] = _number(name, value)
+            tested_at = _time(fmt, value)
         else:
-            rec.text[name] = value
+            _put(rec, name, value)
     return LineRecord(rec.text, rec.ints, rec.floats, tested_at)
+
+
+def _time(fmt: LineFormat, value: str) -> datetime:
+    try:
+        return datetime.strptime(value, fmt.time_format)
+    except ValueError:
+        raise ValueError(f"time {value!r} does not match {fmt.time_format!r}") from None
+
+
+def _put(rec: LineRecord, name: str, value: str) -> None:
+    """Store one non-empty column by its kind (whole number, number or text)."""
+    if name in INT_FIELDS:
+        if not value.isdigit() or len(value) > 9:
+            raise ValueError(f"{name} {value!r} is not a whole number")
+        rec.ints[name] = int(value)
+    elif name in FLOAT_FIELDS:
+        rec.floats[name] = _number(name, value)
+    else:
+        rec.text[name] = value
 
 
 class LineDecoder:

@@ -138,36 +138,49 @@ class Ty16Decoder:
 
     def _drain(self, *, final: bool) -> list[Decoded[Ty16Message] | Rejection]:
         out: list[Decoded[Ty16Message] | Rejection] = []
-        buf = self._buf
-        while buf:
-            start = _first_marker(buf)
-            if start < 0:
-                self._skip(len(buf), _NO_MARKER, out, noise=True)
+        while self._buf and self._sync(out):
+            done = self._reply(final, out) if self._buf[0] == REPLY else self._block(final, out)
+            if not done:
                 break
-            if start:
-                self._skip(start, _NO_MARKER, out, noise=True)
-            if buf[0] == REPLY:
-                if len(buf) < 2:
-                    if final:
-                        self._skip(1, "stream ended inside a reply", out)
-                    break
-                if buf[1] in (ACK, END):
-                    self._emit(2, Ty16Reply(buf[1]), out)
-                else:
-                    self._skip(1, "BF not followed by 06 or 04", out)
-                continue
-            if len(buf) < BLOCK_SIZE:
-                if final:
-                    self._skip(1, f"stream ended inside a {BLOCK_SIZE} B block", out)
-                    continue
-                break
-            if sum8(memoryview(buf)[: BLOCK_SIZE - 1]) != buf[BLOCK_SIZE - 1]:
-                self._skip(1, "block checksum (sum8) mismatch", out)
-                continue
-            try:
-                block = parse_block(bytes(buf[:BLOCK_SIZE]))
-            except ValueError as err:
-                self._skip(1, f"block with a bad timestamp: {err}", out)
-                continue
-            self._emit(BLOCK_SIZE, block, out)
         return out
+
+    def _sync(self, out: list[Decoded[Ty16Message] | Rejection]) -> bool:
+        """Drop bytes before the next marker; False when there is none."""
+        start = _first_marker(self._buf)
+        if start < 0:
+            self._skip(len(self._buf), _NO_MARKER, out, noise=True)
+            return False
+        if start:
+            self._skip(start, _NO_MARKER, out, noise=True)
+        return True
+
+    def _reply(self, final: bool, out: list[Decoded[Ty16Message] | Rejection]) -> bool:
+        """Decide a BF reply; False when it needs more bytes."""
+        buf = self._buf
+        if len(buf) < 2:
+            if final:
+                self._skip(1, "stream ended inside a reply", out)
+            return False
+        if buf[1] in (ACK, END):
+            self._emit(2, Ty16Reply(buf[1]), out)
+        else:
+            self._skip(1, "BF not followed by 06 or 04", out)
+        return True
+
+    def _block(self, final: bool, out: list[Decoded[Ty16Message] | Rejection]) -> bool:
+        """Decide a data block; False when it needs more bytes."""
+        buf = self._buf
+        if len(buf) < BLOCK_SIZE:
+            if final:
+                self._skip(1, f"stream ended inside a {BLOCK_SIZE} B block", out)
+            return final
+        if sum8(memoryview(buf)[: BLOCK_SIZE - 1]) != buf[BLOCK_SIZE - 1]:
+            self._skip(1, "block checksum (sum8) mismatch", out)
+            return True
+        try:
+            block = parse_block(bytes(buf[:BLOCK_SIZE]))
+        except ValueError as err:
+            self._skip(1, f"block with a bad timestamp: {err}", out)
+            return True
+        self._emit(BLOCK_SIZE, block, out)
+        return True

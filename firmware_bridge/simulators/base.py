@@ -5,6 +5,7 @@ import threading
 import time
 from pathlib import Path
 
+from agrisafe.worker import BackgroundWorker
 from firmware_bridge.simulators.pty import PtyPort
 
 logger = logging.getLogger(__name__)
@@ -19,8 +20,7 @@ class PtySimulator:
     def __init__(self, link: Path | None = None) -> None:
         self.port = PtyPort(link)
         self.lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._worker = _SimulatorThread(self)
         self.frames_sent = 0
 
     @property
@@ -31,15 +31,12 @@ class PtySimulator:
     def start(self) -> str:
         """Open the pty and start answering; return its path."""
         path = self.port.open()
-        self._thread = threading.Thread(target=self._run, name=f"sim-{self.name}", daemon=True)
-        self._thread.start()
+        self._worker.start()
         return path
 
     def stop(self) -> None:
         """Stop and remove the pty."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(5)
+        self._worker.stop()
         self.port.close()
 
     def send(self, data: bytes) -> float:
@@ -48,19 +45,32 @@ class PtySimulator:
         self.frames_sent += 1
         return time.monotonic()
 
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            data = self.port.read(self.tick_s)
-            try:
-                with self.lock:
-                    if data:
-                        self.on_bytes(data)
-                    self.on_tick(time.monotonic())
-            except Exception:  # a simulator bug must not leave the pty silent without a trace
-                logger.exception("%s simulator failed", self.name)
+    def step(self) -> None:
+        """One round: wait up to `tick_s` for bytes, answer them, then tick."""
+        data = self.port.read(self.tick_s)
+        try:
+            with self.lock:
+                if data:
+                    self.on_bytes(data)
+                self.on_tick(time.monotonic())
+        except Exception:  # a simulator bug must not leave the pty silent without a trace
+            logger.exception("%s simulator failed", self.name)
 
     def on_bytes(self, data: bytes) -> None:
         """Bytes arrived from the bridge (requests)."""
 
     def on_tick(self, now: float) -> None:
         """Called about every `tick_s` seconds."""
+
+
+class _SimulatorThread(BackgroundWorker):
+    """The thread of one simulator (composed, so `start()` can return the pty path)."""
+
+    def __init__(self, sim: PtySimulator) -> None:
+        super().__init__(f"sim-{sim.name}")
+        self._sim = sim
+
+    def run(self) -> None:
+        """Step the simulator until stopped."""
+        while not self.stopping:
+            self._sim.step()

@@ -6,6 +6,7 @@ from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
+from firmware_bridge.protocols import Protocol
 from firmware_bridge.protocols.base import Decoded
 from firmware_bridge.protocols.dy3000 import Dy3000Decoder, encode_frame
 from firmware_bridge.protocols.dy3000_messages import (
@@ -58,7 +59,7 @@ def inhibition_record(
 class Dy3000Simulator(PtySimulator):
     """The instrument keeps records; the bridge polls for them."""
 
-    name = "dy3000"
+    name = Protocol.DY3000.value
 
     def __init__(self, link: Path | None = None, model: str = "DY-3000 SIM V1.0") -> None:
         super().__init__(link)

@@ -2,12 +2,13 @@
 
 import itertools
 import logging
-import threading
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from agrisafe.worker import BackgroundWorker
+from firmware_bridge.protocols import INSTRUMENT_PROTOCOLS, Protocol
 from firmware_bridge.protocols.ty16 import Ty16Block, Ty16Channel
 from firmware_bridge.simulators.base import PtySimulator
 from firmware_bridge.simulators.dy3000 import Dy3000Simulator, inhibition_record
@@ -16,7 +17,8 @@ from firmware_bridge.simulators.line import LineSimulator
 from firmware_bridge.simulators.ty16 import Ty16Simulator
 
 logger = logging.getLogger(__name__)
-INSTRUMENTS = ("dy3000", "ty16", "line", "gps")
+GPS = "gps"  # the simulated GPS receiver (it speaks Protocol.NMEA)
+INSTRUMENTS = (*(p.value for p in INSTRUMENT_PROTOCOLS), GPS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,10 +48,10 @@ def local_now(tz: tzinfo) -> datetime:
 def make_simulator(name: str, link: Path | None = None) -> PtySimulator:
     """A simulator by instrument name (dy3000, ty16, line, gps)."""
     makers: dict[str, type[PtySimulator]] = {
-        "dy3000": Dy3000Simulator,
-        "ty16": Ty16Simulator,
-        "line": LineSimulator,
-        "gps": GpsSimulator,
+        Protocol.DY3000: Dy3000Simulator,
+        Protocol.TY16: Ty16Simulator,
+        Protocol.LINE: LineSimulator,
+        GPS: GpsSimulator,
     }
     if name not in makers:
         raise ValueError(f"unknown instrument {name!r}; expected one of {', '.join(INSTRUMENTS)}")
@@ -78,7 +80,7 @@ def run_test(sim: PtySimulator, test: SimTest, when: datetime) -> None:
         )
 
 
-class Feeder:
+class Feeder(BackgroundWorker):
     """Runs the demo tests on a simulator one after another, every `interval_s`."""
 
     def __init__(
@@ -90,28 +92,22 @@ class Feeder:
         tz: str = "Asia/Shanghai",
         repeat: bool = True,
     ) -> None:
+        super().__init__("sim-feeder")
         self.sim, self.interval_s, self.tests = sim, interval_s, tests
         self.tz = ZoneInfo(tz)  # instrument clocks show local time of the station
         self.repeat = repeat
         self.done = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="sim-feeder", daemon=True)
 
     def start(self) -> None:
         """Start feeding (GPS simulators need no feeding)."""
         if not isinstance(self.sim, GpsSimulator):
-            self._thread.start()
+            super().start()
 
-    def stop(self) -> None:
-        """Stop feeding."""
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(5)
-
-    def _run(self) -> None:
+    def run(self) -> None:
+        """One test every `interval_s`, until the tests run out or `stop()`."""
         tests = itertools.cycle(self.tests) if self.repeat else iter(self.tests)
         for test in tests:
-            if self._stop.wait(self.interval_s):
+            if self.sleep(self.interval_s):
                 return
             run_test(self.sim, test, local_now(self.tz))
             self.done += 1

@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from firmware_bridge.protocols import Protocol
 from firmware_bridge.protocols.line import LineFormat, encode_line
 from firmware_bridge.simulators.base import PtySimulator
 
@@ -9,7 +10,7 @@ from firmware_bridge.simulators.base import PtySimulator
 class LineSimulator(PtySimulator):
     """Streams result lines as tests finish (no polling)."""
 
-    name = "line"
+    name = Protocol.LINE.value
 
     def __init__(self, link: Path | None = None, fmt: LineFormat | None = None) -> None:
         super().__init__(link)

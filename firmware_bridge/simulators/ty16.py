@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from firmware_bridge.protocols import Protocol
 from firmware_bridge.protocols.ty16 import (
     ACK,
     END,
@@ -18,7 +19,7 @@ from firmware_bridge.simulators.base import PtySimulator
 class Ty16Simulator(PtySimulator):
     """Stores blocks; ``1B B1`` returns the newest, each ``24`` the one before."""
 
-    name = "ty16"
+    name = Protocol.TY16.value
 
     def __init__(self, link: Path | None = None) -> None:
         super().__init__(link)

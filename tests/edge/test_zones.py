@@ -2,7 +2,7 @@
 
 from collections import deque
 
-from edge.geometry import inside
+from agrisafe.geometry import point_in_polygon
 from edge.tracker import Track
 from edge.zones import DEFAULT_PLOT, PlotZones
 
@@ -14,11 +14,11 @@ def track(x: float, y: float, missed: int = 0) -> Track:
 
 
 def test_point_in_polygon() -> None:
-    assert inside((50, 50), SQUARE)
-    assert not inside((150, 50), SQUARE)
+    assert point_in_polygon(50, 50, SQUARE)
+    assert not point_in_polygon(150, 50, SQUARE)
     triangle = [(0.0, 0.0), (10.0, 0.0), (0.0, 10.0)]
-    assert inside((2, 2), triangle)
-    assert not inside((8, 8), triangle)
+    assert point_in_polygon(2, 2, triangle)
+    assert not point_in_polygon(8, 8, triangle)
 
 
 def test_in_a_plot_only_after_inertia_frames() -> None:

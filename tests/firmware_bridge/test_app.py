@@ -4,7 +4,6 @@ The broker address is deliberately unreachable, so every message stays in the ou
 test reads it (the end-to-end test with Mosquitto and the cloud is in tests/e2e).
 """
 
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -79,9 +78,10 @@ def test_tests_and_samples_land_in_the_outbox_once(
         assert all(e.geo is not None and e.geo.fix.value == "gps" for e in envs)  # live fix
 
         gps.set_fix(0)  # the receiver loses the sky: the sample must wait, not go out at 0,0
-        time.sleep(0.6)
+        assert wait_for(lambda: app.gps is not None and app.gps.position() is None, 10)
         app.submit_sample(SampleRequest(sample="S-9", commodity="黄瓜", inspector="张三"))
-        time.sleep(1.0)
+        scanned = app.spool.scans
+        assert wait_for(lambda: app.spool.scans >= scanned + 3, 10)  # it saw the request
         assert len(messages(app)) == len(DEMO_TESTS)
         gps.set_fix(4)
         assert wait_for(lambda: len(messages(app)) == len(DEMO_TESTS) + 1, 10)
@@ -102,7 +102,8 @@ def test_tests_and_samples_land_in_the_outbox_once(
     again.start()
     try:
         assert wait_for(lambda: again.coordinator("rt-01").online.is_set(), 10)
-        time.sleep(1.0)  # several polls: the instrument still holds every record
+        answered = dy.frames_sent  # several polls: the instrument still holds every record
+        assert wait_for(lambda: dy.frames_sent >= answered + 4, 10)
         assert len(messages(again)) == len(DEMO_TESTS) + 1  # nothing published twice
     finally:
         again.stop(drain_timeout_s=0)

@@ -66,7 +66,8 @@ def test_dy3000_polling_reads_each_record_once(
     for test in DEMO_TESTS:
         run_test(sim, test, NOW)
     assert wait_for(lambda: len(got) == len(DEMO_TESTS), 10)
-    time.sleep(0.3)  # more polls: nothing is read twice
+    answered = sim.frames_sent
+    assert wait_for(lambda: sim.frames_sent >= answered + 3, 10)  # more polls: none read twice
     assert [(r.commodity, r.inhibition_pct) for r in got] == [
         (t.commodity, t.inhibition_pct) for t in DEMO_TESTS
     ]
@@ -146,7 +147,8 @@ def test_ty16_walks_back_to_the_last_known_block(
     assert wait_for(lambda: len(got) == 3, 10)
     sim.add_block(Ty16Block(0, NOW, (Ty16Channel(4, 5.0, 4, 0),)))
     assert wait_for(lambda: len(got) == 4, 10)
-    time.sleep(0.3)
+    answered = sim.frames_sent
+    assert wait_for(lambda: sim.frames_sent >= answered + 3, 10)  # more polls: none read twice
     assert [r.sample_no for r in got] == [1, 2, 3, 4]  # oldest first, none twice
     assert got[0].inhibition_pct == 0.0
     assert got[1].result is TestResult.POSITIVE

@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 
 from agrisafe_models.render.conditions import Conditions, apply_conditions
 from agrisafe_models.render.draw import Image
-from agrisafe_models.render.people import PersonStyle, draw_person
+from agrisafe_models.render.people import PersonStyle, Stride, draw_person
 from agrisafe_models.render.scene import Scene, draw_clumps, render_background
 from agrisafe_models.render.things import (
     CRATE_PLASTIC,
@@ -170,8 +170,7 @@ def _draw_actor(image: Image, actor: Actor, t: float, frame: int) -> None:
             (x, actor.row),
             actor.size,
             PersonStyle.sample(style_rng),
-            facing=facing,
-            phase=phase,
+            Stride(facing, phase),
             sprayer=actor.kind == "sprayer",
             plume_rng=plume,
         )

@@ -11,7 +11,7 @@ import numpy as np
 
 from agrisafe_models.render.conditions import Conditions, apply_conditions
 from agrisafe_models.render.draw import Box, Image
-from agrisafe_models.render.people import PersonStyle, draw_person
+from agrisafe_models.render.people import PersonStyle, Stride, draw_person
 from agrisafe_models.render.scene import Scene, draw_clumps, render_background
 from agrisafe_models.render.things import (
     CRATE_PLASTIC,
@@ -74,8 +74,7 @@ def _place(kind: str, scene: Scene, rng: np.random.Generator) -> Placed:
                 (x, y),
                 ph,
                 style,
-                facing=facing,
-                phase=phase,
+                Stride(facing, phase),
                 sprayer=kind == "sprayer",
                 plume_rng=plume,
             ),

@@ -63,14 +63,21 @@ class PersonStyle:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class Stride:
+    """Where a person looks (`facing` ≥ 0: right) and where in the walking cycle (radians)."""
+
+    facing: int
+    phase: float
+
+
 def draw_person(
     image: Image,
     foot: Point,
     height: float,
     style: PersonStyle,
+    stride: Stride,
     *,
-    facing: int,
-    phase: float,
     sprayer: bool,
     plume_rng: np.random.Generator | None = None,
 ) -> list[Label]:
@@ -80,10 +87,10 @@ def draw_person(
     """
     x, y = foot
     h = height
-    f = 1 if facing >= 0 else -1
+    f = 1 if stride.facing >= 0 else -1
     pen = Pen(image)
     hip = (x, y - 0.48 * h)
-    swing = 0.13 * h * math.sin(phase)
+    swing = 0.13 * h * math.sin(stride.phase)
     leg_w = 0.085 * h
     for s in (-1, 1):
         knee = (x + s * swing * 0.5, y - 0.25 * h)

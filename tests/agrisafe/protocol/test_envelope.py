@@ -138,18 +138,29 @@ def test_transport_field_at_is_not_content() -> None:
     assert content_hash(a) != content_hash(c)
 
 
-def _error_of(data: bytes) -> ContractError | None:
+def _check_clean(data: bytes) -> ContractError | None:
+    """Reject with a named problem, or accept something that round-trips unchanged."""
+    rejected: ContractError | None = None
     try:
-        parse_envelope(data)
-    except ContractError as err:
-        return err
+        env = parse_envelope(data)
+    except ContractError as err:  # any other exception fails the test
+        rejected = err
+    if rejected is not None:
+        assert rejected.problems, "a rejection must name at least one problem"
+        assert rejected.reason in (QuarantineReason.SCHEMA, QuarantineReason.BAD_JSON)
+        return rejected
+    assert parse_envelope(env.to_json()) == env  # accepted: a real envelope, nothing lost
     return None
 
 
 @given(st.binary(max_size=512))
 def test_random_bytes_never_escape_as_other_errors(data: bytes) -> None:
-    err = _error_of(data)  # any other exception fails the test
-    assert err is None or err.problems
+    _check_clean(data)
+
+
+def test_garbage_is_rejected_not_accepted() -> None:
+    for data in (b"", b"\xff\xfe", b"null", b"[]", b"{}", b'{"v": 1}', b"not json"):
+        assert _check_clean(data) is not None, data
 
 
 @given(
@@ -167,5 +178,9 @@ def test_random_bytes_never_escape_as_other_errors(data: bytes) -> None:
     )
 )
 def test_random_json_values_give_contract_errors(value: object) -> None:
-    err = _error_of(orjson.dumps(value))
-    assert err is None or err.reason in (QuarantineReason.SCHEMA, QuarantineReason.BAD_JSON)
+    _check_clean(orjson.dumps(value))
+
+
+@pytest.mark.parametrize("kind", list(Kind))
+def test_accepted_examples_round_trip(kind: Kind) -> None:
+    assert _check_clean(orjson.dumps(EXAMPLES[kind])) is None

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from agrisafe.protocol import GeoFix
-from firmware_bridge.config import BridgeConfig, kit_of, load_config
+from firmware_bridge.config import BridgeConfig, kit_of, load_config, load_line_format
 from firmware_bridge.errors import ConfigError
 
 GOOD = """
@@ -63,17 +63,19 @@ def test_a_full_config_loads_with_defaults(tmp_path: Path) -> None:
             GOOD.replace("fields: [sample, inhibition_pct]", "fields: [sample, weight]"),
             "instruments.1.line.fields",
         ),
-        (GOOD.replace("/dev/ttyUSB2", "/dev/ttyUSB0"), "(top)"),
+        (GOOD.replace("/dev/ttyUSB2", "/dev/ttyUSB0"), "(top level)"),
     ],
 )
 def test_errors_name_file_and_key(tmp_path: Path, text: str, key: str) -> None:
     with pytest.raises(ConfigError) as info:
         load_config(write(tmp_path, text))
-    assert f"bridge.yaml: {key}" in str(info.value)
+    message = str(info.value)
+    assert message.startswith(str(tmp_path / "bridge.yaml") + ": invalid bridge configuration")
+    assert f"\n  {key}: " in message
 
 
 def test_unreadable_and_malformed_files(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="cannot read"):
+    with pytest.raises(ConfigError, match="file not found"):
         load_config(tmp_path / "missing.yaml")
     with pytest.raises(ConfigError, match="not valid YAML"):
         load_config(write(tmp_path, "site: [unclosed"))
@@ -94,3 +96,18 @@ def test_every_field_has_a_description() -> None:
         return missing
 
     assert walk(BridgeConfig) == []
+
+
+def test_line_format_file_loads_and_names_file_and_key(tmp_path: Path) -> None:
+    path = tmp_path / "fmt.yaml"
+    path.write_text("prefix: $LT\nfields: [sample, inhibition_pct]\nchecksum: none\n", "utf-8")
+    fmt = load_line_format(path)
+    assert (fmt.prefix, fmt.fields, fmt.checksum) == ("$LT", ("sample", "inhibition_pct"), "none")
+    path.write_text("fields: [sample, weight]\n", "utf-8")
+    with pytest.raises(ConfigError, match=r"fmt\.yaml: invalid line format:\n  fields: "):
+        load_line_format(path)
+
+
+def test_an_instrument_protocol_outside_the_list_is_named(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="expected one of dy3000, ty16, line"):
+        load_config(write(tmp_path, GOOD.replace("protocol: dy3000", "protocol: nmea")))
