@@ -8,16 +8,18 @@ from sqlalchemy import Engine
 
 from agrisafe.mqtt.broker import EmbeddedBroker
 from agrisafe.mqtt.url import BrokerAddress, parse_mqtt_url
-from agrisafe.settings import EMBEDDED
+from agrisafe.settings import EMBEDDED, SettingsError
 from cloud.alerts.hub import AlertHub
 from cloud.alerts.mqtt_sink import MqttAlertSink
+from cloud.domain import AlertSink
+from cloud.engine.clock import RuleTicker
+from cloud.engine.runner import RuleEngine
 from cloud.ingest.mqtt_worker import FlowControl, MqttIngestWorker
-from cloud.ingest.service import AlertSink, IngestService
+from cloud.ingest.process import IngestProcess
+from cloud.ingest.service import IngestService
 from cloud.ingest.supervisor import IngestSupervisor
 from cloud.metrics import IngestMetrics
 from cloud.registry import RegistryService, load_registry_file
-from cloud.rules import RuleEngine
-from cloud.rules.clock import RuleTicker
 from cloud.rules.config import RulesConfig
 from cloud.settings import CloudSettings
 from cloud.store.db import default_database_url, make_engine, migrate
@@ -209,3 +211,25 @@ def ingest_worker(
         session_expiry_s=settings.ingest_session_expiry_s,
         metrics=metrics,
     )
+
+
+def build_ingest_process(settings: CloudSettings, index: int) -> IngestProcess:
+    """Build worker `index` of this instance (client id `{instance}-ingest-{index}`)."""
+    if settings.mqtt_url == EMBEDDED:
+        raise SettingsError(
+            "AGRISAFE_MQTT_URL: an ingest process needs a broker URL (mqtt://host:port); "
+            "'embedded' only exists inside `agrisafe cloud serve`"
+        )
+    data_dir = settings.ensure_data_dir()
+    engine = make_engine(settings.database_url or default_database_url(data_dir))
+    migrate(engine)  # a no-op when `serve` (or another worker) already did it
+    registry = RegistryService(engine, auto_register=settings.auto_register)
+    addr = parse_mqtt_url(settings.mqtt_url)
+    shared = True if settings.shared_subscription is None else settings.shared_subscription
+    name = f"{settings.instance}-ingest-{index}"
+    sink = MqttAlertSink(data_dir / f"{name}-alerts-outbox.db", addr, f"{name}-alerts")
+    metrics = IngestMetrics()
+    timeseries = build_timeseries(settings, engine, metrics)
+    service = build_ingest_service(settings, engine, registry, [sink], metrics, timeseries)
+    worker = ingest_worker(settings, service, addr, name, shared, metrics)
+    return IngestProcess(engine, worker, sink, metrics, timeseries)

@@ -19,8 +19,7 @@ from prometheus_client.registry import Collector
 
 from agrisafe.protocol import Alert
 from agrisafe.timeutil import to_ms
-from cloud.ingest.decode import Incoming
-from cloud.ingest.service import Outcome, StoredRecord, Verdict
+from cloud.domain import Incoming, Outcome, StoredRecord, Verdict
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 # Arrival − event time: sub-second live traffic up to a week of store-and-forward backlog.

@@ -26,7 +26,7 @@ import paho.mqtt.client as mqtt
 from agrisafe.mqtt.client import MqttSession
 from agrisafe.mqtt.url import BrokerAddress
 from agrisafe.protocol.topics import INGEST_FILTER, SHARED_GROUP, shared_filter
-from cloud.ingest.decode import Incoming, Source
+from cloud.domain import Incoming, Source
 from cloud.ingest.paho_fast import IngestClient
 from cloud.ingest.service import IngestService
 

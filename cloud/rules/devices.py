@@ -14,7 +14,7 @@ from agrisafe.protocol import (
     StatusEnvelope,
 )
 from agrisafe.timeutil import format_rfc3339, from_ms, to_ms
-from cloud.rules.types import AlertDraft
+from cloud.domain import AlertDraft
 
 
 def device_offline(env: Envelope) -> AlertDraft | None:

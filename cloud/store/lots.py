@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from cloud.rules.types import LotBlock
+from cloud.domain import LotBlock
 from cloud.store import compliance_tables as ct
 from cloud.store.sql import insert_ignore
 from cloud.store.timelines import rows_by_pair

@@ -15,8 +15,8 @@ from starlette.concurrency import run_in_threadpool
 
 from agrisafe.protocol import QuarantineReason
 from cloud.api.auth import Principal, Role, require_role
-from cloud.ingest.decode import Incoming, Source
-from cloud.ingest.service import IngestService, Outcome, Verdict
+from cloud.domain import Incoming, Outcome, Source, Verdict
+from cloud.ingest.service import IngestService
 from cloud.registry.service import RegistryService
 
 router = APIRouter(tags=["messages"])

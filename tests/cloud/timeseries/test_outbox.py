@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import Connection, Engine, func, select
 
 from agrisafe.protocol import Kind
-from cloud.ingest.decode import Incoming, Source
-from cloud.ingest.service import IngestService, StoredRecord
+from cloud.domain import Incoming, Source, StoredRecord
+from cloud.engine.runner import RuleEngine
+from cloud.ingest.service import IngestService
 from cloud.registry import RegistryService
-from cloud.rules import RuleEngine
 from cloud.store.db import make_engine, migrate
 from cloud.timeseries import outbox
 from cloud.timeseries.outbox import TimeSeriesStage
