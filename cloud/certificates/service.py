@@ -21,15 +21,6 @@ from cloud.store import compliance_tables as ct
 from cloud.store import credit, lots, sites
 
 
-def producer_blacklisted(conn: Connection, producer: str | None, policy: CreditPolicy) -> bool:
-    """Blacklisted by score or by hand (no producer registered: never)."""
-    if producer is None:
-        return False
-    flag = credit.manual_flag(conn, producer)
-    score = policy.score([credit.total(conn, producer)])
-    return policy.blacklisted(score, bool(flag and flag["blacklisted"]))
-
-
 def _unit(
     conn: Connection, directory: sites.SiteDirectory, origin: tuple[Harvest | Dispatch, ...]
 ) -> str | None:

@@ -102,11 +102,6 @@ class IngestSupervisor:
             self._spawn(i)
         self._thread.start()
 
-    def pids(self) -> list[int | None]:
-        """Current process ids (None while a slot waits for its restart)."""
-        with self._lock:
-            return [p.pid if p is not None and p.poll() is None else None for p in self._procs]
-
     def _spawn(self, index: int) -> None:
         proc = subprocess.Popen(self.command(index), env=self._env)
         with self._lock:

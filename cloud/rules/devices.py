@@ -32,11 +32,6 @@ def device_offline(env: Envelope) -> AlertDraft | None:
     )
 
 
-def offline_key(site: str, device: str, cause: str) -> str:
-    """Dedupe key of the device_offline alert a status message opened."""
-    return f"{Rule.DEVICE_OFFLINE.value}|{site}|device:{device}|{cause}"
-
-
 def clock_skew(env: Envelope, received_ms: int, tolerance_s: int) -> AlertDraft | None:
     """Event time ahead of arrival by more than the tolerance: one open alert per device."""
     ahead_ms = to_ms(env.ts) - received_ms
