@@ -36,6 +36,7 @@ class RuleTicker(BackgroundWorker):
         self.interval_s = interval_s
         self.clock = clock or Clock()
         self.fired = 0
+        self.ticks = 0  # completed ticks: tests wait on it instead of sleeping
 
     def tick_once(self) -> int:
         """One tick now; return the number of alerts opened."""
@@ -45,6 +46,7 @@ class RuleTicker(BackgroundWorker):
             if opened:
                 sink.deliver(opened)
         self.fired += len(opened)
+        self.ticks += 1
         return len(opened)
 
     def run(self) -> None:
