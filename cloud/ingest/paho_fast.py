@@ -172,7 +172,7 @@ class IngestClient(mqtt.Client):
             topic = msg.topic.encode()
         except UnicodeDecodeError:
             topic = b"\xff"  # not UTF-8: quarantined as unknown_topic, like the fast path does
-        self.raw_handler(topic, msg.payload, msg.mid, msg.qos)
+        self.raw_handler(topic, bytes(msg.payload), msg.mid, msg.qos)
 
     # -- reading ----------------------------------------------------------------------------
     def _create_socket(self) -> Any:

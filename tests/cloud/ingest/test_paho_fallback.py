@@ -28,6 +28,10 @@ def test_both_paths_receive_and_acknowledge_every_message(
     unacked: list[int] = []
     lock = threading.Lock()
 
+    def ingest_client() -> IngestClient:
+        assert isinstance(session.client, IngestClient)
+        return session.client
+
     def handler(t: bytes, p: bytes, mid: int, qos: int) -> None:
         # Ack every 10: Mosquitto 3.1.1 sends only 20 unacknowledged messages, so all 50
         # arrive only if `ack_many` really acknowledges.
@@ -35,7 +39,7 @@ def test_both_paths_receive_and_acknowledge_every_message(
             got.append((t, p, mid, qos))
             unacked.append(mid)
             if len(unacked) >= 10:
-                client.ack_many(unacked)
+                ingest_client().ack_many(unacked)
                 unacked.clear()
 
     session = MqttSession(
