@@ -2,81 +2,31 @@
 
 import logging
 import secrets
-from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
 from agrisafe.mqtt.broker import EmbeddedBroker
 from agrisafe.mqtt.url import BrokerAddress, parse_mqtt_url
-from agrisafe.settings import EMBEDDED
+from agrisafe.settings import EMBEDDED, SettingsError
 from cloud.alerts.hub import AlertHub
 from cloud.alerts.mqtt_sink import MqttAlertSink
+from cloud.domain import AlertSink
+from cloud.engine.clock import RuleTicker
+from cloud.engine.runner import RuleEngine
 from cloud.ingest.mqtt_worker import FlowControl, MqttIngestWorker
-from cloud.ingest.service import AlertSink, IngestService
+from cloud.ingest.process import IngestProcess
+from cloud.ingest.service import IngestService
 from cloud.ingest.supervisor import IngestSupervisor
 from cloud.metrics import IngestMetrics
 from cloud.registry import RegistryService, load_registry_file
-from cloud.rules import RuleEngine
-from cloud.rules.clock import RuleTicker
 from cloud.rules.config import RulesConfig
+from cloud.runtime import CloudRuntime
 from cloud.settings import CloudSettings
 from cloud.store.db import default_database_url, make_engine, migrate
 from cloud.timeseries.factory import TimeSeriesParts, build_timeseries
 from cloud.webhooks.dispatcher import WebhookDispatcher
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass
-class CloudRuntime:
-    """The running cloud: store, registry, ingest workers, alert delivery, live hub."""
-
-    settings: CloudSettings
-    engine: Engine
-    registry: RegistryService
-    ingest: IngestService
-    alert_sink: MqttAlertSink
-    hub: AlertHub
-    broker_addr: BrokerAddress
-    admin_token: str
-    rules: RuleEngine
-    ticker: RuleTicker
-    webhooks: WebhookDispatcher
-    metrics: IngestMetrics
-    timeseries: TimeSeriesParts
-    # Absent when an external broker is used / when ingest runs in this process.
-    broker: EmbeddedBroker | None = None
-    supervisor: IngestSupervisor | None = None
-    workers: list[MqttIngestWorker] = field(default_factory=list)
-
-    def start(self) -> None:
-        """Start the MQTT side (the API is served by uvicorn around this)."""
-        self.alert_sink.start()
-        if self.timeseries is not None and self.timeseries.pump is not None:
-            self.timeseries.pump.start()
-        for worker in self.workers:
-            worker.start()
-        for part in (self.ticker, self.webhooks):
-            if part is not None:
-                part.start()
-        if self.supervisor is not None:
-            self.supervisor.start()
-
-    def stop(self) -> None:
-        """Stop in reverse order; the broker last so in-flight acks still go out."""
-        if self.supervisor is not None:
-            self.supervisor.stop()
-        for part in (self.webhooks, self.ticker):
-            if part is not None:
-                part.stop()
-        for worker in self.workers:
-            worker.stop()
-        if self.timeseries is not None and self.timeseries.pump is not None:
-            self.timeseries.pump.stop()
-        self.hub.detach()
-        self.alert_sink.stop()
-        if self.broker is not None:
-            self.broker.stop()
 
 
 def build_runtime(settings: CloudSettings) -> CloudRuntime:
@@ -210,3 +160,25 @@ def ingest_worker(
         session_expiry_s=settings.ingest_session_expiry_s,
         metrics=metrics,
     )
+
+
+def build_ingest_process(settings: CloudSettings, index: int) -> IngestProcess:
+    """Build worker `index` of this instance (client id `{instance}-ingest-{index}`)."""
+    if settings.mqtt_url == EMBEDDED:
+        raise SettingsError(
+            "AGRISAFE_MQTT_URL: an ingest process needs a broker URL (mqtt://host:port); "
+            "'embedded' only exists inside `agrisafe cloud serve`"
+        )
+    data_dir = settings.ensure_data_dir()
+    engine = make_engine(settings.database_url or default_database_url(data_dir))
+    migrate(engine)  # a no-op when `serve` (or another worker) already did it
+    registry = RegistryService(engine, auto_register=settings.auto_register)
+    addr = parse_mqtt_url(settings.mqtt_url)
+    shared = True if settings.shared_subscription is None else settings.shared_subscription
+    name = f"{settings.instance}-ingest-{index}"
+    sink = MqttAlertSink(data_dir / f"{name}-alerts-outbox.db", addr, f"{name}-alerts")
+    metrics = IngestMetrics()
+    timeseries = build_timeseries(settings, engine, metrics)
+    service = build_ingest_service(settings, engine, registry, [sink], metrics, timeseries)
+    worker = ingest_worker(settings, service, addr, name, shared, metrics)
+    return IngestProcess(engine, worker, sink, metrics, timeseries)

@@ -7,10 +7,8 @@ Counting is per batch, not per message, so the hot path pays one `inc` per label
 """
 
 import os
-import shutil
 import time
 from collections.abc import Callable, Iterable, Sequence
-from pathlib import Path
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
@@ -19,19 +17,11 @@ from prometheus_client.registry import Collector
 
 from agrisafe.protocol import Alert
 from agrisafe.timeutil import to_ms
-from cloud.ingest.decode import Incoming
-from cloud.ingest.service import Outcome, StoredRecord, Verdict
+from cloud.domain import Incoming, Outcome, StoredRecord, Verdict
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 # Arrival − event time: sub-second live traffic up to a week of store-and-forward backlog.
 LAG_BUCKETS = (0.1, 0.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600, 6 * 3600, 86400, 7 * 86400)
-
-
-def prepare_multiprocess(directory: Path) -> None:
-    """Use `directory` for multiprocess metrics (emptied); call before importing prometheus."""
-    shutil.rmtree(directory, ignore_errors=True)
-    directory.mkdir(parents=True, exist_ok=True)
-    os.environ[MULTIPROC_ENV] = str(directory)
 
 
 def multiprocess() -> bool:

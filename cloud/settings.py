@@ -6,7 +6,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, ValidationInfo, field_validator
 
 from agrisafe.settings import AgrisafeSettings
-from cloud.ingest.decode import MAX_MESSAGE_BYTES
+from cloud.domain import MAX_MESSAGE_BYTES
 
 
 class CloudSettings(AgrisafeSettings):

@@ -30,7 +30,7 @@ def ingest(
             mqtt_url=mqtt_url, database_url=database_url, data_dir=data_dir
         )
         setup_logging(settings.log_level, json_lines=settings.log_json)
-        from cloud.ingest.process import build_ingest_process
+        from cloud.app import build_ingest_process
 
         process = build_ingest_process(settings, index)
         if metrics_port is not None:

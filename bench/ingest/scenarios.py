@@ -224,10 +224,10 @@ def paho_consume(tmp: Path, n: int, *, v5: bool, fast: bool) -> dict[str, Any]:
 def timeseries_path(tmp: Path, n: int, batch: int = 5000) -> dict[str, Any]:
     """Points/s through the SQL outbox + pump into VictoriaMetrics vs a raw line-protocol POST."""
     from cloud.store.db import make_engine, migrate
+    from cloud.store.timeseries_tables import ts_outbox
     from cloud.timeseries.influx import InfluxWriter
     from cloud.timeseries.points import make_point, to_json, to_line
     from cloud.timeseries.pump import TimeSeriesPump
-    from cloud.timeseries.tables import ts_outbox
 
     vm = Victoria(tmp / "ts")
 

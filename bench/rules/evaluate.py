@@ -33,10 +33,10 @@ from history import DAY_MS, Farm, load_history, registry
 
 from agrisafe.protocol import Alert, Envelope
 from agrisafe.timeutil import Clock
-from cloud.ingest.decode import Incoming, Source
+from cloud.domain import Incoming, Source
+from cloud.engine.runner import RuleEngine, SiteLookup
 from cloud.ingest.service import IngestService
 from cloud.registry import RegistryService
-from cloud.rules.engine import RuleEngine, SiteLookup
 from cloud.store import tables as t
 from cloud.store.db import make_engine, migrate
 

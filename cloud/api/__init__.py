@@ -11,8 +11,8 @@ from cloud.api import errors
 from cloud.api.auth import Authenticator
 from cloud.api.compliance_routes import COMPLIANCE_ROUTERS
 from cloud.api.routes import alerts, evidence, messages, metrics, records, series, system
-from cloud.app import CloudRuntime
 from cloud.certificates.page import TracePages
+from cloud.runtime import CloudRuntime
 
 
 def create_app(runtime: CloudRuntime, *, manage_runtime: bool = True) -> FastAPI:

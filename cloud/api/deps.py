@@ -11,14 +11,14 @@ from fastapi import Depends, Request
 from sqlalchemy import Engine
 
 from cloud.alerts.hub import AlertHub
-from cloud.app import CloudRuntime
 from cloud.certificates.page import TracePages
 from cloud.credit.policy import CreditPolicy
+from cloud.engine.runner import RuleEngine
 from cloud.ingest.service import IngestService
 from cloud.metrics import IngestMetrics
 from cloud.reference.provider import ReferenceProvider
 from cloud.registry.service import RegistryService
-from cloud.rules import RuleEngine
+from cloud.runtime import CloudRuntime
 from cloud.settings import CloudSettings
 from cloud.timeseries.factory import TimeSeriesParts
 

@@ -13,21 +13,12 @@ from agrisafe.protocol import Rule
 from agrisafe.timeutil import parse_rfc3339
 from cloud.certificates import decide
 from cloud.credit.policy import CreditPolicy
+from cloud.domain import AlertDraft, LotBlock
 from cloud.rules.facts import Dispatch, Harvest
 from cloud.rules.timecalc import local_date
 from cloud.rules.timelines import CertCase
-from cloud.rules.types import AlertDraft, LotBlock
 from cloud.store import compliance_tables as ct
 from cloud.store import credit, lots, sites
-
-
-def producer_blacklisted(conn: Connection, producer: str | None, policy: CreditPolicy) -> bool:
-    """Blacklisted by score or by hand (no producer registered: never)."""
-    if producer is None:
-        return False
-    flag = credit.manual_flag(conn, producer)
-    score = policy.score([credit.total(conn, producer)])
-    return policy.blacklisted(score, bool(flag and flag["blacklisted"]))
 
 
 def _unit(

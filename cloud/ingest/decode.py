@@ -6,8 +6,6 @@ content hash.
 """
 
 import hashlib
-from dataclasses import dataclass, field
-from enum import StrEnum
 from functools import lru_cache
 from typing import Any
 
@@ -16,51 +14,7 @@ import orjson
 from agrisafe.protocol import ContractError, Envelope, FieldProblem, QuarantineReason
 from agrisafe.protocol.topics import MessageTopic, TopicError, parse_message_topic
 from agrisafe.protocol.validation import TRANSPORT_FIELDS, parse_envelope
-
-MAX_MESSAGE_BYTES = 256 * 1024
-
-
-class Source(StrEnum):
-    """How a message reached the cloud."""
-
-    MQTT = "mqtt"
-    HTTP = "http"
-    REPLAY = "replay"
-
-
-@dataclass(slots=True)
-class Incoming:
-    """One received message before validation."""
-
-    payload: bytes
-    topic: str | None
-    source: Source
-    received_ms: int
-    token: tuple[int, int] | None = None  # MQTT (mid, qos) to acknowledge after commit
-    generation: int = 0  # MQTT connection the token belongs to (a mid means nothing on another)
-
-
-@dataclass(frozen=True, slots=True)
-class Rejection:
-    """Why a message goes to quarantine, with the fields at fault."""
-
-    reason: QuarantineReason
-    problems: list[FieldProblem] = field(default_factory=list)
-    message_id: str | None = None
-
-    @property
-    def detail(self) -> str:
-        """Human-readable reason stored with the raw bytes."""
-        text = "; ".join(f"{p.field}: {p.reason}" for p in self.problems)
-        return text or self.reason.value
-
-    def as_dict(self) -> dict[str, object]:
-        """JSON body for HTTP errors."""
-        return {
-            "reason": self.reason.value,
-            "id": self.message_id,
-            "errors": [p.as_dict() for p in self.problems],
-        }
+from cloud.domain import MAX_MESSAGE_BYTES, Incoming, Rejection
 
 
 def _guess_id(payload: bytes) -> str | None:

@@ -23,10 +23,12 @@ from typing import Any, Protocol
 
 import paho.mqtt.client as mqtt
 
+from agrisafe.backoff import Backoff
 from agrisafe.mqtt.client import MqttSession
 from agrisafe.mqtt.url import BrokerAddress
 from agrisafe.protocol.topics import INGEST_FILTER, SHARED_GROUP, shared_filter
-from cloud.ingest.decode import Incoming, Source
+from agrisafe.worker import BackgroundWorker
+from cloud.domain import Incoming, Source
 from cloud.ingest.paho_fast import IngestClient
 from cloud.ingest.service import IngestService
 
@@ -55,7 +57,7 @@ class FlowControl:
     retry_max_s: float = 30.0
 
 
-class MqttIngestWorker:
+class MqttIngestWorker(BackgroundWorker):
     """One ingest consumer; run N of them on a shared subscription to scale out."""
 
     def __init__(
@@ -70,12 +72,12 @@ class MqttIngestWorker:
         session_expiry_s: int = 7 * 24 * 3600,
         metrics: BatchTimer | None = None,
     ) -> None:
+        super().__init__(f"ingest-{client_id}", join_timeout_s=10.0)
         self.service = service
         self.metrics = metrics
         self.flow = flow or FlowControl()
         self.failures = 0
         self._queue: queue.Queue[Incoming] = queue.Queue(maxsize=self.flow.queue_max)
-        self._stop = threading.Event()
         self._gen_lock = threading.Lock()
         self._generation = 0
         self.subscription = shared_filter(group) if shared else INGEST_FILTER
@@ -95,18 +97,15 @@ class MqttIngestWorker:
         self._client = client
         client.raw_handler = self._enqueue
         client.on_pre_connect = self._new_connection
-        self._thread = threading.Thread(target=self._run, name=f"ingest-{client_id}", daemon=True)
 
     def start(self, timeout_s: float = 10.0) -> None:
         """Connect, subscribe and begin processing."""
-        self._thread.start()
+        super().start()
         self.session.start(timeout_s)
         logger.info("ingest worker %s subscribed to %s", self.session.client_id, self.subscription)
 
-    def stop(self) -> None:
-        """Stop taking messages, finish the batch in hand, disconnect."""
-        self._stop.set()
-        self._thread.join(10)
+    def on_stop(self) -> None:
+        """After the batch in hand was stored and acknowledged: disconnect."""
         self.session.stop()
 
     def backlog(self) -> int:
@@ -128,7 +127,7 @@ class MqttIngestWorker:
         item = Incoming(
             payload, text, Source.MQTT, int(time.time() * 1000), (mid, qos), self._generation
         )
-        while not self._stop.is_set():
+        while not self.stopping:
             try:
                 self._queue.put(item, timeout=0.5)
                 return
@@ -136,15 +135,16 @@ class MqttIngestWorker:
                 continue  # backpressure: hold paho's thread until the store catches up
 
     # -- batch thread --------------------------------------------------------------------
-    def _run(self) -> None:
-        while not self._stop.is_set() or not self._queue.empty():
+    def run(self) -> None:
+        """Store and acknowledge batches; after `stop`, finish what is queued."""
+        while not self.stopping or not self._queue.empty():
             batch = self._collect()
             if batch and self._store(batch):
                 self._ack(batch)
 
     def _store(self, batch: list[Incoming]) -> bool:
         """Store the batch, retrying with backoff; nothing is acknowledged before it commits."""
-        delay = 0.5
+        backoff = Backoff(0.5, self.flow.retry_max_s)
         while True:
             started = time.perf_counter()
             try:
@@ -156,14 +156,14 @@ class MqttIngestWorker:
                 self.failures += 1
                 if self.metrics is not None:
                     self.metrics.batch_failed()
+                delay = backoff.next()
                 logger.exception(
                     "storing a batch of %d failed; retrying in %.1f s (not acknowledged)",
                     len(batch),
                     delay,
                 )
-            if self._stop.wait(delay):
+            if self.sleep(delay):
                 return False  # the broker re-delivers what we never acknowledged
-            delay = min(delay * 2, self.flow.retry_max_s)
 
     def _ack(self, batch: Sequence[Incoming]) -> None:
         with self._gen_lock:

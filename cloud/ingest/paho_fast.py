@@ -16,18 +16,21 @@ subscriptions) and replaces only those four steps: a buffered socket proxy that 
 time, a read loop that drains what is buffered, a PUBLISH decoder that skips MQTT 5 properties
 (an ingest worker needs none; it never announces a Topic Alias Maximum, so the broker may not
 send aliases) and an `ack_many` that queues one packet holding many PUBACKs. It relies on paho
-internals (`_packet_read`, `_in_packet`, `_packet_queue`, `_create_socket`), which is why the
-dependency is pinned below 3 and the tests run it against real brokers (Mosquitto 3.1.1 and 5,
-amqtt).
+internals (`_packet_read`, `_in_packet`, `_packet_queue`, `_create_socket` …), so it is an
+optional fast path: at start-up `fast_path_supported()` checks that paho still has them, and if
+not (another paho release) the client logs a warning and runs paho's public API instead
+(`on_message`, `ack`) — slower, never wrong. The tests run both paths against real brokers
+(Mosquitto 3.1.1 and 5, amqtt).
 """
 
 import logging
 import struct
 from collections.abc import Callable, Sequence
+from functools import cache
 from typing import Any
 
 import paho.mqtt.client as mqtt
-from paho.mqtt.enums import MQTTErrorCode
+from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
 
 logger = logging.getLogger(__name__)
 
@@ -124,19 +127,62 @@ def puback_packets(mids: Sequence[int]) -> bytes:
     return b"".join([pack(_PUBACK_CMD, 2, mid) for mid in mids])
 
 
+# What the fast path uses of paho's internals: methods of the class, attributes of an instance.
+_INTERNAL_METHODS = (
+    "_create_socket",
+    "_packet_read",
+    "_loop_rc_handle",
+    "_handle_publish",
+    "_send_command_with_mid",
+    "_packet_queue",
+)
+_INTERNAL_ATTRS = ("_sock", "_in_packet", "_protocol", "_manual_ack")
+
+
+@cache
+def fast_path_supported() -> bool:
+    """True when this paho release has every internal the fast path relies on."""
+    missing = [m for m in _INTERNAL_METHODS if not callable(getattr(mqtt.Client, m, None))]
+    probe = mqtt.Client(CallbackAPIVersion.VERSION2, "probe", manual_ack=True)
+    missing += [a for a in _INTERNAL_ATTRS if not hasattr(probe, a)]
+    if missing:
+        logger.warning(
+            "paho-mqtt %s lacks %s: ingest uses paho's public API (slower receive path)",
+            getattr(mqtt, "__version__", "?"),
+            ", ".join(missing),
+        )
+    return not missing
+
+
 class IngestClient(mqtt.Client):
     """paho `Client` with a fast receive path; set `raw_handler` to receive PUBLISH packets."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, fast: bool | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.raw_handler: RawHandler | None = None
+        self.fast = fast_path_supported() if fast is None else fast
+        if not self.fast:
+            self.on_message = self._public_message
+
+    def _public_message(self, _client: Any, _userdata: Any, msg: mqtt.MQTTMessage) -> None:
+        # The fallback: paho parsed the packet; hand the same four values to the handler.
+        if self.raw_handler is None:
+            return
+        try:
+            topic = msg.topic.encode()
+        except UnicodeDecodeError:
+            topic = b"\xff"  # not UTF-8: quarantined as unknown_topic, like the fast path does
+        self.raw_handler(topic, bytes(msg.payload), msg.mid, msg.qos)
 
     # -- reading ----------------------------------------------------------------------------
     def _create_socket(self) -> Any:
-        return BufferedSocket(super()._create_socket())
+        sock = super()._create_socket()
+        return BufferedSocket(sock) if self.fast else sock
 
     def loop_read(self, max_packets: int = 1) -> MQTTErrorCode:
         """Handle every packet already received (up to READ_BURST), not just one."""
+        if not self.fast:
+            return super().loop_read(max_packets)
         for _ in range(READ_BURST):
             if self._sock is None:
                 return MQTTErrorCode.MQTT_ERR_NO_CONN
@@ -149,6 +195,8 @@ class IngestClient(mqtt.Client):
 
     def _handle_publish(self) -> MQTTErrorCode:
         handler = self.raw_handler
+        if not self.fast:
+            return super()._handle_publish()
         header = self._in_packet["command"]
         if handler is None or (header & 0x06) == 0x04:  # QoS 2 keeps paho's state machine
             return super()._handle_publish()
@@ -167,5 +215,10 @@ class IngestClient(mqtt.Client):
     # -- acknowledging ----------------------------------------------------------------------
     def ack_many(self, mids: Sequence[int]) -> None:
         """Acknowledge many QoS 1 messages with one queued write (manual-ack mode)."""
-        if mids:
-            self._packet_queue(_PUBACK_CMD, puback_packets(mids), 0, 0)
+        if not mids:
+            return
+        if not self.fast:
+            for mid in mids:
+                self.ack(mid, 1)
+            return
+        self._packet_queue(_PUBACK_CMD, puback_packets(mids), 0, 0)

@@ -1,4 +1,5 @@
-"""Composition root of an ingest-only process (`agrisafe cloud ingest`): store, rules, one worker.
+"""An ingest-only process (`agrisafe cloud ingest`): store, rules, one worker; built by
+`cloud.app.build_ingest_process`.
 
 Run N of these on one or many machines against one broker (shared subscription) and one
 PostgreSQL; they are stateless apart from their MQTT session, which lives in the broker.
@@ -10,16 +11,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
-from agrisafe.mqtt.url import parse_mqtt_url
-from agrisafe.settings import EMBEDDED, SettingsError
 from cloud.alerts.mqtt_sink import MqttAlertSink
-from cloud.app import build_ingest_service, ingest_worker
 from cloud.ingest.mqtt_worker import MqttIngestWorker
 from cloud.metrics import IngestMetrics
-from cloud.registry import RegistryService
-from cloud.settings import CloudSettings
-from cloud.store.db import default_database_url, make_engine, migrate
-from cloud.timeseries.factory import TimeSeriesParts, build_timeseries
+from cloud.timeseries.factory import TimeSeriesParts
 
 logger = logging.getLogger(__name__)
 
@@ -78,25 +73,3 @@ class IngestProcess:
                 last = stats.received
         finally:
             self.stop()
-
-
-def build_ingest_process(settings: CloudSettings, index: int) -> IngestProcess:
-    """Build worker `index` of this instance (client id `{instance}-ingest-{index}`)."""
-    if settings.mqtt_url == EMBEDDED:
-        raise SettingsError(
-            "AGRISAFE_MQTT_URL: an ingest process needs a broker URL (mqtt://host:port); "
-            "'embedded' only exists inside `agrisafe cloud serve`"
-        )
-    data_dir = settings.ensure_data_dir()
-    engine = make_engine(settings.database_url or default_database_url(data_dir))
-    migrate(engine)  # a no-op when `serve` (or another worker) already did it
-    registry = RegistryService(engine, auto_register=settings.auto_register)
-    addr = parse_mqtt_url(settings.mqtt_url)
-    shared = True if settings.shared_subscription is None else settings.shared_subscription
-    name = f"{settings.instance}-ingest-{index}"
-    sink = MqttAlertSink(data_dir / f"{name}-alerts-outbox.db", addr, f"{name}-alerts")
-    metrics = IngestMetrics()
-    timeseries = build_timeseries(settings, engine, metrics)
-    service = build_ingest_service(settings, engine, registry, [sink], metrics, timeseries)
-    worker = ingest_worker(settings, service, addr, name, shared, metrics)
-    return IngestProcess(engine, worker, sink, metrics, timeseries)

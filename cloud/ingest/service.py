@@ -10,51 +10,27 @@ Alerts are delivered only after the commit.
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any, Protocol
 
 from sqlalchemy import Connection, Engine
 
 from agrisafe.protocol import Alert, Envelope, FieldProblem, QuarantineReason
 from agrisafe.timeutil import Clock
-from cloud.ingest.decode import MAX_MESSAGE_BYTES, Incoming, Rejection, decode, dump_and_hash
+from cloud.domain import (
+    MAX_MESSAGE_BYTES,
+    AlertSink,
+    Incoming,
+    Outcome,
+    Rejection,
+    StoredRecord,
+    Verdict,
+)
+from cloud.engine.runner import RuleEngine
+from cloud.ingest.decode import decode, dump_and_hash
 from cloud.registry.service import RegistryService
-from cloud.rules.engine import RuleEngine
 from cloud.store import quarantine, records
 
 logger = logging.getLogger(__name__)
-
-
-class Verdict(StrEnum):
-    """What happened to one message."""
-
-    ACCEPTED = "accepted"
-    DUPLICATE = "duplicate"
-    QUARANTINED = "quarantined"
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """The fate of one message of a batch (same order as the batch)."""
-
-    verdict: Verdict
-    message_id: str | None = None
-    rejection: Rejection | None = None
-
-
-class AlertSink(Protocol):
-    """Where newly opened alerts go after commit (MQTT topics, webhooks …)."""
-
-    def deliver(self, alerts: Sequence[Alert]) -> None:
-        """Hand the alerts over for delivery; must not block for long."""
-
-
-@dataclass(frozen=True, slots=True)
-class StoredRecord:
-    """A message a batch stored for the first time."""
-
-    envelope: Envelope
-    received_ms: int
 
 
 class StoredRecordSink(Protocol):

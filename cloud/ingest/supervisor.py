@@ -23,6 +23,8 @@ from typing import Any
 
 from pydantic import SecretStr
 
+from agrisafe.backoff import Backoff
+from agrisafe.worker import BackgroundWorker
 from cloud.settings import CloudSettings
 
 logger = logging.getLogger(__name__)
@@ -70,7 +72,7 @@ def child_env(settings: CloudSettings, mqtt_url: str, shared: bool) -> dict[str,
     return env
 
 
-class IngestSupervisor:
+class IngestSupervisor(BackgroundWorker):
     """Starts, watches and restarts the worker processes."""
 
     def __init__(
@@ -81,16 +83,17 @@ class IngestSupervisor:
         shared: bool,
         *,
         restart_delay_s: float = 1.0,
+        stop_timeout_s: float = 15.0,
     ) -> None:
+        super().__init__("ingest-supervisor", join_timeout_s=5.0)
         self.count = processes
         self.restarts = 0
         self._env = child_env(settings, mqtt_url, shared)
         self._delay = restart_delay_s
+        self._stop_timeout_s = stop_timeout_s
         self._procs: list[subprocess.Popen[bytes] | None] = [None] * processes
         self._started_at = [0.0] * processes
-        self._stop = threading.Event()
         self._lock = threading.Lock()
-        self._thread = threading.Thread(target=self._watch, name="ingest-supervisor", daemon=True)
 
     def command(self, index: int) -> list[str]:
         """argv of worker `index`."""
@@ -100,12 +103,7 @@ class IngestSupervisor:
         """Start every worker and the watcher."""
         for i in range(self.count):
             self._spawn(i)
-        self._thread.start()
-
-    def pids(self) -> list[int | None]:
-        """Current process ids (None while a slot waits for its restart)."""
-        with self._lock:
-            return [p.pid if p is not None and p.poll() is None else None for p in self._procs]
+        super().start()
 
     def _spawn(self, index: int) -> None:
         proc = subprocess.Popen(self.command(index), env=self._env)
@@ -114,9 +112,11 @@ class IngestSupervisor:
             self._started_at[index] = time.monotonic()
         logger.info("ingest worker process %d started (pid %d)", index, proc.pid)
 
-    def _watch(self) -> None:
-        backoff = [0.0] * self.count  # 0: the last run was healthy
-        while not self._stop.wait(0.2):
+    def run(self) -> None:
+        """Watch the workers; restart one that exited, backing off while it keeps dying."""
+        # A worker that keeps dying right away backs off; one that ran a while restarts at once.
+        backoff = [Backoff(self._delay, max(self._delay, 30.0)) for _ in range(self.count)]
+        while not self.sleep(0.2):
             for i in range(self.count):
                 with self._lock:
                     proc = self._procs[i]
@@ -124,31 +124,28 @@ class IngestSupervisor:
                 if code is None:
                     continue
                 lived = time.monotonic() - self._started_at[i]
-                # A worker that keeps dying right away backs off; one that ran a while does not.
-                quick = lived < 60 and backoff[i] > 0
-                backoff[i] = min(backoff[i] * 2, 30.0) if quick else self._delay
+                if lived >= 60:
+                    backoff[i].reset()
+                delay = backoff[i].next()
                 logger.warning(
                     "ingest worker process %d (pid %d) exited with %s; restarting in %.1f s",
                     i,
                     proc.pid if proc else -1,
                     code,
-                    backoff[i],
+                    delay,
                 )
-                if self._stop.wait(backoff[i]):
+                if self.sleep(delay):
                     return
                 self.restarts += 1
                 self._spawn(i)
 
-    def stop(self, timeout_s: float = 15.0) -> None:
+    def on_stop(self) -> None:
         """SIGTERM every worker (they finish their batch), SIGKILL what is left after timeout."""
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(5)
         with self._lock:
             procs = [p for p in self._procs if p is not None and p.poll() is None]
         for p in procs:
             p.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + timeout_s
+        deadline = time.monotonic() + self._stop_timeout_s
         for p in procs:
             try:
                 p.wait(max(deadline - time.monotonic(), 0.1))

@@ -5,9 +5,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
+from agrisafe.config import ConfigError, read_yaml
 from cloud.reference.model import (
     BansFile,
     CropsFile,
@@ -21,7 +21,7 @@ DATA_DIR = Path(__file__).with_name("data")
 M = TypeVar("M", bound=BaseModel)
 
 
-class ReferenceDataError(ValueError):
+class ReferenceDataError(ConfigError):
     """The reference data cannot be used; the message says which file, which row and why."""
 
 
@@ -58,11 +58,9 @@ def _describe(err: ValidationError, raw: Any) -> list[str]:
 
 def _yaml(path: Path, model: type[M]) -> M:
     try:
-        raw = yaml.safe_load(path.read_text("utf-8"))
-    except FileNotFoundError:
-        raise ReferenceDataError(f"{path}: file not found") from None
-    except yaml.YAMLError as err:
-        raise ReferenceDataError(f"{path}: not valid YAML: {err}") from err
+        raw = read_yaml(path)
+    except ConfigError as err:
+        raise ReferenceDataError(str(err)) from err
     try:
         return model.model_validate(raw or {})
     except ValidationError as err:

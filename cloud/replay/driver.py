@@ -14,11 +14,11 @@ import orjson
 
 from agrisafe.protocol import Alert
 from agrisafe.timeutil import TimeFormatError, parse_rfc3339, to_ms
-from cloud.ingest.decode import Incoming, Source
-from cloud.ingest.service import IngestService, Outcome, Verdict
+from cloud.domain import Incoming, Outcome, Source, Verdict
+from cloud.engine.runner import RuleEngine
+from cloud.ingest.service import IngestService
 from cloud.registry.service import RegistryService
 from cloud.replay.clock import SimulatedClock
-from cloud.rules.engine import RuleEngine
 
 logger = logging.getLogger(__name__)
 

@@ -21,12 +21,12 @@ from agrisafe.mqtt.broker import EmbeddedBroker
 from agrisafe.mqtt.client import MqttSession
 from agrisafe.protocol import Alert, Kind
 from agrisafe.protocol.topics import INGEST_FILTER, TopicError, message_topic
+from cloud.engine.runner import RuleEngine
 from cloud.ingest.service import IngestService
 from cloud.registry import RegistryService, load_registry_file
 from cloud.replay.clock import SimulatedClock
 from cloud.replay.driver import ReplayDriver
 from cloud.rules.config import RulesConfig
-from cloud.rules.engine import RuleEngine
 from cloud.store.db import make_engine, migrate
 
 logger = logging.getLogger(__name__)

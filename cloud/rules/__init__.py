@@ -1,6 +1,4 @@
-"""Rules as pure functions over records and timelines; the engine feeds them."""
+"""Rules as pure functions over records and timelines (data in, decisions out).
 
-from cloud.rules.engine import RuleEngine
-from cloud.rules.types import AlertDraft
-
-__all__ = ["AlertDraft", "RuleEngine"]
+No store, no I/O: `cloud.engine` reads what they need, calls them and stores what they decide.
+"""

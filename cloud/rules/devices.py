@@ -5,6 +5,7 @@ Each needs the message alone (plus its arrival time or its site's geofence): no 
 
 from typing import Any
 
+from agrisafe.geometry import point_in_polygon
 from agrisafe.protocol import (
     DeviceState,
     Envelope,
@@ -14,7 +15,7 @@ from agrisafe.protocol import (
     StatusEnvelope,
 )
 from agrisafe.timeutil import format_rfc3339, from_ms, to_ms
-from cloud.rules.types import AlertDraft
+from cloud.domain import AlertDraft
 
 
 def device_offline(env: Envelope) -> AlertDraft | None:
@@ -30,11 +31,6 @@ def device_offline(env: Envelope) -> AlertDraft | None:
         (env.id,),
         {"device": env.device},
     )
-
-
-def offline_key(site: str, device: str, cause: str) -> str:
-    """Dedupe key of the device_offline alert a status message opened."""
-    return f"{Rule.DEVICE_OFFLINE.value}|{site}|device:{device}|{cause}"
 
 
 def clock_skew(env: Envelope, received_ms: int, tolerance_s: int) -> AlertDraft | None:
@@ -60,25 +56,13 @@ def clock_skew(env: Envelope, received_ms: int, tolerance_s: int) -> AlertDraft 
     )
 
 
-def _in_ring(lon: float, lat: float, ring: list[list[float]]) -> bool:
-    # Ray casting; a point exactly on an edge may fall either way, which a GPS fix cannot tell.
-    inside = False
-    j = len(ring) - 1
-    for i in range(len(ring)):
-        xi, yi = ring[i][0], ring[i][1]
-        xj, yj = ring[j][0], ring[j][1]
-        if (yi > lat) != (yj > lat) and lon < (xj - xi) * (lat - yi) / (yj - yi) + xi:
-            inside = not inside
-        j = i
-    return inside
-
-
 def inside_polygon(lon: float, lat: float, polygon: dict[str, Any]) -> bool:
     """True when (lon, lat) lies in a GeoJSON Polygon (outer ring minus holes)."""
     rings = polygon["coordinates"]
-    if not _in_ring(lon, lat, rings[0]):
+    # A point exactly on an edge may fall either way, which a GPS fix cannot tell anyway.
+    if not point_in_polygon(lon, lat, rings[0]):
         return False
-    return not any(_in_ring(lon, lat, hole) for hole in rings[1:])
+    return not any(point_in_polygon(lon, lat, hole) for hole in rings[1:])
 
 
 def sample_out_of_geofence(env: Envelope, geofence: dict[str, Any] | None) -> AlertDraft | None:

@@ -1,23 +1,17 @@
-"""Reading the history a batch's plan asks for (I/O), as facts per subject.
+"""The history a batch is judged against, as facts per subject (pure: the engine reads it).
 
-The batch's own facts are merged in directly and not decoded again; far-reaching treatments
-come from their side table, the rest from `records` through the batched timeline reads.
+The batch's own facts are merged in directly and not decoded again; stored rows become facts
+through `from_json` and `treatment_of`.
 """
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection
-
 from agrisafe.protocol import Species
-from cloud.reference.lookup import Resolver
-from cloud.rules.facts import AnyFact, Application, Dispatch, Harvest, Treatment, from_json
-from cloud.rules.plan import Key, Plan
-from cloud.store import locks
-from cloud.store import lots as lot_store
-from cloud.store import timelines as tl_store
+from cloud.rules.facts import AnyFact, Application, Dispatch, Harvest, Treatment
+from cloud.rules.plan import Key
 
 
 @dataclass
@@ -29,61 +23,35 @@ class History:
     treatments: dict[Key, dict[str, Treatment]] = field(default_factory=lambda: defaultdict(dict))
     dispatches: dict[Key, dict[str, Dispatch]] = field(default_factory=lambda: defaultdict(dict))
 
+    def add(self, fact: AnyFact) -> None:
+        """File one fact under its plot or herd."""
+        if isinstance(fact, Application):
+            self.apps[(fact.site, fact.plot)][fact.id] = fact
+        elif isinstance(fact, Harvest):
+            self.harvests[(fact.site, fact.plot)][fact.id] = fact
+        elif isinstance(fact, Treatment):
+            self.treatments[(fact.site, fact.herd)][fact.id] = fact
+        elif isinstance(fact, Dispatch):
+            self.dispatches[(fact.site, fact.herd)][fact.id] = fact
 
-def read_history(conn: Connection, plan: Plan, resolver: Resolver, known: list[AnyFact]) -> History:
-    """The planned history per subject, with the already known facts merged in."""
+
+def history_of(known: Iterable[AnyFact]) -> History:
+    """A history holding the already known facts."""
     hist = History()
     for f in known:
-        if isinstance(f, Application):
-            hist.apps[(f.site, f.plot)][f.id] = f
-        elif isinstance(f, Harvest):
-            hist.harvests[(f.site, f.plot)][f.id] = f
-        elif isinstance(f, Treatment):
-            hist.treatments[(f.site, f.herd)][f.id] = f
-        elif isinstance(f, Dispatch):
-            hist.dispatches[(f.site, f.herd)][f.id] = f
-    skip = frozenset(f.id for f in known)
-    long_rows = lot_store.long_treatments_by_herd(conn, plan.long_treatments)
-    for key, longs in long_rows.items():
-        for r in longs:
-            if r["id"] not in skip:
-                hist.treatments[key][r["id"]] = Treatment(
-                    r["id"],
-                    r["site"],
-                    r["ts_ms"],
-                    r["ts"],
-                    r["herd"],
-                    Species(r["species"]),
-                    r["drug"],
-                    r["water_temp_c"],
-                )
-    cat = resolver.cat
-    for kind, column, ranges, target in (
-        ("input_use", "plot", plan.applications, hist.apps),
-        ("harvest", "plot", plan.harvests, hist.harvests),
-        ("treatment", "herd", plan.treatments, hist.treatments),
-        ("dispatch", "herd", plan.dispatches, hist.dispatches),
-    ):
-        if not ranges:
-            continue
-        for key, rows in tl_store.by_subject(conn, kind, column, ranges, skip).items():
-            bucket: dict[str, Any] = target[key]
-            for k, ts, env in rows:
-                fact = from_json(k, ts, env, cat)
-                if fact is not None:
-                    bucket[fact.id] = fact
+        hist.add(f)
     return hist
 
 
-def unit_keys(
-    apps: Iterable[Application],
-    harvests: Iterable[Harvest],
-    treatments: Iterable[Treatment],
-    dispatches: Iterable[Dispatch],
-) -> list[int]:
-    """Advisory-lock keys of the plots and herds whose timelines this batch reads."""
-    plots = {(a.site, a.plot) for a in apps} | {(h.site, h.plot) for h in harvests}
-    herds = {(t.site, t.herd) for t in treatments} | {(d.site, d.herd) for d in dispatches}
-    return [locks.key_of("plot", s, p) for s, p in plots] + [
-        locks.key_of("herd", s, h) for s, h in herds
-    ]
+def treatment_of(row: Mapping[str, Any]) -> Treatment:
+    """A far-reaching treatment from its side-table row."""
+    return Treatment(
+        row["id"],
+        row["site"],
+        row["ts_ms"],
+        row["ts"],
+        row["herd"],
+        Species(row["species"]),
+        row["drug"],
+        row["water_temp_c"],
+    )

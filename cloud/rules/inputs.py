@@ -8,10 +8,10 @@ species, raises unknown_input: it cannot be checked, so a regulator should look.
 from datetime import tzinfo
 
 from agrisafe.protocol import Rule
+from cloud.domain import AlertDraft
 from cloud.reference.lookup import Resolver
 from cloud.rules.facts import Application, Treatment
 from cloud.rules.timecalc import local_date
-from cloud.rules.types import AlertDraft
 
 
 def banned_pesticide(app: Application, resolver: Resolver, tz: tzinfo) -> AlertDraft | None:

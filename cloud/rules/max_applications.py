@@ -10,10 +10,10 @@ from collections.abc import Sequence
 from datetime import tzinfo
 
 from agrisafe.protocol import Rule
+from cloud.domain import AlertDraft
 from cloud.reference.lookup import Resolver
 from cloud.rules.facts import Application
 from cloud.rules.timecalc import season_of
-from cloud.rules.types import AlertDraft
 
 
 def season_key(app: Application, ingredient: str, tz: tzinfo) -> str:

@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from datetime import tzinfo
 
 from agrisafe.protocol import Rule
+from cloud.domain import AlertDraft, LotBlock
 from cloud.reference.crops import CropTable
 from cloud.reference.lookup import PhiResolution, Resolver
 from cloud.rules.facts import Application, CertRequest, Harvest
 from cloud.rules.timecalc import days_blocks, earliest_date, local_date
-from cloud.rules.types import AlertDraft, LotBlock
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from datetime import tzinfo
 
 from cloud.reference.lookup import Resolver
 from cloud.rules.config import RulesConfig
-from cloud.rules.facts import Application, CertRequest, Dispatch, Harvest, Treatment
+from cloud.rules.facts import Application, Dispatch, Harvest, Treatment
 from cloud.rules.timecalc import DAY_MS, HOUR_MS, season_bounds_ms, season_of, span_ms
 
 Key = tuple[str, str]
@@ -104,8 +104,3 @@ def make_plan(
         widen(plan.treatments, key, d.ts_ms - short, d.ts_ms)
         widen(plan.long_treatments, key, d.ts_ms - cfg.lookback_days * DAY_MS, d.ts_ms)
     return plan
-
-
-def cert_lots(certs: Iterable[CertRequest]) -> set[Key]:
-    """(site, lot) of certificate requests."""
-    return {(c.site, c.lot) for c in certs}

@@ -1,7 +1,11 @@
-"""rapid_test_positive: a rapid test whose result is `positive` (kit threshold applied upstream)."""
+"""rapid_test_positive: a rapid test whose result is `positive` (kit threshold applied upstream),
+and the lot such a test blocks."""
+
+from collections.abc import Sequence
 
 from agrisafe.protocol import Envelope, RapidTestEnvelope, Rule, TestResult
-from cloud.rules.types import AlertDraft
+from agrisafe.timeutil import format_rfc3339, to_ms
+from cloud.domain import AlertDraft, LotBlock
 
 
 def rapid_test_positive(env: Envelope) -> AlertDraft | None:
@@ -28,3 +32,16 @@ def rapid_test_positive(env: Envelope) -> AlertDraft | None:
         evidence=(env.id,),
         detail={k: v for k, v in detail.items() if v is not None},
     )
+
+
+def positive_blocks(new: Sequence[Envelope]) -> list[LotBlock]:
+    """A positive rapid test on a lot blocks the lot for good."""
+    return [
+        LotBlock(
+            env.site, env.body.lot, "positive_test", env.id, to_ms(env.ts), format_rfc3339(env.ts)
+        )
+        for env in new
+        if isinstance(env, RapidTestEnvelope)
+        and env.body.result is TestResult.POSITIVE
+        and env.body.lot is not None
+    ]

@@ -12,7 +12,7 @@ from datetime import UTC, timedelta
 
 from agrisafe.protocol import Rule
 from agrisafe.timeutil import format_rfc3339, from_ms, parse_rfc3339
-from cloud.rules.types import AlertDraft
+from cloud.domain import AlertDraft
 
 LATE_RECORD = "late_record"
 

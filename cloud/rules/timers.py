@@ -1,22 +1,16 @@
-"""Runner of the timer rule (unrecorded_spraying): arm on an activity end, fire when the
-clock passes end + grace, resolve with `late_record` when the input_use turns up afterwards.
-
-The clock is the cloud's in normal operation (a periodic tick) and the simulated one in replay.
+"""The timer rule (unrecorded_spraying), pure: arm on an activity end; when the clock passes
+end + grace, the spray window to check; when an input_use turns up afterwards, which fired
+timers it covers. `cloud.engine.timers` reads and settles the timers.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
-
-from sqlalchemy import Connection
 
 from agrisafe.protocol import ActivityEnvelope, ActivityState, ActivityType, Envelope
 from agrisafe.timeutil import format_rfc3339, to_ms
 from cloud.rules.config import RulesConfig
 from cloud.rules.facts import Application
-from cloud.rules.spraying import LATE_RECORD, SprayWindow, covered, unrecorded_spraying
-from cloud.rules.types import AlertDraft, Resolution
-from cloud.store import locks
-from cloud.store import timers as store
+from cloud.rules.spraying import SprayWindow
 
 RULE = "unrecorded_spraying"
 
@@ -50,12 +44,12 @@ def arm_rows(new: Iterable[Envelope], cfg: RulesConfig) -> list[dict[str, object
     return rows
 
 
-def _start_of(conn: Connection, timer: dict[str, Any], cfg: RulesConfig) -> tuple[str, int] | None:
-    """The latest `start` of the timer's track before its end (within activity_max_h)."""
-    end_ms = int(timer["end_ms"])
-    lo = end_ms - int(cfg.activity_max_h * 3_600_000)
+def latest_start(
+    timer: Mapping[str, Any], activities: Iterable[tuple[str, int, dict[str, Any]]]
+) -> tuple[str, int] | None:
+    """The latest spraying `start` of the timer's track among stored activities (id, ms)."""
     best: tuple[str, int] | None = None
-    for _kind, ts_ms, env in store.activities(conn, timer["site"], timer["plot"], lo, end_ms):
+    for _kind, ts_ms, env in activities:
         body = env["body"]
         is_start = body.get("state") == "start" and body.get("activity") == "spraying"
         if is_start and body.get("track") == timer["track"] and (best is None or ts_ms > best[1]):
@@ -63,53 +57,32 @@ def _start_of(conn: Connection, timer: dict[str, Any], cfg: RulesConfig) -> tupl
     return best
 
 
-def fire_due(conn: Connection, now_ms: int, cfg: RulesConfig) -> list[AlertDraft]:
-    """Settle every timer the clock has passed; drafts for those no input_use covers."""
-    drafts: list[AlertDraft] = []
-    due = store.due(conn, now_ms)
-    # Serialise with ingest of input_use on the same plots (a late record racing the timer).
-    locks.lock(conn, [locks.key_of("plot", t["site"], t["plot"]) for t in due])
-    for timer in due:
-        start = _start_of(conn, timer, cfg)
-        window = SprayWindow(
-            site=timer["site"],
-            plot=timer["plot"],
-            track=timer["track"],
-            start_id=start[0] if start else None,
-            end_id=timer["id"],
-            start_ms=start[1] if start else timer["end_ms"],
-            end_ms=timer["end_ms"],
-            end_ts=timer["end_ts"],
-            grace_ms=timer["grace_ms"],
-        )
-        times = store.input_times(conn, window.site, window.plot, window.from_ms, window.to_ms)
-        bounds = {
-            "start_id": window.start_id,
-            "window_from_ms": window.from_ms,
-            "window_to_ms": window.to_ms,
-        }
-        if covered(window, times):
-            store.settle(conn, timer["id"], "covered", **bounds)
-            continue
-        draft = unrecorded_spraying(window)
-        if store.settle(conn, timer["id"], "fired", alert_key=draft.dedupe_key, **bounds):
-            drafts.append(draft)
-    return drafts
+def start_window_ms(timer: Mapping[str, Any], cfg: RulesConfig) -> tuple[int, int]:
+    """Where to look for the timer's start: activity_max_h before its end, up to the end."""
+    end_ms = int(timer["end_ms"])
+    return end_ms - int(cfg.activity_max_h * 3_600_000), end_ms
 
 
-def late_records(conn: Connection, apps: list[Application]) -> list[Resolution]:
-    """Alerts of fired timers that a newly arrived input_use covers after all."""
-    if not apps:
-        return []
-    out: list[Resolution] = []
-    for timer in store.fired_on(conn, {(a.site, a.plot) for a in apps}):
-        hits = [
-            a.id
-            for a in apps
-            if (a.site, a.plot) == (timer["site"], timer["plot"])
-            and timer["window_from_ms"] <= a.ts_ms <= timer["window_to_ms"]
-        ]
-        if hits and timer["alert_key"]:
-            store.mark_late_record(conn, timer["id"])
-            out.append(Resolution(timer["alert_key"], LATE_RECORD, tuple(hits)))
-    return out
+def spray_window(timer: Mapping[str, Any], start: tuple[str, int] | None) -> SprayWindow:
+    """The window a fired timer checks for an input_use."""
+    return SprayWindow(
+        site=timer["site"],
+        plot=timer["plot"],
+        track=timer["track"],
+        start_id=start[0] if start else None,
+        end_id=timer["id"],
+        start_ms=start[1] if start else timer["end_ms"],
+        end_ms=timer["end_ms"],
+        end_ts=timer["end_ts"],
+        grace_ms=timer["grace_ms"],
+    )
+
+
+def late_hits(timer: Mapping[str, Any], apps: Iterable[Application]) -> list[str]:
+    """Ids of new applications inside a fired timer's window (a late record)."""
+    return [
+        a.id
+        for a in apps
+        if (a.site, a.plot) == (timer["site"], timer["plot"])
+        and timer["window_from_ms"] <= a.ts_ms <= timer["window_to_ms"]
+    ]

@@ -12,6 +12,7 @@ from datetime import tzinfo
 from enum import Enum
 
 from agrisafe.protocol import Rule
+from cloud.domain import AlertDraft, LotBlock
 from cloud.reference.lookup import PeriodChoice, Resolver
 from cloud.reference.model import Period
 from cloud.rules.facts import CertRequest, Dispatch, Treatment
@@ -23,7 +24,6 @@ from cloud.rules.timecalc import (
     hours_blocks,
     local_date,
 )
-from cloud.rules.types import AlertDraft, LotBlock
 
 
 class Verdict(Enum):

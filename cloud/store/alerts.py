@@ -10,7 +10,7 @@ from sqlalchemy import Connection, Engine, func, select, text, update
 from agrisafe.ids import new_id
 from agrisafe.protocol import Alert, AlertStatus
 from agrisafe.timeutil import format_rfc3339, from_ms, to_ms
-from cloud.rules.types import AlertDraft
+from cloud.domain import AlertDraft
 from cloud.store import tables as t
 from cloud.store.sql import dialect_insert
 

@@ -4,9 +4,9 @@ with a banned input is blocked for good) and the banned applications that block 
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
-from cloud.rules.types import LotBlock
+from cloud.domain import LotBlock
 from cloud.store import compliance_tables as ct
 from cloud.store.sql import insert_ignore
 from cloud.store.timelines import rows_by_pair
@@ -48,17 +48,6 @@ def add_banned_inputs(conn: Connection, rows: list[dict[str, Any]]) -> None:
     """Remember applications that used a banned input (id, site, plot, crop, ts_ms)."""
     if rows:
         conn.execute(insert_ignore(conn, ct.banned_inputs, ["id"]), rows)
-
-
-def banned_inputs_before(
-    conn: Connection, site: str, plot: str, lo_ms: int, hi_ms: int
-) -> list[dict[str, Any]]:
-    """Banned applications on a plot with event time in [lo, hi]."""
-    c = ct.banned_inputs.c
-    stmt = select(ct.banned_inputs).where(
-        c.site == site, c.plot == plot, c.ts_ms >= lo_ms, c.ts_ms <= hi_ms
-    )
-    return [dict(r) for r in conn.execute(stmt).mappings()]
 
 
 def banned_by_plot(

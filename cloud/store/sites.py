@@ -34,20 +34,6 @@ def site_details(conn: Connection, site_id: str) -> dict[str, Any]:
     return out
 
 
-def unit_name(conn: Connection, site_id: str, plot: str | None, herd: str | None) -> str | None:
-    """Display name of a plot or herd (its id is internal and never shown publicly)."""
-    if plot is not None:
-        tbl, key = t.plots, plot
-    elif herd is not None:
-        tbl, key = t.herds, herd
-    else:
-        return None
-    name = conn.execute(
-        select(tbl.c.name).where(tbl.c.site == site_id, tbl.c.id == key)
-    ).scalar_one_or_none()
-    return str(name) if name else None
-
-
 def unit_names(conn: Connection, site_id: str) -> dict[tuple[str, str], str]:
     """{("plot" | "herd", id): name} of one site."""
     out: dict[tuple[str, str], str] = {}

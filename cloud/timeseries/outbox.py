@@ -18,11 +18,11 @@ from sqlalchemy import Connection, Engine, delete, func, select, update
 from agrisafe.protocol import ActivityEnvelope, ActivityState, Envelope, Kind
 from agrisafe.protocol.validation import validate_envelope
 from agrisafe.timeutil import Clock, to_ms
-from cloud.ingest.service import StoredRecord
+from cloud.domain import StoredRecord
 from cloud.store import tables as st
+from cloud.store.timeseries_tables import ts_outbox
 from cloud.timeseries.mapping import duration_point, points_for
 from cloud.timeseries.points import Point, to_json
-from cloud.timeseries.tables import ts_outbox
 
 logger = logging.getLogger(__name__)
 

@@ -11,7 +11,6 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
 
 import orjson
 
@@ -131,13 +130,3 @@ def to_line(point: Point) -> str:
         head += "," + ",".join(f"{_esc_key(k)}={_esc_key(v)}" for k, v in point.tags)
     body = ",".join(f"{_esc_key(k)}={_number(v)}" for k, v in point.fields)
     return f"{head} {body} {point.ts_ms}"
-
-
-def point_dict(point: Point) -> dict[str, Any]:
-    """JSON-ready form for APIs and logs."""
-    return {
-        "measurement": point.measurement,
-        "tags": dict(point.tags),
-        "fields": dict(point.fields),
-        "ts_ms": point.ts_ms,
-    }

@@ -7,12 +7,13 @@ split until the refused points are found, and those are parked in the outbox wit
 """
 
 import logging
-import threading
 import time
 from collections.abc import Callable, Sequence
 
 from sqlalchemy import Engine
 
+from agrisafe.backoff import Backoff
+from agrisafe.worker import BackgroundWorker
 from cloud.timeseries import outbox
 from cloud.timeseries.points import Point, PointError, from_json
 from cloud.timeseries.port import TimeSeriesWriter, WriteError
@@ -20,7 +21,7 @@ from cloud.timeseries.port import TimeSeriesWriter, WriteError
 logger = logging.getLogger(__name__)
 
 
-class TimeSeriesPump:
+class TimeSeriesPump(BackgroundWorker):
     """Background thread draining the outbox into the writer."""
 
     def __init__(
@@ -34,6 +35,7 @@ class TimeSeriesPump:
         on_written: Callable[[int], None] | None = None,
         on_error: Callable[[], None] | None = None,
     ) -> None:
+        super().__init__("timeseries-pump", join_timeout_s=15.0)
         self.engine = engine
         self.writer = writer
         self.batch = batch
@@ -43,24 +45,10 @@ class TimeSeriesPump:
         self.failures = 0
         self._on_written = on_written
         self._on_error = on_error
-        self._stop = threading.Event()
-        self._wake = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="timeseries-pump", daemon=True)
 
-    def start(self) -> None:
-        """Begin draining in the background."""
-        self._thread.start()
-
-    def stop(self) -> None:
-        """Stop after the batch in hand (what is left stays in the outbox)."""
-        self._stop.set()
-        self._wake.set()
-        self._thread.join(15)
+    def on_stop(self) -> None:
+        """After the batch in hand (what is left stays in the outbox): close the writer."""
         self.writer.close()
-
-    def wake(self) -> None:
-        """New rows were staged (the pump also polls)."""
-        self._wake.set()
 
     def run_once(self) -> int:
         """Move one batch; return how many rows left the outbox (raises WriteError to retry)."""
@@ -121,16 +109,18 @@ class TimeSeriesPump:
         mid = len(items) // 2
         return self._write_or_split(items[:mid]) + self._write_or_split(items[mid:])
 
-    def _run(self) -> None:
-        delay = 0.5
-        while not self._stop.is_set():
+    def run(self) -> None:
+        """Drain until stopped; a failing server is retried with backoff for as long as it takes."""
+        backoff = Backoff(0.5, self.retry_max_s)
+        while not self.stopping:
             try:
                 moved = self.run_once()
-                delay = 0.5
+                backoff.reset()
             except Exception as err:
                 self.failures += 1
                 if self._on_error is not None:
                     self._on_error()
+                delay = backoff.next()
                 retryable = isinstance(err, WriteError)
                 log = logger.warning if retryable else logger.exception
                 log(
@@ -139,12 +129,17 @@ class TimeSeriesPump:
                     err,
                     delay,
                 )
-                self._stop.wait(delay)
-                delay = min(delay * 2, self.retry_max_s)
+                self._pause(delay)
                 continue
             if moved < self.batch:
-                self._wake.wait(self.idle_s)
-                self._wake.clear()
+                self.sleep(self.idle_s)
+
+    def _pause(self, seconds: float) -> None:
+        # New rows (a wake) must not cut a retry delay short: the server is what is down.
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            if self.sleep(left):
+                return
 
     def drain(self, timeout_s: float) -> bool:
         """Run batches in the caller's thread until the outbox is empty (tests, benchmarks)."""

@@ -12,9 +12,9 @@ from collections.abc import Sequence
 import orjson
 from sqlalchemy import Connection, Engine, func, select
 
+from cloud.store.timeseries_tables import ts_points
 from cloud.timeseries.points import Point
 from cloud.timeseries.port import Series, SeriesQuery
-from cloud.timeseries.tables import ts_points
 
 Row = tuple[str, str, str, str, int, float]
 # Plain driver-level executemany: far cheaper per row than a compiled Core upsert here, and

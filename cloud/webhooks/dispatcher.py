@@ -6,13 +6,13 @@ exponential backoff until `max_attempts`, then marked failed (visible in the del
 """
 
 import logging
-import threading
 from typing import Any
 
 import httpx
 from sqlalchemy import Engine
 
 from agrisafe.timeutil import Clock
+from agrisafe.worker import BackgroundWorker
 from cloud.store import webhooks as store
 from cloud.webhooks.sign import SIGNATURE_HEADER, backoff_ms, signature
 
@@ -20,7 +20,7 @@ logger = logging.getLogger(__name__)
 LEASE_MS = 60_000
 
 
-class WebhookDispatcher:
+class WebhookDispatcher(BackgroundWorker):
     """Background delivery of the webhook queue."""
 
     def __init__(
@@ -34,23 +34,15 @@ class WebhookDispatcher:
         timeout_s: float = 5.0,
         clock: Clock | None = None,
     ) -> None:
+        super().__init__("webhooks", join_timeout_s=10.0)
         self.engine = engine
         self.max_attempts, self.base_s, self.cap_s = max_attempts, base_s, cap_s
         self.poll_s = poll_s
         self.clock = clock or Clock()
         self._http = httpx.Client(timeout=timeout_s)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="webhooks", daemon=True)
 
-    def start(self) -> None:
-        """Start delivering."""
-        self._thread.start()
-
-    def stop(self) -> None:
-        """Stop after the delivery in hand."""
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(10)
+    def on_stop(self) -> None:
+        """After the delivery in hand: close the HTTP client."""
         self._http.close()
 
     def run_once(self) -> int:
@@ -91,19 +83,21 @@ class WebhookDispatcher:
             logger.warning("webhook delivery %s failed for good: %s", row["id"], error)
             self._finish(row, status="failed", last_status=code, last_error=error)
         else:
-            delay = backoff_ms(attempts, self.base_s, self.cap_s)
+            # Jittered, so receivers that were down together are not retried in lock-step.
+            delay = backoff_ms(attempts, self.base_s, self.cap_s, jitter_s=self.base_s / 4)
             self._finish(row, next_ms=now + delay, last_status=code, last_error=error)
 
     def _finish(self, row: dict[str, Any], **values: object) -> None:
         with self.engine.begin() as conn:
             store.finish(conn, int(row["id"]), **values)
 
-    def _run(self) -> None:
-        while not self._stop.is_set():
+    def run(self) -> None:
+        """Deliver what is due; poll every `poll_s` while the queue is idle."""
+        while not self.stopping:
             try:
                 busy = self.run_once()
             except Exception:
                 logger.exception("webhook dispatch failed")
                 busy = 0
             if not busy:
-                self._stop.wait(self.poll_s)
+                self.sleep(self.poll_s)

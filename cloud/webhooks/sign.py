@@ -7,6 +7,8 @@ Receivers recompute `sha256=` + hex(HMAC(secret, body)) and compare it with the
 import hashlib
 import hmac
 
+from agrisafe.backoff import Backoff
+
 SIGNATURE_HEADER = "X-Agrisafe-Signature"
 
 
@@ -20,6 +22,6 @@ def verify(secret: str, body: bytes, header: str) -> bool:
     return hmac.compare_digest(signature(secret, body), header)
 
 
-def backoff_ms(attempts: int, base_s: float, cap_s: float) -> int:
-    """Delay before the next attempt after `attempts` failures: base × 2^(n−1), capped."""
-    return int(min(cap_s, base_s * 2 ** max(attempts - 1, 0)) * 1000)
+def backoff_ms(attempts: int, base_s: float, cap_s: float, *, jitter_s: float = 0.0) -> int:
+    """Delay before the next attempt after `attempts` failures: base × 2^(n−1), capped, + jitter."""
+    return int(Backoff(base_s, cap_s, jitter_s=jitter_s).delay(attempts) * 1000)

@@ -13,7 +13,7 @@ import pytest
 
 from agrisafe.mqtt.url import BrokerAddress
 from agrisafe.protocol import Alert
-from cloud.app import CloudRuntime
+from cloud.runtime import CloudRuntime
 from cloud.store import alerts
 from cloud.store.records import RecordFilter, query_records
 from firmware_bridge.app import build_app

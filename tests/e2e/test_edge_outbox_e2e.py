@@ -21,7 +21,7 @@ from typing import IO
 import pytest
 import yaml
 
-from cloud.app import CloudRuntime
+from cloud.runtime import CloudRuntime
 from cloud.store import quarantine
 from cloud.store.records import RecordFilter, query_records
 from testkit.cloud import cloud_runtime, cloud_settings

@@ -17,8 +17,7 @@ from agrisafe.protocol import QuarantineReason
 from cloud.api.auth import Principal, Role, require_role
 from cloud.api.deps import IngestDep
 from cloud.api.schemas.messages import BatchResult, FieldError, MessageResult
-from cloud.ingest.decode import Incoming, Source
-from cloud.ingest.service import Outcome, Verdict
+from cloud.domain import Incoming, Outcome, Source, Verdict
 from cloud.registry.service import RegistryService
 
 router = APIRouter(tags=["messages"])

@@ -2,7 +2,7 @@
 
 from alembic import context
 
-from cloud.store.tables import metadata
+from cloud.store.schema import metadata
 
 connection = context.config.attributes.get("connection")
 if connection is None:  # pragma: no cover - we always migrate through cloud.store.db.migrate

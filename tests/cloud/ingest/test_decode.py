@@ -6,7 +6,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from agrisafe.protocol import EnvelopeBase, Kind, QuarantineReason
-from cloud.ingest.decode import Incoming, Rejection, Source, decode
+from cloud.domain import Incoming, Rejection, Source
+from cloud.ingest.decode import decode
 from testkit.messages import encode, message, topic_of
 
 

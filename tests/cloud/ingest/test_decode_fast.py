@@ -8,7 +8,8 @@ from hypothesis import strategies as st
 from agrisafe.protocol import Kind, content_hash
 from agrisafe.protocol.examples import EXAMPLES
 from agrisafe.protocol.validation import validate_envelope
-from cloud.ingest.decode import Incoming, Rejection, Source, decode, dump_and_hash
+from cloud.domain import Incoming, Rejection, Source
+from cloud.ingest.decode import decode, dump_and_hash
 from testkit.messages import encode, message, topic_of
 
 

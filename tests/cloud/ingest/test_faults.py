@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from agrisafe.ids import new_id
 from cloud.store import tables as t
 from cloud.store.db import make_engine
-from cloud.timeseries.tables import ts_outbox
+from cloud.store.timeseries_tables import ts_outbox
 from testkit.ingestload import Load, rapid_tests
 from testkit.net import wait_for
 from testkit.procs import CloudProcess, cloud_env

@@ -8,10 +8,10 @@ from sqlalchemy import Table, func, select
 
 from agrisafe.protocol import Alert, Kind, QuarantineReason
 from agrisafe.timeutil import Clock
-from cloud.ingest.decode import Incoming, Source
-from cloud.ingest.service import IngestService, Verdict
+from cloud.domain import Incoming, Source, Verdict
+from cloud.engine.runner import RuleEngine
+from cloud.ingest.service import IngestService
 from cloud.registry import RegistryService, load_registry_file
-from cloud.rules import RuleEngine
 from cloud.store import tables as t
 from cloud.store.db import make_engine, migrate
 from testkit.messages import encode, message, topic_of

@@ -7,7 +7,7 @@ import orjson
 import pytest
 from sqlalchemy import func, select
 
-from cloud.ingest.decode import Incoming, Source
+from cloud.domain import Incoming, Source
 from cloud.ingest.service import IngestService
 from cloud.store import tables as t
 from testkit.compliance import Bench, env, spray

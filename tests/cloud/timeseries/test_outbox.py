@@ -9,18 +9,18 @@ import pytest
 from sqlalchemy import Connection, Engine, func, select
 
 from agrisafe.protocol import Kind
-from cloud.ingest.decode import Incoming, Source
-from cloud.ingest.service import IngestService, StoredRecord
+from cloud.domain import Incoming, Source, StoredRecord
+from cloud.engine.runner import RuleEngine
+from cloud.ingest.service import IngestService
 from cloud.registry import RegistryService
-from cloud.rules import RuleEngine
 from cloud.store.db import make_engine, migrate
+from cloud.store.timeseries_tables import ts_outbox, ts_points
 from cloud.timeseries import outbox
 from cloud.timeseries.outbox import TimeSeriesStage
 from cloud.timeseries.points import Point, from_json
 from cloud.timeseries.port import SeriesQuery, WriteError
 from cloud.timeseries.pump import TimeSeriesPump
 from cloud.timeseries.sql import SqlTimeSeries
-from cloud.timeseries.tables import ts_outbox, ts_points
 from testkit.messages import encode, message, topic_of
 
 

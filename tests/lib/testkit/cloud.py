@@ -14,7 +14,8 @@ import uvicorn
 from agrisafe.ids import new_id
 from agrisafe.mqtt.broker import free_port
 from cloud.api import create_app
-from cloud.app import CloudRuntime, build_runtime
+from cloud.app import build_runtime
+from cloud.runtime import CloudRuntime
 from cloud.server import CloudServer
 from cloud.settings import CloudSettings
 

@@ -11,12 +11,13 @@ from sqlalchemy import select
 
 from agrisafe.protocol import Alert
 from agrisafe.timeutil import parse_rfc3339, to_ms
-from cloud.ingest.service import IngestService, Outcome
+from cloud.domain import Outcome
+from cloud.engine.runner import RuleEngine
+from cloud.ingest.service import IngestService
 from cloud.registry import RegistryService, load_registry_file
 from cloud.replay.clock import SimulatedClock
 from cloud.replay.driver import ReplayDriver
 from cloud.rules.config import RulesConfig
-from cloud.rules.engine import RuleEngine
 from cloud.store import compliance_tables as ct
 from cloud.store.db import make_engine, migrate
 from testkit.paths import REPO

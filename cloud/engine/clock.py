@@ -5,19 +5,19 @@ tick at once: a timer is settled by a conditional update, so only one of them ra
 """
 
 import logging
-import threading
 from collections.abc import Sequence
 
 from sqlalchemy import Engine
 
 from agrisafe.timeutil import Clock
-from cloud.ingest.service import AlertSink
-from cloud.rules.engine import RuleEngine, SiteLookup
+from agrisafe.worker import BackgroundWorker
+from cloud.domain import AlertSink
+from cloud.engine.runner import RuleEngine, SiteLookup
 
 logger = logging.getLogger(__name__)
 
 
-class RuleTicker:
+class RuleTicker(BackgroundWorker):
     """Calls `tick(now)` periodically and delivers the alerts it opens."""
 
     def __init__(
@@ -30,23 +30,13 @@ class RuleTicker:
         interval_s: float = 5.0,
         clock: Clock | None = None,
     ) -> None:
+        super().__init__("rule-clock", join_timeout_s=10.0)
         self.engine, self.rules, self.sites = engine, rules, sites
         self.sinks = list(sinks)
         self.interval_s = interval_s
         self.clock = clock or Clock()
         self.fired = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="rule-clock", daemon=True)
-
-    def start(self) -> None:
-        """Start ticking."""
-        self._thread.start()
-
-    def stop(self) -> None:
-        """Stop after the current tick."""
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(10)
+        self.ticks = 0  # completed ticks: tests wait on it instead of sleeping
 
     def tick_once(self) -> int:
         """One tick now; return the number of alerts opened."""
@@ -56,10 +46,12 @@ class RuleTicker:
             if opened:
                 sink.deliver(opened)
         self.fired += len(opened)
+        self.ticks += 1
         return len(opened)
 
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval_s):
+    def run(self) -> None:
+        """Tick every `interval_s` until stopped."""
+        while not self.sleep(self.interval_s):
             try:
                 self.tick_once()
             except Exception:  # the database may be briefly away; try again next tick

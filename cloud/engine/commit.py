@@ -8,7 +8,7 @@ from sqlalchemy import Connection, update
 from agrisafe.protocol import Alert
 from cloud.credit import ledger
 from cloud.credit.policy import CreditPolicy
-from cloud.rules.types import AlertDraft, Resolution
+from cloud.domain import AlertDraft, Resolution
 from cloud.store import alerts as alert_store
 from cloud.store import audit, webhooks
 from cloud.store import tables as t

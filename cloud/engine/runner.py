@@ -21,18 +21,21 @@ from agrisafe.protocol import (
     StatusEnvelope,
     TestResult,
 )
-from agrisafe.timeutil import format_rfc3339, site_zone, to_ms
+from agrisafe.timeutil import site_zone, to_ms
 from cloud.certificates import service as certificates
 from cloud.credit.policy import CreditPolicy
+from cloud.domain import AlertDraft, Resolution
+from cloud.engine import timers
+from cloud.engine.commit import commit
+from cloud.engine.timelines import TimelineRunner
 from cloud.reference.provider import ReferenceProvider
 from cloud.registry.service import SiteInfo
-from cloud.rules import devices, timers
-from cloud.rules.commit import commit
+from cloud.rules import devices
 from cloud.rules.config import RulesConfig
 from cloud.rules.facts import from_envelope
-from cloud.rules.rapid_test import rapid_test_positive
-from cloud.rules.timelines import TimelineResult, TimelineRunner
-from cloud.rules.types import AlertDraft, LotBlock, Resolution
+from cloud.rules.rapid_test import positive_blocks, rapid_test_positive
+from cloud.rules.timelines import TimelineResult
+from cloud.rules.timers import arm_rows
 from cloud.store import alerts as alert_store
 from cloud.store import locks, lots, sites
 from cloud.store import timers as timer_store
@@ -97,14 +100,14 @@ class RuleEngine:
         ]
         drafts += self._geofences(conn, new)
         resolutions = self._back_online(conn, new)
-        blocks = _positive_blocks(new)
+        blocks = positive_blocks(new)
         result = TimelineResult()
         if any(env.kind in TIMELINE_KINDS for env in new):
             result = self._timelines(conn, new, sites_)
             drafts += result.drafts
             blocks += result.blocks
             resolutions += timers.late_records(conn, result.applications)
-        armed = timers.arm_rows(new, self.config)
+        armed = arm_rows(new, self.config)
         if armed:
             timer_store.arm(conn, armed)
         newly_blocked = lots.add_blocks(conn, blocks, now_ms) if blocks else set()
@@ -165,19 +168,6 @@ def _lot_keys(new: Sequence[Envelope]) -> list[int]:
 
 
 _LOT_KINDS = frozenset({Kind.HARVEST, Kind.DISPATCH, Kind.CERTIFICATE_REQUEST, Kind.RAPID_TEST})
-
-
-def _positive_blocks(new: Sequence[Envelope]) -> list[LotBlock]:
-    """A positive rapid test on a lot blocks the lot for good."""
-    return [
-        LotBlock(
-            env.site, env.body.lot, "positive_test", env.id, to_ms(env.ts), format_rfc3339(env.ts)
-        )
-        for env in new
-        if isinstance(env, RapidTestEnvelope)
-        and env.body.result is TestResult.POSITIVE
-        and env.body.lot is not None
-    ]
 
 
 def _zones(sites_: SiteLookup) -> Callable[[str], tzinfo]:

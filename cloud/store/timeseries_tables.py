@@ -1,4 +1,5 @@
-"""Tables of the time-series path (migration `0002_timeseries` creates exactly these).
+"""Tables of the time-series path (migration `0002_timeseries` creates exactly these), on the
+store's one `metadata` so migrations and drift checks see them.
 
 `ts_outbox` is the durable queue between the ingest transaction and the time-series server;
 `ts_points` is the SQL adapter's own store (one row per field value: narrow, easy to bucket;
@@ -11,13 +12,13 @@ from sqlalchemy import (
     Float,
     Index,
     Integer,
-    MetaData,
     String,
     Table,
     Text,
 )
 
-metadata = MetaData()
+from cloud.store.tables import metadata
+
 # SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit identity.
 Seq = BigInteger().with_variant(Integer(), "sqlite")
 
