@@ -7,7 +7,7 @@ between them. A leaf: it imports nothing else from `cloud`, so every cloud packa
   (`AlertSink`).
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -152,3 +152,14 @@ class AlertSink(Protocol):
 
     def deliver(self, alerts: Sequence[Alert]) -> None:
         """Hand the alerts over for delivery; must not block for long."""
+
+
+class CallbackSink:
+    """An `AlertSink` that calls a function (scenario replay printing, tests collecting)."""
+
+    def __init__(self, fn: Callable[[list[Alert]], object]) -> None:
+        self._fn = fn
+
+    def deliver(self, alerts: Sequence[Alert]) -> None:
+        """Call the function with the alerts."""
+        self._fn(list(alerts))

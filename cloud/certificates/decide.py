@@ -7,6 +7,7 @@ measures (农业农村部令2025年第4号 Art.14): product, quantity, origin, i
 contact, commitment, basis.
 """
 
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -67,14 +68,21 @@ def refusal_reasons(
     return reasons
 
 
+@dataclass(frozen=True, slots=True)
+class CertificateFacts:
+    """What the request and the clock say about one certificate (the rest comes from the site)."""
+
+    number: str
+    commodity: str
+    qty_kg: float
+    lot: str
+    basis: tuple[str, ...]
+    issued_on: str
+
+
 def content(
+    facts: CertificateFacts,
     *,
-    number: str,
-    commodity: str,
-    qty_kg: float,
-    lot: str,
-    basis: tuple[str, ...],
-    issued_on: str,
     site: dict[str, Any],
     origin_unit: str | None,
     compliance: list[dict[str, Any]],
@@ -84,19 +92,19 @@ def content(
     show = bool(producer.get("show_contact"))
     return {
         "title": TITLE,
-        "number": number,
-        "product": commodity,
-        "quantity_kg": qty_kg,
-        "lot": lot,
+        "number": facts.number,
+        "product": facts.commodity,
+        "quantity_kg": facts.qty_kg,
+        "lot": facts.lot,
         "origin": {
             "base": site["name"],
             "region": site["region"],
             "unit": origin_unit,
         },
-        "issued_on": issued_on,
+        "issued_on": facts.issued_on,
         "promisor": producer.get("name") or site["name"],
         "contact": producer.get("contact") if show else None,
         "commitment": COMMITMENT,
-        "basis": [{"code": b, "text": BASIS_TEXT.get(b, b)} for b in basis],
+        "basis": [{"code": b, "text": BASIS_TEXT.get(b, b)} for b in facts.basis],
         "compliance": compliance,
     }

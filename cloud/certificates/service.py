@@ -66,13 +66,16 @@ def decide_cases(
             bool(case.origin), blocks, black.get(producer, False) if producer else False
         )
         number = new_id(now_ms)
-        body = decide.content(
+        facts = decide.CertificateFacts(
             number=number,
             commodity=req.commodity,
             qty_kg=req.qty_kg,
             lot=req.lot,
             basis=req.basis,
             issued_on=local_date(req.ts_ms, tz_of(req.site)).isoformat(),
+        )
+        body = decide.content(
+            facts,
             site=site,
             origin_unit=_unit(conn, directory, case.origin),
             compliance=case.compliance,

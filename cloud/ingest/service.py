@@ -8,7 +8,7 @@ Alerts are delivered only after the commit.
 """
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -78,7 +78,6 @@ class IngestService:
         *,
         clock: Clock | None = None,
         max_message_bytes: int = MAX_MESSAGE_BYTES,
-        on_alerts: Callable[[list[Alert]], None] | None = None,
         record_sinks: Sequence[StoredRecordSink] = (),
         observers: Sequence[BatchObserver] = (),
     ) -> None:
@@ -89,7 +88,6 @@ class IngestService:
         self.clock = clock or Clock()
         self.max_message_bytes = max_message_bytes
         self.stats = IngestStats()
-        self._on_alerts = on_alerts
         self.record_sinks = list(record_sinks)
         self.observers = list(observers)
 
@@ -121,8 +119,6 @@ class IngestService:
             self.stats.alerts += len(opened)
             for sink in self.sinks:
                 sink.deliver(opened)
-            if self._on_alerts is not None:
-                self._on_alerts(opened)
         final = [o if o is not None else Outcome(Verdict.QUARANTINED) for o in outcomes]
         for observer in self.observers:
             observer.observe(batch, final, stored)

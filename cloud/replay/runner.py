@@ -21,6 +21,7 @@ from agrisafe.mqtt.broker import EmbeddedBroker
 from agrisafe.mqtt.client import MqttSession
 from agrisafe.protocol import Alert, Kind
 from agrisafe.protocol.topics import INGEST_FILTER, TopicError, message_topic
+from cloud.domain import CallbackSink
 from cloud.engine.runner import RuleEngine
 from cloud.ingest.service import IngestService
 from cloud.registry import RegistryService, load_registry_file
@@ -90,11 +91,7 @@ class ScenarioRunner:
             clock = SimulatedClock()
             rules = RuleEngine(config=self.config)
             service = IngestService(
-                engine,
-                registry,
-                rules,
-                clock=clock,
-                on_alerts=self._print_all,
+                engine, registry, rules, [CallbackSink(self._print_all)], clock=clock
             )
             driver = ReplayDriver(service, rules, registry, clock, self._print)
             try:

@@ -1,7 +1,7 @@
 """Alerts: one open alert per dedupe key (unique partial index), evidence grows on repeats."""
 
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
@@ -113,28 +113,37 @@ def _add_evidence(conn: Connection, draft: AlertDraft) -> None:
         conn.execute(update(t.alerts).where(c.id == current[0]).values(evidence=merged))
 
 
+@dataclass(frozen=True, slots=True)
+class AlertFilter:
+    """Which alerts a list shows: equality filters, then the caller's scope (None = all)."""
+
+    site: str | None = None
+    rule: str | None = None
+    status: str | None = None
+    subject: str | None = None
+    regions: frozenset[str] | None = None
+    sites: frozenset[str] | None = None
+
+
 def query(
-    engine: Engine,
-    *,
-    site: str | None = None,
-    rule: str | None = None,
-    status: str | None = None,
-    subject: str | None = None,
-    regions: frozenset[str] | None = None,
-    sites: frozenset[str] | None = None,
-    limit: int = 100,
-    offset: int = 0,
+    engine: Engine, flt: AlertFilter, *, limit: int = 100, offset: int = 0
 ) -> tuple[int, list[Alert]]:
     """(total, alerts) newest first, filtered and scoped."""
     c = t.alerts.c
     where: list[Any] = []
-    for col, value in ((c.site, site), (c.rule, rule), (c.status, status), (c.subject, subject)):
+    pairs = (
+        (c.site, flt.site),
+        (c.rule, flt.rule),
+        (c.status, flt.status),
+        (c.subject, flt.subject),
+    )
+    for col, value in pairs:
         if value is not None:
             where.append(col == value)
-    if regions is not None:
-        where.append(c.region.in_(sorted(regions)))
-    if sites is not None:
-        where.append(c.site.in_(sorted(sites)))
+    if flt.regions is not None:
+        where.append(c.region.in_(sorted(flt.regions)))
+    if flt.sites is not None:
+        where.append(c.site.in_(sorted(flt.sites)))
     with engine.connect() as conn:
         total = conn.execute(select(func.count()).select_from(t.alerts).where(*where)).scalar()
         rows = conn.execute(

@@ -80,10 +80,14 @@ def test_positive_raises_an_alert_and_the_sample_keeps_its_fix(
         dy.add_record(inhibition_record(0, when, "", [(1, 0.0), (2, 12.5), (3, 72.5)]))
 
         def positive() -> list[Alert]:
-            return alerts.query(cloud.engine, site=site, rule="rapid_test_positive")[1]
+            return alerts.query(
+                cloud.engine, alerts.AlertFilter(site=site, rule="rapid_test_positive")
+            )[1]
 
         assert wait_for(lambda: len(positive()) == 1, 20)
-        [alert] = alerts.query(cloud.engine, site=site, rule="rapid_test_positive")[1]
+        [alert] = alerts.query(
+            cloud.engine, alerts.AlertFilter(site=site, rule="rapid_test_positive")
+        )[1]
         assert alert.subject == f"sample:{sample_id}"
         assert alert.detail["inhibition_pct"] == 72.5
         assert alert.detail["commodity"] == "韭菜"  # taken from the sampling record

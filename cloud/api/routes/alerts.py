@@ -28,12 +28,14 @@ async def list_alerts(
     total, items = await run_in_threadpool(
         lambda: alert_store.query(
             engine,
-            site=q.site,
-            rule=q.rule.value if q.rule else None,
-            status=q.status.value if q.status else None,
-            subject=q.subject,
-            regions=principal.regions,
-            sites=principal.sites,
+            alert_store.AlertFilter(
+                site=q.site,
+                rule=q.rule.value if q.rule else None,
+                status=q.status.value if q.status else None,
+                subject=q.subject,
+                regions=principal.regions,
+                sites=principal.sites,
+            ),
             limit=q.limit,
             offset=q.offset,
         )

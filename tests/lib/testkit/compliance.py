@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from agrisafe.protocol import Alert
 from agrisafe.timeutil import parse_rfc3339, to_ms
-from cloud.domain import Outcome
+from cloud.domain import CallbackSink, Outcome
 from cloud.engine.runner import RuleEngine
 from cloud.ingest.service import IngestService
 from cloud.registry import RegistryService, load_registry_file
@@ -96,7 +96,11 @@ class Bench:
         self.rules = RuleEngine(config=config)
         self.alerts: list[Alert] = []
         self.service = IngestService(
-            self.engine, self.registry, self.rules, clock=self.clock, on_alerts=self.alerts.extend
+            self.engine,
+            self.registry,
+            self.rules,
+            [CallbackSink(self.alerts.extend)],
+            clock=self.clock,
         )
         self.driver = ReplayDriver(
             self.service, self.rules, self.registry, self.clock, self.alerts.append
