@@ -2,6 +2,7 @@
 
 import math
 
+import orjson
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -58,7 +59,28 @@ def test_outbox_json_round_trips(
 
 @given(st.binary(max_size=100))
 def test_from_json_rejects_garbage_cleanly(raw: bytes) -> None:
+    """Random bytes: a PointError, or (rarely) a real point that is exactly what was sent."""
     try:
-        from_json(raw)
+        p = from_json(raw)
     except PointError:
         return
+    assert orjson.loads(raw) == orjson.loads(to_json(p))  # accepted only when it was a point
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"",
+        b"null",
+        b"[]",
+        b'["m", {}, {}]',
+        b'["m", {"a": 1}, {"f": 1.0}, 5]',  # tag value not a string
+        b'["m", {}, {"f": "x"}, 5]',  # field value not a number
+        b'["m", {}, {}, "5"]',  # time not an integer
+        b"[1, {}, {}, 5]",
+        b"\xff\xfe",
+    ],
+)
+def test_from_json_rejects_each_malformed_shape(raw: bytes) -> None:
+    with pytest.raises(PointError, match="not an outbox point"):
+        from_json(raw)
