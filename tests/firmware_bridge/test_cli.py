@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-FIXTURES = Path(__file__).parents[2] / "firmware_bridge" / "fixtures"
+FIXTURES = Path(__file__).parent / "fixtures"
 
 
 def agrisafe(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:

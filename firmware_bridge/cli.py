@@ -1,13 +1,23 @@
-"""`agrisafe bridge …`: serial rapid-test instruments and GPS → MQTT, decoding, simulators."""
+"""`agrisafe bridge …`: serial rapid-test instruments and GPS → MQTT, decoding, simulators.
+
+Plugged into `agrisafe` through the `agrisafe.commands` entry points (pyproject.toml).
+"""
 
 import json
+import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
 import typer
 
+from agrisafe.cli.errors import exit_on_startup_errors
+from agrisafe.cli.plugins import require_modules
 from agrisafe.logs import setup_logging
+
+# The bridge extra; missing, `agrisafe bridge …` says what to install instead of failing later.
+require_modules("serial", "pynmea2")
 
 app = typer.Typer(
     help="Firmware bridge: rapid-test instruments and GPS on serial ports → MQTT.",
@@ -22,8 +32,7 @@ def run(
     data_dir: Path | None = typer.Option(None, help="outbox and state [AGRISAFE_DATA_DIR]"),
     log_level: str = typer.Option("INFO", help="DEBUG, INFO, WARNING or ERROR"),
 ) -> None:
-    """Read the instruments and the GPS, publish through the outbox until Ctrl-C."""
-    from agrisafe.cli.errors import exit_on_startup_errors
+    """Read the instruments and the GPS, publish through the outbox until Ctrl-C or SIGTERM."""
     from agrisafe.mqtt.url import parse_mqtt_url
     from agrisafe.settings import EMBEDDED, AgrisafeSettings
     from firmware_bridge.app import build_app
@@ -40,15 +49,23 @@ def run(
                 f"{config}: mqtt_url: the bridge needs a broker URL (mqtt://host:1883)"
             )
         bridge = build_app(cfg, parse_mqtt_url(env.mqtt_url), env.ensure_data_dir())
+    stop = threading.Event()
+
+    def on_term(_sig: int, _frame: object) -> None:  # docker stop / systemd: stop cleanly
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_term)
     bridge.start()
     typer.echo(f"bridge {cfg.site}/{cfg.device}: {len(cfg.instruments)} instrument(s)", err=True)
     try:
-        while True:
-            time.sleep(1.0)
+        while not stop.wait(1.0):
+            pass
     except KeyboardInterrupt:
-        typer.echo("stopping …", err=True)
+        pass
     finally:
+        typer.echo("stopping …", err=True)
         bridge.stop()
+    typer.echo("bridge stopped", err=True)
 
 
 @app.command("decode")
