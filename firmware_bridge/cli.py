@@ -7,7 +7,6 @@ import json
 import signal
 import sys
 import threading
-import time
 from pathlib import Path
 
 import typer
@@ -49,23 +48,35 @@ def run(
                 f"{config}: mqtt_url: the bridge needs a broker URL (mqtt://host:1883)"
             )
         bridge = build_app(cfg, parse_mqtt_url(env.mqtt_url), env.ensure_data_dir())
+    stop = _stop_on_sigterm()
+    bridge.start()
+    typer.echo(f"bridge {cfg.site}/{cfg.device}: {len(cfg.instruments)} instrument(s)", err=True)
+    try:
+        _wait(stop)
+    finally:
+        typer.echo("stopping …", err=True)
+        bridge.stop()
+    typer.echo("bridge stopped", err=True)
+
+
+def _stop_on_sigterm() -> threading.Event:
+    """An event SIGTERM sets (docker stop, systemd), so the command can stop cleanly."""
     stop = threading.Event()
 
-    def on_term(_sig: int, _frame: object) -> None:  # docker stop / systemd: stop cleanly
+    def on_term(_sig: int, _frame: object) -> None:
         stop.set()
 
     signal.signal(signal.SIGTERM, on_term)
-    bridge.start()
-    typer.echo(f"bridge {cfg.site}/{cfg.device}: {len(cfg.instruments)} instrument(s)", err=True)
+    return stop
+
+
+def _wait(stop: threading.Event) -> None:
+    """Until SIGTERM (`stop`) or Ctrl-C."""
     try:
         while not stop.wait(1.0):
             pass
     except KeyboardInterrupt:
         pass
-    finally:
-        typer.echo("stopping …", err=True)
-        bridge.stop()
-    typer.echo("bridge stopped", err=True)
 
 
 @app.command("decode")
@@ -116,12 +127,13 @@ def simulate(
     link: Path | None = typer.Option(None, help="also make this symlink point at the pty"),
     interval: float = typer.Option(5.0, help="seconds between simulated tests"),
 ) -> None:
-    """Run a simulated instrument on a pseudo-terminal and print its path, until Ctrl-C."""
+    """Run a simulated instrument on a pseudo-terminal and print its path, until Ctrl-C/SIGTERM."""
     from firmware_bridge.simulators.feeder import INSTRUMENTS, Feeder, make_simulator
 
     if instrument not in INSTRUMENTS:
         typer.echo(f"error: --instrument must be one of {', '.join(INSTRUMENTS)}", err=True)
         raise typer.Exit(2)
+    stop = _stop_on_sigterm()
     sim = make_simulator(instrument, link)
     path = sim.start()
     feeder = Feeder(sim, interval)
@@ -129,10 +141,7 @@ def simulate(
     typer.echo(path)
     sys.stdout.flush()
     try:
-        while True:
-            time.sleep(1.0)
-    except KeyboardInterrupt:
-        pass
+        _wait(stop)
     finally:
         feeder.stop()
         sim.stop()

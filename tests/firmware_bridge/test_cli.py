@@ -128,7 +128,8 @@ def test_run_names_the_bad_key_in_bridge_yaml(tmp_path: Path) -> None:
     assert "bridge.yaml: instruments.0.serial.baud" in proc.stderr
 
 
-def test_simulate_prints_a_pty_path_until_interrupted() -> None:
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
+def test_simulate_prints_a_pty_path_until_interrupted(stop: signal.Signals) -> None:
     proc = subprocess.Popen(
         [sys.executable, "-m", "agrisafe", "bridge", "simulate", "--instrument", "gps"],
         stdout=subprocess.PIPE,
@@ -146,7 +147,7 @@ def test_simulate_prints_a_pty_path_until_interrupted() -> None:
             assert b"$GPGGA," in data
         finally:
             os.close(fd)
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(stop)
         assert proc.wait(10) == 0
     finally:
         if proc.poll() is None:
