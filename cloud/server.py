@@ -1,10 +1,35 @@
-"""uvicorn server that ends live streams on shutdown (they would otherwise hold it open)."""
+"""uvicorn for the cloud: a server that ends live streams on shutdown, in the foreground or in a
+background thread (the demo, tests and benchmarks)."""
 
+import logging
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import FrameType
 
 import uvicorn
+from fastapi import FastAPI
 
 from cloud.alerts.hub import AlertHub
+
+logger = logging.getLogger(__name__)
+
+
+def server_config(app: FastAPI, host: str, port: int, *, graceful_s: int = 2) -> uvicorn.Config:
+    """uvicorn settings of every cloud server: our logging, no access log, bounded shutdown."""
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=graceful_s,
+    )
+
+
+class ServerStartError(RuntimeError):
+    """The API server did not start (usually: the port is taken)."""
 
 
 class CloudServer(uvicorn.Server):
@@ -18,3 +43,37 @@ class CloudServer(uvicorn.Server):
         """Ctrl-C / SIGTERM: end SSE streams, then the usual graceful shutdown."""
         self.hub.close_streams()
         super().handle_exit(sig, frame)
+
+
+@contextmanager
+def serve_in_thread(
+    app: FastAPI,
+    hub: AlertHub,
+    port: int,
+    *,
+    host: str = "127.0.0.1",
+    graceful_s: int = 2,
+    start_timeout_s: float = 20.0,
+) -> Iterator[CloudServer]:
+    """Serve `app` from a daemon thread; yields once it accepts connections, stops at the end.
+
+    Raises ServerStartError when it does not start (e.g. the port is taken).
+    """
+    server = CloudServer(server_config(app, host, port, graceful_s=graceful_s), hub)
+    thread = threading.Thread(target=server.run, name=f"api-{port}", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + start_timeout_s
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            server.should_exit = True
+            raise ServerStartError(f"the API server did not start on {host}:{port}")
+        time.sleep(0.02)
+    try:
+        yield server
+    finally:
+        # Streams first: an open SSE response would hold the graceful shutdown.
+        hub.close_streams()
+        server.should_exit = True
+        thread.join(graceful_s + 10)
+        if thread.is_alive():
+            logger.warning("the API server on %s:%s did not stop in time", host, port)

@@ -1,28 +1,33 @@
-"""The `agrisafe` command line. Each component adds its sub-commands here when it lands.
+"""The `agrisafe` command line: the root command, `schema` and `broker`.
 
-Sub-command modules import their component lazily, inside the command, so `agrisafe --help`
-stays fast and a missing optional extra only affects the commands that need it.
+The components' commands (`cloud`, `edge`, `bridge`, `scenario`, `models`, `demo`) live in the
+components and are plugged in through entry points (see `agrisafe.cli.plugins`), so this
+package imports none of them. Commands import their heavy dependencies inside the command,
+so `agrisafe --help` stays fast.
 """
 
 import typer
 
-from agrisafe.cli import bridge, broker, cloud, demo, edge, models, scenario, schema
+from agrisafe.cli import broker, schema
+from agrisafe.cli.plugins import add_component_commands
 
-app = typer.Typer(
-    name="agrisafe",
-    help="Sunshine Agri-Safety (阳光农安): edge AI, instruments, cloud rules and alerts.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
-app.add_typer(schema.app, name="schema")
-app.add_typer(cloud.app, name="cloud")
-app.add_typer(bridge.app, name="bridge")
-app.add_typer(edge.app, name="edge")
-app.command("broker")(broker.broker)
-app.command("demo")(demo.demo)
-app.add_typer(scenario.app, name="scenario")
-app.add_typer(models.app, name="models")
+
+def build_app() -> typer.Typer:
+    """The root command with every installed component's commands."""
+    root = typer.Typer(
+        name="agrisafe",
+        help="Sunshine Agri-Safety (阳光农安): edge AI, instruments, cloud rules and alerts.",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+    )
+    root.add_typer(schema.app, name="schema")
+    root.command("broker")(broker.broker)
+    add_component_commands(root)
+    return root
+
+
+app = build_app()
 
 
 def main() -> None:

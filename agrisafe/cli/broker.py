@@ -4,6 +4,7 @@ import threading
 
 import typer
 
+from agrisafe.cli.plugins import needs_extra_line, require_modules
 from agrisafe.logs import setup_logging
 from agrisafe.settings import AgrisafeSettings, SettingsError
 
@@ -12,7 +13,12 @@ def broker(
     host: str | None = typer.Option(None, help="bind address [env AGRISAFE_BROKER_HOST]"),
     port: int | None = typer.Option(None, help="port [env AGRISAFE_BROKER_PORT, default 1883]"),
 ) -> None:
-    """Run the embedded MQTT broker until Ctrl-C."""
+    """Run the embedded MQTT broker until Ctrl-C (needs the broker extra)."""
+    try:
+        require_modules("amqtt")
+    except ModuleNotFoundError as err:
+        typer.echo(needs_extra_line("broker", "broker", err.name or "amqtt"), err=True)
+        raise typer.Exit(2) from err
     from agrisafe.mqtt.broker import BrokerStartError, EmbeddedBroker
 
     try:

@@ -1,4 +1,9 @@
-"""Turning start-up failures into one clear line and an exit code, not a traceback."""
+"""Turning start-up failures into one clear line and an exit code, not a traceback.
+
+Only errors of the shared contract are translated here; each component wraps this with the
+translation of its own errors (e.g. the cloud's unreachable database), so that no command
+imports another component's dependencies.
+"""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -6,11 +11,15 @@ from contextlib import contextmanager
 import typer
 
 
+def fail(message: str, code: int) -> typer.Exit:
+    """Print `error: message` on stderr and return the Exit to raise."""
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code)
+
+
 @contextmanager
 def exit_on_startup_errors() -> Iterator[None]:
     """Configuration errors exit 2; unreachable services exit 1."""
-    from sqlalchemy.exc import OperationalError
-
     from agrisafe.mqtt.broker import BrokerStartError
     from agrisafe.mqtt.client import BrokerUnavailable
     from agrisafe.settings import SettingsError
@@ -18,14 +27,8 @@ def exit_on_startup_errors() -> Iterator[None]:
     try:
         yield
     except SettingsError as err:
-        typer.echo(f"error: {err}", err=True)
-        raise typer.Exit(2) from err
+        raise fail(str(err), 2) from err
     except ValueError as err:  # registry file, URLs: messages name the file/key
-        typer.echo(f"error: {err}", err=True)
-        raise typer.Exit(2) from err
+        raise fail(str(err), 2) from err
     except (BrokerStartError, BrokerUnavailable) as err:
-        typer.echo(f"error: {err}", err=True)
-        raise typer.Exit(1) from err
-    except OperationalError as err:
-        typer.echo(f"error: database unreachable: {err.orig}", err=True)
-        raise typer.Exit(1) from err
+        raise fail(str(err), 1) from err

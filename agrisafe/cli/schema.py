@@ -3,7 +3,6 @@
 from pathlib import Path
 
 import typer
-from rich.console import Console
 
 app = typer.Typer(
     help="Export the wire contract as JSON Schema and Markdown.", no_args_is_help=True
@@ -17,10 +16,8 @@ def export(
     """Write one JSON Schema per kind, plus the envelope and the alert."""
     from agrisafe.protocol.schema import export_schemas
 
-    written = export_schemas(directory)
-    console = Console(stderr=True)
-    for path in written:
-        console.print(f"wrote {path}")
+    for path in export_schemas(directory):
+        typer.echo(f"wrote {path}", err=True)
 
 
 @app.command("docs")

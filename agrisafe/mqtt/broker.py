@@ -10,9 +10,6 @@ import socket
 import threading
 from typing import Any
 
-from amqtt.broker import Broker
-from amqtt.contexts import BrokerConfig, ListenerConfig
-
 from agrisafe.mqtt.url import BrokerAddress
 
 logger = logging.getLogger(__name__)
@@ -46,6 +43,10 @@ class EmbeddedBroker:
 
     def start(self, timeout_s: float = 10.0) -> None:
         """Start the broker thread and wait until it listens."""
+        # amqtt is an extra (cloud, broker, demo): devices that only publish never import it.
+        from amqtt.broker import Broker
+        from amqtt.contexts import BrokerConfig, ListenerConfig
+
         self._check_port_free()
         ready = threading.Event()
         failure: list[BaseException] = []

@@ -23,7 +23,7 @@ from typing import Any
 
 import httpx
 import orjson
-import uvicorn
+from httpx_sse import connect_sse
 
 from agrisafe.ids import new_id
 from agrisafe.mqtt.broker import free_port
@@ -32,7 +32,7 @@ from agrisafe.mqtt.url import BrokerAddress
 from agrisafe.timeutil import format_rfc3339, utc_now
 from cloud.api import create_app
 from cloud.app import build_runtime
-from cloud.server import CloudServer
+from cloud.server import serve_in_thread
 from cloud.settings import CloudSettings
 
 MOSQUITTO = BrokerAddress("127.0.0.1", 1883)
@@ -52,18 +52,15 @@ class Stream:
             raise RuntimeError("stream did not open")
 
     def _run(self) -> None:
-        event = ""
         try:
             headers = {"Authorization": f"Bearer {self._token}"}
-            with self._client.stream("GET", self._url, headers=headers) as r:
-                for line in r.iter_lines():
-                    if line.startswith("event:"):
-                        event = line[6:].strip()
-                        if event == "ready":
-                            self.ready.set()
-                    elif line.startswith("data:") and event == "alert":
+            with connect_sse(self._client, "GET", self._url, headers=headers) as source:
+                for sse in source.iter_sse():
+                    if sse.event == "ready":
+                        self.ready.set()
+                    elif sse.event == "alert":
                         now = time.monotonic()
-                        alert = json.loads(line[5:])
+                        alert = sse.json()
                         if alert["site"] == self._site:
                             self.arrived.append((now, alert))
         except (httpx.HTTPError, RuntimeError):
@@ -196,30 +193,18 @@ def main() -> None:
             log_level="WARNING",
         )
         runtime = build_runtime(settings)
-        server = CloudServer(
-            uvicorn.Config(
-                create_app(runtime), host="127.0.0.1", port=port, log_config=None, access_log=False
-            ),
-            runtime.hub,
-        )
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        while not server.started:
-            time.sleep(0.05)
-        base = f"http://127.0.0.1:{port}"
-        stream = Stream(base, runtime.admin_token, site)
-        pub = MqttSession(MOSQUITTO, f"bench-pub-{tag}", max_inflight=1000)
-        pub.start()
-        time.sleep(1.0)
-        try:
-            baseline = phase(pub, stream, site, 20.0, 5.0)
-            loaded = phase(pub, stream, site, args.rate, args.seconds)
-        finally:
-            pub.stop()
-            stream.close()
-            runtime.hub.close_streams()
-            server.should_exit = True
-            thread.join(15)
+        with serve_in_thread(create_app(runtime), runtime.hub, port):
+            base = f"http://127.0.0.1:{port}"
+            stream = Stream(base, runtime.admin_token, site)
+            pub = MqttSession(MOSQUITTO, f"bench-pub-{tag}", max_inflight=1000)
+            pub.start()
+            time.sleep(1.0)
+            try:
+                baseline = phase(pub, stream, site, 20.0, 5.0)
+                loaded = phase(pub, stream, site, args.rate, args.seconds)
+            finally:
+                pub.stop()
+                stream.close()
     print(
         json.dumps(
             {

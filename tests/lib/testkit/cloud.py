@@ -1,7 +1,6 @@
 """Running the real cloud in a test: built from settings, served by uvicorn on a free port."""
 
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -9,14 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import uvicorn
+from httpx_sse import connect_sse
 
 from agrisafe.ids import new_id
 from agrisafe.mqtt.broker import free_port
 from cloud.api import create_app
 from cloud.app import build_runtime
 from cloud.runtime import CloudRuntime
-from cloud.server import CloudServer
+from cloud.server import serve_in_thread
 from cloud.settings import CloudSettings
 
 
@@ -58,33 +57,14 @@ def running_cloud(settings: CloudSettings) -> Iterator[RunningCloud]:
     """Build, serve and finally stop a cloud."""
     runtime = build_runtime(settings)
     port = free_port()
-    config = uvicorn.Config(
-        create_app(runtime),
-        host="127.0.0.1",
-        port=port,
-        log_config=None,
-        access_log=False,
-        timeout_graceful_shutdown=2,
-    )
-    server = CloudServer(config, runtime.hub)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("cloud API did not start")
-        time.sleep(0.02)
     base = f"http://127.0.0.1:{port}"
-    http = httpx.Client(
-        base_url=base, headers={"Authorization": f"Bearer {runtime.admin_token}"}, timeout=10
-    )
-    try:
+    with (
+        serve_in_thread(create_app(runtime), runtime.hub, port),
+        httpx.Client(
+            base_url=base, headers={"Authorization": f"Bearer {runtime.admin_token}"}, timeout=10
+        ) as http,
+    ):
         yield RunningCloud(runtime, base, http)
-    finally:
-        http.close()
-        runtime.hub.close_streams()
-        server.should_exit = True
-        thread.join(15)
 
 
 class SseReader:
@@ -102,20 +82,14 @@ class SseReader:
             raise RuntimeError("alert stream did not open")
 
     def _run(self) -> None:
-        import json
-
-        event = ""
+        headers = {"Authorization": f"Bearer {self._token}"}
         try:
-            with self._client.stream(
-                "GET", self._url, headers={"Authorization": f"Bearer {self._token}"}
-            ) as r:
-                for line in r.iter_lines():
-                    if line.startswith("event:"):
-                        event = line[6:].strip()
-                        if event == "ready":
-                            self.ready.set()
-                    elif line.startswith("data:") and event == "alert":
-                        self.alerts.append(json.loads(line[5:]))
+            with connect_sse(self._client, "GET", self._url, headers=headers) as source:
+                for sse in source.iter_sse():
+                    if sse.event == "ready":
+                        self.ready.set()
+                    elif sse.event == "alert":
+                        self.alerts.append(sse.json())
         except (httpx.HTTPError, RuntimeError):
             return
 

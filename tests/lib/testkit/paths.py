@@ -5,5 +5,5 @@ from pathlib import Path
 import agrisafe
 
 REPO = Path(agrisafe.__file__).resolve().parent.parent
-DEMO_SITE_FILE = REPO / "agrisafe" / "demo" / "site.yaml"
+DEMO_SITE_FILE = REPO / "demo" / "agrisafe_demo" / "site.yaml"
 SHIPPED_MODEL_DIR = REPO / "models" / "agri-activity-v1"

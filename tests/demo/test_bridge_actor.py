@@ -7,9 +7,9 @@ from pathlib import Path
 import orjson
 import paho.mqtt.client as mqtt
 
-from agrisafe.demo.bridge_actor import BridgeActor
 from agrisafe.mqtt.broker import EmbeddedBroker
 from agrisafe.mqtt.client import MqttSession
+from agrisafe_demo.bridge_actor import BridgeActor
 from testkit.net import wait_for
 
 

@@ -6,15 +6,22 @@ import sys
 import tempfile
 import threading
 import time
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
 import httpx
+from httpx_sse import connect_sse
 
-from agrisafe.demo.bridge_actor import BridgeActor
-from agrisafe.demo.edge_actor import EdgeActor
-from agrisafe.demo.records_actor import RecordsActor
 from agrisafe.mqtt.broker import free_port
+from agrisafe_demo.bridge_actor import BridgeActor
+from agrisafe_demo.edge_actor import EdgeActor
+from agrisafe_demo.records_actor import RecordsActor
+from cloud.api import create_app
+from cloud.app import build_runtime
+from cloud.runtime import CloudRuntime
+from cloud.server import ServerStartError, serve_in_thread
+from cloud.settings import CloudSettings
 
 logger = logging.getLogger(__name__)
 SITE_FILE = Path(__file__).with_name("site.yaml")
@@ -45,15 +52,12 @@ class AlertPrinter:
         headers = {"Authorization": f"Bearer {self.token}"}
         url = f"{self.base_url}/api/v1/alerts/stream"
         try:
-            with self._client.stream("GET", url, headers=headers) as resp:
-                event = ""
-                for line in resp.iter_lines():
-                    if line.startswith("event:"):
-                        event = line[6:].strip()
-                        if event == "ready":
-                            self.ready.set()
-                    elif line.startswith("data:") and event == "alert":
-                        self._show(json.loads(line[5:].strip()))
+            with connect_sse(self._client, "GET", url, headers=headers) as source:
+                for sse in source.iter_sse():
+                    if sse.event == "ready":
+                        self.ready.set()
+                    elif sse.event == "alert":
+                        self._show(sse.json())
         except (httpx.HTTPError, RuntimeError):
             if not self._stop.is_set():
                 logger.exception("alert stream broke")
@@ -73,45 +77,36 @@ class AlertPrinter:
 
 def run_demo(duration_s: float | None, data_dir: Path | None = None) -> int:
     """Run everything until `duration_s` passes (None: until Ctrl-C); return an exit code."""
-    import uvicorn
-
-    from cloud.api import create_app
-    from cloud.app import build_runtime
-    from cloud.settings import CloudSettings
-
-    tmp = None
-    if data_dir is None:
-        tmp = tempfile.TemporaryDirectory(prefix="agrisafe-demo-")
-        data_dir = Path(tmp.name)
-    http_port = free_port()
-    settings = CloudSettings.load(
-        data_dir=data_dir,
-        mqtt_url="embedded",
-        broker_port=free_port(),
-        http_port=http_port,
-        auto_register=True,
-        registry_file=SITE_FILE,
-        instance="demo",
+    scratch = (
+        tempfile.TemporaryDirectory(prefix="agrisafe-demo-")
+        if data_dir is None
+        else nullcontext(str(data_dir))
     )
-    runtime = build_runtime(settings)
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(runtime),
-            host="127.0.0.1",
-            port=http_port,
-            log_config=None,
-            access_log=False,
-            timeout_graceful_shutdown=2,
+    with scratch as where:
+        root = Path(where)
+        http_port = free_port()
+        settings = CloudSettings.load(
+            data_dir=root,
+            mqtt_url="embedded",
+            broker_port=free_port(),
+            http_port=http_port,
+            auto_register=True,
+            registry_file=SITE_FILE,
+            instance="demo",
         )
-    )
-    server_thread = threading.Thread(target=server.run, name="api", daemon=True)
-    server_thread.start()
-    while not server.started:
-        if not server_thread.is_alive():
-            logger.error("the API server failed to start")
+        runtime = build_runtime(settings)
+        try:
+            with serve_in_thread(create_app(runtime), runtime.hub, http_port):
+                alerts = _run_actors(runtime, f"http://127.0.0.1:{http_port}", root, duration_s)
+        except ServerStartError as err:
+            logger.error("%s", err)
             return 1
-        time.sleep(0.05)
-    base = f"http://127.0.0.1:{http_port}"
+    print(f"demo finished: {alerts} alert(s) on the live stream", file=sys.stderr)
+    return 0
+
+
+def _run_actors(runtime: CloudRuntime, base: str, data_dir: Path, duration_s: float | None) -> int:
+    """Start the devices and the alert printer, wait, stop them; return the alerts seen."""
     print(
         f"Sunshine Agri-Safety demo\n  API:         {base}/docs\n"
         f"  admin token: {runtime.admin_token}\n  MQTT:        {runtime.broker_addr.url()}\n"
@@ -119,7 +114,6 @@ def run_demo(duration_s: float | None, data_dir: Path | None = None) -> int:
         file=sys.stderr,
         flush=True,
     )
-
     sent_at: dict[str, float] = {}
     printer = AlertPrinter(base, runtime.admin_token, sent_at)
     printer.start()
@@ -146,9 +140,4 @@ def run_demo(duration_s: float | None, data_dir: Path | None = None) -> int:
         tester.stop()
         runtime.hub.close_streams()
         printer.stop()
-        server.should_exit = True
-        server_thread.join(10)
-        if tmp is not None:
-            tmp.cleanup()
-    print(f"demo finished: {len(printer.alerts)} alert(s) on the live stream", file=sys.stderr)
-    return 0
+    return len(printer.alerts)

@@ -1,14 +1,27 @@
-"""`agrisafe edge …`: the edge video node (cameras → activities → outbox → MQTT)."""
+"""`agrisafe edge …`: the edge video node (cameras → activities → outbox → MQTT).
+
+Plugged into `agrisafe` through the `agrisafe.commands` entry points (pyproject.toml).
+"""
 
 import signal
 import sys
 import time
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
+from agrisafe.cli.plugins import require_modules
 from agrisafe.logs import setup_logging
+
+# The edge extra; missing, `agrisafe edge …` says what to install instead of failing later.
+require_modules("cv2", "onnxruntime", "numpy")
+
+if TYPE_CHECKING:
+    from edge.app import EdgeApp
+    from edge.config import SiteConfig
 
 app = typer.Typer(help="Edge video AI: cameras → farming activities → MQTT.", no_args_is_help=True)
 
@@ -23,6 +36,19 @@ def _start_time(value: str | None) -> datetime | None:
     if ts.tzinfo is None:
         raise typer.BadParameter(f"{value!r} needs a UTC offset (e.g. +08:00)")
     return ts
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """What `agrisafe edge run` was asked to do."""
+
+    config: Path | None
+    source: str | None
+    once: bool
+    start_time: datetime | None
+    model: Path | None
+    mqtt_url: str | None
+    data_dir: Path | None
 
 
 @app.command("run")
@@ -40,9 +66,9 @@ def run(
     from edge.errors import ConfigError, EdgeError, ModelError
 
     setup_logging(log_level.upper())
-    t0 = _start_time(start_time)
+    opts = RunOptions(config, source, once, _start_time(start_time), model, mqtt_url, data_dir)
     try:
-        code = _run(config, source, once, t0, model, mqtt_url, data_dir)
+        code = _run(opts)
     except (ConfigError, ModelError) as err:
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(2) from err
@@ -53,33 +79,42 @@ def run(
         raise typer.Exit(code)
 
 
-def _run(
-    config: Path | None,
-    source: str | None,
-    once: bool,
-    start_time: datetime | None,
-    model: Path | None,
-    mqtt_url: str | None,
-    data_dir: Path | None,
-) -> int:
+def _site(opts: RunOptions) -> "SiteConfig":
+    """site.yaml, or one whole-frame camera on --source; --once: files only, not in real time."""
+    from edge.config import SiteConfig, load_site
+    from edge.config import whole_frame_camera as whole_frame
+    from edge.errors import ConfigError
+
+    if opts.source is not None and opts.config is None:
+        cfg = SiteConfig(site="local", device="edge", cameras=[whole_frame(opts.source)])
+    elif opts.config is not None and opts.source is None:
+        cfg = load_site(opts.config)
+    else:
+        raise ConfigError("give exactly one of --config site.yaml or --source FILE")
+    if not opts.once:
+        return cfg
+    live = [c.name for c in cfg.cameras if "://" in c.source or c.source.startswith("usb:")]
+    if live:
+        raise ConfigError(f"--once needs video files; live cameras: {', '.join(live)}")
+    return cfg.model_copy(
+        update={"cameras": [c.model_copy(update={"realtime": False}) for c in cfg.cameras]}
+    )
+
+
+def _run(opts: RunOptions) -> int:
     from agrisafe.mqtt.url import parse_mqtt_url
     from agrisafe.protocol import ActivityEnvelope
     from agrisafe.settings import EMBEDDED
     from edge.app import build_app
-    from edge.config import EdgeSettings, SiteConfig, default_model_path, load_site, model_params
-    from edge.config import whole_frame_camera as whole_frame
+    from edge.config import EdgeSettings, default_model_path, model_params
     from edge.detect import load_detector
-    from edge.errors import ConfigError, SourceError
+    from edge.errors import ConfigError
 
-    if (config is None) == (source is None):
-        raise ConfigError("give exactly one of --config site.yaml or --source FILE")
-    if source is not None:
-        cfg = SiteConfig(site="local", device="edge", cameras=[whole_frame(source)])
-    else:
-        assert config is not None
-        cfg = load_site(config)
-    env = EdgeSettings.load(mqtt_url=mqtt_url or cfg.mqtt_url, data_dir=data_dir or cfg.data_dir)
-    model_path = model or cfg.model or env.model_path or default_model_path()
+    cfg = _site(opts)
+    env = EdgeSettings.load(
+        mqtt_url=opts.mqtt_url or cfg.mqtt_url, data_dir=opts.data_dir or cfg.data_dir
+    )
+    model_path = opts.model or cfg.model or env.model_path or default_model_path()
     if "pipeline" not in cfg.model_fields_set:  # the model's own tuning, if it has one
         cfg = cfg.model_copy(update={"pipeline": model_params(model_path)})
     detector = load_detector(model_path, cfg.pipeline.detector)
@@ -87,22 +122,23 @@ def _run(
         addr = None if env.mqtt_url == EMBEDDED else parse_mqtt_url(env.mqtt_url)
     except ValueError as err:
         raise ConfigError(f"mqtt_url: {err}") from err
-    if once:
-        live = [c.name for c in cfg.cameras if "://" in c.source or c.source.startswith("usb:")]
-        if live:
-            raise ConfigError(f"--once needs video files; live cameras: {', '.join(live)}")
-        cfg = cfg.model_copy(
-            update={"cameras": [c.model_copy(update={"realtime": False}) for c in cfg.cameras]}
-        )
 
     def emit(envelope: ActivityEnvelope) -> None:
         sys.stdout.write(envelope.to_json().decode() + "\n")
         sys.stdout.flush()
 
     node = build_app(
-        cfg, detector, env.ensure_data_dir(), addr, on_envelope=emit, start_time=start_time
+        cfg, detector, env.ensure_data_dir(), addr, on_envelope=emit, start_time=opts.start_time
     )
     node.start()
+    typer.echo(
+        f"edge {cfg.site}/{cfg.device}: {len(cfg.cameras)} camera(s), model {model_path}", err=True
+    )
+    return _watch(node, opts.once)
+
+
+def _watch(node: "EdgeApp", once: bool) -> int:
+    """Wait for the files to end (--once) or for SIGTERM / Ctrl-C; stop; 1 if a camera failed."""
 
     def on_term(_sig: int, _frame: object) -> None:  # docker stop / systemd: stop cleanly
         node.stopping.set()
@@ -110,9 +146,6 @@ def _run(
             r.source.stop()
 
     signal.signal(signal.SIGTERM, on_term)
-    typer.echo(
-        f"edge {cfg.site}/{cfg.device}: {len(cfg.cameras)} camera(s), model {model_path}", err=True
-    )
     try:
         if once:
             node.wait_cameras()
@@ -126,6 +159,4 @@ def _run(
     failed = [r for r in node.runners if r.error is not None]
     for r in failed:
         typer.echo(f"error: camera {r.config.name}: {r.error}", err=True)
-    if any(isinstance(r.error, SourceError) for r in failed):
-        return 1
     return 1 if failed else 0

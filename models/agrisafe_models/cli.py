@@ -1,10 +1,17 @@
-"""`agrisafe models …`: render data and clips, train, export, quantise and evaluate the detector."""
+"""`agrisafe models …`: render data and clips, train, export, quantise and evaluate the detector.
+
+Plugged into `agrisafe` through the `agrisafe.commands` entry points (pyproject.toml).
+"""
 
 from pathlib import Path
 
 import typer
 
+from agrisafe.cli.plugins import require_modules
 from agrisafe.logs import setup_logging
+
+# The models extra (train needs more, checked when it runs).
+require_modules("numpy", "cv2", "onnx", "onnxruntime")
 
 app = typer.Typer(
     help="Reference activity detector: rendered data, training, ONNX export and evaluation.",

@@ -1,4 +1,5 @@
-"""`agrisafe bridge …` as a user runs it: decode on captured files, simulate, sample, run errors."""
+"""`agrisafe bridge …` as a user runs it: decode on captured files, simulate, sample, run errors
+and a clean stop on SIGTERM."""
 
 import hashlib
 import json
@@ -7,11 +8,23 @@ import select
 import signal
 import subprocess
 import sys
+import threading
+import uuid
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+import orjson
+import paho.mqtt.client as mqtt
 import pytest
 
-FIXTURES = Path(__file__).parents[2] / "firmware_bridge" / "fixtures"
+from agrisafe.mqtt.client import MqttSession
+from agrisafe.mqtt.url import BrokerAddress
+from agrisafe.outbox import SqliteOutbox
+from firmware_bridge.simulators.dy3000 import Dy3000Simulator
+from firmware_bridge.simulators.feeder import DEMO_TESTS, local_now, run_test
+from testkit.net import wait_for
+
+FIXTURES = Path(__file__).parent / "fixtures"
 
 
 def agrisafe(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
@@ -112,10 +125,13 @@ def test_run_names_the_bad_key_in_bridge_yaml(tmp_path: Path) -> None:
     )
     proc = agrisafe("bridge", "run", "--config", str(cfg))
     assert proc.returncode == 2
-    assert "bridge.yaml: instruments.0.serial.baud" in proc.stderr
+    assert (
+        "bridge.yaml: invalid bridge configuration:\n  instruments.0.serial.baud: " in proc.stderr
+    )
 
 
-def test_simulate_prints_a_pty_path_until_interrupted() -> None:
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
+def test_simulate_prints_a_pty_path_until_interrupted(stop: signal.Signals) -> None:
     proc = subprocess.Popen(
         [sys.executable, "-m", "agrisafe", "bridge", "simulate", "--instrument", "gps"],
         stdout=subprocess.PIPE,
@@ -133,7 +149,7 @@ def test_simulate_prints_a_pty_path_until_interrupted() -> None:
             assert b"$GPGGA," in data
         finally:
             os.close(fd)
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(stop)
         assert proc.wait(10) == 0
     finally:
         if proc.poll() is None:
@@ -164,3 +180,61 @@ def test_sample_writes_a_spool_request_with_the_photo_hash(tmp_path: Path) -> No
     assert request["sample"] == "S-1"
     assert request["photo_sha256"] == hashlib.sha256(photo.read_bytes()).hexdigest()
     assert Path(proc.stdout.strip()).parent == tmp_path / "data" / "samples"
+
+
+@pytest.mark.integration
+def test_run_stops_cleanly_on_sigterm_after_draining_the_outbox(
+    tmp_path: Path, mosquitto: BrokerAddress
+) -> None:
+    """`docker stop` sends SIGTERM: the bridge stops its readers, drains the outbox, exits 0."""
+    site = f"T-TERM-{uuid.uuid4().hex[:6]}"
+    got: list[tuple[str, dict[str, object]]] = []
+    lock = threading.Lock()
+
+    def on_message(msg: mqtt.MQTTMessage) -> None:
+        with lock:
+            got.append((msg.topic, orjson.loads(msg.payload)))
+
+    def seen(suffix: str) -> list[dict[str, object]]:
+        with lock:
+            return [m for t, m in got if t.endswith(suffix)]
+
+    listener = MqttSession(
+        mosquitto, f"listener-{site}", subscriptions=[(f"agrisafe/v1/{site}/#", 1)],
+        on_message=on_message,
+    )  # fmt: skip
+    listener.start()
+    sim = Dy3000Simulator(tmp_path / "ttyDY")
+    sim.start()
+    cfg = tmp_path / "bridge.yaml"
+    cfg.write_text(
+        f"site: {site}\nmqtt_url: mqtt://{mosquitto.host}:{mosquitto.port}\n"
+        f"data_dir: {tmp_path / 'data'}\ninstruments:\n"
+        f"  - {{device: rt-01, protocol: dy3000, serial: {{port: {sim.path}, baud: 115200}},"
+        " poll_interval_s: 0.2}\n",
+        "utf-8",
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "agrisafe", "bridge", "run", "--config", str(cfg)],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert wait_for(lambda: len(seen("/status")) == 1, 20)  # connected: online
+        run_test(sim, DEMO_TESTS[0], local_now(ZoneInfo("Asia/Shanghai")))
+        assert wait_for(lambda: len(seen("/rt-01/rapid_test")) == 1, 20)
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+        assert proc.returncode == 0, err
+        assert "bridge stopped" in err
+        assert "Traceback" not in err
+        assert wait_for(lambda: len(seen("/status")) == 2, 10)
+        assert [m["body"]["state"] for m in seen("/status")] == ["online", "offline"]  # type: ignore[index]
+        outbox = SqliteOutbox(tmp_path / "data" / "bridge-outbox.db")
+        assert outbox.depth() == 0
+        outbox.close()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        sim.stop()
+        listener.stop()

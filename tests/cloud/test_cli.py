@@ -1,4 +1,5 @@
-"""`agrisafe cloud ingest` and `serve --ingest-processes`: configuration and the child env."""
+"""`agrisafe cloud serve|ingest`: configuration mistakes give a clear line and exit code; the
+ingest worker processes get the parent's settings."""
 
 import os
 import subprocess
@@ -12,15 +13,57 @@ from cloud.ingest.supervisor import child_env
 from cloud.settings import CloudSettings
 
 
-def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def _run(
+    args: list[str], env: dict[str, str], timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "agrisafe", *args],
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=timeout,
         env=os.environ | env,
         check=False,
     )
+
+
+def test_flags_override_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("AGRISAFE_HTTP_PORT", "9001")
+    monkeypatch.setenv("AGRISAFE_AUTO_REGISTER", "true")
+    monkeypatch.setenv("AGRISAFE_DATA_DIR", str(tmp_path))
+    s = CloudSettings.load()
+    assert (s.http_port, s.auto_register, s.data_dir) == (9001, True, tmp_path)
+    s = CloudSettings.load(http_port=9002, auto_register=False)
+    assert (s.http_port, s.auto_register) == (9002, False)
+
+
+def test_bad_registry_file_exits_2_naming_the_key(tmp_path: Path) -> None:
+    reg = tmp_path / "site.yaml"
+    reg.write_text("sites: [{id: S1, name: x, region: 'abc'}]", "utf-8")
+    proc = _run(
+        ["cloud", "serve"], {"AGRISAFE_DATA_DIR": str(tmp_path), "AGRISAFE_REGISTRY_FILE": str(reg)}
+    )
+    assert proc.returncode == 2
+    assert "sites.0.region" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_bad_mqtt_url_exits_2(tmp_path: Path) -> None:
+    proc = _run(["cloud", "serve", "--mqtt-url", "http://x"], {"AGRISAFE_DATA_DIR": str(tmp_path)})
+    assert proc.returncode == 2
+    assert "mqtt://" in proc.stderr
+
+
+def test_unreachable_database_exits_1(tmp_path: Path) -> None:
+    proc = _run(
+        ["cloud", "serve"],
+        {
+            "AGRISAFE_DATA_DIR": str(tmp_path),
+            "AGRISAFE_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none",
+        },
+    )
+    assert proc.returncode == 1
+    assert "error: database unreachable" in proc.stderr
+    assert "Traceback" not in proc.stderr
 
 
 def test_ingest_needs_a_broker_url(tmp_path: Path) -> None:
@@ -30,7 +73,7 @@ def test_ingest_needs_a_broker_url(tmp_path: Path) -> None:
     assert "Traceback" not in proc.stderr
 
 
-def test_influxdb_without_url_names_the_variable(tmp_path: Path) -> None:
+def test_ingest_with_influxdb_but_no_url_names_the_variable(tmp_path: Path) -> None:
     proc = _run(
         ["cloud", "ingest"],
         {
@@ -72,17 +115,3 @@ def test_worker_processes_get_the_parents_settings_as_env(
     assert again.influx_url == "http://127.0.0.1:8428"
     assert again.data_dir == tmp_path.resolve()
     assert again.shared_subscription is True
-
-
-def test_json_logs_carry_structured_fields() -> None:
-    import json
-    import logging
-
-    from agrisafe.logs import JsonFormatter
-
-    record = logging.LogRecord("cloud.ingest", logging.INFO, __file__, 1, "ingest: %d", (5,), None)
-    record.fields = {"received": 5, "worker": "w-0", "msg": "not overwritten"}
-    out = json.loads(JsonFormatter().format(record))
-    assert out["msg"] == "ingest: 5"
-    assert out["received"] == 5
-    assert out["worker"] == "w-0"

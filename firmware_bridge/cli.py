@@ -1,13 +1,22 @@
-"""`agrisafe bridge …`: serial rapid-test instruments and GPS → MQTT, decoding, simulators."""
+"""`agrisafe bridge …`: serial rapid-test instruments and GPS → MQTT, decoding, simulators.
+
+Plugged into `agrisafe` through the `agrisafe.commands` entry points (pyproject.toml).
+"""
 
 import json
+import signal
 import sys
-import time
+import threading
 from pathlib import Path
 
 import typer
 
+from agrisafe.cli.errors import exit_on_startup_errors
+from agrisafe.cli.plugins import require_modules
 from agrisafe.logs import setup_logging
+
+# The bridge extra; missing, `agrisafe bridge …` says what to install instead of failing later.
+require_modules("serial", "pynmea2")
 
 app = typer.Typer(
     help="Firmware bridge: rapid-test instruments and GPS on serial ports → MQTT.",
@@ -22,8 +31,7 @@ def run(
     data_dir: Path | None = typer.Option(None, help="outbox and state [AGRISAFE_DATA_DIR]"),
     log_level: str = typer.Option("INFO", help="DEBUG, INFO, WARNING or ERROR"),
 ) -> None:
-    """Read the instruments and the GPS, publish through the outbox until Ctrl-C."""
-    from agrisafe.cli.errors import exit_on_startup_errors
+    """Read the instruments and the GPS, publish through the outbox until Ctrl-C or SIGTERM."""
     from agrisafe.mqtt.url import parse_mqtt_url
     from agrisafe.settings import EMBEDDED, AgrisafeSettings
     from firmware_bridge.app import build_app
@@ -40,15 +48,35 @@ def run(
                 f"{config}: mqtt_url: the bridge needs a broker URL (mqtt://host:1883)"
             )
         bridge = build_app(cfg, parse_mqtt_url(env.mqtt_url), env.ensure_data_dir())
+    stop = _stop_on_sigterm()
     bridge.start()
     typer.echo(f"bridge {cfg.site}/{cfg.device}: {len(cfg.instruments)} instrument(s)", err=True)
     try:
-        while True:
-            time.sleep(1.0)
-    except KeyboardInterrupt:
-        typer.echo("stopping …", err=True)
+        _wait(stop)
     finally:
+        typer.echo("stopping …", err=True)
         bridge.stop()
+    typer.echo("bridge stopped", err=True)
+
+
+def _stop_on_sigterm() -> threading.Event:
+    """An event SIGTERM sets (docker stop, systemd), so the command can stop cleanly."""
+    stop = threading.Event()
+
+    def on_term(_sig: int, _frame: object) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_term)
+    return stop
+
+
+def _wait(stop: threading.Event) -> None:
+    """Until SIGTERM (`stop`) or Ctrl-C."""
+    try:
+        while not stop.wait(1.0):
+            pass
+    except KeyboardInterrupt:
+        pass
 
 
 @app.command("decode")
@@ -58,21 +86,19 @@ def decode(
     line_format: Path | None = typer.Option(None, help="YAML field map for --protocol line"),
 ) -> None:
     """Print one JSON object per frame on stdout; rejected spans (position, reason) on stderr."""
+    from firmware_bridge.config import load_line_format
     from firmware_bridge.decode import PROTOCOLS, decode_stream
-    from firmware_bridge.protocols.line import LineFormat
+    from firmware_bridge.errors import ConfigError
 
     if protocol not in PROTOCOLS:
         typer.echo(f"error: --protocol must be one of {', '.join(PROTOCOLS)}", err=True)
         raise typer.Exit(2)
     fmt = None
     if line_format is not None:
-        import yaml
-        from pydantic import ValidationError
-
         try:
-            fmt = LineFormat.model_validate(yaml.safe_load(line_format.read_text("utf-8")))
-        except (OSError, yaml.YAMLError, ValidationError) as err:
-            typer.echo(f"error: {line_format}: {err}", err=True)
+            fmt = load_line_format(line_format)
+        except ConfigError as err:
+            typer.echo(f"error: {err}", err=True)
             raise typer.Exit(2) from err
     try:
         stream = sys.stdin.buffer if str(file) == "-" else file.open("rb")
@@ -99,12 +125,13 @@ def simulate(
     link: Path | None = typer.Option(None, help="also make this symlink point at the pty"),
     interval: float = typer.Option(5.0, help="seconds between simulated tests"),
 ) -> None:
-    """Run a simulated instrument on a pseudo-terminal and print its path, until Ctrl-C."""
+    """Run a simulated instrument on a pseudo-terminal and print its path, until Ctrl-C/SIGTERM."""
     from firmware_bridge.simulators.feeder import INSTRUMENTS, Feeder, make_simulator
 
     if instrument not in INSTRUMENTS:
         typer.echo(f"error: --instrument must be one of {', '.join(INSTRUMENTS)}", err=True)
         raise typer.Exit(2)
+    stop = _stop_on_sigterm()
     sim = make_simulator(instrument, link)
     path = sim.start()
     feeder = Feeder(sim, interval)
@@ -112,10 +139,7 @@ def simulate(
     typer.echo(path)
     sys.stdout.flush()
     try:
-        while True:
-            time.sleep(1.0)
-    except KeyboardInterrupt:
-        pass
+        _wait(stop)
     finally:
         feeder.stop()
         sim.stop()

@@ -1,1 +1,0 @@
-"""The demo: the whole system on one machine with embedded defaults (`agrisafe demo`)."""
