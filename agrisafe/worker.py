@@ -38,10 +38,14 @@ class BackgroundWorker:
         self._thread = threading.Thread(target=self._main, name=self.name, daemon=True)
         self._thread.start()
 
-    def stop(self, timeout_s: float | None = None) -> bool:
-        """Ask the loop to end, wait for it, then `on_stop()`; False if it did not end in time."""
+    def request_stop(self) -> None:
+        """Ask the loop to end without waiting (then unblock what it waits on, then `stop()`)."""
         self._stop_event.set()
         self._wake_event.set()
+
+    def stop(self, timeout_s: float | None = None) -> bool:
+        """Ask the loop to end, wait for it, then `on_stop()`; False if it did not end in time."""
+        self.request_stop()
         ended = True
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(self.join_timeout_s if timeout_s is None else timeout_s)

@@ -8,13 +8,13 @@ inspector's GPS-tagged sampling record (with a photo hash) precedes the tests.
 
 import hashlib
 import logging
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from agrisafe.mqtt.url import BrokerAddress
 from agrisafe.protocol import EnvelopeBase
+from agrisafe.worker import BackgroundWorker
 from firmware_bridge.app import BridgeApp, build_app
 from firmware_bridge.config import BridgeConfig
 from firmware_bridge.sampling import SampleRequest
@@ -28,7 +28,7 @@ STATION = (37.4300, 112.5600)  # inside the demo site's geofence (site.yaml)
 SAMPLING_SPOT = (37.4302, 112.5601)
 
 
-class BridgeActor:
+class BridgeActor(BackgroundWorker):
     """Simulators + bridge; `on_sent(message_id, kind)` fires as each message enters the outbox."""
 
     def __init__(
@@ -41,6 +41,7 @@ class BridgeActor:
         interval_s: float = 1.0,
         on_sent: Callable[[str, str], None] | None = None,
     ) -> None:
+        super().__init__("demo-station")
         self.site, self.device, self.interval_s = site, device, interval_s
         dev = data_dir / "dev"
         dev.mkdir(parents=True, exist_ok=True)
@@ -50,8 +51,6 @@ class BridgeActor:
         self.bridge: BridgeApp = build_app(
             self._config(), addr, data_dir / "bridge", on_published=self._published
         )
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="demo-station", daemon=True)
 
     def _config(self) -> BridgeConfig:
         return BridgeConfig.model_validate(
@@ -81,17 +80,16 @@ class BridgeActor:
         self.instrument.start()
         self.gps_sim.start()
         self.bridge.start()
-        self._thread.start()
+        super().start()
 
-    def stop(self) -> None:
-        """Stop the tests, flush the outbox briefly, unplug everything."""
-        self._stop.set()
-        self._thread.join(5)
+    def on_stop(self) -> None:
+        """Flush the outbox briefly, unplug everything."""
         self.bridge.stop(drain_timeout_s=2.0)
         self.instrument.stop()
         self.gps_sim.stop()
 
-    def _run(self) -> None:
+    def run(self) -> None:
+        """Submit the sample, then run the tests one by one."""
         tz = ZoneInfo(TZ)
         today = local_now(tz)
         positive = next(t for t in DEMO_TESTS if (t.inhibition_pct or 0) >= 50)
@@ -106,7 +104,7 @@ class BridgeActor:
             )
         )
         for test in DEMO_TESTS:
-            if self._stop.wait(self.interval_s):
+            if self.sleep(self.interval_s):
                 return
             run_test(self.instrument, test, local_now(tz))
             logger.info("station: test of sample %d (%s) finished", test.sample_no, test.commodity)

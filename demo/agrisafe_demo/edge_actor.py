@@ -7,36 +7,29 @@ and the clip to the cloud. Without the shipped model or the edge extra the demo 
 """
 
 import logging
-import threading
 from pathlib import Path
 from typing import Any
 
 from agrisafe.mqtt.url import BrokerAddress
+from agrisafe.worker import BackgroundWorker
 
 logger = logging.getLogger(__name__)
 CAMERA_GEO = {"lat": 37.4301, "lon": 112.5603}  # inside the demo site's geofence
 
 
-class EdgeActor:
+class EdgeActor(BackgroundWorker):
     """Renders the clip, then runs the real edge node on it (in a background thread)."""
 
     def __init__(
         self, data_dir: Path, addr: BrokerAddress, *, base_url: str, token: str, seed: int = 920001
     ) -> None:
+        super().__init__("demo-camera", join_timeout_s=30.0)
         self.data_dir = data_dir / "edge"
         self.addr, self.base_url, self.token, self.seed = addr, base_url, token, seed
         self.node: Any = None
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="demo-camera", daemon=True)
 
-    def start(self) -> None:
-        """Begin rendering and then watching."""
-        self._thread.start()
-
-    def stop(self) -> None:
+    def on_stop(self) -> None:
         """Stop the camera and flush the outbox briefly."""
-        self._stop.set()
-        self._thread.join(30)
         if self.node is not None:
             self.node.stop(drain_timeout_s=2.0)
 
@@ -52,7 +45,8 @@ class EdgeActor:
             len(body.evidence),
         )
 
-    def _run(self) -> None:
+    def run(self) -> None:
+        """Render the clip, then start the edge node on it."""
         try:
             from agrisafe_models.render.clips import render_clip
             from edge.app import build_app
@@ -68,7 +62,7 @@ class EdgeActor:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         clip = self.data_dir / "cam-01.mp4"
         truth = render_clip(clip, seed=self.seed, seconds=30, width=640, height=360, fps=10)
-        if self._stop.is_set():
+        if self.stopping:
             return
         polygon = next(iter(truth.plots.values()))
         cfg = SiteConfig.model_validate(

@@ -7,7 +7,6 @@ public trace page is printed on stderr. Messages go through the real outbox and 
 """
 
 import logging
-import threading
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from agrisafe.outbox import OutboxPump, SqliteOutbox
 from agrisafe.protocol import Kind
 from agrisafe.protocol.topics import message_topic
 from agrisafe.timeutil import format_rfc3339, utc_now
+from agrisafe.worker import BackgroundWorker
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ def demo_records(now: datetime) -> list[tuple[Kind, datetime, dict[str, Any]]]:
     ]
 
 
-class RecordsActor:
+class RecordsActor(BackgroundWorker):
     """Publishes the demo records one per `interval_s`, then reports the certificates."""
 
     def __init__(
@@ -76,30 +76,28 @@ class RecordsActor:
         device: str = "app-zhang",
         interval_s: float = 0.5,
     ) -> None:
+        super().__init__(device)
         self.site, self.device, self.interval_s = site, device, interval_s
         self.base_url, self.token = base_url, token
         self.outbox = SqliteOutbox(data_dir / f"{device}-outbox.db")
         self.pump = OutboxPump(self.outbox, addr, client_id=f"demo-{device}")
         self.requests: list[str] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=device, daemon=True)
 
     def start(self) -> None:
         """Start publishing."""
         self.pump.start()
-        self._thread.start()
+        super().start()
 
-    def stop(self) -> None:
-        """Stop and flush the outbox briefly."""
-        self._stop.set()
-        self._thread.join(5)
+    def on_stop(self) -> None:
+        """Flush the outbox briefly."""
         self.pump.stop(drain_timeout_s=2.0)
         self.outbox.close()
 
-    def _run(self) -> None:
+    def run(self) -> None:
+        """Publish the demo records one by one, then report the certificates."""
         now = utc_now().astimezone()
         for kind, ts, body in demo_records(now):
-            if self._stop.wait(self.interval_s):
+            if self.sleep(self.interval_s):
                 return
             env = {
                 "v": 1,
@@ -124,7 +122,7 @@ class RecordsActor:
                 for _ in range(50):
                     items = http.get("/api/v1/certificates", params={"request_id": request_id})
                     found = items.json()["items"] if items.status_code == 200 else []
-                    if found or self._stop.wait(0.2):
+                    if found or self.sleep(0.2):
                         break
                 for cert in found:
                     if cert["status"] == "issued":

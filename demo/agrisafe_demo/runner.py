@@ -14,6 +14,7 @@ import httpx
 from httpx_sse import connect_sse
 
 from agrisafe.mqtt.broker import free_port
+from agrisafe.worker import BackgroundWorker
 from agrisafe_demo.bridge_actor import BridgeActor
 from agrisafe_demo.edge_actor import EdgeActor
 from agrisafe_demo.records_actor import RecordsActor
@@ -27,28 +28,24 @@ logger = logging.getLogger(__name__)
 SITE_FILE = Path(__file__).with_name("site.yaml")
 
 
-class AlertPrinter:
+class AlertPrinter(BackgroundWorker):
     """Follows the live alert stream (SSE) and prints every alert as one JSON line on stdout."""
 
     def __init__(self, base_url: str, token: str, sent_at: dict[str, float]) -> None:
+        super().__init__("alert-printer", join_timeout_s=2.0)
         self.base_url, self.token, self.sent_at = base_url, token, sent_at
         self.alerts: list[dict[str, Any]] = []
         self.ready = threading.Event()
-        self._stop = threading.Event()
         self._client = httpx.Client(timeout=httpx.Timeout(5.0, read=None))
-        self._thread = threading.Thread(target=self._run, name="alert-printer", daemon=True)
 
-    def start(self) -> None:
-        """Connect to the stream."""
-        self._thread.start()
-
-    def stop(self) -> None:
+    def stop(self, timeout_s: float | None = None) -> bool:
         """Stop following (closing the connection unblocks the reader)."""
-        self._stop.set()
+        self.request_stop()
         self._client.close()
-        self._thread.join(2)
+        return super().stop(timeout_s)
 
-    def _run(self) -> None:
+    def run(self) -> None:
+        """Follow the stream until stopped."""
         headers = {"Authorization": f"Bearer {self.token}"}
         url = f"{self.base_url}/api/v1/alerts/stream"
         try:
@@ -59,7 +56,7 @@ class AlertPrinter:
                     elif sse.event == "alert":
                         self._show(sse.json())
         except (httpx.HTTPError, RuntimeError):
-            if not self._stop.is_set():
+            if not self.stopping:
                 logger.exception("alert stream broke")
 
     def _show(self, alert: dict[str, Any]) -> None:

@@ -56,3 +56,25 @@ def test_a_crash_is_logged(caplog: pytest.LogCaptureFixture) -> None:
         w.join(5)
     assert "crasher crashed" in caplog.text
     assert not w.alive
+
+
+class Blocked(BackgroundWorker):
+    """Blocks on something only closing unblocks (like a socket read)."""
+
+    def __init__(self) -> None:
+        super().__init__("blocked")
+        self.gate = threading.Event()
+        self.saw_stopping = False
+
+    def run(self) -> None:
+        self.gate.wait(60)
+        self.saw_stopping = self.stopping
+
+
+def test_request_stop_lets_a_subclass_unblock_before_the_join() -> None:
+    w = Blocked()
+    w.start()
+    w.request_stop()
+    w.gate.set()  # what a subclass's stop() does: close the socket it reads
+    assert w.stop(5)
+    assert w.saw_stopping  # the loop knew it was asked to stop, not that something broke
