@@ -14,19 +14,16 @@ from types import FrameType
 import typer
 
 from agrisafe.cli.errors import exit_on_startup_errors, fail
+from agrisafe.cli.helptext import command_group, setting_help
 from agrisafe.cli.plugins import require_modules
 from agrisafe.logs import setup_logging
+from cloud.settings import CloudSettings
 
 # The cloud extra; missing, `agrisafe cloud …` says what to install instead of failing later.
 require_modules("fastapi", "uvicorn", "sqlalchemy", "alembic")
 
-app = typer.Typer(
-    help="The cloud: ingest, store, rules, alerts and the HTTP API.", no_args_is_help=True
-)
-scenario = typer.Typer(
-    help="Scenario replay: re-check recorded messages under a simulated clock.",
-    no_args_is_help=True,
-)
+app = command_group("The cloud: ingest, store, rules, alerts and the HTTP API.")
+scenario = command_group("Scenario replay: re-check recorded messages under a simulated clock.")
 
 
 @contextmanager
@@ -43,18 +40,25 @@ def cloud_startup_errors() -> Iterator[None]:
 
 @app.command("serve")
 def serve(
-    port: int | None = typer.Option(None, help="HTTP port [env AGRISAFE_HTTP_PORT, 8000]"),
-    host: str | None = typer.Option(None, help="HTTP bind address [env AGRISAFE_HTTP_HOST]"),
-    mqtt_url: str | None = typer.Option(None, help="broker URL or 'embedded' [AGRISAFE_MQTT_URL]"),
-    database_url: str | None = typer.Option(None, help="SQLAlchemy URL [AGRISAFE_DATABASE_URL]"),
-    data_dir: Path | None = typer.Option(None, help="data directory [AGRISAFE_DATA_DIR]"),
-    registry: Path | None = typer.Option(None, help="registry YAML [AGRISAFE_REGISTRY_FILE]"),
-    workers: int | None = typer.Option(None, help="MQTT ingest workers [AGRISAFE_INGEST_WORKERS]"),
+    port: int | None = typer.Option(None, help=setting_help(CloudSettings, "http_port")),
+    host: str | None = typer.Option(None, help=setting_help(CloudSettings, "http_host")),
+    mqtt_url: str | None = typer.Option(None, help=setting_help(CloudSettings, "mqtt_url")),
+    database_url: str | None = typer.Option(
+        None,
+        help=setting_help(
+            CloudSettings, "database_url", "SQLAlchemy URL; unset: SQLite in the data dir"
+        ),
+    ),
+    data_dir: Path | None = typer.Option(None, help=setting_help(CloudSettings, "data_dir")),
+    registry: Path | None = typer.Option(None, help=setting_help(CloudSettings, "registry_file")),
+    workers: int | None = typer.Option(None, help=setting_help(CloudSettings, "ingest_workers")),
     ingest_processes: int | None = typer.Option(
-        None, help="ingest worker processes to run and restart [AGRISAFE_INGEST_PROCESSES]"
+        None, help=setting_help(CloudSettings, "ingest_processes")
     ),
     auto_register: bool | None = typer.Option(
-        None, "--auto-register/--no-auto-register", help="accept unknown devices"
+        None,
+        "--auto-register/--no-auto-register",
+        help=setting_help(CloudSettings, "auto_register"),
     ),
 ) -> None:
     """Serve the API and ingest MQTT until Ctrl-C or SIGTERM."""
@@ -104,9 +108,14 @@ def ingest(
     index: int = typer.Option(
         0, min=0, help="worker number: the MQTT client id is {instance}-ingest-{index}"
     ),
-    mqtt_url: str | None = typer.Option(None, help="broker URL [AGRISAFE_MQTT_URL]"),
-    database_url: str | None = typer.Option(None, help="SQLAlchemy URL [AGRISAFE_DATABASE_URL]"),
-    data_dir: Path | None = typer.Option(None, help="data directory [AGRISAFE_DATA_DIR]"),
+    mqtt_url: str | None = typer.Option(None, help=setting_help(CloudSettings, "mqtt_url")),
+    database_url: str | None = typer.Option(
+        None,
+        help=setting_help(
+            CloudSettings, "database_url", "SQLAlchemy URL; unset: SQLite in the data dir"
+        ),
+    ),
+    data_dir: Path | None = typer.Option(None, help=setting_help(CloudSettings, "data_dir")),
     metrics_port: int | None = typer.Option(
         None, help="serve Prometheus metrics on this port (a worker started by serve needs none)"
     ),

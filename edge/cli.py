@@ -13,8 +13,10 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from agrisafe.cli.helptext import command_group, setting_help
 from agrisafe.cli.plugins import require_modules
 from agrisafe.logs import setup_logging
+from agrisafe.settings import AgrisafeSettings
 
 # The edge extra; missing, `agrisafe edge …` says what to install instead of failing later.
 require_modules("cv2", "onnxruntime", "numpy")
@@ -23,7 +25,7 @@ if TYPE_CHECKING:
     from edge.app import EdgeApp
     from edge.config import SiteConfig
 
-app = typer.Typer(help="Edge video AI: cameras → farming activities → MQTT.", no_args_is_help=True)
+app = command_group("Edge video AI: cameras → farming activities → MQTT.")
 
 
 def _start_time(value: str | None) -> datetime | None:
@@ -57,9 +59,17 @@ def run(
     source: str | None = typer.Option(None, "--source", help="video file (or rtsp://, usb:0)"),
     once: bool = typer.Option(False, "--once", help="process the file(s) to their end, then exit"),
     start_time: str | None = typer.Option(None, help="RFC 3339 time of the file's first frame"),
-    model: Path | None = typer.Option(None, help="detector .onnx/.pt [shipped default]"),
-    mqtt_url: str | None = typer.Option(None, help="broker URL [site.yaml, AGRISAFE_MQTT_URL]"),
-    data_dir: Path | None = typer.Option(None, help="outbox and evidence [AGRISAFE_DATA_DIR]"),
+    model: Path | None = typer.Option(
+        None,
+        help="detector .onnx/.pt (default: site.yaml model, else the shipped model; "
+        "env: AGRISAFE_MODEL_PATH)",
+    ),
+    mqtt_url: str | None = typer.Option(
+        None, help=setting_help(AgrisafeSettings, "mqtt_url", "broker URL; site.yaml mqtt_url wins")
+    ),
+    data_dir: Path | None = typer.Option(
+        None, help=setting_help(AgrisafeSettings, "data_dir", "outbox and evidence")
+    ),
     log_level: str = typer.Option("INFO", help="DEBUG, INFO, WARNING or ERROR"),
 ) -> None:
     """Run the cameras of site.yaml, or one --source; --once prints activities as JSON lines."""

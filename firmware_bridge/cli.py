@@ -12,23 +12,27 @@ from pathlib import Path
 import typer
 
 from agrisafe.cli.errors import exit_on_startup_errors
+from agrisafe.cli.helptext import command_group, setting_help
 from agrisafe.cli.plugins import require_modules
 from agrisafe.logs import setup_logging
+from agrisafe.settings import AgrisafeSettings
 
 # The bridge extra; missing, `agrisafe bridge …` says what to install instead of failing later.
 require_modules("serial", "pynmea2")
 
-app = typer.Typer(
-    help="Firmware bridge: rapid-test instruments and GPS on serial ports → MQTT.",
-    no_args_is_help=True,
-)
+app = command_group("Firmware bridge: rapid-test instruments and GPS on serial ports → MQTT.")
 
 
 @app.command("run")
 def run(
     config: Path = typer.Option(..., "--config", "-c", help="bridge.yaml"),
-    mqtt_url: str | None = typer.Option(None, help="broker URL [bridge.yaml, AGRISAFE_MQTT_URL]"),
-    data_dir: Path | None = typer.Option(None, help="outbox and state [AGRISAFE_DATA_DIR]"),
+    mqtt_url: str | None = typer.Option(
+        None,
+        help=setting_help(AgrisafeSettings, "mqtt_url", "broker URL; bridge.yaml mqtt_url wins"),
+    ),
+    data_dir: Path | None = typer.Option(
+        None, help=setting_help(AgrisafeSettings, "data_dir", "outbox and state")
+    ),
     log_level: str = typer.Option("INFO", help="DEBUG, INFO, WARNING or ERROR"),
 ) -> None:
     """Read the instruments and the GPS, publish through the outbox until Ctrl-C or SIGTERM."""

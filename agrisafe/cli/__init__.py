@@ -20,6 +20,7 @@ def build_app() -> typer.Typer:
         no_args_is_help=True,
         add_completion=False,
         pretty_exceptions_enable=False,
+        rich_markup_mode=None,  # rich markup would eat `[...]` in help texts
     )
     root.add_typer(schema.app, name="schema")
     root.command("broker")(broker.broker)

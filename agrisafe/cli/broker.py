@@ -4,14 +4,15 @@ import threading
 
 import typer
 
+from agrisafe.cli.helptext import setting_help
 from agrisafe.cli.plugins import needs_extra_line, require_modules
 from agrisafe.logs import setup_logging
 from agrisafe.settings import AgrisafeSettings, SettingsError
 
 
 def broker(
-    host: str | None = typer.Option(None, help="bind address [env AGRISAFE_BROKER_HOST]"),
-    port: int | None = typer.Option(None, help="port [env AGRISAFE_BROKER_PORT, default 1883]"),
+    host: str | None = typer.Option(None, help=setting_help(AgrisafeSettings, "broker_host")),
+    port: int | None = typer.Option(None, help=setting_help(AgrisafeSettings, "broker_port")),
 ) -> None:
     """Run the embedded MQTT broker until Ctrl-C (needs the broker extra)."""
     try:

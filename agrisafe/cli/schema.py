@@ -4,9 +4,9 @@ from pathlib import Path
 
 import typer
 
-app = typer.Typer(
-    help="Export the wire contract as JSON Schema and Markdown.", no_args_is_help=True
-)
+from agrisafe.cli.helptext import command_group
+
+app = command_group("Export the wire contract as JSON Schema and Markdown.")
 
 
 @app.command("export")

@@ -7,15 +7,15 @@ from pathlib import Path
 
 import typer
 
+from agrisafe.cli.helptext import command_group
 from agrisafe.cli.plugins import require_modules
 from agrisafe.logs import setup_logging
 
 # The models extra (train needs more, checked when it runs).
 require_modules("numpy", "cv2", "onnx", "onnxruntime")
 
-app = typer.Typer(
-    help="Reference activity detector: rendered data, training, ONNX export and evaluation.",
-    no_args_is_help=True,
+app = command_group(
+    "Reference activity detector: rendered data, training, ONNX export and evaluation."
 )
 
 
