@@ -3,7 +3,7 @@
 from pathlib import Path
 from typing import Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from agrisafe import config as shared
 from agrisafe.protocol import ActivityType, Geo, GeoFix
@@ -75,6 +75,15 @@ class SiteConfig(Strict):
     outbox_max_mb: int = Field(default=256, ge=1, description="outbox size bound")
     pipeline: PipelineParams = Field(default_factory=PipelineParams, description="thresholds")
     cameras: list[CameraConfig] = Field(min_length=1, description="cameras of this node")
+
+    @field_validator("cloud_token")
+    @classmethod
+    def _header_safe(cls, value: str | None) -> str | None:
+        # The token travels in an HTTP header: anything but printable ASCII (a copied "…"
+        # placeholder, a stray space) would fail on the first upload, deep inside httpx.
+        if value is not None and not (value.isascii() and value.isprintable() and " " not in value):
+            raise ValueError("expected the API token as printable ASCII without spaces")
+        return value
 
     @model_validator(mode="after")
     def _check(self) -> Self:

@@ -23,7 +23,7 @@ from edge.geometry import Point
 from edge.motion import MotionDetector
 from edge.params import PipelineParams
 from edge.tracker import Track, Tracker
-from edge.zones import PlotZones
+from edge.zones import PlotZones, frame_warnings
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +76,10 @@ class CameraPipeline:
     def process(self, frame: Frame) -> list[ActivityEnvelope]:
         """Run one frame through every stage; returns the activity messages it completes."""
         self.stats.frames += 1
+        if self._last is None:  # the first frame tells the real resolution
+            height, width = frame.image.shape[:2]
+            for line in frame_warnings(self.plots, width, height):
+                logger.warning("camera %s: %s", self.ctx.camera, line)
         tracks = self._detect_and_track(frame)
         plot_of = self._zones.update(tracks)
         events = self._activities.step(frame.ts, tracks, plot_of)

@@ -93,6 +93,34 @@ def test_bad_site_yaml_names_the_key(media: tuple[Path, Path], tmp_path: Path) -
     assert "cameras.0.fps: Extra inputs are not permitted" in proc.stderr
 
 
+def test_placeholder_token_is_one_line_and_exit_2(media: tuple[Path, Path], tmp_path: Path) -> None:
+    """docs/edge.md's `cloud_token: "…"` copied literally: a config error, not a traceback."""
+    video, model = media
+    cfg = tmp_path / "site.yaml"
+    cfg.write_text(
+        f'site: S1\ncloud_url: http://127.0.0.1:9\ncloud_token: "…"\n'
+        f"cameras:\n  - name: c1\n    source: {video}\n",
+        "utf-8",
+    )
+    proc = agrisafe("--config", str(cfg), "--once", "--model", str(model), data=tmp_path)
+    assert proc.returncode == 2
+    assert "cloud_token: expected the API token as printable ASCII" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_plot_polygon_outside_the_frame_is_warned(media: tuple[Path, Path], tmp_path: Path) -> None:
+    video, model = media
+    cfg = tmp_path / "site.yaml"
+    cfg.write_text(
+        f"site: S1\ncameras:\n  - name: c1\n    source: {video}\n    plots:\n"
+        "      - id: P1\n        polygon: [[120, 400], [900, 380], [1180, 710], [60, 715]]\n",
+        "utf-8",
+    )
+    proc = agrisafe("--config", str(cfg), "--once", "--model", str(model), data=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "camera c1: plot P1: 100% of its polygon lies outside the" in proc.stderr
+
+
 def test_sigterm_stops_a_running_node_cleanly(media: tuple[Path, Path], tmp_path: Path) -> None:
     import signal
 

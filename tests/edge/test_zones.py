@@ -4,7 +4,7 @@ from collections import deque
 
 from agrisafe.geometry import point_in_polygon
 from edge.tracker import Track
-from edge.zones import DEFAULT_PLOT, PlotZones
+from edge.zones import DEFAULT_PLOT, PlotZones, frame_warnings, outside_frame
 
 SQUARE = [(0.0, 0.0), (100.0, 0.0), (100.0, 100.0), (0.0, 100.0)]
 
@@ -39,3 +39,13 @@ def test_a_frame_without_fresh_detection_neither_counts_nor_breaks() -> None:
     zones.update([track(50, 50)])
     assert zones.update([track(50, 50, missed=1)]) == {}
     assert zones.update([track(50, 50)]) == {1: "P1"}
+
+
+def test_frame_warnings_name_plots_drawn_for_another_resolution() -> None:
+    hd = [(120.0, 400.0), (900.0, 380.0), (1180.0, 710.0), (60.0, 715.0)]
+    inside = [(0.0, 0.0), (640.0, 0.0), (640.0, 360.0)]
+    assert outside_frame(hd, 640, 360) == 1.0
+    assert outside_frame(inside, 640, 360) == 0.0
+    [line] = frame_warnings({"P1": hd, "P2": inside}, 640, 360)
+    assert line.startswith("plot P1: 100% of its polygon lies outside the 640×360 frame")
+    assert frame_warnings({"P1": hd}, 1280, 720) == []
