@@ -2,6 +2,8 @@
 
 import itertools
 import logging
+import random
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from pathlib import Path
@@ -38,6 +40,25 @@ DEMO_TESTS = (
     SimTest(4, "韭菜", 31.0),
     SimTest(5, "黄瓜", 8.2),
 )
+
+
+# Most routine market and field samples pass a rapid test; a positive is the exception.
+LATER_POSITIVE_SHARE = 0.02
+
+
+def later_tests(first_no: int, like: tuple[SimTest, ...], rng: random.Random) -> Iterator[SimTest]:
+    """Endless further tests: new sample numbers, the same commodities, rare positives.
+
+    Repeating the first round (same samples, same positive) would make a long-running simulator
+    report one positive sample over and over — each a new alert against the same producer.
+    """
+    commodities = [t.commodity for t in like] or ["黄瓜"]
+    for sample_no in itertools.count(first_no):
+        if rng.random() < LATER_POSITIVE_SHARE:
+            pct = round(rng.uniform(50.0, 85.0), 1)
+        else:
+            pct = round(rng.uniform(0.0, 35.0), 1)
+        yield SimTest(sample_no % 10000, rng.choice(commodities), pct)
 
 
 def local_now(tz: tzinfo) -> datetime:
@@ -91,11 +112,13 @@ class Feeder(BackgroundWorker):
         *,
         tz: str = "Asia/Shanghai",
         repeat: bool = True,
+        seed: int = 5009,
     ) -> None:
         super().__init__("sim-feeder")
         self.sim, self.interval_s, self.tests = sim, interval_s, tests
         self.tz = ZoneInfo(tz)  # instrument clocks show local time of the station
         self.repeat = repeat
+        self.rng = random.Random(seed)
         self.done = 0
 
     def start(self) -> None:
@@ -105,12 +128,22 @@ class Feeder(BackgroundWorker):
 
     def run(self) -> None:
         """One test every `interval_s`, until the tests run out or `stop()`."""
-        tests = itertools.cycle(self.tests) if self.repeat else iter(self.tests)
-        for test in tests:
+        for test in self._schedule():
             if self.sleep(self.interval_s):
                 return
             run_test(self.sim, test, local_now(self.tz))
             self.done += 1
             logger.info(
-                "simulated test %d: %s %s %%", self.done, test.commodity, test.inhibition_pct
+                "simulated test %d: sample %04d %s %s %%",
+                self.done,
+                test.sample_no,
+                test.commodity,
+                test.inhibition_pct,
             )
+
+    def _schedule(self) -> Iterator[SimTest]:
+        # A station numbers its samples on, one number per sample: the first round is the
+        # given tests, later rounds draw realistic results for new samples (see later_tests).
+        yield from self.tests
+        if self.repeat:
+            yield from later_tests(len(self.tests) + 1, self.tests, self.rng)
