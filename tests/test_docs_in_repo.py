@@ -1,7 +1,6 @@
 """Every document the code and docs cite is in the repository, and the README links each page."""
 
 import re
-from pathlib import Path
 
 import pytest
 
