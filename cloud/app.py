@@ -71,8 +71,9 @@ def build_runtime(settings: CloudSettings) -> CloudRuntime:
     rules = build_rules(settings)
     metrics = IngestMetrics()
     timeseries = build_timeseries(settings, engine, metrics)
+    hub = AlertHub(engine)  # fed from the store; in-process commits only wake it
     service = build_ingest_service(
-        settings, engine, registry, [sink], metrics, timeseries, rules=rules
+        settings, engine, registry, [sink, hub], metrics, timeseries, rules=rules
     )
     supervisor = None
     if n_processes > 0:
@@ -90,13 +91,13 @@ def build_runtime(settings: CloudSettings) -> CloudRuntime:
         registry=registry,
         ingest=service,
         alert_sink=sink,
-        hub=AlertHub(),
+        hub=hub,
         broker_addr=addr,
         admin_token=token,
         broker=broker,
         workers=workers,
         rules=rules,
-        ticker=RuleTicker(engine, rules, registry, [sink], interval_s=settings.timer_tick_s),
+        ticker=RuleTicker(engine, rules, registry, [sink, hub], interval_s=settings.timer_tick_s),
         webhooks=WebhookDispatcher(engine, max_attempts=settings.webhook_max_attempts),
         metrics=metrics,
         timeseries=timeseries,
