@@ -10,6 +10,7 @@ from agrisafe.mqtt.url import BrokerAddress, parse_mqtt_url
 from agrisafe.settings import EMBEDDED, SettingsError
 from cloud.alerts.hub import AlertHub
 from cloud.alerts.mqtt_sink import MqttAlertSink
+from cloud.chain.append import ChainStage
 from cloud.domain import AlertSink
 from cloud.engine.clock import RuleTicker
 from cloud.engine.runner import RuleEngine
@@ -132,7 +133,11 @@ def build_ingest_service(
         rules or build_rules(settings),
         [*sinks, *([metrics] if metrics else [])],
         max_message_bytes=settings.max_message_bytes,
-        record_sinks=[timeseries.stage] if timeseries and timeseries.stage else [],
+        # The chain links first: a record's link commits with it (cloud/chain/append.py).
+        record_sinks=[
+            ChainStage(),
+            *([timeseries.stage] if timeseries and timeseries.stage else []),
+        ],
         observers=[metrics] if metrics else [],
     )
 
