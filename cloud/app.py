@@ -10,7 +10,9 @@ from agrisafe.mqtt.url import BrokerAddress, parse_mqtt_url
 from agrisafe.settings import EMBEDDED, SettingsError
 from cloud.alerts.hub import AlertHub
 from cloud.alerts.mqtt_sink import MqttAlertSink
+from cloud.chain.anchor import AnchorWorker
 from cloud.chain.append import ChainStage
+from cloud.chain.keyfile import cloud_signing_key
 from cloud.domain import AlertSink
 from cloud.engine.clock import RuleTicker
 from cloud.engine.runner import RuleEngine
@@ -103,6 +105,9 @@ def build_runtime(settings: CloudSettings) -> CloudRuntime:
         metrics=metrics,
         timeseries=timeseries,
         supervisor=supervisor,
+        anchors=AnchorWorker(
+            engine, cloud_signing_key(settings, data_dir), interval_s=settings.anchor_interval_s
+        ),
     )
 
 

@@ -1,4 +1,4 @@
-"""Trust-chain test helpers: the demo registry with device keys, signed messages, a keyed service."""
+"""Trust-chain test helpers: demo registry with device keys, signed messages, a keyed service."""
 
 from dataclasses import dataclass, field
 
