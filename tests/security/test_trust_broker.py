@@ -43,14 +43,14 @@ def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SecureMosquitto
     b.stop()
 
 
-def _device(broker: SecureMosquitto, ident: Identity, **kw: str) -> Client:
-    client = connect(broker, broker.ports.device, broker.credentials(ident), **kw)
+def _device(broker: SecureMosquitto, ident: Identity, client_id: str = "") -> Client:
+    client = connect(broker, broker.ports.device, broker.credentials(ident), client_id=client_id)
     assert accepted(client), client.connect_rc
     return client
 
 
-def _cloud(broker: SecureMosquitto, **kw: str) -> Client:
-    client = connect(broker, broker.ports.cloud, broker.credentials(CLOUD), **kw)
+def _cloud(broker: SecureMosquitto, client_id: str = "") -> Client:
+    client = connect(broker, broker.ports.cloud, broker.credentials(CLOUD), client_id=client_id)
     assert accepted(client), client.connect_rc
     return client
 
@@ -165,6 +165,7 @@ def test_revoked_device_is_refused_after_sighup(tmp_path: Path) -> None:
 
         assert wait_for(refused, 15, 0.2)
         _device(broker, RT).close()  # the others keep working, the broker never restarted
-        assert broker.proc is not None and broker.proc.poll() is None
+        assert broker.proc is not None
+        assert broker.proc.poll() is None
     finally:
         broker.stop()

@@ -111,7 +111,7 @@ def test_rewritten_chain_is_caught_by_the_signed_anchor(service: IngestService) 
         prev = GENESIS
         for link in list(links):
             row = conn.execute(select(t.records).where(t.records.c.id == link["record_id"]))
-            prev = link_hash(prev, row.mappings().one())
+            prev = link_hash(prev, dict(row.mappings().one()))
             conn.execute(
                 update(tt.record_chain)
                 .where(tt.record_chain.c.seq == link["seq"])

@@ -1,4 +1,4 @@
-"""A real Mosquitto started with the files `agrisafe devices provision` wrote (loopback, free ports).
+"""A real Mosquitto run with the files `agrisafe devices provision` wrote (loopback, free ports).
 
 Clients connect over TLS with the generated CA and credentials; `reload()` sends SIGHUP, as an
 operator does after re-provisioning.
@@ -18,10 +18,10 @@ from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
 from agrisafe.mqtt.broker import free_port
+from cloud.provision.acl import Identity
 from cloud.provision.broker_conf import BrokerPorts
 from cloud.provision.provision import ProvisionResult, identity_dir, provision
 from cloud.registry import RegistryFile
-from cloud.provision.acl import Identity
 from testkit.net import wait_port
 
 
@@ -89,6 +89,7 @@ class Client:
     def subscribe(self, topic: str, timeout_s: float = 10) -> list[ReasonCode]:
         """Subscribe QoS 1; return the SUBACK reason codes."""
         _rc, mid = self.mqtt.subscribe(topic, qos=1)
+        assert mid is not None, f"subscribe to {topic} not sent"
         with self.got:
             self.got.wait_for(lambda: mid in self.suback, timeout_s)
         return self.suback[mid]
@@ -136,7 +137,7 @@ def connect(
 
     def on_message(_c: object, _u: object, msg: mqtt.MQTTMessage) -> None:
         with client.got:
-            client.received.append((msg.topic, msg.payload))
+            client.received.append((msg.topic, bytes(msg.payload)))
             client.got.notify_all()
 
     def on_subscribe(
