@@ -1,4 +1,4 @@
-"""`agrisafe audit anchor|verify|public-key` on a real SQLite store written by the ingest service."""
+"""`agrisafe audit anchor|verify|public-key` on a real SQLite store the ingest service wrote."""
 
 from pathlib import Path
 
