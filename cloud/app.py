@@ -10,6 +10,9 @@ from agrisafe.mqtt.url import BrokerAddress, parse_mqtt_url
 from agrisafe.settings import EMBEDDED, SettingsError
 from cloud.alerts.hub import AlertHub
 from cloud.alerts.mqtt_sink import MqttAlertSink
+from cloud.chain.anchor import AnchorWorker
+from cloud.chain.append import ChainStage
+from cloud.chain.keyfile import cloud_signing_key
 from cloud.domain import AlertSink
 from cloud.engine.clock import RuleTicker
 from cloud.engine.runner import RuleEngine
@@ -71,8 +74,9 @@ def build_runtime(settings: CloudSettings) -> CloudRuntime:
     rules = build_rules(settings)
     metrics = IngestMetrics()
     timeseries = build_timeseries(settings, engine, metrics)
+    hub = AlertHub(engine)  # fed from the store; in-process commits only wake it
     service = build_ingest_service(
-        settings, engine, registry, [sink], metrics, timeseries, rules=rules
+        settings, engine, registry, [sink, hub], metrics, timeseries, rules=rules
     )
     supervisor = None
     if n_processes > 0:
@@ -90,17 +94,20 @@ def build_runtime(settings: CloudSettings) -> CloudRuntime:
         registry=registry,
         ingest=service,
         alert_sink=sink,
-        hub=AlertHub(),
+        hub=hub,
         broker_addr=addr,
         admin_token=token,
         broker=broker,
         workers=workers,
         rules=rules,
-        ticker=RuleTicker(engine, rules, registry, [sink], interval_s=settings.timer_tick_s),
+        ticker=RuleTicker(engine, rules, registry, [sink, hub], interval_s=settings.timer_tick_s),
         webhooks=WebhookDispatcher(engine, max_attempts=settings.webhook_max_attempts),
         metrics=metrics,
         timeseries=timeseries,
         supervisor=supervisor,
+        anchors=AnchorWorker(
+            engine, cloud_signing_key(settings, data_dir), interval_s=settings.anchor_interval_s
+        ),
     )
 
 
@@ -131,7 +138,11 @@ def build_ingest_service(
         rules or build_rules(settings),
         [*sinks, *([metrics] if metrics else [])],
         max_message_bytes=settings.max_message_bytes,
-        record_sinks=[timeseries.stage] if timeseries and timeseries.stage else [],
+        # The chain links first: a record's link commits with it (cloud/chain/append.py).
+        record_sinks=[
+            ChainStage(),
+            *([timeseries.stage] if timeseries and timeseries.stage else []),
+        ],
         observers=[metrics] if metrics else [],
     )
 

@@ -12,6 +12,7 @@ from agrisafe.mqtt.broker import EmbeddedBroker
 from agrisafe.mqtt.url import BrokerAddress
 from cloud.alerts.hub import AlertHub
 from cloud.alerts.mqtt_sink import MqttAlertSink
+from cloud.chain.anchor import AnchorWorker
 from cloud.engine.clock import RuleTicker
 from cloud.engine.runner import RuleEngine
 from cloud.ingest.mqtt_worker import MqttIngestWorker
@@ -45,6 +46,7 @@ class CloudRuntime:
     broker: EmbeddedBroker | None = None
     supervisor: IngestSupervisor | None = None
     workers: list[MqttIngestWorker] = field(default_factory=list)
+    anchors: AnchorWorker | None = None  # signs each site's chain head daily
 
     def start(self) -> None:
         """Start the MQTT side (the API is served by uvicorn around this)."""
@@ -55,6 +57,8 @@ class CloudRuntime:
             worker.start()
         self.ticker.start()
         self.webhooks.start()
+        if self.anchors is not None:
+            self.anchors.start()
         if self.supervisor is not None:
             self.supervisor.start()
 
@@ -62,6 +66,8 @@ class CloudRuntime:
         """Stop in reverse order; the broker last so in-flight acks still go out."""
         if self.supervisor is not None:
             self.supervisor.stop()
+        if self.anchors is not None:
+            self.anchors.stop()
         self.webhooks.stop()
         self.ticker.stop()
         for worker in self.workers:

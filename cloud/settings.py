@@ -23,6 +23,14 @@ class CloudSettings(AgrisafeSettings):
         default=False, description="accept unknown sites/devices and register them"
     )
     registry_file: Path | None = Field(default=None, description="registry YAML to load")
+    signing_key: Path | None = Field(
+        default=None,
+        description="the cloud's Ed25519 key (PEM) that signs daily chain anchors "
+        "(default DATA_DIR/trust/cloud-ed25519.pem, created on first start)",
+    )
+    anchor_interval_s: float = Field(
+        default=600.0, gt=0, description="how often to check whether today's anchors exist"
+    )
     http_host: str = Field(default="127.0.0.1", description="API bind address")
     http_port: int = Field(default=8000, ge=0, le=65535, description="API port")
     ingest_workers: int = Field(default=1, ge=0, le=64, description="MQTT ingest workers")

@@ -148,3 +148,4 @@ class QuarantineReason(StrEnum):
     TOPIC_MISMATCH = "topic_mismatch"
     ID_REUSE = "id_reuse"
     UNKNOWN_DEVICE = "unknown_device"
+    BAD_SIGNATURE = "bad_signature"

@@ -32,6 +32,7 @@ from agrisafe.protocol.bodies import (
     TreatmentBody,
 )
 from agrisafe.protocol.enums import GeoFix, Kind
+from agrisafe.protocol.signature import Signature
 from agrisafe.timeutil import format_rfc3339, parse_rfc3339
 
 PROTOCOL_VERSION = 1
@@ -100,6 +101,10 @@ class EnvelopeBase(BaseModel):
     device: Ident = Field(description="sender: device id or user terminal id")
     ts: Rfc3339 = Field(description="event time, RFC 3339 with offset")
     geo: Geo | None = None
+    sig: Signature | None = Field(
+        default=None,
+        description="detached Ed25519 signature of the sender (required where the site says so)",
+    )
 
     def to_json(self) -> bytes:
         """Serialise as protocol JSON (extra fields included)."""

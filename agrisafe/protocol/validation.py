@@ -11,8 +11,9 @@ from agrisafe.protocol.enums import Kind, QuarantineReason
 from agrisafe.protocol.envelope import ENVELOPE_ADAPTER, Envelope
 
 _KIND_TAGS = {k.value for k in Kind}
-# Fields a trusted tool may add that are not part of a message's content (scenario arrival time).
-TRANSPORT_FIELDS = frozenset({"at"})
+# Fields a trusted tool may add that are not part of a message's content (scenario arrival time),
+# and the sender's detached signature (a re-signed copy is the same message).
+TRANSPORT_FIELDS = frozenset({"at", "sig"})
 
 
 @dataclass(frozen=True, slots=True)

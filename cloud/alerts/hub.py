@@ -1,21 +1,21 @@
-"""The live alert stream: alerts from the MQTT alert topics fanned out to SSE subscribers.
+"""The live alert stream: committed alerts from the cloud's own store fanned out to SSE subscribers.
 
-Every ingest worker, in this process or another, publishes alerts to MQTT; the API process
-subscribes once and fans out, so the stream sees the alerts of all workers.
+Every ingest worker, in this process or another, commits alerts to the same database; the API
+process tails it once (`cloud/alerts/feed.py`) and fans out, so the stream sees the alerts of all
+workers — and only alerts that exist in the store: the MQTT alert topics are never read back
+(anyone with broker access could publish on them).
 """
 
 import asyncio
 import logging
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-import paho.mqtt.client as mqtt
-from pydantic import ValidationError
+from sqlalchemy import Engine
 
-from agrisafe.mqtt.client import MqttSession
-from agrisafe.mqtt.url import BrokerAddress
 from agrisafe.protocol import Alert
-from agrisafe.protocol.topics import ALERTS_FILTER
+from cloud.alerts.feed import StoreAlertFeed
 
 logger = logging.getLogger(__name__)
 
@@ -41,25 +41,33 @@ class Subscriber:
 class AlertHub:
     """Fan-out of alerts to live subscribers (thread-safe publish into the event loop)."""
 
-    def __init__(self) -> None:
+    def __init__(self, engine: Engine, *, poll_s: float = 0.25) -> None:
         self._subscribers: set[Subscriber] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._seen: OrderedDict[str, None] = OrderedDict()  # MQTT QoS 1 may repeat an alert
-        self._session: MqttSession | None = None
+        self._seen: OrderedDict[str, None] = OrderedDict()  # belt and braces: once per id
+        self._engine = engine
+        self._poll_s = poll_s
+        self._feed: StoreAlertFeed | None = None
 
-    def attach(self, loop: asyncio.AbstractEventLoop, addr: BrokerAddress, client_id: str) -> None:
-        """Bind to the API's event loop and subscribe to the alert topics."""
+    def attach(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Bind to the API's event loop and start tailing committed alerts."""
         self._loop = loop
-        self._session = MqttSession(
-            addr, client_id, subscriptions=[(ALERTS_FILTER, 1)], on_message=self._on_mqtt
-        )
-        self._session.start()
+        self._feed = StoreAlertFeed(self._engine, self._from_store, poll_s=self._poll_s)
+        self._feed.start()
 
     def detach(self) -> None:
-        """Unsubscribe from MQTT."""
-        if self._session is not None:
-            self._session.stop()
-            self._session = None
+        """Stop tailing the store."""
+        if self._feed is not None:
+            self._feed.stop()
+            self._feed = None
+
+    def deliver(self, alerts: Sequence[Alert]) -> None:
+        """`AlertSink` for in-process ingest: a commit happened, read the store now.
+
+        The alerts handed in are not published: only what the store returns is.
+        """
+        if alerts and self._feed is not None:
+            self._feed.wake()
 
     def close_streams(self) -> None:
         """End every live stream (server shutdown); thread-safe."""
@@ -83,14 +91,12 @@ class AlertHub:
         """Forget a listener."""
         self._subscribers.discard(sub)
 
-    def _on_mqtt(self, msg: mqtt.MQTTMessage) -> None:
-        try:
-            alert = Alert.model_validate_json(msg.payload)
-        except ValidationError:
-            logger.warning("ignoring malformed alert on %s", msg.topic)
+    def _from_store(self, alerts: list[Alert]) -> None:
+        loop = self._loop
+        if loop is None or loop.is_closed():
             return
-        if self._loop is not None:
-            self._loop.call_soon_threadsafe(self.publish, alert)
+        for alert in alerts:
+            loop.call_soon_threadsafe(self.publish, alert)
 
     def publish(self, alert: Alert) -> None:
         """Deliver to every interested subscriber (call from the event loop)."""

@@ -23,9 +23,7 @@ def create_app(runtime: CloudRuntime, *, manage_runtime: bool = True) -> FastAPI
         loop = asyncio.get_running_loop()
         if manage_runtime:
             await asyncio.to_thread(runtime.start)
-        await asyncio.to_thread(
-            runtime.hub.attach, loop, runtime.broker_addr, f"{runtime.settings.instance}-hub"
-        )
+        await asyncio.to_thread(runtime.hub.attach, loop)
         try:
             yield
         finally:

@@ -27,6 +27,7 @@ from cloud.domain import (
 )
 from cloud.engine.runner import RuleEngine
 from cloud.ingest.decode import decode, dump_and_hash
+from cloud.ingest.signature import verify_sender
 from cloud.registry.service import RegistryService
 from cloud.store import quarantine, records
 
@@ -101,6 +102,8 @@ class IngestService:
             result = decode(item, self.max_message_bytes)
             if not isinstance(result, Rejection):
                 result = self._check_sender(result)
+            if not isinstance(result, Rejection):  # trust chain (issue 12): the sender's sig
+                result = verify_sender(item.payload, result, self.registry.keys)
             if isinstance(result, Rejection):
                 outcomes[i] = self._reject(item, result, q_rows)
                 continue

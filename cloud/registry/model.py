@@ -5,7 +5,7 @@ file and the key, not a silently ignored setting.
 """
 
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -14,6 +14,7 @@ from agrisafe.protocol.enums import Species
 from agrisafe.timeutil import DEFAULT_TZ, site_zone
 
 UNKNOWN_REGION = "000000"
+SignaturePolicy = Literal["required", "optional"]
 
 
 class ProducerType(StrEnum):
@@ -99,6 +100,11 @@ class DeviceConfig(_Strict):
     id: Ident = Field(description="device id as used in topics and envelopes")
     type: DeviceType = Field(default=DeviceType.OTHER, description="camera, instrument, app …")
     name: str | None = Field(default=None, description="display name")
+    public_key: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9_-]{43}$",
+        description="Ed25519 public key (base64url, 32 bytes) its envelopes are signed with",
+    )
 
 
 class SiteConfig(_Strict):
@@ -114,6 +120,10 @@ class SiteConfig(_Strict):
     plots: list[PlotConfig] = Field(default_factory=list, description="plots of the site")
     herds: list[HerdConfig] = Field(default_factory=list, description="herds of the site")
     devices: list[DeviceConfig] = Field(default_factory=list, description="allowed senders")
+    signatures: SignaturePolicy = Field(
+        default="optional",
+        description="required: unsigned or badly signed envelopes are quarantined (bad_signature)",
+    )
 
     _check_geofence = field_validator("geofence", mode="before")(_polygon)
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
+from cloud.registry.keys import DeviceKeys, put_site_keys
 from cloud.registry.model import UNKNOWN_REGION, RegistryFile, SiteConfig
 from cloud.store import tables as t
 from cloud.store.sql import insert_ignore, upsert
@@ -37,6 +38,7 @@ class RegistryService:
         self._lock = threading.Lock()
         self._senders: set[tuple[str, str]] = set()
         self._sites: dict[str, SiteInfo] = {}
+        self.keys = DeviceKeys(engine)  # signature policy per sender (cloud/ingest/signature.py)
 
     # -- writes ------------------------------------------------------------------------------
     def sync_file(self, registry: RegistryFile) -> None:
@@ -59,7 +61,7 @@ class RegistryService:
 
     def put_site(self, site: SiteConfig) -> None:
         """Create or replace one site with its plots, herds and devices."""
-        base = site.model_dump(exclude={"plots", "herds", "devices"})
+        base = site.model_dump(exclude={"plots", "herds", "devices", "signatures"})
         with self.engine.begin() as conn:
             upsert(conn, t.sites, [base | {"auto_registered": 0}], ["id"])
             upsert(
@@ -77,9 +79,13 @@ class RegistryService:
             upsert(
                 conn,
                 t.devices,
-                [d.model_dump() | {"site": site.id, "auto_registered": 0} for d in site.devices],
+                [
+                    d.model_dump(exclude={"public_key"}) | {"site": site.id, "auto_registered": 0}
+                    for d in site.devices
+                ],
                 ["site", "id"],
             )
+            put_site_keys(conn, site)
         with self._lock:
             self._sites.pop(site.id, None)
 

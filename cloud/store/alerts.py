@@ -210,3 +210,15 @@ def resolve(conn: Connection, alert_id: str, by: str, why: str, now_ms: int) -> 
     if result.rowcount == 1:
         return Transition.DONE
     return Transition.NOT_FOUND if get_row(conn, alert_id) is None else Transition.CONFLICT
+
+
+def raised_since(
+    conn: Connection, since_ms: int, after_id: str = "", *, limit: int = 1000
+) -> list[Alert]:
+    """Alerts raised after (`since_ms`, `after_id`) in (raised_ms, id) order: the stream's feed."""
+    c = t.alerts.c
+    after = (c.raised_ms > since_ms) | ((c.raised_ms == since_ms) & (c.id > after_id))
+    rows = conn.execute(
+        select(t.alerts).where(after).order_by(c.raised_ms, c.id).limit(limit)
+    ).mappings()
+    return [to_alert(r) for r in rows]
