@@ -4,7 +4,7 @@ commands of the project's own services exist in the CLI, with files it mounts pr
 import yaml
 from typer.testing import CliRunner
 
-from agrisafe.cli import app
+from agrisafe.cli import build_app
 from testkit.paths import REPO
 
 
@@ -30,7 +30,7 @@ def test_own_service_commands_exist_in_the_cli() -> None:
         argv = svc["command"]
         assert argv[0] == "agrisafe", name
         # Every option the compose file passes must be accepted: ask for help with them.
-        result = runner.invoke(app, [*argv[1:], "--help"])
+        result = runner.invoke(build_app(), [*argv[1:], "--help"])
         assert result.exit_code == 0, (name, result.output)
         for opt in (a for a in argv[1:] if a.startswith("--")):
             assert opt in result.output, (name, opt)

@@ -28,9 +28,6 @@ def build_app() -> typer.Typer:
     return root
 
 
-app = build_app()
-
-
 def main() -> None:
     """Console-script entry point."""
-    app()
+    build_app()()

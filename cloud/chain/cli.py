@@ -10,16 +10,22 @@ from pathlib import Path
 import typer
 
 from agrisafe.cli.errors import exit_on_startup_errors, fail
+from agrisafe.cli.helptext import command_group, setting_help
 from agrisafe.identity import KeyError_, VerifyKey, load_verify_key, public_text
 from agrisafe.timeutil import Clock, parse_rfc3339, to_ms
+from cloud.settings import CloudSettings
 
-app = typer.Typer(
-    help="Tamper evidence: verify a site's records against its hash chain and signed anchors.",
-    no_args_is_help=True,
+app = command_group(
+    "Tamper evidence: verify a site's records against its hash chain and signed anchors."
 )
 
-DataDir = typer.Option(None, help="data directory [AGRISAFE_DATA_DIR]")
-DbUrl = typer.Option(None, help="SQLAlchemy URL [AGRISAFE_DATABASE_URL]")
+DataDir = typer.Option(None, help=setting_help(CloudSettings, "data_dir"))
+DbUrl = typer.Option(
+    None,
+    help=setting_help(
+        CloudSettings, "database_url", "SQLAlchemy URL; unset: SQLite in the data dir"
+    ),
+)
 
 
 def _ms(text: str | None, default: int) -> int:

@@ -8,11 +8,9 @@ from pathlib import Path
 import typer
 
 from agrisafe.cli.errors import exit_on_startup_errors, fail
+from agrisafe.cli.helptext import command_group
 
-app = typer.Typer(
-    help="Device identity: broker credentials, ACL, TLS certificates and signing keys.",
-    no_args_is_help=True,
-)
+app = command_group("Device identity: broker credentials, ACL, TLS certificates and signing keys.")
 
 
 @app.command("provision")

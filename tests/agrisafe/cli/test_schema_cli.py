@@ -7,7 +7,7 @@ import jsonschema
 import pytest
 from typer.testing import CliRunner
 
-from agrisafe.cli import app
+from agrisafe.cli import build_app
 from agrisafe.protocol import Kind
 from agrisafe.protocol.examples import EXAMPLE_ALERT, EXAMPLES
 from testkit.paths import REPO
@@ -16,7 +16,7 @@ runner = CliRunner()
 
 
 def test_export_writes_a_schema_per_kind_plus_envelope_and_alert(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["schema", "export", str(tmp_path)])
+    result = runner.invoke(build_app(), ["schema", "export", str(tmp_path)])
     assert result.exit_code == 0, result.output
     names = sorted(p.name for p in tmp_path.glob("*.schema.json"))
     for kind in Kind:
@@ -28,7 +28,7 @@ def test_export_writes_a_schema_per_kind_plus_envelope_and_alert(tmp_path: Path)
 
 @pytest.mark.parametrize("kind", list(Kind))
 def test_examples_validate_against_exported_schemas(tmp_path: Path, kind: Kind) -> None:
-    result = runner.invoke(app, ["schema", "export", str(tmp_path)])
+    result = runner.invoke(build_app(), ["schema", "export", str(tmp_path)])
     assert result.exit_code == 0, result.output
     schema = json.loads((tmp_path / f"kind-{kind.value}.schema.json").read_text("utf-8"))
     jsonschema.validate(EXAMPLES[kind], schema)
@@ -40,7 +40,7 @@ def test_examples_validate_against_exported_schemas(tmp_path: Path, kind: Kind) 
 
 
 def test_alert_schema_accepts_the_example(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["schema", "export", str(tmp_path)])
+    result = runner.invoke(build_app(), ["schema", "export", str(tmp_path)])
     assert result.exit_code == 0, result.output
     schema = json.loads((tmp_path / "alert.schema.json").read_text("utf-8"))
     jsonschema.validate(EXAMPLE_ALERT, schema)
@@ -48,24 +48,24 @@ def test_alert_schema_accepts_the_example(tmp_path: Path) -> None:
 
 def test_protocol_doc_is_up_to_date() -> None:
     doc = REPO / "docs" / "protocol.md"
-    result = runner.invoke(app, ["schema", "docs", "--out", str(doc), "--check"])
+    result = runner.invoke(build_app(), ["schema", "docs", "--out", str(doc), "--check"])
     assert result.exit_code == 0, "docs/protocol.md is stale: run `agrisafe schema docs`"
 
 
 def test_docs_check_fails_on_a_stale_file_and_writing_fixes_it(tmp_path: Path) -> None:
     doc = tmp_path / "protocol.md"
     doc.write_text("stale\n", "utf-8")
-    stale = runner.invoke(app, ["schema", "docs", "--out", str(doc), "--check"])
+    stale = runner.invoke(build_app(), ["schema", "docs", "--out", str(doc), "--check"])
     assert stale.exit_code == 1
     assert doc.read_text("utf-8") == "stale\n"  # --check never writes
-    written = runner.invoke(app, ["schema", "docs", "--out", str(doc)])
+    written = runner.invoke(build_app(), ["schema", "docs", "--out", str(doc)])
     assert written.exit_code == 0, written.output
-    fresh = runner.invoke(app, ["schema", "docs", "--out", str(doc), "--check"])
+    fresh = runner.invoke(build_app(), ["schema", "docs", "--out", str(doc), "--check"])
     assert fresh.exit_code == 0, fresh.output
 
 
 def test_export_prints_each_file_written(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["schema", "export", str(tmp_path)])
+    result = runner.invoke(build_app(), ["schema", "export", str(tmp_path)])
     assert result.exit_code == 0, result.output
     reported = {line.removeprefix("wrote ") for line in result.output.splitlines()}
     assert reported == {str(p) for p in tmp_path.glob("*.schema.json")}
@@ -84,6 +84,6 @@ def test_help_everywhere() -> None:
         ["broker", "--help"],
         ["demo", "--help"],
     ):
-        result = runner.invoke(app, args)
+        result = runner.invoke(build_app(), args)
         assert result.exit_code == 0, (args, result.output)
         assert "Usage" in result.output

@@ -61,4 +61,10 @@ def test_sync_and_sender_checks(database_url: str) -> None:
     assert not registry.check_sender("SX-XX-001", "rt-01")
     sites = registry.list_sites()
     assert [s["id"] for s in sites] == ["SX-TG-001"]
-    assert {d["id"] for d in sites[0]["devices"]} == {"rt-01", "cam-01", "app-zhang"}
+    assert {d["id"] for d in sites[0]["devices"]} == {
+        "rt-01",
+        "rt-02",
+        "bridge-01",
+        "cam-01",
+        "app-zhang",
+    }
