@@ -85,6 +85,17 @@ EXPECTED: dict[str, list[tuple[str, str, str, str]]] = {
         ("unknown_input", "herd:H1", "sc-unk-0002", "2026-05-01T09:00:00+08:00"),
         ("unknown_input", "herd:H2", "sc-unk-0003", "2026-05-10T06:00:00+08:00"),
     ],
+    "unrecorded_spraying_track": [
+        ("unrecorded_spraying", "plot:P2", "sc-ust-0002", "2026-05-11T08:30:00+08:00"),
+        ("unrecorded_spraying", "plot:P1", "sc-ust-0005", "2026-05-11T09:20:00+08:00"),
+    ],
+    "rapid_test_inconsistent": [
+        ("rapid_test_inconsistent", "sample:S-RTI-1", "sc-rti-0003", "2026-05-05T10:00:00+08:00"),
+        ("rapid_test_positive", "sample:S-RTI-3", "sc-rti-0005", "2026-05-05T10:20:00+08:00"),
+        ("rapid_test_inconsistent", "sample:S-RTI-3", "sc-rti-0005", "2026-05-05T10:20:00+08:00"),
+        ("rapid_test_positive", "sample:S-RTI-4", "sc-rti-0006", "2026-05-05T10:30:00+08:00"),
+        ("certificate_refused", "lot:L-RTI-1", "sc-rti-0008", "2026-05-05T12:00:00+08:00"),
+    ],
 }
 
 
