@@ -86,7 +86,9 @@ def screen_treatments(
 ) -> None:
     """unknown_input of new treatments, and the far-reaching ones' side-table rows."""
     for t in treatments:
-        if (draft := inputs.unknown_treatment(t, resolver)) is not None:
+        # A prohibited drug is a violation at once; otherwise an unknown drug cannot be checked.
+        draft = inputs.prohibited_treatment(t, resolver) or inputs.unknown_treatment(t, resolver)
+        if draft is not None:
             out.drafts.append(draft)
         if long_reach(t, resolver):
             out.long_rows.append(
