@@ -80,3 +80,32 @@ def lot_compliance(
         else:
             out += _withdrawal_rows(f, treatments.get((f.site, f.herd), {}).values(), resolver, tz)
     return out
+
+
+def unverified_inputs(
+    origin: Iterable[Harvest | Dispatch],
+    apps: Mapping[Key, Mapping[str, Application]],
+    treatments: Mapping[Key, Mapping[str, Treatment]],
+    resolver: Resolver,
+) -> list[str]:
+    """Ids of applications (treatments) before the lot's harvest (dispatch) that cannot be
+    checked: an ingredient with no PHI row for the crop, a drug with no period for the product.
+    Applications are looked for as far back as the longest known PHI (the history read)."""
+    out: list[str] = []
+    reach = span_ms(resolver.cat.max_phi_days)
+    for f in origin:
+        if isinstance(f, Harvest):
+            for a in apps.get((f.site, f.plot), {}).values():
+                if not (f.ts_ms - reach <= a.ts_ms <= f.ts_ms):
+                    continue
+                if not resolver.cat.crops.related(a.crop, f.crop):
+                    continue
+                if resolver.phi(a.ingredients, a.crop, a.reg_no, a.formulation).unresolved:
+                    out.append(a.id)
+            continue
+        for t in treatments.get((f.site, f.herd), {}).values():
+            if t.ts_ms <= f.ts_ms and not resolver.withdrawal(t.drug, t.species).for_product(
+                f.product
+            ):
+                out.append(t.id)
+    return list(dict.fromkeys(out))

@@ -19,7 +19,7 @@ from cloud.rules.facts import Application, CertRequest, Dispatch, Harvest, Treat
 from cloud.rules.history import History
 from cloud.rules.phi import PlotTimeline
 from cloud.rules.plan import Key, long_reach
-from cloud.rules.snapshot import lot_compliance
+from cloud.rules.snapshot import lot_compliance, unverified_inputs
 from cloud.rules.withdrawal import HerdTimeline
 
 T = TypeVar("T", PlotTimeline, HerdTimeline)
@@ -35,6 +35,7 @@ class CertCase:
     request: CertRequest
     origin: tuple[Harvest | Dispatch, ...]
     compliance: list[dict[str, Any]]
+    unverified: tuple[str, ...] = ()  # inputs / treatments no reference data can check
 
 
 @dataclass
@@ -219,5 +220,6 @@ def cert_cases(
     for c in certs:
         origin = lot_facts.get((c.site, c.lot), ())
         compliance = lot_compliance(origin, hist.apps, hist.treatments, resolver, tz_of)
-        out.append(CertCase(c, origin, compliance))
+        unverified = unverified_inputs(origin, hist.apps, hist.treatments, resolver)
+        out.append(CertCase(c, origin, compliance, tuple(unverified)))
     return out

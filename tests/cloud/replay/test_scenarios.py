@@ -96,6 +96,12 @@ EXPECTED: dict[str, list[tuple[str, str, str, str]]] = {
         ("rapid_test_positive", "sample:S-RTI-4", "sc-rti-0006", "2026-05-05T10:30:00+08:00"),
         ("certificate_refused", "lot:L-RTI-1", "sc-rti-0008", "2026-05-05T12:00:00+08:00"),
     ],
+    "unverified_input": [
+        ("unknown_input", "plot:P1", "sc-uv-0001", "2026-05-01T08:00:00+08:00"),
+        ("certificate_refused", "lot:L-UV-1", "sc-uv-0003", "2026-05-01T12:00:00+08:00"),
+        ("unknown_input", "herd:H1", "sc-uv-0004", "2026-05-01T09:00:00+08:00"),
+        ("certificate_refused", "lot:L-UV-PIG", "sc-uv-0006", "2026-06-20T09:00:00+08:00"),
+    ],
     "prohibited_vet_drugs": [
         ("withdrawal_violation", "herd:H4", "sc-pv-0001", "2026-05-01T09:00:00+08:00"),
         ("certificate_refused", "lot:L-FISH-1", "sc-pv-0003", "2026-07-20T09:00:00+08:00"),
