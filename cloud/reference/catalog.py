@@ -13,7 +13,7 @@ from agrisafe.protocol import Species
 from agrisafe.protocol.species import CHINESE_SPECIES
 from cloud.reference.crops import CropTable, CropTableError
 from cloud.reference.loader import DATA_DIR, ReferenceDataError, ReferenceFiles, load_files
-from cloud.reference.model import Ban, BannedDrug, PhiRow, WithdrawalRow, normalise
+from cloud.reference.model import Ban, BannedDrug, NameMapping, PhiRow, WithdrawalRow, normalise
 from cloud.reference.names import name_key, resolve_ingredients, resolve_part
 
 FOOD_LAND_ANIMALS = frozenset(Species) - {Species.FISH}
@@ -130,10 +130,22 @@ def _index_withdrawal(cat: Catalog, rows: Iterable[WithdrawalRow], where: str) -
                 cat.max_withdrawal_days = max(cat.max_withdrawal_days, -(-period.hours // 24))
 
 
+def _apply_mappings(cat: Catalog, mappings: Iterable[NameMapping]) -> None:
+    for m in mappings:
+        if m.kind == "crop":
+            try:
+                cat.crops.add_synonym(m.name, m.to)
+            except CropTableError as err:
+                raise ReferenceDataError(f"name mapping {m.name!r}: {err}") from err
+        else:
+            cat.aliases[name_key(m.name)] = cat.ingredient(m.to)
+
+
 def build_catalog(
     files: ReferenceFiles,
     label_phi: Iterable[PhiRow] = (),
     label_withdrawal: Iterable[WithdrawalRow] = (),
+    mappings: Iterable[NameMapping] = (),
 ) -> Catalog:
     """Cross-check the files and index them, adding admin label entries."""
     try:
@@ -168,7 +180,9 @@ def build_catalog(
     _index_withdrawal(cat, files.withdrawal.withdrawal, "withdrawal.yaml")
     _index_withdrawal(cat, label_withdrawal, "label entry")
     cat.banned_drugs = list(files.withdrawal.banned_drugs)
-    cat.label_entries = len(label_phi) + len(label_withdrawal)
+    mappings = list(mappings)
+    _apply_mappings(cat, mappings)
+    cat.label_entries = len(label_phi) + len(label_withdrawal) + len(mappings)
     if cat.label_entries:
         cat.version = f"{cat.version}+labels.{cat.label_entries}"
     return cat

@@ -71,6 +71,17 @@ class CropTable:
         """Canonical name, or the name's key itself for a crop the table does not know."""
         return self.resolve(name) or name_key(name)
 
+    def add_synonym(self, name: str, canonical: str) -> None:
+        """Map one more name to a node (a regulator's resolution); refuses a clash or an
+        unknown node."""
+        target = self.resolve(canonical)
+        if target is None:
+            raise CropTableError(f"crop {canonical!r} is not in the crop table")
+        key = name_key(name)
+        if key in self._names and self._names[key] != target:
+            raise CropTableError(f"name {name!r} already belongs to {self._names[key]!r}")
+        self._names[key] = target
+
     def known(self, canonical: str) -> bool:
         """True when the (canonical) crop is in the table."""
         return canonical in self._nodes

@@ -217,3 +217,15 @@ class WithdrawalFile(_Row):
 
     withdrawal: list[WithdrawalRow] = Field(description="withdrawal rows")
     banned_drugs: list[BannedDrug] = Field(default_factory=list, description="banned in animals")
+
+
+class NameMapping(_Row):
+    """A regulator's or expert's resolution of a name the reference data did not know: an
+    ingredient name (trade name, misspelling) → a canonical ingredient, or a crop name → a crop
+    of the crop table. Stored as a reference entry, audited, and applied on the next evaluation."""
+
+    kind: Literal["ingredient", "crop"] = Field(description="what the name is")
+    name: Name = Field(description="the name as written on records")
+    to: Name = Field(description="canonical ingredient, or a crop / group of the crop table")
+    source: Name = Field(description="why: a label, notice or URL ('label:PD…', 'https://…')")
+    note: str | None = Field(default=None, description="free text")
