@@ -20,7 +20,7 @@ def banned_pesticide(app: Application, resolver: Resolver, tz: tzinfo) -> AlertD
     hits = resolver.banned(app.ingredients, app.crop, day)
     if not hits:
         return None
-    detail = {
+    detail: dict[str, object] = {
         "crop": app.crop,
         "product": app.product,
         "applied_on": day.isoformat(),
