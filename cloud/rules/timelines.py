@@ -220,6 +220,6 @@ def cert_cases(
     for c in certs:
         origin = lot_facts.get((c.site, c.lot), ())
         compliance = lot_compliance(origin, hist.apps, hist.treatments, resolver, tz_of)
-        unverified = unverified_inputs(origin, hist.apps, hist.treatments, resolver)
+        unverified = unverified_inputs(origin, hist.apps, hist.treatments, resolver, tz_of)
         out.append(CertCase(c, origin, compliance, tuple(unverified)))
     return out
