@@ -22,6 +22,7 @@ DEFAULT_SEVERITY: dict[Rule, Severity] = {
     Rule.SAMPLE_OUT_OF_GEOFENCE: Severity.MINOR,
     Rule.DEVICE_OFFLINE: Severity.WARNING,
     Rule.CLOCK_SKEW: Severity.WARNING,
+    Rule.RAPID_TEST_INCONSISTENT: Severity.MAJOR,
 }
 
 

@@ -119,6 +119,7 @@ class Rule(StrEnum):
     CLOCK_SKEW = "clock_skew"
     SAMPLE_OUT_OF_GEOFENCE = "sample_out_of_geofence"
     UNKNOWN_INPUT = "unknown_input"
+    RAPID_TEST_INCONSISTENT = "rapid_test_inconsistent"
 
 
 class Severity(StrEnum):

@@ -2,7 +2,8 @@
 
 Refused — with every reason listed — for an unknown lot (no production record), a lot harvested
 or dispatched inside a PHI / withdrawal window, a positive test on the lot, a banned input on
-its plot, or a blacklisted producer. Otherwise issued with the mandatory fields of the 2025
+its plot, an input or treatment no reference data can check (unverified_input), or a
+blacklisted producer. Otherwise issued with the mandatory fields of the 2025
 measures (农业农村部令2025年第4号 Art.14): product, quantity, origin, issue date, promisor,
 contact, commitment, basis.
 """
@@ -31,6 +32,7 @@ class Refusal(StrEnum):
     POSITIVE_TEST = "positive_test"
     BANNED_INPUT = "banned_input"
     BLACKLISTED_PRODUCER = "blacklisted_producer"
+    UNVERIFIED_INPUT = "unverified_input"
 
 
 _BLOCK_REASON = {
@@ -56,13 +58,18 @@ def block_reasons(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def refusal_reasons(
-    known_lot: bool, blocks: list[dict[str, Any]], blacklisted: bool
+    known_lot: bool,
+    blocks: list[dict[str, Any]],
+    blacklisted: bool,
+    unverified: tuple[str, ...] = (),
 ) -> list[dict[str, Any]]:
-    """Every reason to refuse; empty = issue."""
+    """Every reason to refuse; empty = issue. An input no reference data can check holds the
+    certificate until a regulator or expert resolves it (then a new request is decided)."""
     reasons: list[dict[str, Any]] = []
     if not known_lot:
         reasons.append({"reason": Refusal.UNKNOWN_LOT.value})
     reasons += block_reasons(blocks)
+    reasons += [{"reason": Refusal.UNVERIFIED_INPUT.value, "cause": c} for c in unverified]
     if blacklisted:
         reasons.append({"reason": Refusal.BLACKLISTED_PRODUCER.value})
     return reasons

@@ -63,7 +63,10 @@ def decide_cases(
         producer = producers[req.site]
         blocks = all_blocks.get((req.site, req.lot), [])
         reasons = decide.refusal_reasons(
-            bool(case.origin), blocks, black.get(producer, False) if producer else False
+            bool(case.origin),
+            blocks,
+            black.get(producer, False) if producer else False,
+            case.unverified,
         )
         number = new_id(now_ms)
         facts = decide.CertificateFacts(

@@ -19,7 +19,6 @@ from agrisafe.protocol import (
     RapidTestEnvelope,
     SampleEnvelope,
     StatusEnvelope,
-    TestResult,
 )
 from agrisafe.timeutil import site_zone, to_ms
 from cloud.certificates import service as certificates
@@ -33,7 +32,12 @@ from cloud.registry.service import SiteInfo
 from cloud.rules import devices
 from cloud.rules.config import RulesConfig
 from cloud.rules.facts import from_envelope
-from cloud.rules.rapid_test import positive_blocks, rapid_test_positive
+from cloud.rules.rapid_test import (
+    counts_positive,
+    positive_blocks,
+    rapid_test_inconsistent,
+    rapid_test_positive,
+)
 from cloud.rules.timelines import TimelineResult
 from cloud.rules.timers import arm_rows
 from cloud.store import alerts as alert_store
@@ -42,7 +46,11 @@ from cloud.store import timers as timer_store
 
 # Rules that need nothing but the message itself.
 MessageRule = Callable[[Envelope], AlertDraft | None]
-MESSAGE_RULES: tuple[MessageRule, ...] = (rapid_test_positive, devices.device_offline)
+MESSAGE_RULES: tuple[MessageRule, ...] = (
+    rapid_test_positive,
+    rapid_test_inconsistent,
+    devices.device_offline,
+)
 TIMELINE_KINDS = frozenset(
     {Kind.INPUT_USE, Kind.HARVEST, Kind.TREATMENT, Kind.DISPATCH, Kind.CERTIFICATE_REQUEST}
 )
@@ -161,7 +169,7 @@ def _lot_keys(new: Sequence[Envelope]) -> list[int]:
         lot = getattr(env.body, "lot", None)
         if lot is None or env.kind not in _LOT_KINDS:
             continue
-        if isinstance(env, RapidTestEnvelope) and env.body.result is not TestResult.POSITIVE:
+        if isinstance(env, RapidTestEnvelope) and not counts_positive(env.body):
             continue
         keys.append(locks.key_of("lot", env.site, lot))
     return keys

@@ -4,6 +4,8 @@ when the clock passes end + grace, resolve with `late_record` when the input_use
 The clock is the cloud's in normal operation (a periodic tick) and the simulated one in replay.
 """
 
+from typing import Any
+
 from sqlalchemy import Connection
 
 from cloud.domain import AlertDraft, Resolution
@@ -11,7 +13,7 @@ from cloud.rules.config import RulesConfig
 from cloud.rules.facts import Application
 from cloud.rules.spraying import LATE_RECORD, covered, unrecorded_spraying
 from cloud.rules.timers import late_hits, latest_start, spray_window, start_window_ms
-from cloud.store import locks
+from cloud.store import locks, track_timers
 from cloud.store import timers as store
 
 
@@ -34,10 +36,25 @@ def fire_due(conn: Connection, now_ms: int, cfg: RulesConfig) -> list[AlertDraft
         if covered(window, times):
             store.settle(conn, timer["id"], "covered", **bounds)
             continue
+        if _answered_for_track(conn, timer, cfg, bounds):
+            continue
         draft = unrecorded_spraying(window)
         if store.settle(conn, timer["id"], "fired", alert_key=draft.dedupe_key, **bounds):
             drafts.append(draft)
     return drafts
+
+
+def _answered_for_track(
+    conn: Connection, timer: dict[str, Any], cfg: RulesConfig, bounds: dict[str, Any]
+) -> bool:
+    """One alert per activity track: a second `end` of a track whose alert was already raised
+    (the edge re-sent it, or the track paused and ended again) settles without a new alert."""
+    reach_ms = int(cfg.activity_max_h * 3_600_000)
+    sibling = track_timers.fired_sibling(conn, timer, reach_ms)
+    if sibling is None:
+        return False
+    store.settle(conn, timer["id"], "same_track", alert_key=sibling["alert_key"], **bounds)
+    return True
 
 
 def late_records(conn: Connection, apps: list[Application]) -> list[Resolution]:

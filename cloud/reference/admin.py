@@ -13,8 +13,8 @@ from agrisafe.timeutil import Clock
 from cloud.access import Caller, Rejected, audited
 from cloud.reference.catalog import build_catalog
 from cloud.reference.lookup import resolve_phi, resolve_withdrawal
-from cloud.reference.model import PhiRow, WithdrawalRow
-from cloud.reference.provider import ReferenceProvider
+from cloud.reference.model import NameMapping, PhiRow, WithdrawalRow
+from cloud.reference.provider import ReferenceProvider, split_entries
 from cloud.store import reference_entries
 
 logger = logging.getLogger(__name__)
@@ -85,20 +85,20 @@ def lookup_withdrawal(
 def add_entry(
     engine: Engine, provider: ReferenceProvider, caller: Caller, kind: str, data: dict[str, Any]
 ) -> int:
-    """Store a label entry (`phi` or `withdrawal`); `Rejected` when the catalogue refuses it."""
+    """Store an entry (`phi`, `withdrawal` or a name `mapping`); `Rejected` when the catalogue
+    refuses it. Audited; the rules use it from their next evaluation on."""
     now = Clock().now_ms()
     with engine.begin() as conn:
         # Validate against the whole catalogue (crop known, ids unique) before storing.
-        current = [
-            PhiRow.model_validate(e["data"])
-            for e in reference_entries.active(conn)
-            if e["kind"] == "phi"
-        ]
+        phi, withdrawal, mappings = split_entries(reference_entries.active(conn))
         try:
             if kind == "phi":
-                build_catalog(provider.files, [*current, PhiRow.model_validate(data)])
+                phi.append(PhiRow.model_validate(data))
+            elif kind == "mapping":
+                mappings.append(NameMapping.model_validate(data))
             else:
-                build_catalog(provider.files, current, [WithdrawalRow.model_validate(data)])
+                withdrawal.append(WithdrawalRow.model_validate(data))
+            build_catalog(provider.files, phi, withdrawal, mappings)
         except (ValueError, ValidationError) as err:
             raise Rejected(str(err)) from err
         entry_id = reference_entries.add(conn, kind, data, caller.name, now)

@@ -13,7 +13,8 @@ from agrisafe.protocol import Species
 from agrisafe.protocol.species import CHINESE_SPECIES
 from cloud.reference.crops import CropTable, CropTableError
 from cloud.reference.loader import DATA_DIR, ReferenceDataError, ReferenceFiles, load_files
-from cloud.reference.model import Ban, BannedDrug, PhiRow, WithdrawalRow, normalise
+from cloud.reference.model import Ban, BannedDrug, NameMapping, PhiRow, WithdrawalRow, normalise
+from cloud.reference.names import name_key, resolve_ingredients, resolve_part
 
 FOOD_LAND_ANIMALS = frozenset(Species) - {Species.FISH}
 # Names the reference files use beyond the protocol's 中文 map (agrisafe.protocol.species).
@@ -55,7 +56,8 @@ class Catalog:
     phi_by_ingredient: dict[str, list[PhiRow]] = field(default_factory=dict)
     phi_by_reg_no: dict[str, list[PhiRow]] = field(default_factory=dict)
     bans_by_substance: dict[str, list[Ban]] = field(default_factory=dict)
-    aliases: dict[str, str] = field(default_factory=dict)
+    aliases: dict[str, str] = field(default_factory=dict)  # name key → canonical ingredient
+    known_ingredients: dict[str, str] = field(default_factory=dict)  # name key → canonical
     toxic: dict[str, str] = field(default_factory=dict)
     withdrawal_by_drug: dict[str, list[WithdrawalEntry]] = field(default_factory=dict)
     banned_drugs: list[BannedDrug] = field(default_factory=list)
@@ -64,9 +66,12 @@ class Catalog:
     label_entries: int = 0
 
     def ingredient(self, name: str) -> str:
-        """Canonical ingredient name (aliases such as 功夫 resolved)."""
-        key = normalise(name)
-        return self.aliases.get(key, key)
+        """Canonical ingredient name (aliases such as 功夫 resolved; unknown: its own key)."""
+        return resolve_part(name, self.aliases, self.known_ingredients) or name_key(name)
+
+    def ingredients(self, names: list[str]) -> tuple[str, ...]:
+        """Canonical ingredients of an input's entries, mixtures ("阿维·毒死蜱") split."""
+        return resolve_ingredients(names, self.aliases, self.known_ingredients)[0]
 
 
 def _check_sources(files: ReferenceFiles) -> None:
@@ -81,6 +86,15 @@ def _check_sources(files: ReferenceFiles) -> None:
     for where, source in tagged:
         if source not in known:
             raise ReferenceDataError(f"{where}: unknown source {source!r} (see sources.yaml)")
+
+
+def _check_superseded(files: ReferenceFiles) -> None:
+    ids = {b.id for b in files.bans.bans}
+    for ban in files.bans.bans:
+        if ban.superseded_by is not None and ban.superseded_by not in ids:
+            raise ReferenceDataError(
+                f"bans.yaml {ban.id}: superseded_by {ban.superseded_by!r} is not a ban id"
+            )
 
 
 def _index_phi(cat: Catalog, rows: Iterable[PhiRow], where: str) -> None:
@@ -106,8 +120,9 @@ def _index_withdrawal(cat: Catalog, rows: Iterable[WithdrawalRow], where: str) -
             raise ReferenceDataError(
                 f"{where} {row.drug}: unknown animal {err.args[0]!r} (use 牛, 羊, 猪, 鸡, 禽 …)"
             ) from None
-        key = normalise(row.drug)
+        key = name_key(row.drug)
         cat.withdrawal_by_drug.setdefault(key, []).append(WithdrawalEntry(row, species, key))
+        # `key` compares names without width, spaces or punctuation (see cloud.reference.names)
         for period in (row.meat, row.milk, row.eggs):
             if period is not None and period.days is not None:
                 cat.max_withdrawal_days = max(cat.max_withdrawal_days, period.days)
@@ -115,10 +130,22 @@ def _index_withdrawal(cat: Catalog, rows: Iterable[WithdrawalRow], where: str) -
                 cat.max_withdrawal_days = max(cat.max_withdrawal_days, -(-period.hours // 24))
 
 
+def _apply_mappings(cat: Catalog, mappings: Iterable[NameMapping]) -> None:
+    for m in mappings:
+        if m.kind == "crop":
+            try:
+                cat.crops.add_synonym(m.name, m.to)
+            except CropTableError as err:
+                raise ReferenceDataError(f"name mapping {m.name!r}: {err}") from err
+        else:
+            cat.aliases[name_key(m.name)] = cat.ingredient(m.to)
+
+
 def build_catalog(
     files: ReferenceFiles,
     label_phi: Iterable[PhiRow] = (),
     label_withdrawal: Iterable[WithdrawalRow] = (),
+    mappings: Iterable[NameMapping] = (),
 ) -> Catalog:
     """Cross-check the files and index them, adding admin label entries."""
     try:
@@ -128,12 +155,19 @@ def build_catalog(
     _check_sources(files)
     label_phi, label_withdrawal = list(label_phi), list(label_withdrawal)
     cat = Catalog(version=files.sources.version, crops=crops)
-    cat.aliases = {normalise(a.alias): normalise(a.ingredient) for a in files.ingredients.aliases}
+    cat.aliases = {name_key(a.alias): normalise(a.ingredient) for a in files.ingredients.aliases}
+    names = [a.ingredient for a in files.ingredients.aliases]
+    names += [r.ingredient for r in (*files.phi, *label_phi) if r.ingredient is not None]
+    names += [s for b in files.bans.bans for s in b.substances]
+    cat.known_ingredients = {name_key(n): normalise(n) for n in names}
+    _check_superseded(files)
     cat.toxic = {cat.ingredient(t.ingredient): t.toxicity for t in files.ingredients.toxicity}
     _index_phi(cat, files.phi, "phi.csv")
     _index_phi(cat, label_phi, "label entry")
     by_substance: dict[str, list[Ban]] = defaultdict(list)
     for ban in files.bans.bans:
+        if ban.superseded_by is not None:
+            continue  # history: replaced by a later list's row
         if ban.scope != "all":
             for name in ban.scope:
                 if crops.resolve(name) is None:
@@ -146,7 +180,9 @@ def build_catalog(
     _index_withdrawal(cat, files.withdrawal.withdrawal, "withdrawal.yaml")
     _index_withdrawal(cat, label_withdrawal, "label entry")
     cat.banned_drugs = list(files.withdrawal.banned_drugs)
-    cat.label_entries = len(label_phi) + len(label_withdrawal)
+    mappings = list(mappings)
+    _apply_mappings(cat, mappings)
+    cat.label_entries = len(label_phi) + len(label_withdrawal) + len(mappings)
     if cat.label_entries:
         cat.version = f"{cat.version}+labels.{cat.label_entries}"
     return cat

@@ -13,6 +13,7 @@ from datetime import date
 from agrisafe.protocol import AnimalProduct, Species
 from cloud.reference.catalog import ART34_SCOPE, Catalog, WithdrawalEntry
 from cloud.reference.model import Ban, Period, PhiRow, normalise
+from cloud.reference.names import name_key
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,7 +25,7 @@ class PhiChoice:
     max_per_season: int | None
     rows: tuple[str, ...]
     sources: tuple[str, ...]
-    level: str  # "reg_no", "crop" or "group"
+    level: str  # "reg_no", "crop", "group" or "children" (strictest row of the crops below)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +41,9 @@ class PhiResolution:
         return max((c.phi_days for c in self.choices), default=None)
 
 
+CHILD = -2  # distance marker: no row for the crop or its groups, only for crops below it
+
+
 def _closest_rows(cat: Catalog, rows: list[PhiRow], crop: str) -> tuple[list[PhiRow], int]:
     ancestors = cat.crops.ancestors(crop)
     ranked: list[tuple[int, PhiRow]] = []
@@ -48,7 +52,11 @@ def _closest_rows(cat: Catalog, rows: list[PhiRow], crop: str) -> tuple[list[Phi
         if distance is not None:
             ranked.append((distance, row))
     if not ranked:
-        return [], -1
+        # A parent (水稻) with rows only for its members (早稻 / 晚稻): every child row counts
+        # and the caller takes the strictest, since the harvest may be any of them.
+        below = cat.crops.descendants(crop)
+        children = [r for r in rows if cat.crops.canonical(r.crop) in below]
+        return (children, CHILD) if children else ([], -1)
     best = min(d for d, _ in ranked)
     return [r for d, r in ranked if d == best], best
 
@@ -97,7 +105,8 @@ def resolve_phi(
             unresolved.append(ingredient)
             continue
         rows = _by_formulation(rows, formulation)
-        choices.append(_choice(ingredient, rows, "crop" if distance == 0 else "group"))
+        level = {0: "crop", CHILD: "children"}.get(distance, "group")
+        choices.append(_choice(ingredient, rows, level))
     return PhiResolution(tuple(choices), tuple(unresolved))
 
 
@@ -110,6 +119,7 @@ class BanHit:
     notice: str
     source: str
     effective_from: date | None
+    unresolved: bool = False  # the crop is not known to be inside the scope, but might be
 
 
 def in_force(ban: Ban, day: date) -> bool:
@@ -126,11 +136,15 @@ def banned(cat: Catalog, ingredients: tuple[str, ...], crop: str, day: date) -> 
         for ban in cat.bans_by_substance.get(ingredient, ()):
             if not in_force(ban, day):
                 continue
+            unresolved = False
             if ban.scope != "all":
                 scope = [cat.crops.canonical(s) for s in ban.scope]
                 if not cat.crops.within(crop, scope):
-                    continue
-            hits.append(BanHit(ingredient, ban.id, ban.notice, ban.source, ban.effective_from))
+                    if not cat.crops.might_be_within(crop, scope):
+                        continue
+                    unresolved = True
+            hit = BanHit(ingredient, ban.id, ban.notice, ban.source, ban.effective_from, unresolved)
+            hits.append(hit)
         toxicity = cat.toxic.get(ingredient)
         if toxicity is not None and cat.crops.within(crop, ART34_SCOPE):
             hits.append(
@@ -155,6 +169,7 @@ class WithdrawalResolution:
 
     matched: bool  # some row (or a ban) names this drug for this species
     periods: dict[AnimalProduct, tuple[PeriodChoice, ...]]
+    prohibited_by: tuple[str, ...] = ()  # banned ingredients the drug contains (250号 …)
 
     def for_product(self, product: AnimalProduct) -> tuple[PeriodChoice, ...]:
         """Every period for this product (empty: unknown, cannot be checked)."""
@@ -162,7 +177,7 @@ class WithdrawalResolution:
 
 
 def _drug_rows(cat: Catalog, drug: str) -> list[WithdrawalEntry]:
-    key = normalise(drug)
+    key = name_key(drug)
     exact = cat.withdrawal_by_drug.get(key)
     if exact:
         return exact
@@ -192,14 +207,18 @@ def resolve_withdrawal(cat: Catalog, drug: str, species: Species) -> WithdrawalR
                     period, entry.row.provisional, entry.row.source, entry.row.drug
                 )
                 periods[product].append(choice)
-    key = normalise(drug)
+    key = name_key(drug)
+    prohibited_by: list[str] = []
     for ban in cat.banned_drugs:
-        if normalise(ban.ingredient) in key:
+        if name_key(ban.ingredient) in key:
             matched = True
+            prohibited_by.append(ban.ingredient)
             for product in AnimalProduct:
                 prohibited = Period(prohibited=True)
                 periods[product].append(PeriodChoice(prohibited, False, ban.source, ban.ingredient))
-    return WithdrawalResolution(matched, {p: tuple(v) for p, v in periods.items() if v})
+    return WithdrawalResolution(
+        matched, {p: tuple(v) for p, v in periods.items() if v}, tuple(prohibited_by)
+    )
 
 
 class Resolver:

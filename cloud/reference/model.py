@@ -32,6 +32,8 @@ class Source(_Row):
 
     title: str = Field(min_length=1, description="what the source is")
     url: str = Field(min_length=1, description="URL, repository path or notice id")
+    notice: str | None = Field(default=None, description="notice number (公告第N号), if one")
+    published: date | None = Field(default=None, description="date of the notice, where known")
 
 
 class SourcesFile(_Row):
@@ -104,6 +106,9 @@ class Ban(_Row):
     notice: str = Field(min_length=1, description="the notice (公告) that bans it")
     source: Name = Field(description="source id")
     note: str | None = Field(default=None, description="free text")
+    superseded_by: Name | None = Field(
+        default=None, description="id of the row of a later list that replaced it (not applied)"
+    )
 
     @model_validator(mode="after")
     def _dates(self) -> "Ban":
@@ -203,6 +208,8 @@ class BannedDrug(_Row):
 
     ingredient: Name = Field(description="matched as a part of the treatment's drug name")
     source: Name = Field(description="source id")
+    notice: str | None = Field(default=None, description="the notice that prohibits it")
+    note: str | None = Field(default=None, description="free text")
 
 
 class WithdrawalFile(_Row):
@@ -210,3 +217,15 @@ class WithdrawalFile(_Row):
 
     withdrawal: list[WithdrawalRow] = Field(description="withdrawal rows")
     banned_drugs: list[BannedDrug] = Field(default_factory=list, description="banned in animals")
+
+
+class NameMapping(_Row):
+    """A regulator's or expert's resolution of a name the reference data did not know: an
+    ingredient name (trade name, misspelling) → a canonical ingredient, or a crop name → a crop
+    of the crop table. Stored as a reference entry, audited, and applied on the next evaluation."""
+
+    kind: Literal["ingredient", "crop"] = Field(description="what the name is")
+    name: Name = Field(description="the name as written on records")
+    to: Name = Field(description="canonical ingredient, or a crop / group of the crop table")
+    source: Name = Field(description="why: a label, notice or URL ('label:PD…', 'https://…')")
+    note: str | None = Field(default=None, description="free text")

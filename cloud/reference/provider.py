@@ -7,16 +7,34 @@ may be added through another cloud process).
 
 import logging
 import threading
+from typing import Any
 
 from sqlalchemy import Connection
 
 from cloud.reference.catalog import Catalog, build_catalog
 from cloud.reference.loader import ReferenceFiles, load_files
 from cloud.reference.lookup import Resolver
-from cloud.reference.model import PhiRow, WithdrawalRow
+from cloud.reference.model import NameMapping, PhiRow, WithdrawalRow
 from cloud.store import reference_entries
 
 logger = logging.getLogger(__name__)
+
+
+def split_entries(
+    entries: list[dict[str, Any]],
+) -> tuple[list[PhiRow], list[WithdrawalRow], list[NameMapping]]:
+    """Stored entries by kind: label PHI rows, label withdrawal rows, name mappings."""
+    phi: list[PhiRow] = []
+    withdrawal: list[WithdrawalRow] = []
+    mappings: list[NameMapping] = []
+    for entry in entries:
+        if entry["kind"] == "phi":
+            phi.append(PhiRow.model_validate(entry["data"]))
+        elif entry["kind"] == "mapping":
+            mappings.append(NameMapping.model_validate(entry["data"]))
+        else:
+            withdrawal.append(WithdrawalRow.model_validate(entry["data"]))
+    return phi, withdrawal, mappings
 
 
 class ReferenceProvider:
@@ -39,14 +57,8 @@ class ReferenceProvider:
         with self._lock:
             if sig == self._signature:
                 return self._resolver
-        phi: list[PhiRow] = []
-        withdrawal: list[WithdrawalRow] = []
-        for entry in reference_entries.active(conn) if sig[0] else []:
-            if entry["kind"] == "phi":
-                phi.append(PhiRow.model_validate(entry["data"]))
-            else:
-                withdrawal.append(WithdrawalRow.model_validate(entry["data"]))
-        resolver = Resolver(build_catalog(self.files, phi, withdrawal))
+        phi, withdrawal, mappings = split_entries(reference_entries.active(conn) if sig[0] else [])
+        resolver = Resolver(build_catalog(self.files, phi, withdrawal, mappings))
         with self._lock:
             self._signature, self._resolver = sig, resolver
         logger.info("reference data %s loaded", resolver.cat.version)

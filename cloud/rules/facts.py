@@ -95,7 +95,7 @@ _PRODUCTS = {p.value: p for p in AnimalProduct}
 
 
 def _ingredients(cat: Catalog, names: list[str]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(cat.ingredient(n) for n in names))
+    return cat.ingredients(names)
 
 
 def from_envelope(env: Envelope, cat: Catalog) -> AnyFact | None:

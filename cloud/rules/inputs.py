@@ -20,7 +20,7 @@ def banned_pesticide(app: Application, resolver: Resolver, tz: tzinfo) -> AlertD
     hits = resolver.banned(app.ingredients, app.crop, day)
     if not hits:
         return None
-    detail = {
+    detail: dict[str, object] = {
         "crop": app.crop,
         "product": app.product,
         "applied_on": day.isoformat(),
@@ -31,10 +31,14 @@ def banned_pesticide(app: Application, resolver: Resolver, tz: tzinfo) -> AlertD
                 "notice": h.notice,
                 "source": h.source,
                 "effective_from": h.effective_from.isoformat() if h.effective_from else None,
+                "unresolved": h.unresolved,
             }
             for h in hits
         ],
     }
+    if any(h.unresolved for h in hits):
+        # The crop is not in the crop table: it might be inside the ban's scope, so it counts.
+        detail["unresolved"] = {"crop": app.crop}
     return AlertDraft(
         Rule.BANNED_PESTICIDE, app.site, f"plot:{app.plot}", app.id, app.when(), (app.id,), detail
     )
@@ -54,6 +58,24 @@ def unknown_application(app: Application, resolver: Resolver) -> AlertDraft | No
     }
     return AlertDraft(
         Rule.UNKNOWN_INPUT, app.site, f"plot:{app.plot}", app.id, app.when(), (app.id,), detail
+    )
+
+
+def prohibited_treatment(t: Treatment, resolver: Resolver) -> AlertDraft | None:
+    """withdrawal_violation at once for a drug prohibited in food animals (250号, 2583号,
+    2638号, 2292号): any use is the violation; a later dispatch adds its evidence (same cause)."""
+    res = resolver.withdrawal(t.drug, t.species)
+    if not res.prohibited_by:
+        return None
+    detail = {
+        "drug": t.drug,
+        "species": t.species.value,
+        "prohibited": list(res.prohibited_by),
+        "sources": sorted({c.source for cs in res.periods.values() for c in cs}),
+        "why": "prohibited in every food animal: its products can never be certified",
+    }
+    return AlertDraft(
+        Rule.WITHDRAWAL_VIOLATION, t.site, f"herd:{t.herd}", t.id, t.when(), (t.id,), detail
     )
 
 

@@ -80,3 +80,42 @@ def lot_compliance(
         else:
             out += _withdrawal_rows(f, treatments.get((f.site, f.herd), {}).values(), resolver, tz)
     return out
+
+
+def _unchecked(a: Application, resolver: Resolver, tz: tzinfo) -> bool:
+    """An ingredient with no PHI row that is not banned here (a banned one is banned_input)."""
+    unresolved = resolver.phi(a.ingredients, a.crop, a.reg_no, a.formulation).unresolved
+    if not unresolved:
+        return False
+    banned = {h.ingredient for h in resolver.banned(a.ingredients, a.crop, local_date(a.ts_ms, tz))}
+    return any(i not in banned for i in unresolved)
+
+
+def unverified_inputs(
+    origin: Iterable[Harvest | Dispatch],
+    apps: Mapping[Key, Mapping[str, Application]],
+    treatments: Mapping[Key, Mapping[str, Treatment]],
+    resolver: Resolver,
+    tz_of: Callable[[str], tzinfo],
+) -> list[str]:
+    """Ids of applications (treatments) before the lot's harvest (dispatch) that cannot be
+    checked: an ingredient with no PHI row for the crop, a drug with no period for the product.
+    Applications are looked for as far back as the longest known PHI (the history read)."""
+    out: list[str] = []
+    reach = span_ms(resolver.cat.max_phi_days)
+    for f in origin:
+        if isinstance(f, Harvest):
+            for a in apps.get((f.site, f.plot), {}).values():
+                if not (f.ts_ms - reach <= a.ts_ms <= f.ts_ms):
+                    continue
+                if not resolver.cat.crops.related(a.crop, f.crop):
+                    continue
+                if _unchecked(a, resolver, tz_of(a.site)):
+                    out.append(a.id)
+            continue
+        for t in treatments.get((f.site, f.herd), {}).values():
+            if t.ts_ms <= f.ts_ms and not resolver.withdrawal(t.drug, t.species).for_product(
+                f.product
+            ):
+                out.append(t.id)
+    return list(dict.fromkeys(out))

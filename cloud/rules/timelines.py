@@ -19,7 +19,7 @@ from cloud.rules.facts import Application, CertRequest, Dispatch, Harvest, Treat
 from cloud.rules.history import History
 from cloud.rules.phi import PlotTimeline
 from cloud.rules.plan import Key, long_reach
-from cloud.rules.snapshot import lot_compliance
+from cloud.rules.snapshot import lot_compliance, unverified_inputs
 from cloud.rules.withdrawal import HerdTimeline
 
 T = TypeVar("T", PlotTimeline, HerdTimeline)
@@ -35,6 +35,7 @@ class CertCase:
     request: CertRequest
     origin: tuple[Harvest | Dispatch, ...]
     compliance: list[dict[str, Any]]
+    unverified: tuple[str, ...] = ()  # inputs / treatments no reference data can check
 
 
 @dataclass
@@ -86,7 +87,9 @@ def screen_treatments(
 ) -> None:
     """unknown_input of new treatments, and the far-reaching ones' side-table rows."""
     for t in treatments:
-        if (draft := inputs.unknown_treatment(t, resolver)) is not None:
+        # A prohibited drug is a violation at once; otherwise an unknown drug cannot be checked.
+        draft = inputs.prohibited_treatment(t, resolver) or inputs.unknown_treatment(t, resolver)
+        if draft is not None:
             out.drafts.append(draft)
         if long_reach(t, resolver):
             out.long_rows.append(
@@ -217,5 +220,6 @@ def cert_cases(
     for c in certs:
         origin = lot_facts.get((c.site, c.lot), ())
         compliance = lot_compliance(origin, hist.apps, hist.treatments, resolver, tz_of)
-        out.append(CertCase(c, origin, compliance))
+        unverified = unverified_inputs(origin, hist.apps, hist.treatments, resolver, tz_of)
+        out.append(CertCase(c, origin, compliance, tuple(unverified)))
     return out

@@ -6,13 +6,14 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from starlette.concurrency import run_in_threadpool
 
 from agrisafe.protocol import Species
-from cloud.api.auth import Principal, require, require_admin
+from cloud.api.auth import Principal, Role, require, require_admin, require_role
 from cloud.api.deps import EngineDep, ReferenceDep
 from cloud.api.schemas.reference import (
     PhiLookup,
     ReferenceEntryCreated,
     ReferenceEntryRetired,
     ReferenceInfo,
+    ResolutionIn,
     WithdrawalLookup,
 )
 from cloud.reference import admin
@@ -21,6 +22,7 @@ from cloud.reference.model import PhiRow, WithdrawalRow
 router = APIRouter(tags=["reference"])
 Caller = Annotated[Principal, Depends(require)]
 Admin = Annotated[Principal, Depends(require_admin)]
+Resolver_ = Annotated[Principal, Depends(require_role(Role.REGULATOR, Role.EXPERT))]
 _LABEL = ("label:", "http://", "https://")
 
 
@@ -90,3 +92,22 @@ async def retire_entry(entry_id: int, engine: EngineDep, principal: Admin) -> Re
     if not await run_in_threadpool(admin.retire_entry, engine, principal, entry_id):
         raise HTTPException(404, f"no active entry {entry_id}")
     return ReferenceEntryRetired(id=entry_id, retired=True)
+
+
+@router.post(
+    "/api/v1/reference/resolutions", status_code=201, summary="Resolve an unverifiable input"
+)
+async def add_resolution(
+    body: ResolutionIn, engine: EngineDep, provider: ReferenceDep, principal: Resolver_
+) -> ReferenceEntryCreated:
+    """Regulators and experts (and admins) map a name the reference data did not know, or record
+    the label's PHI / withdrawal; audited. Rules use it from their next evaluation on: a new
+    certificate request for the held lot is decided again (a refusal already recorded stays)."""
+    kind = "mapping" if body.mapping else "phi" if body.phi else "withdrawal"
+    row = body.mapping or body.phi or body.withdrawal
+    assert row is not None  # the model requires exactly one
+    if kind != "mapping" and not row.source.startswith(_LABEL):
+        raise HTTPException(422, "source must name the label: 'label:…' or its URL")
+    data = row.model_dump(mode="json", exclude_none=True)
+    entry_id = await run_in_threadpool(admin.add_entry, engine, provider, principal, kind, data)
+    return ReferenceEntryCreated(id=entry_id, kind=kind, data=data)

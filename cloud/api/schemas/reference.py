@@ -2,7 +2,9 @@
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from cloud.reference.model import NameMapping, PhiRow, WithdrawalRow
 
 
 class ReferenceEntryPublic(BaseModel):
@@ -77,3 +79,20 @@ class ReferenceEntryRetired(BaseModel):
 
     id: int
     retired: bool
+
+
+class ResolutionIn(BaseModel):
+    """A regulator's or expert's resolution of an unverifiable input: exactly one of a name
+    mapping, a label PHI row or a label withdrawal row."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    mapping: NameMapping | None = None
+    phi: PhiRow | None = None
+    withdrawal: WithdrawalRow | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> "ResolutionIn":
+        if sum(x is not None for x in (self.mapping, self.phi, self.withdrawal)) != 1:
+            raise ValueError("give exactly one of mapping, phi, withdrawal")
+        return self

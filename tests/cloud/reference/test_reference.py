@@ -91,7 +91,10 @@ def test_a_label_registration_number_beats_the_ingredient(cat: Catalog) -> None:
 def test_ban_dates_and_crop_scope(cat: Catalog) -> None:
     assert banned(cat, ("甲拌磷",), "小麦", date(2024, 8, 31)) == []
     assert [h.ban_id for h in banned(cat, ("甲拌磷",), "小麦", date(2024, 9, 1))] == ["BAN-536"]
-    assert [h.ban_id for h in banned(cat, ("甲拌磷",), "黄瓜", date(2020, 1, 1))] == ["PART-199"]
+    # The 2019 名录 supersedes 199号 (narrower scope): the older row stays as history only.
+    assert [h.ban_id for h in banned(cat, ("甲拌磷",), "黄瓜", date(2020, 1, 1))] == [
+        "MARA-2019-HIGH-TOX"
+    ]
     assert banned(cat, ("氧乐果",), "小麦", date(2026, 5, 31)) == []
     assert banned(cat, ("氧乐果",), "小麦", date(2026, 6, 1))
     assert banned(cat, ("乐果",), "小麦", date(2026, 5, 1)) == []  # 2552号 scope is not grain

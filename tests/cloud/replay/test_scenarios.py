@@ -85,6 +85,49 @@ EXPECTED: dict[str, list[tuple[str, str, str, str]]] = {
         ("unknown_input", "herd:H1", "sc-unk-0002", "2026-05-01T09:00:00+08:00"),
         ("unknown_input", "herd:H2", "sc-unk-0003", "2026-05-10T06:00:00+08:00"),
     ],
+    "unrecorded_spraying_track": [
+        ("unrecorded_spraying", "plot:P2", "sc-ust-0002", "2026-05-11T08:30:00+08:00"),
+        ("unrecorded_spraying", "plot:P1", "sc-ust-0005", "2026-05-11T09:20:00+08:00"),
+    ],
+    "rapid_test_inconsistent": [
+        ("rapid_test_inconsistent", "sample:S-RTI-1", "sc-rti-0003", "2026-05-05T10:00:00+08:00"),
+        ("rapid_test_positive", "sample:S-RTI-3", "sc-rti-0005", "2026-05-05T10:20:00+08:00"),
+        ("rapid_test_inconsistent", "sample:S-RTI-3", "sc-rti-0005", "2026-05-05T10:20:00+08:00"),
+        ("rapid_test_positive", "sample:S-RTI-4", "sc-rti-0006", "2026-05-05T10:30:00+08:00"),
+        ("certificate_refused", "lot:L-RTI-1", "sc-rti-0008", "2026-05-05T12:00:00+08:00"),
+    ],
+    "unverified_input": [
+        ("unknown_input", "plot:P1", "sc-uv-0001", "2026-05-01T08:00:00+08:00"),
+        ("certificate_refused", "lot:L-UV-1", "sc-uv-0003", "2026-05-01T12:00:00+08:00"),
+        ("unknown_input", "herd:H1", "sc-uv-0004", "2026-05-01T09:00:00+08:00"),
+        ("certificate_refused", "lot:L-UV-PIG", "sc-uv-0006", "2026-06-20T09:00:00+08:00"),
+    ],
+    "prohibited_vet_drugs": [
+        ("withdrawal_violation", "herd:H4", "sc-pv-0001", "2026-05-01T09:00:00+08:00"),
+        ("certificate_refused", "lot:L-FISH-1", "sc-pv-0003", "2026-07-20T09:00:00+08:00"),
+        ("withdrawal_violation", "herd:H1", "sc-pv-0004", "2026-05-02T09:00:00+08:00"),
+        ("withdrawal_violation", "herd:H2", "sc-pv-0005", "2026-05-03T09:00:00+08:00"),
+        ("withdrawal_violation", "herd:H5", "sc-pv-0006", "2026-05-04T09:00:00+08:00"),
+    ],
+    "restricted_2019": [
+        ("banned_pesticide", "plot:P5", "sc-r19-0001", "2025-05-01T08:00:00+08:00"),
+        ("banned_pesticide", "plot:P1", "sc-r19-0002", "2025-05-01T09:00:00+08:00"),
+        ("banned_pesticide", "plot:P2", "sc-r19-0003", "2025-05-01T10:00:00+08:00"),
+        ("banned_pesticide", "plot:P6", "sc-r19-0004", "2025-05-01T11:00:00+08:00"),
+        ("banned_pesticide", "plot:P7", "sc-r19-0005", "2024-05-01T08:00:00+08:00"),
+        ("banned_pesticide", "plot:P8", "sc-r19-0006", "2025-05-01T12:00:00+08:00"),
+        ("banned_pesticide", "plot:P9", "sc-r19-0007", "2025-05-01T13:00:00+08:00"),
+        ("unknown_input", "plot:P10", "sc-r19-0008", "2025-05-01T14:00:00+08:00"),
+    ],
+    "names_as_written": [
+        ("banned_pesticide", "plot:P4", "sc-nm-0001", "2025-06-01T08:00:00+08:00"),
+        ("banned_pesticide", "plot:P3", "sc-nm-0002", "2025-06-01T09:00:00+08:00"),
+        ("banned_pesticide", "plot:P1", "sc-nm-0003", "2025-06-01T10:00:00+08:00"),
+        ("banned_pesticide", "plot:P2", "sc-nm-0004", "2025-06-01T11:00:00+08:00"),
+        ("banned_pesticide", "plot:P11", "sc-nm-0005", "2025-06-01T12:00:00+08:00"),
+        ("withdrawal_violation", "herd:H1", "sc-nm-0006", "2025-06-12T08:00:00+08:00"),
+        ("phi_violation", "plot:P8", "sc-nm-0008", "2025-06-20T08:00:00+08:00"),
+    ],
 }
 
 
