@@ -13,8 +13,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from agrisafe.protocol import Rule
 
 # Alerts that say something about the producer's conduct. device_offline, clock_skew,
-# sample_out_of_geofence (the inspector's device) and unknown_input (missing reference data) do
-# not; certificate_refused / certificate_revoked follow from another alert already counted.
+# sample_out_of_geofence (the inspector's device), unknown_input (missing reference data) and
+# rapid_test_inconsistent (a result contradicting its own figure may be the tester's error; it
+# blocks the lot, but accuses nobody until a confirmatory test) do not; certificate_refused /
+# certificate_revoked follow from another alert already counted.
 PRODUCER_RULES = frozenset(
     {
         Rule.PHI_VIOLATION,
