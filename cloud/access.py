@@ -52,14 +52,16 @@ def audited(
     detail: dict[str, Any],
     now_ms: int,
 ) -> None:
-    """Record in the audit trail that the caller did `action` to `target`."""
+    """Record in the audit trail that the caller did `action` to `target`, with the id of the
+    token it presented (`detail.token_id`; "bootstrap" for the bootstrap admin token)."""
+    token_id = getattr(caller, "token_id", None)
     audit.record(
         conn,
         actor=caller.name,
         role=str(caller.role),
         action=action,
         target=target,
-        detail=detail,
+        detail=detail | {"token_id": token_id} if token_id is not None else detail,
         now_ms=now_ms,
     )
 

@@ -21,8 +21,9 @@ from cloud.metrics import IngestMetrics
 from cloud.registry import RegistryService, load_registry_file
 from cloud.rules.config import RulesConfig
 from cloud.runtime import CloudRuntime
-from cloud.settings import CloudSettings
+from cloud.settings import CloudSettings, refuse_weak_secrets
 from cloud.store.db import default_database_url, make_engine, migrate
+from cloud.store.permissions import private_data_dir, private_sqlite_file
 from cloud.timeseries.factory import TimeSeriesParts, build_timeseries
 from cloud.webhooks.dispatcher import WebhookDispatcher
 
@@ -31,9 +32,11 @@ logger = logging.getLogger(__name__)
 
 def build_runtime(settings: CloudSettings) -> CloudRuntime:
     """Build (not start) the cloud from settings; starts the embedded broker if configured."""
-    data_dir = settings.ensure_data_dir()
+    refuse_weak_secrets(settings)
+    data_dir = private_data_dir(settings)
     engine = make_engine(settings.database_url or default_database_url(data_dir))
     migrate(engine)
+    private_sqlite_file(engine)
     registry = RegistryService(engine, auto_register=settings.auto_register)
     if settings.registry_file is not None:
         registry.sync_file(load_registry_file(settings.registry_file))
@@ -64,7 +67,7 @@ def build_runtime(settings: CloudSettings) -> CloudRuntime:
     token = (
         settings.admin_token.get_secret_value()
         if settings.admin_token
-        else secrets.token_urlsafe(24)
+        else secrets.token_urlsafe(32)
     )
     name = settings.instance
     sink = MqttAlertSink(data_dir / f"{name}-alerts-outbox.db", addr, f"{name}-alerts")

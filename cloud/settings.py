@@ -186,5 +186,7 @@ def refuse_weak_secrets(settings: CloudSettings) -> None:
             continue
         why = weak_secret(secret.get_secret_value())
         if why is not None:
-            raise SettingsError(f"{name} {why} (e.g. `python -c 'import secrets; "
-                                "print(secrets.token_urlsafe(32))'`)")
+            raise SettingsError(
+                f"{name} {why} (e.g. `python -c 'import secrets; "
+                "print(secrets.token_urlsafe(32))'`)"
+            )

@@ -6,7 +6,7 @@ subscribes once and fans out, so the stream sees the alerts of all workers.
 
 import asyncio
 import logging
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 
 import paho.mqtt.client as mqtt
@@ -46,6 +46,20 @@ class AlertHub:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._seen: OrderedDict[str, None] = OrderedDict()  # MQTT QoS 1 may repeat an alert
         self._session: MqttSession | None = None
+        self._streams: Counter[str] = Counter()  # open streams per token id
+
+    def open_stream(self, key: str, limit: int) -> bool:
+        """Count a new stream for a token; False when it already has `limit` open (event loop)."""
+        if self._streams[key] >= limit:
+            return False
+        self._streams[key] += 1
+        return True
+
+    def close_stream(self, key: str) -> None:
+        """A stream of this token ended (event loop)."""
+        self._streams[key] -= 1
+        if self._streams[key] <= 0:
+            del self._streams[key]
 
     def attach(self, loop: asyncio.AbstractEventLoop, addr: BrokerAddress, client_id: str) -> None:
         """Bind to the API's event loop and subscribe to the alert topics."""

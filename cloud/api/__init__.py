@@ -9,8 +9,8 @@ from fastapi import FastAPI
 from agrisafe import __version__
 from cloud.api import errors
 from cloud.api.auth import Authenticator
-from cloud.api.limits import BodyLimit, RouteLimit, body_limit
 from cloud.api.compliance_routes import COMPLIANCE_ROUTERS
+from cloud.api.limits import BodyLimit, RouteLimit, body_limit
 from cloud.api.routes import alerts, evidence, messages, metrics, records, series, system
 from cloud.certificates.page import TracePages
 from cloud.runtime import CloudRuntime

@@ -8,8 +8,10 @@ from starlette.concurrency import run_in_threadpool
 from agrisafe import __version__
 from cloud.api.auth import Principal, require_admin, require_reader
 from cloud.api.deps import EngineDep, RegistryDep, RuntimeDep
+from cloud.api.observers import require_observer
 from cloud.api.schemas.system import (
     Health,
+    HealthStatus,
     IngestCounts,
     QuarantinedMessage,
     QuarantinePage,
@@ -24,9 +26,21 @@ from cloud.store import quarantine
 router = APIRouter()
 
 
-@router.get("/api/v1/health", tags=["system"], summary="Liveness and dependencies")
-async def health(runtime: RuntimeDep) -> Health:
-    """`status` ok when the database answers; MQTT worker connection states included."""
+@router.get("/api/v1/health", tags=["system"], summary="Liveness (public: ok or degraded)")
+async def health(runtime: RuntimeDep) -> HealthStatus:
+    """`status` ok when the database answers, else degraded; nothing else (public)."""
+    ok = await run_in_threadpool(database_ok, runtime.engine)
+    return HealthStatus(status="ok" if ok else "degraded")
+
+
+@router.get(
+    "/api/v1/health/detail",
+    tags=["system"],
+    summary="Dependencies, workers and ingest counts (metrics or admin token)",
+    dependencies=[Depends(require_observer)],
+)
+async def health_detail(runtime: RuntimeDep) -> Health:
+    """Database, broker URL, MQTT worker connection states and ingest counters."""
     ok = await run_in_threadpool(database_ok, runtime.engine)
     workers = [
         WorkerState(

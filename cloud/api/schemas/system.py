@@ -25,8 +25,14 @@ class IngestCounts(BaseModel):
     alerts: int
 
 
+class HealthStatus(BaseModel):
+    """Public liveness: nothing about the deployment beyond ok or degraded."""
+
+    status: str = Field(description="ok, or degraded when the database does not answer")
+
+
 class Health(BaseModel):
-    """Liveness and the state of the dependencies."""
+    """Liveness and the state of the dependencies (admin or metrics token)."""
 
     status: str = Field(description="ok, or degraded when the database does not answer")
     version: str

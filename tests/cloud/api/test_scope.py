@@ -32,7 +32,7 @@ def test_a_regulator_sees_only_its_region(
     cloud = region_cloud
     reg = client_for(role="regulator", regions=["140703"])
     reader = SseReader(cloud.base_url, reg.token)  # type: ignore[attr-defined]
-    admin_reader = SseReader(cloud.base_url, cloud.runtime.admin_token)
+    admin_reader = SseReader(cloud.base_url, cloud.admin_token)
     mine, theirs = positive(TG, "S-MINE"), positive(JX, "S-THEIRS")
     assert post(cloud.http, mine, theirs).status_code == 202
     assert wait_for(lambda: len(admin_reader.alerts) == 2, 10)
