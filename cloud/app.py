@@ -100,7 +100,12 @@ def build_runtime(settings: CloudSettings) -> CloudRuntime:
         workers=workers,
         rules=rules,
         ticker=RuleTicker(engine, rules, registry, [sink], interval_s=settings.timer_tick_s),
-        webhooks=WebhookDispatcher(engine, max_attempts=settings.webhook_max_attempts),
+        webhooks=WebhookDispatcher(
+            engine,
+            max_attempts=settings.webhook_max_attempts,
+            concurrency=settings.webhook_concurrency,
+            allow_private=settings.webhook_allow_private,
+        ),
         metrics=metrics,
         timeseries=timeseries,
         supervisor=supervisor,

@@ -83,7 +83,7 @@ class _Local:
 
     name = "bootstrap"
     role = "admin"
-    token_id = "bootstrap"
+    token_id = "bootstrap"  # noqa: S105 - an id, not a secret
 
     def sees(self, site: str, region: str | None) -> bool:
         """Everything."""

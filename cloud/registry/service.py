@@ -6,6 +6,7 @@ the database, so sites registered through the API or by another worker are seen 
 
 import logging
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,11 +32,16 @@ class SiteInfo:
 class RegistryService:
     """Registry reads and writes over the SQL store."""
 
-    def __init__(self, engine: Engine, *, auto_register: bool = False) -> None:
+    def __init__(
+        self, engine: Engine, *, auto_register: bool = False, sender_ttl_s: float = 30.0
+    ) -> None:
         self.engine = engine
         self.auto_register = auto_register
+        # A cached "may send" expires, so a device removed through another process's API is
+        # refused here too within `sender_ttl_s` (this process forgets it at once).
+        self.sender_ttl_s = sender_ttl_s
         self._lock = threading.Lock()
-        self._senders: set[tuple[str, str]] = set()
+        self._senders: dict[tuple[str, str], float] = {}
         self._sites: dict[str, SiteInfo] = {}
 
     # -- writes ------------------------------------------------------------------------------
@@ -111,14 +117,21 @@ class RegistryService:
             )
         logger.info("auto-registered device %s at site %s", device, site)
         with self._lock:
-            self._senders.add((site, device))
+            self._senders[(site, device)] = time.monotonic()
+
+    def forget_sender(self, site: str, device: str) -> None:
+        """Drop a removed device from the sender cache: its next message is `unknown_device`."""
+        with self._lock:
+            self._senders.pop((site, device), None)
 
     # -- reads -------------------------------------------------------------------------------
     def check_sender(self, site: str, device: str) -> bool:
         """True when (site, device) may send; registers it first when auto-register is on."""
         key = (site, device)
+        now = time.monotonic()
         with self._lock:
-            if key in self._senders:
+            seen = self._senders.get(key)
+            if seen is not None and now - seen < self.sender_ttl_s:
                 return True
         with self.engine.connect() as conn:
             found = conn.execute(
@@ -129,7 +142,9 @@ class RegistryService:
                 return False
             self.register_sender(site, device)
         with self._lock:
-            self._senders.add(key)
+            if len(self._senders) > 100_000:
+                self._senders.clear()
+            self._senders[key] = now
         return True
 
     def site(self, site_id: str) -> SiteInfo | None:

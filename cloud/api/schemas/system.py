@@ -46,6 +46,14 @@ class SitePage(Page[dict[str, Any]]):
     """Registered sites with plots, herds and devices."""
 
 
+class DeviceRemoved(BaseModel):
+    """A device taken off a site's allowed senders."""
+
+    site: str
+    device: str
+    removed: bool
+
+
 class SiteStored(BaseModel):
     """A registered site."""
 

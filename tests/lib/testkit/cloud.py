@@ -18,7 +18,6 @@ from cloud.runtime import CloudRuntime
 from cloud.server import serve_in_thread
 from cloud.settings import CloudSettings
 
-
 # The bootstrap token of test clouds: ≥ 32 characters and no published placeholder.
 TEST_BOOTSTRAP_TOKEN = "test-bootstrap-7Qm2vX9kR4tL8wZp3nB6yH1cF5dJ0sAe"
 
