@@ -8,6 +8,7 @@ from sqlalchemy import Engine
 from agrisafe.mqtt.broker import EmbeddedBroker
 from agrisafe.mqtt.url import BrokerAddress, parse_mqtt_url
 from agrisafe.settings import EMBEDDED, SettingsError
+from cloud.admin.retention import QuarantineRetention
 from cloud.alerts.hub import AlertHub
 from cloud.alerts.mqtt_sink import MqttAlertSink
 from cloud.domain import AlertSink
@@ -109,6 +110,12 @@ def build_runtime(settings: CloudSettings) -> CloudRuntime:
         metrics=metrics,
         timeseries=timeseries,
         supervisor=supervisor,
+        retention=QuarantineRetention(
+            engine,
+            max_age_days=settings.quarantine_max_age_days,
+            max_rows=settings.quarantine_max_rows,
+            period_s=settings.quarantine_purge_s,
+        ),
     )
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 
 from agrisafe.mqtt.broker import EmbeddedBroker
 from agrisafe.mqtt.url import BrokerAddress
+from cloud.admin.retention import QuarantineRetention
 from cloud.alerts.hub import AlertHub
 from cloud.alerts.mqtt_sink import MqttAlertSink
 from cloud.engine.clock import RuleTicker
@@ -45,6 +46,7 @@ class CloudRuntime:
     broker: EmbeddedBroker | None = None
     supervisor: IngestSupervisor | None = None
     workers: list[MqttIngestWorker] = field(default_factory=list)
+    retention: QuarantineRetention | None = None
 
     def start(self) -> None:
         """Start the MQTT side (the API is served by uvicorn around this)."""
@@ -55,6 +57,8 @@ class CloudRuntime:
             worker.start()
         self.ticker.start()
         self.webhooks.start()
+        if self.retention is not None:
+            self.retention.start()
         if self.supervisor is not None:
             self.supervisor.start()
 
@@ -62,6 +66,8 @@ class CloudRuntime:
         """Stop in reverse order; the broker last so in-flight acks still go out."""
         if self.supervisor is not None:
             self.supervisor.stop()
+        if self.retention is not None:
+            self.retention.stop()
         self.webhooks.stop()
         self.ticker.stop()
         for worker in self.workers:
