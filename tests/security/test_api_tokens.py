@@ -30,7 +30,7 @@ def _bearer(token: str) -> dict[str, str]:
 
 
 def test_tokens_expire(cloud: RunningCloud) -> None:
-    reg, token = client(cloud, role="regulator", regions=[REGION_A])
+    reg, _token = client(cloud, role="regulator", regions=[REGION_A])
     created = cloud.http.get("/api/v1/tokens").json()["items"][-1]
     day_ms = 24 * 3600 * 1000
     assert 89 * day_ms < created["expires_ms"] - created["created_ms"] <= 90 * day_ms  # default
