@@ -4,6 +4,7 @@ counted against that site's quota, and fetched only by callers who see one of it
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -27,6 +28,12 @@ class Upload:
     token_id: str
     size: int
     media: str
+
+
+def held(engine: Engine, sha: str, site: str) -> dict[str, Any] | None:
+    """The site's copy of a file (bytes, media …), or None when it does not hold it."""
+    with engine.connect() as conn:
+        return evidence_items.held(conn, sha, site)
 
 
 def quota_left(engine: Engine, site: str, quota: int) -> int:

@@ -16,9 +16,18 @@ def held_bytes(conn: Connection, site: str) -> int:
 
 def holds(conn: Connection, sha: str, site: str) -> bool:
     """True when the site already holds this file."""
+    return held(conn, sha, site) is not None
+
+
+def held(conn: Connection, sha: str, site: str) -> dict[str, Any] | None:
+    """The site's row for this file (bytes, media, device, token_id …), or None."""
     c = at.evidence_items.c
-    row = conn.execute(select(c.sha256).where(c.sha256 == sha, c.site == site)).first()
-    return row is not None
+    row = (
+        conn.execute(select(at.evidence_items).where(c.sha256 == sha, c.site == site))
+        .mappings()
+        .first()
+    )
+    return dict(row) if row is not None else None
 
 
 def add(conn: Connection, row: dict[str, Any]) -> None:

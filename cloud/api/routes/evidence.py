@@ -82,6 +82,12 @@ async def post_evidence(
     site = await run_in_threadpool(
         upload_site, principal, request.headers.get(SITE_HEADER), registry
     )
+    claimed = request.headers.get("x-content-sha256")
+    if claimed is not None and SHA256.match(claimed.lower()):
+        # Content-addressed: a file the site already holds needs no second transfer.
+        known = await run_in_threadpool(service.held, engine, claimed.lower(), site)
+        if known is not None:
+            return _public(claimed.lower(), known["bytes"], site, known["media"], 200)
     quota = settings.evidence_quota_bytes
     left = await run_in_threadpool(service.quota_left, engine, site, quota)
     declared = request.headers.get("content-length", "")
@@ -94,7 +100,6 @@ async def post_evidence(
     except BaseException:
         await run_in_threadpool(staged.discard)
         raise
-    claimed = request.headers.get("x-content-sha256")
     return await run_in_threadpool(
         _keep, store, engine, staged, (sha, claimed), principal, site, quota
     )
@@ -124,10 +129,14 @@ def _keep(
         if created_file and service.orphaned(engine, sha):
             store.remove(sha)
         return JSONResponse({"detail": str(err)}, status_code=507)
+    return _public(sha, size, site, media, 201 if created else 200)
+
+
+def _public(sha: str, size: int, site: str, media: str, code: int) -> JSONResponse:
     body = EvidencePublic(
         sha256=sha, bytes=size, uri=f"/api/v1/evidence/{sha}", site=site, media=media
     )
-    return JSONResponse(body.model_dump(), status_code=201 if created else 200)
+    return JSONResponse(body.model_dump(), status_code=code)
 
 
 def _refusal(
