@@ -63,6 +63,26 @@ def test_streamed_body_without_length_is_capped_without_buffering(cloud: Running
     assert list(staging.iterdir()) == []  # the partial upload was dropped
 
 
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("POST", "/api/v1/tokens"), ("POST", "/api/v1/webhooks"), ("PUT", "/api/v1/sites/X")],
+)
+def test_chunked_json_bodies_are_cut_before_auth(
+    cloud: RunningCloud, method: str, path: str
+) -> None:
+    """The finding itself: FastAPI reads a JSON body before the token dependency runs, so an
+    unauthenticated chunked 300 MiB body was buffered whole (bench/api/hostile_bodies.py: +600
+    MiB on POST /api/v1/tokens before). Now the stream is cut at the route's cap: 413, not 422."""
+    with httpx.Client(timeout=30) as raw:
+        r = raw.request(
+            method,
+            f"{cloud.base_url}{path}",
+            content=_chunks(300 * MIB),
+            headers={"Content-Type": "application/json"},
+        )
+    assert r.status_code == 413
+
+
 def test_default_cap_on_json_routes(cloud: RunningCloud) -> None:
     """Routes without their own limit take AGRISAFE_MAX_BODY_BYTES (1 MiB) at most."""
     r = cloud.http.post("/api/v1/webhooks", content=b"{" + b" " * (2 * MIB) + b"}")
