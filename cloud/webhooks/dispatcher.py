@@ -5,7 +5,8 @@ a crash between commit and delivery. A 2xx response delivers; anything else is r
 exponential backoff until `max_attempts`, then marked failed (visible in the deliveries list).
 Deliveries run on a bounded thread pool, so one slow receiver does not hold up the others
 (no order per target is promised). Each target's host is resolved and checked again right
-before the request (`cloud/webhooks/egress.py`).
+before the request (`cloud/webhooks/egress.py`) and once more at connect time, where the socket
+goes to the checked address (`cloud/webhooks/transport.py`, no DNS rebinding).
 """
 
 import logging
@@ -28,6 +29,7 @@ from cloud.webhooks.sign import (
     backoff_ms,
     signature,
 )
+from cloud.webhooks.transport import guarded_client
 
 logger = logging.getLogger(__name__)
 LEASE_MS = 60_000
@@ -56,7 +58,7 @@ class WebhookDispatcher(BackgroundWorker):
         self.concurrency = concurrency
         self.allow_private = allow_private
         self.clock = clock or Clock()
-        self._http = httpx.Client(timeout=timeout_s, follow_redirects=False)
+        self._http = guarded_client(timeout_s, lambda: self.allow_private)
         self._pool = ThreadPoolExecutor(concurrency, thread_name_prefix="webhook")
         self._lock = threading.Lock()
         self._inflight = 0

@@ -8,11 +8,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from agrisafe.mqtt.broker import EmbeddedBroker
 from cloud.webhooks.egress import EgressRefused, check_target
 from cloud.webhooks.sign import DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, verify
+from cloud.webhooks.transport import guarded_client
 from testkit.api_security import hardened_cloud
 from testkit.cloud import RunningCloud
 from testkit.compliance import env, post
@@ -115,6 +117,21 @@ def test_a_name_resolving_to_a_private_address_is_refused() -> None:
     check_target(
         "https://hooks.example.net/x", allow_private=False, resolve=lambda _h, _p: ["93.184.215.14"]
     )
+
+
+def test_the_connection_itself_goes_only_to_allowed_addresses(
+    receivers: tuple[Receiver, Receiver],
+) -> None:
+    """Past every earlier check (as after a DNS rebinding), the socket is still not opened to
+    loopback: the transport checks the addresses it connects to."""
+    receiver = receivers[0]
+    allowed = [False]
+    with guarded_client(5.0, lambda: allowed[0]) as http:
+        with pytest.raises(httpx.ConnectError, match="refused: localhost resolves to a loopback"):
+            http.post(receiver.url.replace("127.0.0.1", "localhost"), content=b"{}")
+        assert receiver.calls == []
+        allowed[0] = True  # AGRISAFE_WEBHOOK_ALLOW_PRIVATE=true
+        assert http.post(receiver.url, content=b"{}").status_code == 204
 
 
 @pytest.mark.integration
