@@ -176,7 +176,9 @@ async def get_evidence(
     def sees(site: str) -> bool:
         return principal.sees(site, registry.region_of(site))
 
-    if not await run_in_threadpool(service.visible, engine, sha256, sees):
+    # Unrestricted callers (admins) also see files stored before uploads were tied to a site.
+    unrestricted = principal.regions is None and principal.sites is None
+    if not unrestricted and not await run_in_threadpool(service.visible, engine, sha256, sees):
         raise HTTPException(404, "no evidence with this hash")
     found = await run_in_threadpool(evidence_store(settings).get, sha256)
     if found is None:
