@@ -147,6 +147,16 @@ class RegistryService:
             self._senders[key] = now
         return True
 
+    def device_type(self, site: str, device: str) -> str | None:
+        """The registered type of a device (`camera`, `instrument`, `app` …), or None when
+        the device is not registered at the site (what `cloud.access.may_post_as` needs)."""
+        c = t.devices.c
+        with self.engine.connect() as conn:
+            found = conn.execute(
+                select(c.type).where(c.site == site, c.id == device)
+            ).scalar_one_or_none()
+        return str(found) if found is not None else None
+
     def site(self, site_id: str) -> SiteInfo | None:
         """Region, time zone and producer of a site (cached)."""
         with self._lock:
