@@ -2,8 +2,11 @@
 
 from pathlib import Path
 
+from sqlalchemy import delete
+
 from cloud.access import may_post_as
 from cloud.registry import RegistryService, load_registry_file
+from cloud.store import tables as t
 from cloud.store.db import make_engine, migrate
 from testkit.paths import DEMO_SITE_FILE
 
@@ -22,10 +25,6 @@ def test_registry_answers_the_device_type(tmp_path: Path) -> None:
 
 def test_a_forgotten_sender_is_read_again(tmp_path: Path) -> None:
     """The cache answers until the device is forgotten; then the database decides."""
-    from sqlalchemy import delete
-
-    from cloud.store import tables as t
-
     engine = make_engine(f"sqlite:///{tmp_path / 'r.db'}")
     migrate(engine)
     registry = RegistryService(engine)
@@ -40,10 +39,6 @@ def test_a_forgotten_sender_is_read_again(tmp_path: Path) -> None:
 
 def test_cached_answers_expire(tmp_path: Path) -> None:
     """Another process removed the device: this cache stops vouching for it after its TTL."""
-    from sqlalchemy import delete
-
-    from cloud.store import tables as t
-
     engine = make_engine(f"sqlite:///{tmp_path / 'r.db'}")
     migrate(engine)
     registry = RegistryService(engine, sender_ttl_s=0.0)
