@@ -8,6 +8,7 @@ from sqlalchemy import Engine
 from agrisafe.mqtt.broker import EmbeddedBroker
 from agrisafe.mqtt.url import BrokerAddress, parse_mqtt_url
 from agrisafe.settings import EMBEDDED, SettingsError
+from cloud.admin.retention import QuarantineRetention
 from cloud.alerts.hub import AlertHub
 from cloud.alerts.mqtt_sink import MqttAlertSink
 from cloud.chain.anchor import AnchorWorker
@@ -24,8 +25,9 @@ from cloud.metrics import IngestMetrics
 from cloud.registry import RegistryService, load_registry_file
 from cloud.rules.config import RulesConfig
 from cloud.runtime import CloudRuntime
-from cloud.settings import CloudSettings
+from cloud.settings import CloudSettings, refuse_weak_secrets
 from cloud.store.db import default_database_url, make_engine, migrate
+from cloud.store.permissions import private_data_dir, private_sqlite_file
 from cloud.timeseries.factory import TimeSeriesParts, build_timeseries
 from cloud.webhooks.dispatcher import WebhookDispatcher
 
@@ -34,9 +36,11 @@ logger = logging.getLogger(__name__)
 
 def build_runtime(settings: CloudSettings) -> CloudRuntime:
     """Build (not start) the cloud from settings; starts the embedded broker if configured."""
-    data_dir = settings.ensure_data_dir()
+    refuse_weak_secrets(settings)
+    data_dir = private_data_dir(settings)
     engine = make_engine(settings.database_url or default_database_url(data_dir))
     migrate(engine)
+    private_sqlite_file(engine)
     registry = RegistryService(engine, auto_register=settings.auto_register)
     if settings.registry_file is not None:
         registry.sync_file(load_registry_file(settings.registry_file))
@@ -67,7 +71,7 @@ def build_runtime(settings: CloudSettings) -> CloudRuntime:
     token = (
         settings.admin_token.get_secret_value()
         if settings.admin_token
-        else secrets.token_urlsafe(24)
+        else secrets.token_urlsafe(32)
     )
     name = settings.instance
     sink = MqttAlertSink(data_dir / f"{name}-alerts-outbox.db", addr, f"{name}-alerts")
@@ -101,12 +105,23 @@ def build_runtime(settings: CloudSettings) -> CloudRuntime:
         workers=workers,
         rules=rules,
         ticker=RuleTicker(engine, rules, registry, [sink, hub], interval_s=settings.timer_tick_s),
-        webhooks=WebhookDispatcher(engine, max_attempts=settings.webhook_max_attempts),
+        webhooks=WebhookDispatcher(
+            engine,
+            max_attempts=settings.webhook_max_attempts,
+            concurrency=settings.webhook_concurrency,
+            allow_private=settings.webhook_allow_private,
+        ),
         metrics=metrics,
         timeseries=timeseries,
         supervisor=supervisor,
         anchors=AnchorWorker(
             engine, cloud_signing_key(settings, data_dir), interval_s=settings.anchor_interval_s
+        ),
+        retention=QuarantineRetention(
+            engine,
+            max_age_days=settings.quarantine_max_age_days,
+            max_rows=settings.quarantine_max_rows,
+            period_s=settings.quarantine_purge_s,
         ),
     )
 

@@ -89,7 +89,8 @@ def serve(
         runtime = build_runtime(settings)
     if settings.admin_token is None:
         typer.echo(
-            f"admin token (generated, set AGRISAFE_ADMIN_TOKEN to fix it): {runtime.admin_token}",
+            "bootstrap admin token (generated, set AGRISAFE_ADMIN_TOKEN to fix it; it only mints "
+            f"tokens: POST /api/v1/tokens with role admin): {runtime.admin_token}",
             err=True,
         )
     typer.echo(

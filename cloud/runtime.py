@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 
 from agrisafe.mqtt.broker import EmbeddedBroker
 from agrisafe.mqtt.url import BrokerAddress
+from cloud.admin.retention import QuarantineRetention
 from cloud.alerts.hub import AlertHub
 from cloud.alerts.mqtt_sink import MqttAlertSink
 from cloud.chain.anchor import AnchorWorker
@@ -47,6 +48,7 @@ class CloudRuntime:
     supervisor: IngestSupervisor | None = None
     workers: list[MqttIngestWorker] = field(default_factory=list)
     anchors: AnchorWorker | None = None  # signs each site's chain head daily
+    retention: QuarantineRetention | None = None
 
     def start(self) -> None:
         """Start the MQTT side (the API is served by uvicorn around this)."""
@@ -59,6 +61,8 @@ class CloudRuntime:
         self.webhooks.start()
         if self.anchors is not None:
             self.anchors.start()
+        if self.retention is not None:
+            self.retention.start()
         if self.supervisor is not None:
             self.supervisor.start()
 
@@ -68,6 +72,8 @@ class CloudRuntime:
             self.supervisor.stop()
         if self.anchors is not None:
             self.anchors.stop()
+        if self.retention is not None:
+            self.retention.stop()
         self.webhooks.stop()
         self.ticker.stop()
         for worker in self.workers:

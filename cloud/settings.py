@@ -5,7 +5,7 @@ from typing import Literal
 
 from pydantic import Field, SecretStr, ValidationInfo, field_validator
 
-from agrisafe.settings import AgrisafeSettings
+from agrisafe.settings import AgrisafeSettings, SettingsError
 from cloud.domain import MAX_MESSAGE_BYTES
 
 
@@ -121,3 +121,80 @@ class CloudSettings(AgrisafeSettings):
     webhook_max_attempts: int = Field(
         default=10, ge=1, le=100, description="webhook delivery attempts before giving up"
     )
+
+    # -- API hardening (issue 13) ---------------------------------------------------------------
+    max_body_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1024,
+        description="largest request body on routes without their own limit (413 beyond it)",
+    )
+    evidence_max_bytes: int = Field(
+        default=64 * 1024 * 1024, ge=1024, description="largest evidence upload (413 beyond it)"
+    )
+    evidence_quota_bytes: int = Field(
+        default=10 * 1024**3, ge=0, description="evidence bytes one site may hold (507 beyond it)"
+    )
+    token_ttl_days: int = Field(
+        default=90, ge=1, le=3650, description="default lifetime of a new API token"
+    )
+    sse_streams_per_token: int = Field(
+        default=4, ge=1, le=1000, description="concurrent live streams per token (429 beyond it)"
+    )
+    webhook_allow_private: bool = Field(
+        default=False,
+        description="allow webhook targets on loopback, private or link-local addresses",
+    )
+    webhook_concurrency: int = Field(
+        default=8, ge=1, le=256, description="webhook deliveries in flight at once"
+    )
+    quarantine_max_age_days: float = Field(
+        default=30.0, gt=0, description="rejected messages older than this are purged"
+    )
+    quarantine_max_rows: int = Field(
+        default=100_000, ge=100, description="newest rejected messages kept at most"
+    )
+    quarantine_purge_s: float = Field(
+        default=600.0, gt=0, description="how often the quarantine retention runs"
+    )
+
+
+MIN_SECRET_CHARS = 32
+# Placeholders shipped in `.env.example` and old compose files: a cloud started with one of these
+# would be open to anyone who read this repository.
+KNOWN_DEFAULT_SECRETS = frozenset(
+    {
+        "change-me-admin-token",
+        "change-me-influx-token",
+        "change-me-metrics-token",
+        "CHANGE_ME_ADMIN_TOKEN_AT_LEAST_32_CHARACTERS",
+        "CHANGE_ME_METRICS_TOKEN_AT_LEAST_32_CHARACTERS",
+        "test-admin-token",
+        "admin",
+        "secret",
+    }
+)
+
+
+def weak_secret(value: str) -> str | None:
+    """Why a bearer secret must not be used (None: acceptable)."""
+    if value in KNOWN_DEFAULT_SECRETS or value.upper().startswith("CHANGE_ME"):
+        return "is a published placeholder; set your own random value"
+    if len(value) < MIN_SECRET_CHARS:
+        return f"is shorter than {MIN_SECRET_CHARS} characters"
+    return None
+
+
+def refuse_weak_secrets(settings: CloudSettings) -> None:
+    """Refuse to start with a known default or short admin/metrics token (SettingsError)."""
+    for name, secret in (
+        ("AGRISAFE_ADMIN_TOKEN", settings.admin_token),
+        ("AGRISAFE_METRICS_TOKEN", settings.metrics_token),
+    ):
+        if secret is None:
+            continue
+        why = weak_secret(secret.get_secret_value())
+        if why is not None:
+            raise SettingsError(
+                f"{name} {why} (e.g. `python -c 'import secrets; "
+                "print(secrets.token_urlsafe(32))'`)"
+            )

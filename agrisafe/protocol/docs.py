@@ -120,5 +120,9 @@ def render_protocol_doc() -> str:
         "each field and reason), 403 `unknown_device`. Lists return "
         '`{"total": N, "items": [...]}` newest first (`limit` ≤ 1000, `offset`). '
         "`GET /api/v1/alerts/stream` is Server-Sent Events (`event: alert`).\n",
+        "Tokens travel in `Authorization: Bearer …` (`?token=` only on the stream); bodies over "
+        "a route's limit are refused with 413 before the token is checked; expired tokens get "
+        "401, a token's streams beyond its limit 429, evidence beyond its site's quota 507 "
+        "(docs/api-security.md).\n",
     ]
     return "\n".join(parts).rstrip() + "\n"

@@ -30,6 +30,7 @@ from agrisafe.mqtt.broker import free_port
 from agrisafe.mqtt.client import MqttSession
 from agrisafe.mqtt.url import BrokerAddress
 from agrisafe.timeutil import format_rfc3339, utc_now
+from cloud.admin.tokens import mint_local
 from cloud.api import create_app
 from cloud.app import build_runtime
 from cloud.server import serve_in_thread
@@ -189,13 +190,14 @@ def main() -> None:
             instance=f"bench-{tag}",
             ingest_group=f"bench-{tag}",
             http_port=port,
-            admin_token=secrets.token_urlsafe(16),
+            admin_token=secrets.token_urlsafe(32),
             log_level="WARNING",
         )
         runtime = build_runtime(settings)
         with serve_in_thread(create_app(runtime), runtime.hub, port):
             base = f"http://127.0.0.1:{port}"
-            stream = Stream(base, runtime.admin_token, site)
+            admin = mint_local(runtime.engine, {"name": "bench", "role": "admin"})
+            stream = Stream(base, admin, site)
             pub = MqttSession(MOSQUITTO, f"bench-pub-{tag}", max_inflight=1000)
             pub.start()
             time.sleep(1.0)

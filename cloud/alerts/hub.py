@@ -8,7 +8,7 @@ workers — and only alerts that exist in the store: the MQTT alert topics are n
 
 import asyncio
 import logging
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -48,6 +48,20 @@ class AlertHub:
         self._engine = engine
         self._poll_s = poll_s
         self._feed: StoreAlertFeed | None = None
+        self._streams: Counter[str] = Counter()  # open streams per token id
+
+    def open_stream(self, key: str, limit: int) -> bool:
+        """Count a new stream for a token; False when it already has `limit` open (event loop)."""
+        if self._streams[key] >= limit:
+            return False
+        self._streams[key] += 1
+        return True
+
+    def close_stream(self, key: str) -> None:
+        """A stream of this token ended (event loop)."""
+        self._streams[key] -= 1
+        if self._streams[key] <= 0:
+            del self._streams[key]
 
     def attach(self, loop: asyncio.AbstractEventLoop) -> None:
         """Bind to the API's event loop and start tailing committed alerts."""

@@ -1,8 +1,11 @@
 """Bearer-token authentication and the caller's scope.
 
-The bootstrap admin token comes from `AGRISAFE_ADMIN_TOKEN`; other tokens are created by an
-admin (`POST /api/v1/tokens`) for a role and a scope, and only their SHA-256 is stored.
-Regulators see their region codes, producers their own sites, devices post for their site.
+The bootstrap admin token comes from `AGRISAFE_ADMIN_TOKEN`; it may only mint, list and revoke
+tokens (`/api/v1/tokens…`), never read or change data, and an admin can switch it off for good
+(`DELETE /api/v1/tokens/bootstrap`). Other tokens are created for a role and a scope, expire
+(`expires_ms`), and only their SHA-256 is stored. Regulators see their region codes, producers
+their own sites, devices post for their site. Tokens travel in `Authorization: Bearer …`; only
+the live stream also accepts `?token=` (EventSource cannot set headers).
 """
 
 import hmac
@@ -13,8 +16,15 @@ from enum import StrEnum
 from fastapi import HTTPException, Request, status
 from sqlalchemy import Engine
 
+from agrisafe.timeutil import Clock
 from cloud.registry.service import RegistryService
-from cloud.store import tokens
+from cloud.store import api_flags, tokens
+
+BOOTSTRAP_ID = "bootstrap"
+BOOTSTRAP_ONLY_MINTS = (
+    "the bootstrap admin token only mints tokens: create an admin token with "
+    "POST /api/v1/tokens and use that"
+)
 
 
 class Role(StrEnum):
@@ -37,6 +47,8 @@ class Principal:
     regions: frozenset[str] | None = None
     sites: frozenset[str] | None = None
     device: str | None = None
+    token_id: str = BOOTSTRAP_ID
+    bootstrap: bool = False
 
     def sees(self, site: str, region: str | None) -> bool:
         """True when a site (in a region) is inside the caller's scope."""
@@ -45,12 +57,12 @@ class Principal:
         return self.sites is None or site in self.sites
 
 
-def bearer_token(request: Request) -> str | None:
-    """The token from `Authorization: Bearer …`, or `?token=` (EventSource cannot set headers)."""
+def bearer_token(request: Request, *, allow_query: bool = False) -> str | None:
+    """The token from `Authorization: Bearer …`; `?token=` only where `allow_query` (SSE)."""
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
         return header[7:].strip()
-    return request.query_params.get("token")
+    return request.query_params.get("token") if allow_query else None
 
 
 class Authenticator:
@@ -71,11 +83,13 @@ class Authenticator:
         if not token:
             return None
         if hmac.compare_digest(token.encode(), self._admin_token.encode()):
-            return Principal(name="admin", role=Role.ADMIN)
+            if self._bootstrap_disabled():
+                return None
+            return Principal(name="bootstrap", role=Role.ADMIN, bootstrap=True)
         if self._engine is None:
             return None
         with self._engine.connect() as conn:
-            row = tokens.lookup(conn, token)
+            row = tokens.lookup(conn, token, Clock().now_ms())
         if row is None:
             return None
         sites = frozenset(row["sites"]) if row["sites"] is not None else None
@@ -85,19 +99,47 @@ class Authenticator:
             )
             sites = own if sites is None else sites | own
         regions = frozenset(row["regions"]) if row["regions"] is not None else None
-        return Principal(row["name"], Role(row["role"]), regions, sites, row["device"])
+        return Principal(
+            row["name"], Role(row["role"]), regions, sites, row["device"], token_id=row["id"]
+        )
+
+    def _bootstrap_disabled(self) -> bool:
+        if self._engine is None:
+            return False
+        with self._engine.connect() as conn:
+            return api_flags.get(conn, api_flags.BOOTSTRAP_DISABLED) is not None
 
 
-def require(request: Request) -> Principal:
-    """FastAPI dependency: an authenticated principal, else 401."""
+def authenticated(request: Request, *, allow_query: bool = False) -> Principal:
+    """The caller (the bootstrap token included), else 401."""
     auth: Authenticator = request.app.state.authenticator
-    principal = auth.authenticate(bearer_token(request))
+    principal = auth.authenticate(bearer_token(request, allow_query=allow_query))
     if principal is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
-            "missing or invalid bearer token",
+            "missing, invalid, expired or revoked bearer token",
             headers={"WWW-Authenticate": "Bearer"},
         )
+    return principal
+
+
+def _require(request: Request, *, allow_query: bool = False) -> Principal:
+    principal = authenticated(request, allow_query=allow_query)
+    if principal.bootstrap:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, BOOTSTRAP_ONLY_MINTS)
+    return principal
+
+
+def require(request: Request) -> Principal:
+    """FastAPI dependency: an authenticated principal (not the bootstrap token), else 401/403."""
+    return _require(request)
+
+
+def require_minter(request: Request) -> Principal:
+    """FastAPI dependency: an admin or the bootstrap token (the token routes only)."""
+    principal = authenticated(request)
+    if principal.role is not Role.ADMIN:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "admin only")
     return principal
 
 
@@ -109,11 +151,11 @@ def require_admin(request: Request) -> Principal:
     return principal
 
 
-def require_role(*roles: Role) -> Callable[[Request], Principal]:
+def require_role(*roles: Role, allow_query: bool = False) -> Callable[[Request], Principal]:
     """FastAPI dependency factory: one of these roles (admins always pass), else 403."""
 
     def dependency(request: Request) -> Principal:
-        principal = require(request)
+        principal = _require(request, allow_query=allow_query)
         if principal.role is not Role.ADMIN and principal.role not in roles:
             allowed = ", ".join(r.value for r in roles)
             raise HTTPException(status.HTTP_403_FORBIDDEN, f"needs role: admin, {allowed}")
@@ -125,3 +167,5 @@ def require_role(*roles: Role) -> Callable[[Request], Principal]:
 # Everyone but devices may read (within their scope).
 READERS = (Role.REGULATOR, Role.PRODUCER, Role.INSPECTOR, Role.EXPERT)
 require_reader = require_role(*READERS)
+# The live stream alone also takes `?token=`: browsers' EventSource cannot send headers.
+require_stream_reader = require_role(*READERS, allow_query=True)

@@ -1,9 +1,17 @@
-"""Content-addressed evidence files: `root/ab/abcdef…` plus `…media` with the media type."""
+"""Content-addressed evidence files: `root/ab/abcdef…` plus `…media` with the media type.
 
+Uploads are streamed into `root/.staging/` while their SHA-256 is computed, then moved into
+place under that hash: nothing is ever held whole in memory.
+"""
+
+import hashlib
 import logging
+import os
 import re
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from agrisafe.files import atomic_write
 
@@ -21,6 +29,38 @@ class StoredEvidence:
     media: str
 
 
+class Staged:
+    """An upload being written to a staging file, hashed as it goes."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.size = 0
+        self.head = b""
+        self._hash = hashlib.sha256()
+        self._file: BinaryIO = path.open("xb")
+
+    def write(self, chunk: bytes) -> None:
+        """Append a chunk (blocking: call from a worker thread)."""
+        if len(self.head) < 64:
+            self.head += chunk[: 64 - len(self.head)]
+        self._hash.update(chunk)
+        self._file.write(chunk)
+        self.size += len(chunk)
+
+    def close(self) -> str:
+        """Flush to disk; the SHA-256 hex of everything written."""
+        self._file.flush()
+        os.fsync(self._file.fileno())
+        self._file.close()
+        return self._hash.hexdigest()
+
+    def discard(self) -> None:
+        """Drop the staging file."""
+        if not self._file.closed:
+            self._file.close()
+        self.path.unlink(missing_ok=True)
+
+
 class EvidenceStore:
     """Evidence files under one directory, named by the SHA-256 of their bytes."""
 
@@ -31,17 +71,30 @@ class EvidenceStore:
         """Where the file with this hash lives (whether it exists or not)."""
         return self.root / sha[:2] / sha
 
-    def put(self, data: bytes, sha: str, media: str) -> bool:
-        """Write atomically; False when that hash is already held."""
+    def stage(self) -> Staged:
+        """A new staging file for an upload."""
+        staging = self.root / ".staging"
+        staging.mkdir(parents=True, exist_ok=True)
+        return Staged(staging / secrets.token_hex(16))
+
+    def adopt(self, staged: Staged, sha: str, media: str) -> bool:
+        """Move a closed staging file into place; False (and dropped) when already held."""
         final = self.path(sha)
         if final.exists():
+            staged.discard()
             return False
         final.parent.mkdir(parents=True, exist_ok=True)
         # The media type first: a file that exists is then always complete and typed.
         atomic_write(final.with_suffix(".media"), media.encode())
-        atomic_write(final, data)
-        logger.info("evidence %s stored (%d bytes, %s)", sha, len(data), media)
+        os.replace(staged.path, final)
+        logger.info("evidence %s stored (%d bytes, %s)", sha, staged.size, media)
         return True
+
+    def remove(self, sha: str) -> None:
+        """Delete a stored file (an upload refused after it was moved into place)."""
+        final = self.path(sha)
+        final.unlink(missing_ok=True)
+        final.with_suffix(".media").unlink(missing_ok=True)
 
     def get(self, sha: str) -> StoredEvidence | None:
         """The stored file and its media type, or None."""

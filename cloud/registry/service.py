@@ -6,6 +6,7 @@ the database, so sites registered through the API or by another worker are seen 
 
 import logging
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,11 +33,16 @@ class SiteInfo:
 class RegistryService:
     """Registry reads and writes over the SQL store."""
 
-    def __init__(self, engine: Engine, *, auto_register: bool = False) -> None:
+    def __init__(
+        self, engine: Engine, *, auto_register: bool = False, sender_ttl_s: float = 30.0
+    ) -> None:
         self.engine = engine
         self.auto_register = auto_register
+        # A cached "may send" expires, so a device removed through another process's API is
+        # refused here too within `sender_ttl_s` (this process forgets it at once).
+        self.sender_ttl_s = sender_ttl_s
         self._lock = threading.Lock()
-        self._senders: set[tuple[str, str]] = set()
+        self._senders: dict[tuple[str, str], float] = {}
         self._sites: dict[str, SiteInfo] = {}
         self.keys = DeviceKeys(engine)  # signature policy per sender (cloud/ingest/signature.py)
 
@@ -117,14 +123,25 @@ class RegistryService:
             )
         logger.info("auto-registered device %s at site %s", device, site)
         with self._lock:
-            self._senders.add((site, device))
+            self._senders[(site, device)] = time.monotonic()
+
+    def forget_sender(self, site: str, device: str) -> None:
+        """Drop a removed device from the sender cache: its next message is `unknown_device`.
+
+        Its signing key goes with it: a key only counts while its device is registered.
+        """
+        with self._lock:
+            self._senders.pop((site, device), None)
+        self.keys.forget()
 
     # -- reads -------------------------------------------------------------------------------
     def check_sender(self, site: str, device: str) -> bool:
         """True when (site, device) may send; registers it first when auto-register is on."""
         key = (site, device)
+        now = time.monotonic()
         with self._lock:
-            if key in self._senders:
+            seen = self._senders.get(key)
+            if seen is not None and now - seen < self.sender_ttl_s:
                 return True
         with self.engine.connect() as conn:
             found = conn.execute(
@@ -135,8 +152,20 @@ class RegistryService:
                 return False
             self.register_sender(site, device)
         with self._lock:
-            self._senders.add(key)
+            if len(self._senders) > 100_000:
+                self._senders.clear()
+            self._senders[key] = now
         return True
+
+    def device_type(self, site: str, device: str) -> str | None:
+        """The registered type of a device (`camera`, `instrument`, `app` …), or None when
+        the device is not registered at the site (what `cloud.access.may_post_as` needs)."""
+        c = t.devices.c
+        with self.engine.connect() as conn:
+            found = conn.execute(
+                select(c.type).where(c.site == site, c.id == device)
+            ).scalar_one_or_none()
+        return str(found) if found is not None else None
 
     def site(self, site_id: str) -> SiteInfo | None:
         """Region, time zone and producer of a site (cached)."""

@@ -67,6 +67,7 @@ api_tokens = Table(
     Column("created_by", String(128), nullable=False),
     Column("created_ms", BigInteger, nullable=False),
     Column("revoked_ms", BigInteger),
+    Column("expires_ms", BigInteger, comment="refused from then on; null = never (old tokens)"),
 )
 
 reference_entries = Table(

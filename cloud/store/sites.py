@@ -4,7 +4,7 @@ names, geofence, the producer's public data, plot and herd names."""
 import time
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, delete, select
 
 from cloud.store import tables as t
 
@@ -104,3 +104,10 @@ class SiteDirectory:
         """The site's geofence polygon."""
         value = self.site(conn, site_id).get("geofence")
         return dict(value) if isinstance(value, dict) else None
+
+
+def delete_device(conn: Connection, site_id: str, device_id: str) -> bool:
+    """Remove a device from a site's allowed senders; False when it was not registered."""
+    c = t.devices.c
+    result = conn.execute(delete(t.devices).where(c.site == site_id, c.id == device_id))
+    return result.rowcount == 1

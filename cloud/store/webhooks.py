@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, func, insert, select, update
 
 from agrisafe.protocol import Alert
 from cloud.store import compliance_tables as ct
@@ -23,11 +23,13 @@ def deactivate(conn: Connection, hook_id: str) -> bool:
     return result.rowcount == 1
 
 
-def listing(conn: Connection) -> list[dict[str, Any]]:
-    """All webhooks, secrets left out."""
+def listing(conn: Connection, limit: int, offset: int) -> tuple[int, list[dict[str, Any]]]:
+    """(total, one page of webhooks), secrets left out."""
     c = ct.webhooks.c
-    rows = conn.execute(select(ct.webhooks).order_by(c.created_ms)).mappings()
-    return [{k: v for k, v in r.items() if k != "secret"} for r in rows]
+    total = conn.execute(select(func.count()).select_from(ct.webhooks)).scalar()
+    stmt = select(ct.webhooks).order_by(c.created_ms, c.id).limit(limit).offset(offset)
+    rows = conn.execute(stmt).mappings()
+    return int(total or 0), [{k: v for k, v in r.items() if k != "secret"} for r in rows]
 
 
 def secret_of(conn: Connection, hook_id: str) -> tuple[str, str] | None:
@@ -97,13 +99,15 @@ def finish(conn: Connection, delivery_id: int, **values: Any) -> None:
     conn.execute(update(ct.webhook_deliveries).where(c.id == delivery_id).values(**values))
 
 
-def deliveries(conn: Connection, hook_id: str, limit: int = 100) -> list[dict[str, Any]]:
-    """Recent deliveries of one webhook, newest first (payload left out)."""
+def deliveries(
+    conn: Connection, hook_id: str, limit: int = 100, offset: int = 0
+) -> tuple[int, list[dict[str, Any]]]:
+    """(total, one page of a webhook's deliveries), newest first (payload left out)."""
     c = ct.webhook_deliveries.c
+    where = c.webhook_id == hook_id
+    total = conn.execute(select(func.count()).where(where)).scalar()
     stmt = (
-        select(ct.webhook_deliveries)
-        .where(c.webhook_id == hook_id)
-        .order_by(c.id.desc())
-        .limit(limit)
+        select(ct.webhook_deliveries).where(where).order_by(c.id.desc()).limit(limit).offset(offset)
     )
-    return [{k: v for k, v in r.items() if k != "payload"} for r in conn.execute(stmt).mappings()]
+    rows = conn.execute(stmt).mappings()
+    return int(total or 0), [{k: v for k, v in r.items() if k != "payload"} for r in rows]

@@ -8,8 +8,9 @@ from sqlalchemy import Engine
 
 from agrisafe.ids import new_id
 from agrisafe.timeutil import Clock
-from cloud.access import Caller, audited
+from cloud.access import Caller, Rejected, audited
 from cloud.store import webhooks as store
+from cloud.webhooks.egress import EgressRefused, check_target
 
 logger = logging.getLogger(__name__)
 
@@ -22,8 +23,14 @@ def register(
     *,
     regions: list[str] | None,
     rules: list[str] | None,
+    allow_private: bool = False,
 ) -> dict[str, Any]:
-    """Store an active webhook (a secret is generated when none is given); the stored row."""
+    """Store an active webhook (a secret is generated when none is given); the stored row.
+    Rejected when the URL points at a loopback, private or link-local address."""
+    try:
+        check_target(url, allow_private=allow_private)
+    except EgressRefused as err:
+        raise Rejected(str(err)) from err
     now = Clock().now_ms()
     hook_id = new_id(now)
     row = {
@@ -43,16 +50,18 @@ def register(
     return row
 
 
-def listing(engine: Engine) -> list[dict[str, Any]]:
-    """Every webhook, secrets left out."""
+def listing(engine: Engine, limit: int, offset: int) -> tuple[int, list[dict[str, Any]]]:
+    """(total, one page of webhooks), secrets left out."""
     with engine.connect() as conn:
-        return store.listing(conn)
+        return store.listing(conn, limit, offset)
 
 
-def deliveries(engine: Engine, hook_id: str) -> list[dict[str, Any]]:
-    """Recent deliveries of one webhook, newest first."""
+def deliveries(
+    engine: Engine, hook_id: str, limit: int, offset: int
+) -> tuple[int, list[dict[str, Any]]]:
+    """(total, one page of a webhook's deliveries), newest first."""
     with engine.connect() as conn:
-        return store.deliveries(conn, hook_id)
+        return store.deliveries(conn, hook_id, limit, offset)
 
 
 def deactivate(engine: Engine, caller: Caller, hook_id: str) -> bool:

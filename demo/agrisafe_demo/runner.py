@@ -18,6 +18,7 @@ from agrisafe.worker import BackgroundWorker
 from agrisafe_demo.bridge_actor import BridgeActor
 from agrisafe_demo.edge_actor import EdgeActor
 from agrisafe_demo.records_actor import RecordsActor
+from cloud.admin.tokens import mint_local
 from cloud.api import create_app
 from cloud.app import build_runtime
 from cloud.runtime import CloudRuntime
@@ -104,15 +105,21 @@ def run_demo(duration_s: float | None, data_dir: Path | None = None) -> int:
 
 def _run_actors(runtime: CloudRuntime, base: str, data_dir: Path, duration_s: float | None) -> int:
     """Start the devices and the alert printer, wait, stop them; return the alerts seen."""
+    # The bootstrap token only mints tokens: the demo mints an admin and the camera's own token.
+    admin = mint_local(runtime.engine, {"name": "demo-admin", "role": "admin"})
+    camera_token = mint_local(
+        runtime.engine,
+        {"name": "cam-01", "role": "device", "sites": ["SX-TG-001"], "device": "cam-01"},
+    )
     print(
         f"Sunshine Agri-Safety demo\n  API:         {base}/docs\n"
-        f"  admin token: {runtime.admin_token}\n  MQTT:        {runtime.broker_addr.url()}\n"
+        f"  admin token: {admin}\n  MQTT:        {runtime.broker_addr.url()}\n"
         f"  data dir:    {data_dir}",
         file=sys.stderr,
         flush=True,
     )
     sent_at: dict[str, float] = {}
-    printer = AlertPrinter(base, runtime.admin_token, sent_at)
+    printer = AlertPrinter(base, admin, sent_at)
     printer.start()
     printer.ready.wait(10)
     tester = BridgeActor(
@@ -121,9 +128,9 @@ def _run_actors(runtime: CloudRuntime, base: str, data_dir: Path, duration_s: fl
         on_sent=lambda mid, _result: sent_at.__setitem__(mid, time.monotonic()),
     )
     tester.start()
-    records = RecordsActor(data_dir, runtime.broker_addr, base_url=base, token=runtime.admin_token)
+    records = RecordsActor(data_dir, runtime.broker_addr, base_url=base, token=admin)
     records.start()
-    camera = EdgeActor(data_dir, runtime.broker_addr, base_url=base, token=runtime.admin_token)
+    camera = EdgeActor(data_dir, runtime.broker_addr, base_url=base, token=camera_token)
     camera.start()
     try:
         deadline = None if duration_s is None else time.monotonic() + duration_s

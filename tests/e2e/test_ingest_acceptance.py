@@ -16,6 +16,7 @@ import pytest
 from agrisafe.ids import new_id
 from agrisafe.mqtt import BrokerAddress
 from agrisafe.mqtt.broker import free_port
+from testkit.cloud import TEST_BOOTSTRAP_TOKEN, mint_token
 from testkit.ingestload import rapid_tests
 from testkit.net import wait_for, wait_port
 from testkit.procs import CloudProcess, cloud_env
@@ -58,9 +59,10 @@ def test_20000_unique_and_2000_repeated_messages_make_20000_records(
             check=False,
         )
         assert pub.returncode == 0, pub.stdout + pub.stderr
+        admin = mint_token(f"http://127.0.0.1:{port}", TEST_BOOTSTRAP_TOKEN)
         http = httpx.Client(
             base_url=f"http://127.0.0.1:{port}",
-            headers={"Authorization": "Bearer test-admin-token"},
+            headers={"Authorization": f"Bearer {admin}"},
             timeout=10,
         )
 
@@ -69,9 +71,9 @@ def test_20000_unique_and_2000_repeated_messages_make_20000_records(
 
         assert wait_for(lambda: total() >= 20_000, 120), f"{total()} records"
         assert wait_for(
-            lambda: http.get("/api/v1/health").json()["ingest"]["received"] >= 22_000, 30
+            lambda: http.get("/api/v1/health/detail").json()["ingest"]["received"] >= 22_000, 30
         )
-        health = http.get("/api/v1/health").json()["ingest"]
+        health = http.get("/api/v1/health/detail").json()["ingest"]
         assert total() == 20_000
         assert health["duplicates"] >= 2_000
         alerts = http.get("/api/v1/alerts", params={"site": site}).json()

@@ -4,13 +4,14 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from sse_starlette.sse import EventSourceResponse
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
 from cloud.alerts.hub import Subscriber
-from cloud.api.auth import Principal, require_reader
-from cloud.api.deps import EngineDep, HubDep
+from cloud.api.auth import Principal, require_reader, require_stream_reader
+from cloud.api.deps import EngineDep, HubDep, SettingsDep
 from cloud.api.schemas.alerts import AlertPage
 from cloud.api.schemas.query import AlertQuery
 from cloud.store import alerts as alert_store
@@ -47,12 +48,32 @@ async def list_alerts(
     "/api/v1/alerts/stream",
     summary="Live alerts (SSE, event: alert)",
     response_class=EventSourceResponse,
-    responses={200: {"content": {"text/event-stream": {}}}},
+    responses={
+        200: {"content": {"text/event-stream": {}}},
+        429: {"description": "this token already has AGRISAFE_SSE_STREAMS_PER_TOKEN streams open"},
+    },
 )
 async def stream_alerts(
-    request: Request, hub: HubDep, principal: Annotated[Principal, Depends(require_reader)]
+    request: Request,
+    hub: HubDep,
+    settings: SettingsDep,
+    principal: Annotated[Principal, Depends(require_stream_reader)],
 ) -> EventSourceResponse:
-    """Each new alert in the caller's scope as `event: alert`, data = the alert JSON."""
+    """Each new alert in the caller's scope as `event: alert`, data = the alert JSON.
+
+    The one route that also takes `?token=` (browsers' EventSource cannot send headers)."""
+    limit = settings.sse_streams_per_token
+    if not hub.open_stream(principal.token_id, limit):
+        raise HTTPException(429, f"at most {limit} live streams per token")
+    released = False
+
+    def release() -> None:
+        # From the stream's end or the response's background task, whichever runs: once.
+        nonlocal released
+        if not released:
+            released = True
+            hub.close_stream(principal.token_id)
+
     sub = hub.subscribe(Subscriber(regions=principal.regions, sites=principal.sites))
 
     async def events() -> AsyncIterator[dict[str, str]]:
@@ -70,5 +91,6 @@ async def stream_alerts(
                 yield {"event": "alert", "id": alert.id, "data": alert.to_json().decode()}
         finally:
             hub.unsubscribe(sub)
+            release()
 
-    return EventSourceResponse(events(), ping=15)
+    return EventSourceResponse(events(), ping=15, background=BackgroundTask(release))

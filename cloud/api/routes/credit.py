@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 from starlette.concurrency import run_in_threadpool
 
 from cloud.api.auth import Principal, Role, require_reader, require_role
@@ -15,6 +15,7 @@ from cloud.api.schemas.credit import (
     CreditStanding,
     CreditSummary,
 )
+from cloud.api.schemas.query import PageQuery
 from cloud.credit import queries
 
 router = APIRouter(tags=["credit"])
@@ -23,10 +24,16 @@ Regulator = Annotated[Principal, Depends(require_role(Role.REGULATOR))]
 
 
 @router.get("/api/v1/credit", summary="Credit of the producers in scope")
-async def list_credit(engine: EngineDep, policy: CreditPolicyDep, principal: Reader) -> CreditPage:
-    """Score, level and blacklist state per producer (events left out)."""
+async def list_credit(
+    engine: EngineDep,
+    policy: CreditPolicyDep,
+    principal: Reader,
+    q: Annotated[PageQuery, Query()],
+) -> CreditPage:
+    """Score, level and blacklist state per producer (events left out), one page."""
     items = await run_in_threadpool(queries.summaries, engine, policy, principal)
-    return CreditPage(total=len(items), items=[CreditSummary.model_validate(i) for i in items])
+    page = items[q.offset : q.offset + q.limit]
+    return CreditPage(total=len(items), items=[CreditSummary.model_validate(i) for i in page])
 
 
 @router.get("/api/v1/producers/{producer}/credit", summary="One producer's credit record")

@@ -1,29 +1,35 @@
 """`POST /api/v1/evidence` (snapshots, clips from edge nodes) and `GET /api/v1/evidence/{sha256}`.
 
-Content-addressed: stored under `data_dir/evidence/ab/abcdef…` by the SHA-256 the server
-computes itself. A sender may state the hash it expects in `X-Content-SHA256`; a mismatch (a
-truncated or corrupted upload) is refused with 422 and nothing is stored. 201 created, 200 when
-that hash is already held (uploads are idempotent, like messages).
+Content-addressed: streamed to disk under `data_dir/evidence/ab/abcdef…` by the SHA-256 the
+server computes while receiving, never held whole in memory. A sender may state the hash it
+expects in `X-Content-SHA256`; a mismatch is refused with 422 and nothing is stored. The media
+type is decided from the first bytes (JPEG, PNG, MP4, WebM; anything else 415), whatever the
+`Content-Type` says. Each file is held for a site — the device token's site, or the one named in
+`X-Agrisafe-Site` — with the uploading device and token, counted against that site's quota
+(507 beyond it), and fetched only by callers who see one of the sites holding it. 201 created,
+200 when that site already holds the hash (uploads are idempotent, like messages).
 """
 
-import hashlib
 from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import FileResponse, JSONResponse
+from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
 from cloud.api.auth import Principal, Role, require_reader, require_role
-from cloud.api.deps import SettingsDep
+from cloud.api.deps import EngineDep, RegistryDep, SettingsDep
 from cloud.api.schemas.evidence import EvidenceMismatch, EvidencePublic
-from cloud.evidence.store import SHA256, EvidenceStore
+from cloud.evidence import service
+from cloud.evidence.sniff import MEDIA_TYPES, sniff
+from cloud.evidence.store import SHA256, EvidenceStore, Staged
+from cloud.registry.service import RegistryService
 from cloud.settings import CloudSettings
 
 router = APIRouter(tags=["evidence"])
 _SENDERS = require_role(Role.PRODUCER, Role.INSPECTOR, Role.DEVICE)
-MAX_EVIDENCE_BYTES = 64 * 1024 * 1024  # a short clip; longer video stays on the edge
-MEDIA = {"image/jpeg": ".jpg", "video/mp4": ".mp4", "image/png": ".png"}
+SITE_HEADER = "x-agrisafe-site"
 
 
 def evidence_store(settings: CloudSettings) -> EvidenceStore:
@@ -31,61 +37,149 @@ def evidence_store(settings: CloudSettings) -> EvidenceStore:
     return EvidenceStore(Path(settings.data_dir) / "evidence")
 
 
-async def _read_body(request: Request) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
+def upload_site(principal: Principal, named: str | None, registry: RegistryService) -> str:
+    """The site an upload is held for: the named one (in scope) or the token's only site."""
+    if named is None:
+        if principal.sites is not None and len(principal.sites) == 1:
+            return next(iter(principal.sites))
+        raise HTTPException(422, "name the site the evidence is for in X-Agrisafe-Site")
+    info = registry.site(named)
+    if info is None or not principal.sees(named, info.region):
+        raise HTTPException(403, f"site {named!r} is outside this token's scope")
+    return named
+
+
+async def _receive(request: Request, staged: Staged) -> str:
+    # Chunks go to disk from a worker thread; the body-limit middleware caps the total.
     async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_EVIDENCE_BYTES:
-            raise HTTPException(413, f"evidence larger than {MAX_EVIDENCE_BYTES} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
+        if chunk:
+            await run_in_threadpool(staged.write, chunk)
+    return await run_in_threadpool(staged.close)
 
 
 @router.post(
     "/api/v1/evidence",
-    summary="Upload a snapshot or clip (stored by SHA-256)",
+    summary="Upload a snapshot or clip (stored by SHA-256, held for a site)",
     status_code=201,
     response_model=EvidencePublic,
     responses={
-        200: {"model": EvidencePublic, "description": "already held"},
+        200: {"model": EvidencePublic, "description": "already held for this site"},
+        403: {"description": "the named site is outside the token's scope"},
+        413: {"description": "larger than AGRISAFE_EVIDENCE_MAX_BYTES"},
+        415: {"description": "not a JPEG, PNG, MP4 or WebM file"},
         422: {"model": EvidenceMismatch, "description": "SHA-256 mismatch or empty body"},
+        507: {"description": "the site's evidence quota is used up"},
     },
 )
 async def post_evidence(
-    request: Request, settings: SettingsDep, _principal: Annotated[Principal, Depends(_SENDERS)]
+    request: Request,
+    settings: SettingsDep,
+    engine: EngineDep,
+    registry: RegistryDep,
+    principal: Annotated[Principal, Depends(_SENDERS)],
 ) -> JSONResponse:
-    """Verify the body's SHA-256 against `X-Content-SHA256` (if given) and store it."""
-    media = request.headers.get("content-type", "").split(";")[0].strip()
-    if media not in MEDIA:
-        raise HTTPException(415, f"content-type must be one of {', '.join(MEDIA)}")
-    data = await _read_body(request)
-    if not data:
-        raise HTTPException(422, "empty body")
-    sha = hashlib.sha256(data).hexdigest()
+    """Stream the body to disk, verify its SHA-256 and type, and record who holds it."""
+    site = await run_in_threadpool(
+        upload_site, principal, request.headers.get(SITE_HEADER), registry
+    )
     claimed = request.headers.get("x-content-sha256")
+    if claimed is not None and SHA256.match(claimed.lower()):
+        # Content-addressed: a file the site already holds needs no second transfer.
+        known = await run_in_threadpool(service.held, engine, claimed.lower(), site)
+        if known is not None:
+            return _public(claimed.lower(), known["bytes"], site, known["media"], 200)
+    quota = settings.evidence_quota_bytes
+    left = await run_in_threadpool(service.quota_left, engine, site, quota)
+    declared = request.headers.get("content-length", "")
+    if left <= 0 or (declared.isdigit() and int(declared) > left):
+        raise HTTPException(507, f"site {site} has {max(left, 0)} bytes of evidence quota left")
+    store = evidence_store(settings)
+    staged = await run_in_threadpool(store.stage)
+    try:
+        sha = await _receive(request, staged)
+    except BaseException:
+        await run_in_threadpool(staged.discard)
+        raise
+    return await run_in_threadpool(
+        _keep, store, engine, staged, (sha, claimed), principal, site, quota
+    )
+
+
+def _keep(
+    store: EvidenceStore,
+    engine: Engine,
+    staged: Staged,
+    hashes: tuple[str, str | None],
+    principal: Principal,
+    site: str,
+    quota: int,
+) -> JSONResponse:
+    sha, claimed = hashes
+    media = sniff(staged.head)
+    refusal = _refusal(staged, sha, media, claimed)
+    if refusal is not None or media is None:
+        staged.discard()
+        return refusal or JSONResponse({"detail": "not an evidence file"}, status_code=415)
+    size = staged.size
+    created_file = store.adopt(staged, sha, media)
+    upload = service.Upload(sha, site, principal.device, principal.token_id, size, media)
+    try:
+        created = service.record(engine, upload, quota)
+    except service.QuotaExceeded as err:
+        if created_file and service.orphaned(engine, sha):
+            store.remove(sha)
+        return JSONResponse({"detail": str(err)}, status_code=507)
+    return _public(sha, size, site, media, 201 if created else 200)
+
+
+def _public(sha: str, size: int, site: str, media: str, code: int) -> JSONResponse:
+    body = EvidencePublic(
+        sha256=sha, bytes=size, uri=f"/api/v1/evidence/{sha}", site=site, media=media
+    )
+    return JSONResponse(body.model_dump(), status_code=code)
+
+
+def _refusal(
+    staged: Staged, sha: str, media: str | None, claimed: str | None
+) -> JSONResponse | None:
+    if staged.size == 0:
+        return JSONResponse({"detail": "empty body"}, status_code=422)
     if claimed is not None and claimed.lower() != sha:
         mismatch = EvidenceMismatch(detail="sha256 mismatch", claimed=claimed, received=sha)
         return JSONResponse(mismatch.model_dump(), status_code=422)
-    created = await run_in_threadpool(evidence_store(settings).put, data, sha, media)
-    body = EvidencePublic(sha256=sha, bytes=len(data), uri=f"/api/v1/evidence/{sha}")
-    return JSONResponse(body.model_dump(), status_code=201 if created else 200)
+    if media is None:
+        allowed = ", ".join(MEDIA_TYPES)
+        return JSONResponse(
+            {"detail": f"not an allowed evidence file (by its content): {allowed}"},
+            status_code=415,
+        )
+    return None
 
 
 @router.get(
     "/api/v1/evidence/{sha256}",
     summary="Fetch stored evidence by its SHA-256",
     response_class=FileResponse,
-    responses={200: {"content": {media: {} for media in MEDIA}}},
+    responses={200: {"content": {media: {} for media in MEDIA_TYPES}}},
 )
 async def get_evidence(
     settings: SettingsDep,
+    engine: EngineDep,
+    registry: RegistryDep,
     sha256: str,
-    _principal: Annotated[Principal, Depends(require_reader)],
+    principal: Annotated[Principal, Depends(require_reader)],
 ) -> FileResponse:
-    """The stored bytes with their media type."""
+    """The stored bytes with their sniffed media type (404 outside the caller's scope)."""
     if not SHA256.match(sha256):
         raise HTTPException(422, "expected a lower-case hex SHA-256")
+
+    def sees(site: str) -> bool:
+        return principal.sees(site, registry.region_of(site))
+
+    # Unrestricted callers (admins) also see files stored before uploads were tied to a site.
+    unrestricted = principal.regions is None and principal.sites is None
+    if not unrestricted and not await run_in_threadpool(service.visible, engine, sha256, sees):
+        raise HTTPException(404, "no evidence with this hash")
     found = await run_in_threadpool(evidence_store(settings).get, sha256)
     if found is None:
         raise HTTPException(404, "no evidence with this hash")

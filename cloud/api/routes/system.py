@@ -6,10 +6,15 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from starlette.concurrency import run_in_threadpool
 
 from agrisafe import __version__
+from cloud.admin import devices
 from cloud.api.auth import Principal, require_admin, require_reader
 from cloud.api.deps import EngineDep, RegistryDep, RuntimeDep
+from cloud.api.observers import require_observer
+from cloud.api.schemas.query import PageQuery
 from cloud.api.schemas.system import (
+    DeviceRemoved,
     Health,
+    HealthStatus,
     IngestCounts,
     QuarantinedMessage,
     QuarantinePage,
@@ -24,9 +29,21 @@ from cloud.store import quarantine
 router = APIRouter()
 
 
-@router.get("/api/v1/health", tags=["system"], summary="Liveness and dependencies")
-async def health(runtime: RuntimeDep) -> Health:
-    """`status` ok when the database answers; MQTT worker connection states included."""
+@router.get("/api/v1/health", tags=["system"], summary="Liveness (public: ok or degraded)")
+async def health(runtime: RuntimeDep) -> HealthStatus:
+    """`status` ok when the database answers, else degraded; nothing else (public)."""
+    ok = await run_in_threadpool(database_ok, runtime.engine)
+    return HealthStatus(status="ok" if ok else "degraded")
+
+
+@router.get(
+    "/api/v1/health/detail",
+    tags=["system"],
+    summary="Dependencies, workers and ingest counts (metrics or admin token)",
+    dependencies=[Depends(require_observer)],
+)
+async def health_detail(runtime: RuntimeDep) -> Health:
+    """Database, broker URL, MQTT worker connection states and ingest counters."""
     ok = await run_in_threadpool(database_ok, runtime.engine)
     workers = [
         WorkerState(
@@ -55,12 +72,14 @@ async def health(runtime: RuntimeDep) -> Health:
 
 @router.get("/api/v1/sites", tags=["registry"], summary="Registered sites")
 async def list_sites(
-    registry: RegistryDep, principal: Annotated[Principal, Depends(require_reader)]
+    registry: RegistryDep,
+    principal: Annotated[Principal, Depends(require_reader)],
+    q: Annotated[PageQuery, Query()],
 ) -> SitePage:
-    """The sites in the caller's scope, with plots, herds and devices."""
+    """The sites in the caller's scope, with plots, herds and devices, by id, one page."""
     sites = await run_in_threadpool(registry.list_sites)
     sites = [s for s in sites if principal.sees(s["id"], s["region"])]
-    return SitePage(total=len(sites), items=sites)
+    return SitePage(total=len(sites), items=sites[q.offset : q.offset + q.limit])
 
 
 @router.put("/api/v1/sites/{site_id}", tags=["registry"], summary="Create or replace a site")
@@ -75,6 +94,23 @@ async def put_site(
         raise HTTPException(422, f"site id in body ({site.id}) differs from the URL ({site_id})")
     await run_in_threadpool(registry.put_site, site)
     return SiteStored(id=site_id, status="stored")
+
+
+@router.delete(
+    "/api/v1/sites/{site_id}/devices/{device_id}",
+    tags=["registry"],
+    summary="Remove a device from a site (it may no longer send)",
+)
+async def delete_device(
+    site_id: str,
+    device_id: str,
+    engine: EngineDep,
+    registry: RegistryDep,
+    principal: Annotated[Principal, Depends(require_admin)],
+) -> DeviceRemoved:
+    """Audited; its next message is quarantined as `unknown_device` (records stay)."""
+    await run_in_threadpool(devices.remove, engine, registry, principal, site_id, device_id)
+    return DeviceRemoved(site=site_id, device=device_id, removed=True)
 
 
 @router.get(

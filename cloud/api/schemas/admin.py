@@ -19,6 +19,9 @@ class TokenCreate(BaseModel):
     sites: list[Ident] | None = Field(default=None, description="site ids")
     producer: str | None = Field(default=None, description="producer tokens: see its sites")
     device: Ident | None = Field(default=None, description="device tokens: the device id")
+    expires_in_days: int | None = Field(
+        default=None, ge=1, le=3650, description="lifetime (default AGRISAFE_TOKEN_TTL_DAYS)"
+    )
 
     @model_validator(mode="after")
     def _scoped(self) -> "TokenCreate":
@@ -51,6 +54,7 @@ class TokenCreated(BaseModel):
     sites: list[str] | None
     producer: str | None
     device: str | None
+    expires_ms: int = Field(description="refused from then on (epoch ms)")
 
 
 class TokenPublic(BaseModel):
@@ -66,6 +70,13 @@ class TokenPublic(BaseModel):
     created_by: str
     created_ms: int
     revoked_ms: int | None
+    expires_ms: int | None = Field(description="refused from then on; null = never")
+
+
+class BootstrapDisabled(BaseModel):
+    """The bootstrap admin token stopped working for good."""
+
+    disabled: bool
 
 
 class TokenRevoked(BaseModel):

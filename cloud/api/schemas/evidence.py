@@ -9,6 +9,8 @@ class EvidencePublic(BaseModel):
     sha256: str
     bytes: int
     uri: str = Field(description="GET it here")
+    site: str = Field(description="the site it is held for (and counted against)")
+    media: str = Field(description="media type, decided from the file's first bytes")
 
 
 class EvidenceMismatch(BaseModel):

@@ -25,8 +25,14 @@ class IngestCounts(BaseModel):
     alerts: int
 
 
+class HealthStatus(BaseModel):
+    """Public liveness: nothing about the deployment beyond ok or degraded."""
+
+    status: str = Field(description="ok, or degraded when the database does not answer")
+
+
 class Health(BaseModel):
-    """Liveness and the state of the dependencies."""
+    """Liveness and the state of the dependencies (admin or metrics token)."""
 
     status: str = Field(description="ok, or degraded when the database does not answer")
     version: str
@@ -38,6 +44,14 @@ class Health(BaseModel):
 
 class SitePage(Page[dict[str, Any]]):
     """Registered sites with plots, herds and devices."""
+
+
+class DeviceRemoved(BaseModel):
+    """A device taken off a site's allowed senders."""
+
+    site: str
+    device: str
+    removed: bool
 
 
 class SiteStored(BaseModel):

@@ -26,13 +26,15 @@ def cloud(embedded_broker: EmbeddedBroker, tmp_path: Path) -> Iterator[RunningCl
         yield c
 
 
-def test_health_needs_no_token(cloud: RunningCloud) -> None:
+def test_health_needs_no_token_and_tells_only_ok(cloud: RunningCloud) -> None:
     import httpx
 
     r = httpx.get(f"{cloud.base_url}/api/v1/health")
     assert r.status_code == 200
-    assert r.json()["status"] == "ok"
-    assert r.json()["workers"][0]["connected"] is True
+    assert r.json() == {"status": "ok"}
+    assert httpx.get(f"{cloud.base_url}/api/v1/health/detail").status_code == 401
+    detail = cloud.http.get("/api/v1/health/detail").json()
+    assert detail["workers"][0]["connected"] is True
 
 
 @pytest.mark.parametrize("path", ["/api/v1/records", "/api/v1/alerts", "/api/v1/sites"])
@@ -102,7 +104,7 @@ def test_records_list_filters_and_pages(cloud: RunningCloud) -> None:
 
 
 def test_positive_over_http_reaches_list_and_live_stream(cloud: RunningCloud) -> None:
-    reader = SseReader(cloud.base_url, cloud.runtime.admin_token)
+    reader = SseReader(cloud.base_url, cloud.admin_token)
     env = message(Kind.RAPID_TEST, device="rt-01")
     assert cloud.http.post("/api/v1/messages", content=orjson.dumps(env)).status_code == 202
     assert wait_for(lambda: len(reader.alerts) == 1, 10)

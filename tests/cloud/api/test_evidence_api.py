@@ -9,13 +9,19 @@ import pytest
 from agrisafe.mqtt.broker import EmbeddedBroker
 from edge.evidence import EvidenceStore
 from edge.upload import EvidenceUploader
-from testkit.cloud import RunningCloud, cloud_settings, running_cloud
+from testkit.cloud import RunningCloud, cloud_settings, mint_token, running_cloud
+from testkit.paths import DEMO_SITE_FILE
+
+SITE = {"X-Agrisafe-Site": "SX-TG-001"}  # an admin names the site it uploads for
 
 
 @pytest.fixture
 def cloud(embedded_broker: EmbeddedBroker, tmp_path: Path) -> Iterator[RunningCloud]:
     settings = cloud_settings(
-        tmp_path / "cloud", f"mqtt://127.0.0.1:{embedded_broker.port}", shared_subscription=False
+        tmp_path / "cloud",
+        f"mqtt://127.0.0.1:{embedded_broker.port}",
+        shared_subscription=False,
+        registry_file=DEMO_SITE_FILE,
     )
     with running_cloud(settings) as c:
         yield c
@@ -24,10 +30,17 @@ def cloud(embedded_broker: EmbeddedBroker, tmp_path: Path) -> Iterator[RunningCl
 def test_stored_by_sha256_verified_and_idempotent(cloud: RunningCloud) -> None:
     data = b"\xff\xd8\xff\xe0 a jpeg, nominally"
     sha = hashlib.sha256(data).hexdigest()
-    headers = {"Content-Type": "image/jpeg", "X-Content-SHA256": sha}
+    # The declared type is not trusted: the first bytes make it a JPEG.
+    headers = {"Content-Type": "video/mp4", "X-Content-SHA256": sha} | SITE
     r = cloud.http.post("/api/v1/evidence", content=data, headers=headers)
     assert r.status_code == 201
-    assert r.json() == {"sha256": sha, "bytes": len(data), "uri": f"/api/v1/evidence/{sha}"}
+    assert r.json() == {
+        "sha256": sha,
+        "bytes": len(data),
+        "uri": f"/api/v1/evidence/{sha}",
+        "site": "SX-TG-001",
+        "media": "image/jpeg",
+    }
     assert cloud.http.post("/api/v1/evidence", content=data, headers=headers).status_code == 200
     got = cloud.http.get(f"/api/v1/evidence/{sha}")
     assert got.status_code == 200
@@ -36,15 +49,19 @@ def test_stored_by_sha256_verified_and_idempotent(cloud: RunningCloud) -> None:
 
 
 def test_corrupted_upload_is_refused_and_not_stored(cloud: RunningCloud) -> None:
-    data = b"clip bytes"
+    data = b"\x00\x00\x00\x18ftypmp42 clip bytes"
     claimed = hashlib.sha256(b"other bytes").hexdigest()
-    headers = {"Content-Type": "video/mp4", "X-Content-SHA256": claimed}
+    headers = {"Content-Type": "video/mp4", "X-Content-SHA256": claimed} | SITE
     r = cloud.http.post("/api/v1/evidence", content=data, headers=headers)
     assert r.status_code == 422
     assert r.json()["received"] == hashlib.sha256(data).hexdigest()
     assert cloud.http.get(f"/api/v1/evidence/{claimed}").status_code == 404
-    bad_type = {"Content-Type": "text/plain"}
-    assert cloud.http.post("/api/v1/evidence", content=data, headers=bad_type).status_code == 415
+    html = b"<html><script>alert(1)</script></html>"
+    as_jpeg = {"Content-Type": "image/jpeg"} | SITE
+    assert cloud.http.post("/api/v1/evidence", content=html, headers=as_jpeg).status_code == 415
+    unnamed = cloud.http.post("/api/v1/evidence", content=data, headers={})
+    assert unnamed.status_code == 422
+    assert "X-Agrisafe-Site" in unnamed.json()["detail"]
     assert cloud.http.get("/api/v1/evidence/not-a-hash").status_code == 422
 
 
@@ -57,8 +74,18 @@ def test_needs_a_token(cloud: RunningCloud) -> None:
 
 def test_edge_uploader_sends_pending_evidence(cloud: RunningCloud, tmp_path: Path) -> None:
     store = EvidenceStore(tmp_path / "ev", 10 << 20)
-    refs = [store.put_bytes(bytes([i]) * 100, "image/jpeg", ".jpg") for i in range(3)]
-    uploader = EvidenceUploader(store, cloud.base_url, cloud.runtime.admin_token)
+    refs = [
+        store.put_bytes(b"\xff\xd8\xff" + bytes([i]) * 100, "image/jpeg", ".jpg") for i in range(3)
+    ]
+    camera = mint_token(
+        cloud.base_url,
+        cloud.admin_token,
+        name="cam-01",
+        role="device",
+        sites=["SX-TG-001"],
+        device="cam-01",
+    )
+    uploader = EvidenceUploader(store, cloud.base_url, camera)
     assert uploader.upload_pending() == 3
     assert store.pending() == []
     for ref in refs:

@@ -44,7 +44,8 @@ def test_acknowledge_then_resolve_leaves_an_audit_trail(
         ("alert.acknowledge", "监管员王"),
         ("alert.resolve", "监管员王"),
     ]
-    assert history[0]["detail"] == {"note": "已电话联系"}
+    # Every audit entry names the token that acted (issue 13).
+    assert history[0]["detail"] == {"note": "已电话联系", "token_id": reg.token_id}  # type: ignore[attr-defined]
 
 
 @pytest.mark.integration

@@ -39,7 +39,7 @@ def test_the_rule_clock_fires_a_due_timer(embedded_broker: EmbeddedBroker, tmp_p
         timer_tick_s=0.2,
     )
     with running_cloud(settings) as cloud:
-        reader = SseReader(cloud.base_url, cloud.runtime.admin_token)
+        reader = SseReader(cloud.base_url, cloud.admin_token)
         unrecorded = [activity("start", "T1", "P2"), activity("end", "T1", "P2")]
         recorded = [activity("start", "T2", "P4"), activity("end", "T2", "P4")]
         record = env("input_use", format_rfc3339(utc_now()), spray("P4", "白菜", ["百菌清"]))

@@ -76,7 +76,8 @@ def test_series_from_the_sql_store(embedded_broker: EmbeddedBroker, tmp_path: Pa
         unauth = httpx.get(f"{cloud.base_url}/api/v1/series", params={"site": site})
         assert unauth.status_code == 401
 
-        metrics = httpx.get(f"{cloud.base_url}/metrics").text
+        assert httpx.get(f"{cloud.base_url}/metrics").status_code == 401  # closed by default
+        metrics = cloud.http.get("/metrics").text
         assert 'agrisafe_ingest_messages_total{source="http"} 3.0' in metrics
         assert 'agrisafe_ingest_stored_total{kind="rapid_test"} 3.0' in metrics
         assert 'agrisafe_alerts_opened_total{rule="rapid_test_positive"} 1.0' in metrics
@@ -108,7 +109,7 @@ def test_series_from_victoriametrics(embedded_broker: EmbeddedBroker, tmp_path: 
             body = _series(cloud, site, step="30m")
             assert body["store"] == "influxdb"
             _check_chart(body)
-            metrics = httpx.get(f"{cloud.base_url}/metrics").text
+            metrics = cloud.http.get("/metrics").text
             assert 'agrisafe_timeseries_outbox_depth{state="waiting"} 0.0' in metrics
             assert "agrisafe_timeseries_points_written_total 3.0" in metrics
     finally:

@@ -2,13 +2,20 @@
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
 
-from cloud.webhooks.sign import SIGNATURE_HEADER, backoff_ms, verify
+from cloud.webhooks.sign import (
+    DELIVERY_HEADER,
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    backoff_ms,
+    verify,
+)
 from testkit.cloud import RunningCloud
 from testkit.compliance import env, post
 from testkit.net import wait_for
@@ -59,6 +66,9 @@ def test_alerts_reach_a_webhook_signed_after_retries(
 ) -> None:
     cloud = region_cloud
     cloud.runtime.webhooks.base_s = 0.05  # fast backoff for the test
+    # The receiver listens on loopback, which production refuses (tests/security covers that).
+    cloud.runtime.settings.webhook_allow_private = True
+    cloud.runtime.webhooks.allow_private = True
     secret = "s3cret-for-the-test-only"
     hook = cloud.http.post(
         "/api/v1/webhooks", json={"url": receiver.url, "secret": secret, "regions": ["140703"]}
@@ -91,8 +101,11 @@ def test_alerts_reach_a_webhook_signed_after_retries(
     assert item["attempts"] == 3
     assert len(receiver.calls) == 3  # 500, 500, 204; nothing for the other region's hook
     headers, body = receiver.calls[-1]
-    assert verify(secret, body, headers[SIGNATURE_HEADER])
-    assert not verify("another-secret-entirely", body, headers[SIGNATURE_HEADER])
+    signed = (headers[SIGNATURE_HEADER], headers[TIMESTAMP_HEADER], headers[DELIVERY_HEADER])
+    assert verify(secret, body, *signed, now_s=time.time())
+    assert not verify("another-secret-entirely", body, *signed, now_s=time.time())
+    assert not verify(secret, body, *signed, now_s=time.time() + 3600)  # a replay, an hour on
+    assert headers[DELIVERY_HEADER] == str(item["id"])
     alert = json.loads(body)
     assert (alert["rule"], alert["evidence"]) == ("rapid_test_positive", [positive["id"]])
     assert cloud.http.get(f"/api/v1/webhooks/{other.json()['id']}/deliveries").json()["total"] == 0

@@ -22,6 +22,7 @@ from agrisafe.ids import new_id
 from cloud.store import tables as t
 from cloud.store.db import make_engine
 from cloud.store.timeseries_tables import ts_outbox
+from testkit.cloud import TEST_BOOTSTRAP_TOKEN, mint_token
 from testkit.ingestload import Load, rapid_tests
 from testkit.net import wait_for
 from testkit.procs import CloudProcess, cloud_env
@@ -224,8 +225,9 @@ def test_two_workers_on_a_shared_subscription_one_killed(
     serve.wait_log(SUBSCRIBED, timeout_s=60, count=3)
     _finish(pub)
     _check(postgres_url, load, vm)
+    admin = mint_token(f"http://127.0.0.1:{port}", TEST_BOOTSTRAP_TOKEN)
     http = httpx.Client(
-        base_url=f"http://127.0.0.1:{port}", headers={"Authorization": "Bearer test-admin-token"}
+        base_url=f"http://127.0.0.1:{port}", headers={"Authorization": f"Bearer {admin}"}
     )
     total = http.get("/api/v1/records", params={"site": load.site}).json()["total"]
     metrics = http.get("/metrics").text

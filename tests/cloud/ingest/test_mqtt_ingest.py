@@ -33,7 +33,7 @@ def test_mqtt_messages_are_stored_once_and_alert_streams(
         tmp_path, _url(addr), auto_register=True, shared_subscription=which != "embedded"
     )
     with running_cloud(settings) as cloud:
-        reader = SseReader(cloud.base_url, cloud.runtime.admin_token)
+        reader = SseReader(cloud.base_url, cloud.admin_token)
         pub = MqttSession(addr, f"pub-{new_id()}", max_inflight=200)
         pub.start()
         envs = [

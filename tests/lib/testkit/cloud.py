@@ -18,14 +18,33 @@ from cloud.runtime import CloudRuntime
 from cloud.server import serve_in_thread
 from cloud.settings import CloudSettings
 
+# The bootstrap token of test clouds: ≥ 32 characters and no published placeholder.
+TEST_BOOTSTRAP_TOKEN = "test-bootstrap-7Qm2vX9kR4tL8wZp3nB6yH1cF5dJ0sAe"
+
 
 @dataclass
 class RunningCloud:
-    """A started cloud and an HTTP client authenticated as admin."""
+    """A started cloud and an HTTP client authenticated as admin (a token the bootstrap token
+    minted: the bootstrap token itself only mints tokens)."""
 
     runtime: CloudRuntime
     base_url: str
     http: httpx.Client
+    admin_token: str
+
+
+def mint_token(base_url: str, bootstrap: str, **scope: Any) -> str:
+    """A new token (default: an admin) minted over HTTP with the bootstrap or an admin token."""
+    body = {"name": "test-admin", "role": "admin"} | scope
+    r = httpx.post(
+        f"{base_url}/api/v1/tokens",
+        json=body,
+        headers={"Authorization": f"Bearer {bootstrap}"},
+        timeout=10,
+    )
+    r.raise_for_status()
+    token: str = r.json()["token"]
+    return token
 
 
 def cloud_settings(tmp: Path, mqtt_url: str, **overrides: Any) -> CloudSettings:
@@ -36,7 +55,7 @@ def cloud_settings(tmp: Path, mqtt_url: str, **overrides: Any) -> CloudSettings:
         "mqtt_url": mqtt_url,
         "instance": f"test-{tag}",
         "ingest_group": f"test-{tag}",
-        "admin_token": "test-admin-token",
+        "admin_token": TEST_BOOTSTRAP_TOKEN,
     }
     return CloudSettings.load(**(defaults | overrides))
 
@@ -58,13 +77,12 @@ def running_cloud(settings: CloudSettings) -> Iterator[RunningCloud]:
     runtime = build_runtime(settings)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    with (
-        serve_in_thread(create_app(runtime), runtime.hub, port),
-        httpx.Client(
-            base_url=base, headers={"Authorization": f"Bearer {runtime.admin_token}"}, timeout=10
-        ) as http,
-    ):
-        yield RunningCloud(runtime, base, http)
+    with serve_in_thread(create_app(runtime), runtime.hub, port):
+        admin = mint_token(base, runtime.admin_token)
+        with httpx.Client(
+            base_url=base, headers={"Authorization": f"Bearer {admin}"}, timeout=10
+        ) as http:
+            yield RunningCloud(runtime, base, http, admin)
 
 
 class SseReader:

@@ -48,6 +48,7 @@ def client_for(region_cloud: RunningCloud) -> Iterator[TokenFactory]:
             timeout=10,
         )
         client.token = r.json()["token"]  # type: ignore[attr-defined]
+        client.token_id = r.json()["id"]  # type: ignore[attr-defined]
         clients.append(client)
         return client
 

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from agrisafe.ids import new_id
+from testkit.cloud import TEST_BOOTSTRAP_TOKEN
 
 
 def cloud_env(tmp: Path, mqtt_url: str, **settings: str) -> dict[str, str]:
@@ -20,7 +21,7 @@ def cloud_env(tmp: Path, mqtt_url: str, **settings: str) -> dict[str, str]:
         "AGRISAFE_MQTT_URL": mqtt_url,
         "AGRISAFE_INSTANCE": f"t-{tag}",
         "AGRISAFE_INGEST_GROUP": f"t-{tag}",
-        "AGRISAFE_ADMIN_TOKEN": "test-admin-token",
+        "AGRISAFE_ADMIN_TOKEN": TEST_BOOTSTRAP_TOKEN,
         "AGRISAFE_AUTO_REGISTER": "true",
         "AGRISAFE_LOG_LEVEL": "INFO",
         # Sessions on a shared broker should not outlive the test by days.

@@ -2,7 +2,7 @@
 its head and the cloud's signed daily anchors (cloud/store/trust_tables.py).
 
 Revision ID: 0008_trust_chain
-Revises: 0004_column_comments
+Revises: 0006_api_hardening
 Create Date: 2026-12-10
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0008_trust_chain"
-down_revision: str | None = "0004_column_comments"
+down_revision: str | None = "0006_api_hardening"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
