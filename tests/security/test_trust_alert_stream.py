@@ -58,7 +58,7 @@ def _forged_phi_violation() -> dict[str, object]:
 def test_alert_published_by_hand_on_mqtt_never_reaches_the_stream(
     cloud: RunningCloud, embedded_broker: EmbeddedBroker
 ) -> None:
-    reader = SseReader(cloud.base_url, cloud.runtime.admin_token)
+    reader = SseReader(cloud.base_url, cloud.admin_token)
     forged = _forged_phi_violation()
     # QoS 1 publish returns after the broker's PUBACK: the forgery is on the broker before the
     # real message below is even sent.
@@ -82,7 +82,7 @@ def test_alert_published_by_hand_on_mqtt_never_reaches_the_stream(
 
 
 def test_alert_committed_by_another_process_reaches_the_stream(cloud: RunningCloud) -> None:
-    reader = SseReader(cloud.base_url, cloud.runtime.admin_token)
+    reader = SseReader(cloud.base_url, cloud.admin_token)
     draft = AlertDraft(
         rule=Rule.PHI_VIOLATION,
         site="SX-TG-001",
