@@ -17,6 +17,7 @@ from cloud.ingest.mqtt_worker import FlowControl, MqttIngestWorker
 from cloud.ingest.process import IngestProcess
 from cloud.ingest.service import IngestService
 from cloud.ingest.supervisor import IngestSupervisor
+from cloud.ingest.validate import IngestPolicy
 from cloud.metrics import IngestMetrics
 from cloud.registry import RegistryService, load_registry_file
 from cloud.rules.config import RulesConfig
@@ -130,9 +131,14 @@ def build_ingest_service(
         registry,
         rules or build_rules(settings),
         [*sinks, *([metrics] if metrics else [])],
-        max_message_bytes=settings.max_message_bytes,
         record_sinks=[timeseries.stage] if timeseries and timeseries.stage else [],
         observers=[metrics] if metrics else [],
+        policy=IngestPolicy(
+            max_message_bytes=settings.max_message_bytes,
+            max_depth=settings.ingest_max_depth,
+            max_lead_s=settings.ingest_max_lead_s,
+            max_age_s=settings.ingest_max_age_s,
+        ),
     )
 
 
@@ -149,6 +155,7 @@ def ingest_worker(
         batch_max=settings.ingest_batch_max,
         receive_maximum=settings.ingest_receive_maximum,
         queue_max=max(settings.ingest_receive_maximum, settings.ingest_batch_max),
+        max_attempts=settings.ingest_max_attempts,
     )
     return MqttIngestWorker(
         service,

@@ -29,6 +29,7 @@ from agrisafe.mqtt.url import BrokerAddress
 from agrisafe.protocol.topics import INGEST_FILTER, SHARED_GROUP, shared_filter
 from agrisafe.worker import BackgroundWorker
 from cloud.domain import Incoming, Source
+from cloud.ingest.isolate import FaultIsolator
 from cloud.ingest.paho_fast import IngestClient
 from cloud.ingest.service import IngestService
 
@@ -55,6 +56,8 @@ class FlowControl:
     receive_maximum: int = 4000
     queue_max: int = 4000
     retry_max_s: float = 30.0
+    # Store attempts of one message the database keeps refusing before it is dead-lettered.
+    max_attempts: int = 3
 
 
 class MqttIngestWorker(BackgroundWorker):
@@ -77,6 +80,9 @@ class MqttIngestWorker(BackgroundWorker):
         self.metrics = metrics
         self.flow = flow or FlowControl()
         self.failures = 0
+        self.isolator = FaultIsolator(service, max_attempts=self.flow.max_attempts)
+        # monotonic time the batch in hand first failed; None while batches commit (health)
+        self.stuck_since: float | None = None
         self._queue: queue.Queue[Incoming] = queue.Queue(maxsize=self.flow.queue_max)
         self._gen_lock = threading.Lock()
         self._generation = 0
@@ -107,6 +113,10 @@ class MqttIngestWorker(BackgroundWorker):
     def on_stop(self) -> None:
         """After the batch in hand was stored and acknowledged: disconnect."""
         self.session.stop()
+
+    def stuck(self) -> bool:
+        """True while the batch in hand cannot be stored (health reports degraded)."""
+        return self.stuck_since is not None
 
     def backlog(self) -> int:
         """Messages received but not yet stored."""
@@ -148,11 +158,15 @@ class MqttIngestWorker(BackgroundWorker):
         while True:
             started = time.perf_counter()
             try:
-                self.service.process(batch)
+                self.isolator.process(batch)
+                self.stuck_since = None
                 if self.metrics is not None:
                     self.metrics.batch_done(time.perf_counter() - started)
                 return True
             except Exception:
+                # Only an unreachable database gets here (a bad message is isolated above).
+                if self.stuck_since is None:
+                    self.stuck_since = time.monotonic()
                 self.failures += 1
                 if self.metrics is not None:
                     self.metrics.batch_failed()

@@ -10,6 +10,14 @@ from cloud.store import tables as t
 RAW_KEEP_BYTES = 1024 * 1024
 
 
+def safe_text(text: str | None) -> str | None:
+    """Text any database stores: NUL and lone surrogates written as escapes (PostgreSQL refuses
+    both in TEXT); the raw bytes keep the original."""
+    if text is None:
+        return None
+    return text.replace("\x00", "\\u0000").encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def quarantine_row(
     *,
     received_ms: int,
@@ -27,11 +35,11 @@ def quarantine_row(
     return {
         "received_ms": received_ms,
         "source": source,
-        "topic": topic,
+        "topic": safe_text(topic),
         "reason": reason,
-        "detail": detail,
+        "detail": safe_text(detail),
         "raw": kept,
-        "message_id": message_id,
+        "message_id": safe_text(message_id),
     }
 
 
