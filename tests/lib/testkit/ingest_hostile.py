@@ -23,7 +23,7 @@ BIG = "123456789012345678901234567890"  # above 64 bits: orjson cannot dump it b
 
 def rapid(site: str = TG, device: str = "rt-01", **body: Any) -> dict[str, Any]:
     """A fresh negative rapid test from the site's instrument."""
-    return message(Kind.RAPID_TEST, site=site, device=device, result="negative", **body)
+    return message(Kind.RAPID_TEST, site=site, device=device, **({"result": "negative"} | body))
 
 
 def with_raw(env: dict[str, Any], key: str, raw_json: str) -> bytes:
