@@ -156,6 +156,7 @@ def ingest_worker(
         receive_maximum=settings.ingest_receive_maximum,
         queue_max=max(settings.ingest_receive_maximum, settings.ingest_batch_max),
         max_attempts=settings.ingest_max_attempts,
+        publish_acks=settings.ingest_acks,
     )
     return MqttIngestWorker(
         service,

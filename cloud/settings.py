@@ -79,6 +79,11 @@ class CloudSettings(AgrisafeSettings):
         description="store attempts of one message the database keeps refusing before it is "
         "dead-lettered (quarantined as internal)",
     )
+    ingest_acks: bool = Field(
+        default=True,
+        description="publish end-to-end acks to senders after each commit "
+        "(agrisafe/cloud/v1/ack/{site}/{device}; docs/protocol.md)",
+    )
     # -- time series (docs/timeseries.md) -----------------------------------------------------
     timeseries: Literal["sql", "influxdb", "off"] = Field(
         default="sql", description="where points go: the SQL store, InfluxDB (or compatible), off"

@@ -18,7 +18,6 @@ from agrisafe.protocol.validation import TRANSPORT_FIELDS, parse_envelope
 from cloud.domain import MAX_MESSAGE_BYTES, Incoming, Rejection
 from cloud.ingest.safety import MAX_DEPTH, unsafe_problem
 
-
 _ID_TEXT = re.compile(rb'"id"\s*:\s*"([A-Za-z0-9][A-Za-z0-9_-]{0,63})"')
 
 
@@ -42,6 +41,12 @@ def _topic(topic: str) -> MessageTopic | str:
         return parse_message_topic(topic)
     except TopicError as err:
         return str(err)
+
+
+def topic_parts(topic: str) -> MessageTopic | None:
+    """The site, device and kind of a device topic, or None (cached)."""
+    parsed = _topic(topic)
+    return None if isinstance(parsed, str) else parsed
 
 
 def decode(

@@ -28,7 +28,8 @@ from agrisafe.mqtt.client import MqttSession
 from agrisafe.mqtt.url import BrokerAddress
 from agrisafe.protocol.topics import INGEST_FILTER, SHARED_GROUP, shared_filter
 from agrisafe.worker import BackgroundWorker
-from cloud.domain import Incoming, Source
+from cloud.domain import Incoming, Outcome, Source
+from cloud.ingest.acks import cloud_acks
 from cloud.ingest.isolate import FaultIsolator
 from cloud.ingest.paho_fast import IngestClient
 from cloud.ingest.service import IngestService
@@ -58,6 +59,8 @@ class FlowControl:
     retry_max_s: float = 30.0
     # Store attempts of one message the database keeps refusing before it is dead-lettered.
     max_attempts: int = 3
+    # End-to-end acks to senders after each commit (docs/protocol.md); off: PUBACK only.
+    publish_acks: bool = True
 
 
 class MqttIngestWorker(BackgroundWorker):
@@ -149,20 +152,32 @@ class MqttIngestWorker(BackgroundWorker):
         """Store and acknowledge batches; after `stop`, finish what is queued."""
         while not self.stopping or not self._queue.empty():
             batch = self._collect()
-            if batch and self._store(batch):
+            outcomes = self._store(batch) if batch else None
+            if outcomes is not None:
                 self._ack(batch)
+                if self.flow.publish_acks:
+                    self._publish_acks(batch, outcomes)
 
-    def _store(self, batch: list[Incoming]) -> bool:
+    def _publish_acks(self, batch: Sequence[Incoming], outcomes: Sequence[Outcome]) -> None:
+        # After the commit: each sender may now forget these ids (QoS 0: a lost ack only
+        # causes a re-send, which is a duplicate, which is acknowledged again).
+        try:
+            for topic, payload in cloud_acks(batch, outcomes):
+                self._client.publish(topic, payload, qos=0)
+        except Exception:  # an ack is an optimisation of re-sends: never stop ingest for it
+            logger.exception("publishing end-to-end acks failed")
+
+    def _store(self, batch: list[Incoming]) -> list[Outcome] | None:
         """Store the batch, retrying with backoff; nothing is acknowledged before it commits."""
         backoff = Backoff(0.5, self.flow.retry_max_s)
         while True:
             started = time.perf_counter()
             try:
-                self.isolator.process(batch)
+                outcomes = self.isolator.process(batch)
                 self.stuck_since = None
                 if self.metrics is not None:
                     self.metrics.batch_done(time.perf_counter() - started)
-                return True
+                return outcomes
             except Exception:
                 # Only an unreachable database gets here (a bad message is isolated above).
                 if self.stuck_since is None:
@@ -177,7 +192,7 @@ class MqttIngestWorker(BackgroundWorker):
                     delay,
                 )
             if self.sleep(delay):
-                return False  # the broker re-delivers what we never acknowledged
+                return None  # the broker re-delivers what we never acknowledged
 
     def _ack(self, batch: Sequence[Incoming]) -> None:
         with self._gen_lock:

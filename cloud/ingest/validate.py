@@ -9,10 +9,11 @@ signature check slots in as one more step after `decode`. Nothing here writes.
 from dataclasses import dataclass
 
 from agrisafe.protocol import Envelope, FieldProblem, QuarantineReason
+from agrisafe.protocol.devices import kind_allowed
 from agrisafe.timeutil import to_ms
 from cloud.domain import MAX_MESSAGE_BYTES, Incoming, Rejection, ScopeCheck
 from cloud.ingest.decode import decode
-from cloud.ingest.kinds import DeviceTypes, kind_allowed
+from cloud.ingest.kinds import DeviceTypes
 from cloud.ingest.safety import MAX_DEPTH
 from cloud.registry.service import RegistryService
 

@@ -71,7 +71,8 @@ def test_a_batch_the_store_refuses_is_split_and_the_bad_message_dead_lettered(
     verdicts = [o.verdict for o in outcomes]
     assert verdicts == [Verdict.ACCEPTED] * 4 + [Verdict.QUARANTINED] + [Verdict.ACCEPTED] * 2
     rejection = outcomes[4].rejection
-    assert rejection is not None and rejection.reason.value == "internal"
+    assert rejection is not None
+    assert rejection.reason.value == "internal"
     assert "after 3 attempts" in rejection.detail
     assert service.stats.dead_lettered == 1
 

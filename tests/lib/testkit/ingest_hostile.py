@@ -1,6 +1,7 @@
 """Fixtures of the ingest security tests (issue 13): a cloud on the scenario registry, hostile
 message bodies, and an MQTT publisher into it."""
 
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -10,12 +11,13 @@ import pytest
 
 from agrisafe.ids import new_id
 from agrisafe.mqtt import MqttSession
-from agrisafe.mqtt.broker import EmbeddedBroker
+from agrisafe.mqtt.broker import EmbeddedBroker, free_port
 from agrisafe.protocol import Kind
 from agrisafe.protocol.topics import message_topic
 from testkit.cloud import RunningCloud, cloud_settings, running_cloud
 from testkit.compliance import SCENARIO_REGISTRY
 from testkit.messages import message
+from testkit.net import wait_port
 
 TG, JX = "SX-TG-001", "SX-JX-002"  # regions 140703 and 140781
 BIG = "123456789012345678901234567890"  # above 64 bits: orjson cannot dump it back
@@ -76,3 +78,41 @@ def quarantined(cloud: RunningCloud, reason: str) -> dict[str, dict[str, Any]]:
     """Quarantined messages of one reason, by message id."""
     q = cloud.http.get("/api/v1/quarantine", params={"reason": reason, "limit": 1000}).json()
     return {i["message_id"]: i for i in q["items"] if i.get("message_id")}
+
+
+class StockMosquitto:
+    """Mosquitto on the Debian package's default settings (in-flight window 20, 1,000 queued
+    messages per client, persistence on), on a free port: no tuning for ingest at all."""
+
+    def __init__(self, root: Path) -> None:
+        self.port = free_port()
+        root.mkdir(parents=True, exist_ok=True)
+        self.config = root / "mosquitto.conf"
+        self.log = root / "mosquitto.log"
+        # The Debian default file plus a listener (loopback, anonymous) and `user root` (so
+        # it can write its persistence file in our temp dir); no queue or window settings.
+        self.config.write_text(
+            f"listener {self.port} 127.0.0.1\nallow_anonymous true\nuser root\n"
+            f"persistence true\npersistence_location {root}/\n",
+            "utf-8",
+        )
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def url(self) -> str:
+        """A plain mqtt:// URL, as an operator would write it."""
+        return f"mqtt://127.0.0.1:{self.port}"
+
+    def start(self) -> "StockMosquitto":
+        """Start the broker and wait for its port."""
+        with self.log.open("ab") as log:
+            self.proc = subprocess.Popen(
+                ["mosquitto", "-c", str(self.config)], stdout=log, stderr=subprocess.STDOUT
+            )
+        wait_port("127.0.0.1", self.port, 10)
+        return self
+
+    def stop(self) -> None:
+        """SIGTERM and wait."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(15)
