@@ -6,7 +6,8 @@ import secrets
 from sqlalchemy import Engine
 
 from agrisafe.mqtt.broker import EmbeddedBroker
-from agrisafe.mqtt.url import BrokerAddress, parse_mqtt_url
+from agrisafe.mqtt.negotiate import negotiated_address
+from agrisafe.mqtt.url import BrokerAddress
 from agrisafe.settings import EMBEDDED, SettingsError
 from cloud.alerts.hub import AlertHub
 from cloud.alerts.mqtt_sink import MqttAlertSink
@@ -45,7 +46,7 @@ def build_runtime(settings: CloudSettings) -> CloudRuntime:
         broker.start()
         addr = broker.address
     else:
-        addr = parse_mqtt_url(settings.mqtt_url)
+        addr = negotiated_address(settings.mqtt_url)
     n_workers = settings.ingest_workers
     n_processes = settings.ingest_processes
     # amqtt has no shared subscriptions; Mosquitto and EMQX do. A lone consumer keeps a plain
@@ -181,7 +182,7 @@ def build_ingest_process(settings: CloudSettings, index: int) -> IngestProcess:
     engine = make_engine(settings.database_url or default_database_url(data_dir))
     migrate(engine)  # a no-op when `serve` (or another worker) already did it
     registry = RegistryService(engine, auto_register=settings.auto_register)
-    addr = parse_mqtt_url(settings.mqtt_url)
+    addr = negotiated_address(settings.mqtt_url)
     shared = True if settings.shared_subscription is None else settings.shared_subscription
     name = f"{settings.instance}-ingest-{index}"
     sink = MqttAlertSink(data_dir / f"{name}-alerts-outbox.db", addr, f"{name}-alerts")

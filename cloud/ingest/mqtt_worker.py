@@ -25,7 +25,7 @@ import paho.mqtt.client as mqtt
 
 from agrisafe.backoff import Backoff
 from agrisafe.mqtt.client import MqttSession
-from agrisafe.mqtt.url import BrokerAddress
+from agrisafe.mqtt.url import BrokerAddress, MqttProtocol
 from agrisafe.protocol.topics import INGEST_FILTER, SHARED_GROUP, shared_filter
 from agrisafe.worker import BackgroundWorker
 from cloud.domain import Incoming, Outcome, Source
@@ -33,6 +33,7 @@ from cloud.ingest.acks import cloud_acks
 from cloud.ingest.isolate import FaultIsolator
 from cloud.ingest.paho_fast import IngestClient
 from cloud.ingest.service import IngestService
+from cloud.ingest.watch import DROPPED_TOPICS, DropWatch, PinWatch
 
 logger = logging.getLogger(__name__)
 
@@ -86,6 +87,8 @@ class MqttIngestWorker(BackgroundWorker):
         self.isolator = FaultIsolator(service, max_attempts=self.flow.max_attempts)
         # monotonic time the batch in hand first failed; None while batches commit (health)
         self.stuck_since: float | None = None
+        self._pins = PinWatch(self.flow.batch_max)
+        self._drops = DropWatch()
         self._queue: queue.Queue[Incoming] = queue.Queue(maxsize=self.flow.queue_max)
         self._gen_lock = threading.Lock()
         self._generation = 0
@@ -96,7 +99,7 @@ class MqttIngestWorker(BackgroundWorker):
             persistent=True,
             session_expiry_s=session_expiry_s,
             manual_ack=True,
-            subscriptions=[(self.subscription, 1)],
+            subscriptions=[(self.subscription, 1), *((t, 0) for t in DROPPED_TOPICS)],
             max_inflight=100,
             receive_maximum=self.flow.receive_maximum,
             client_class=IngestClient,
@@ -133,6 +136,11 @@ class MqttIngestWorker(BackgroundWorker):
             self._generation += 1
 
     def _enqueue(self, topic: bytes, payload: bytes, mid: int, qos: int) -> None:
+        if topic.startswith(b"$SYS/"):
+            warning = self._drops.counter(payload)
+            if warning is not None:
+                logger.warning("%s", warning)
+            return
         try:
             text = topic.decode()
         except UnicodeDecodeError:
@@ -153,6 +161,10 @@ class MqttIngestWorker(BackgroundWorker):
         while not self.stopping or not self._queue.empty():
             batch = self._collect()
             outcomes = self._store(batch) if batch else None
+            if batch and self.session.addr.protocol is MqttProtocol.V311:
+                warning = self._pins.batch(len(batch))
+                if warning is not None:
+                    logger.warning("%s", warning)
             if outcomes is not None:
                 self._ack(batch)
                 if self.flow.publish_acks:
