@@ -1,4 +1,4 @@
-"""bench/ingest/stock.py: the cloud's defaults against a STOCK broker, and what end-to-end acks cost.
+"""bench/ingest/stock.py: the cloud's defaults against a STOCK broker; what end-to-end acks cost.
 
     .venv/bin/python bench/ingest/stock.py [--messages 20000] [--repeats 2000] > stock.json
 
