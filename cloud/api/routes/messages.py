@@ -5,8 +5,9 @@ Status codes (protocol-v1.md "HTTP API basics"): 202 accepted, 200 duplicate, 40
 is not registered, outside the token's scope or of a device type that may not send the kind;
 503 when the store is down (nothing taken, retry). Scope is checked by ingest on the validated
 envelope, with the caller's token passed in. A JSON array is processed
-item by item: 202 when nothing was rejected, 200 when all were duplicates, otherwise 422 with
-a result per item (the accepted items are stored).
+item by item: 202 when nothing was rejected, 200 when all were duplicates, the one common
+code when every item was rejected for it (e.g. 403), otherwise 422 with a result per item
+(the accepted items are stored).
 """
 
 import logging
@@ -129,8 +130,11 @@ async def post_messages(
     if not is_array:
         return _json(_result(outcomes[0]), _code(outcomes[0]))
     results = [_result(o) for o in outcomes]
+    codes = {_code(o) for o in outcomes}
     if all(o.verdict is Verdict.DUPLICATE for o in outcomes):
         code = 200
+    elif all(o.verdict is Verdict.QUARANTINED for o in outcomes) and len(codes) == 1:
+        code = codes.pop()  # e.g. 403 when every item is outside the token's scope
     elif any(o.verdict is Verdict.QUARANTINED for o in outcomes):
         code = 422
     else:
