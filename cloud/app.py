@@ -6,7 +6,8 @@ import secrets
 from sqlalchemy import Engine
 
 from agrisafe.mqtt.broker import EmbeddedBroker
-from agrisafe.mqtt.url import BrokerAddress, parse_mqtt_url
+from agrisafe.mqtt.negotiate import negotiated_address
+from agrisafe.mqtt.url import BrokerAddress
 from agrisafe.settings import EMBEDDED, SettingsError
 from cloud.admin.retention import QuarantineRetention
 from cloud.alerts.hub import AlertHub
@@ -21,6 +22,7 @@ from cloud.ingest.mqtt_worker import FlowControl, MqttIngestWorker
 from cloud.ingest.process import IngestProcess
 from cloud.ingest.service import IngestService
 from cloud.ingest.supervisor import IngestSupervisor
+from cloud.ingest.validate import IngestPolicy
 from cloud.metrics import IngestMetrics
 from cloud.registry import RegistryService, load_registry_file
 from cloud.rules.config import RulesConfig
@@ -51,7 +53,7 @@ def build_runtime(settings: CloudSettings) -> CloudRuntime:
         broker.start()
         addr = broker.address
     else:
-        addr = parse_mqtt_url(settings.mqtt_url)
+        addr = negotiated_address(settings.mqtt_url)
     n_workers = settings.ingest_workers
     n_processes = settings.ingest_processes
     # amqtt has no shared subscriptions; Mosquitto and EMQX do. A lone consumer keeps a plain
@@ -152,13 +154,18 @@ def build_ingest_service(
         registry,
         rules or build_rules(settings),
         [*sinks, *([metrics] if metrics else [])],
-        max_message_bytes=settings.max_message_bytes,
         # The chain links first: a record's link commits with it (cloud/chain/append.py).
         record_sinks=[
             ChainStage(),
             *([timeseries.stage] if timeseries and timeseries.stage else []),
         ],
         observers=[metrics] if metrics else [],
+        policy=IngestPolicy(
+            max_message_bytes=settings.max_message_bytes,
+            max_depth=settings.ingest_max_depth,
+            max_lead_s=settings.ingest_max_lead_s,
+            max_age_s=settings.ingest_max_age_s,
+        ),
     )
 
 
@@ -175,6 +182,8 @@ def ingest_worker(
         batch_max=settings.ingest_batch_max,
         receive_maximum=settings.ingest_receive_maximum,
         queue_max=max(settings.ingest_receive_maximum, settings.ingest_batch_max),
+        max_attempts=settings.ingest_max_attempts,
+        publish_acks=settings.ingest_acks,
     )
     return MqttIngestWorker(
         service,
@@ -199,7 +208,7 @@ def build_ingest_process(settings: CloudSettings, index: int) -> IngestProcess:
     engine = make_engine(settings.database_url or default_database_url(data_dir))
     migrate(engine)  # a no-op when `serve` (or another worker) already did it
     registry = RegistryService(engine, auto_register=settings.auto_register)
-    addr = parse_mqtt_url(settings.mqtt_url)
+    addr = negotiated_address(settings.mqtt_url)
     shared = True if settings.shared_subscription is None else settings.shared_subscription
     name = f"{settings.instance}-ingest-{index}"
     sink = MqttAlertSink(data_dir / f"{name}-alerts-outbox.db", addr, f"{name}-alerts")

@@ -25,6 +25,10 @@ from agrisafe.protocol import (
 
 MAX_MESSAGE_BYTES = 256 * 1024
 
+# Who may send a message, decided on the validated envelope: (site, device) → why not, or None.
+# HTTP passes one built from the caller's token; MQTT senders are checked by the registry.
+ScopeCheck = Callable[[str, str], str | None]
+
 
 # -- messages ------------------------------------------------------------------------------------
 class Source(StrEnum):

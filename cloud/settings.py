@@ -66,6 +66,32 @@ class CloudSettings(AgrisafeSettings):
         ge=0,
         description="MQTT 5 session expiry of the ingest workers (the broker keeps their backlog)",
     )
+    # -- ingest validation and fault isolation (docs/protocol.md, issue 13) -------------------
+    ingest_max_depth: int = Field(
+        default=32, ge=4, le=512, description="JSON nesting a message may have at most"
+    )
+    ingest_max_lead_s: int = Field(
+        default=24 * 3600,
+        ge=0,
+        description="event time may lead arrival by this much; more is refused (event_time)",
+    )
+    ingest_max_age_s: int = Field(
+        default=3 * 366 * 24 * 3600,
+        ge=0,
+        description="event time may trail arrival by this much; more is refused (event_time)",
+    )
+    ingest_max_attempts: int = Field(
+        default=3,
+        ge=1,
+        le=100,
+        description="store attempts of one message the database keeps refusing before it is "
+        "dead-lettered (quarantined as internal)",
+    )
+    ingest_acks: bool = Field(
+        default=True,
+        description="publish end-to-end acks to senders after each commit "
+        "(agrisafe/cloud/v1/ack/{site}/{device}; docs/protocol.md)",
+    )
     # -- time series (docs/timeseries.md) -----------------------------------------------------
     timeseries: Literal["sql", "influxdb", "off"] = Field(
         default="sql", description="where points go: the SQL store, InfluxDB (or compatible), off"

@@ -1,14 +1,24 @@
-"""Drains an outbox to MQTT: QoS 1, in order, a bounded window in flight, delete on PUBACK.
+"""Drains an outbox to MQTT: QoS 1, in order, a bounded window in flight, delete on the
+cloud's end-to-end ack.
+
+A broker's PUBACK is not a promise that the cloud has a message (a broker drops queued messages
+for a slow or absent consumer). So a device message (`agrisafe/v1/{site}/{device}/{kind}` with
+an `id`) stays in the outbox after its PUBACK until the cloud acknowledges its id on
+`agrisafe/cloud/v1/ack/{site}/{device}` after committing it, and is published again after
+`ack_timeout_s`. Other rows (the cloud's own alerts) and every row in PUBACK-only mode
+(`cloud_acks=False`, for a cloud without acks) are deleted on PUBACK.
 
 At-least-once: after a reconnect or a restart everything not yet acknowledged is sent again
-from the oldest row; the cloud de-duplicates by message id. A device's presence is announced
-with a retained `status` online message and a last will `status` offline.
+from the oldest row; the cloud de-duplicates by message id (and acknowledges duplicates). A
+device's presence is announced with a retained `status` online message and a last will
+`status` offline.
 """
 
 import logging
 import queue
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import paho.mqtt.client as mqtt
@@ -16,9 +26,10 @@ import paho.mqtt.client as mqtt
 from agrisafe.ids import new_id
 from agrisafe.mqtt.client import MqttSession, Will
 from agrisafe.mqtt.url import BrokerAddress
-from agrisafe.outbox.store import SqliteOutbox
-from agrisafe.protocol import DeviceState, Kind, StatusBody, StatusEnvelope
-from agrisafe.protocol.topics import message_topic
+from agrisafe.outbox.acks import AckTracker, device_topic, message_id
+from agrisafe.outbox.store import OutboxItem, SqliteOutbox
+from agrisafe.protocol import CloudAck, DeviceState, Kind, StatusBody, StatusEnvelope
+from agrisafe.protocol.topics import ack_topic, message_topic
 from agrisafe.timeutil import utc_now
 from agrisafe.worker import BackgroundWorker
 
@@ -39,6 +50,15 @@ def status_message(site: str, device: str, state: DeviceState) -> tuple[str, byt
     return message_topic(site, device, Kind.STATUS), env.to_json()
 
 
+@dataclass(frozen=True, slots=True)
+class AckOptions:
+    """End-to-end acks (module docstring): on by default; off is PUBACK-only (legacy) mode."""
+
+    cloud_acks: bool = True
+    timeout_s: float = 30.0  # publish again when the cloud has not acknowledged by then
+    window: int = 2000  # rows sent and not yet acknowledged by the cloud, at most
+
+
 class OutboxPump(BackgroundWorker):
     """Background thread that moves outbox rows to the broker."""
 
@@ -52,10 +72,15 @@ class OutboxPump(BackgroundWorker):
         window: int = 100,
         idle_wait_s: float = 0.05,
         on_delivered: Callable[[int], None] | None = None,
+        acks: AckOptions | None = None,
     ) -> None:
         super().__init__("outbox-pump")
         self.outbox = outbox
         self.window = window
+        self.acks = acks or AckOptions()
+        self._tracker = AckTracker()
+        self._ack_subs: set[tuple[str, str]] = set()
+        self._next_due_check = 0.0
         self.delivered = 0
         self.rounds = 0  # passes of the pump loop: shows it is alive (health checks, tests)
         self._presence = presence
@@ -63,11 +88,17 @@ class OutboxPump(BackgroundWorker):
         self._on_delivered = on_delivered
         # paho's network thread only posts events here; the pump thread alone owns the
         # in-flight map and the cursor, so a PUBACK can never overtake the mid it acknowledges.
-        self._events: queue.SimpleQueue[int | None] = queue.SimpleQueue()  # mid, or None=reset
-        self._inflight: dict[int, int] = {}  # paho mid → outbox seq
+        # mid (PUBACK), None (reset after a reconnect) or the ids of a cloud ack
+        self._events: queue.SimpleQueue[int | list[str] | None] = queue.SimpleQueue()
+        self._inflight: dict[int, tuple[int, bool]] = {}  # paho mid → (seq, awaits cloud ack)
         self._cursor = 0
         self.session = MqttSession(
-            addr, client_id, will=self._will(), max_inflight=window, keepalive_s=15
+            addr,
+            client_id,
+            will=self._will(),
+            max_inflight=window,
+            keepalive_s=15,
+            on_message=self._handle_ack,
         )
         self.session.client.on_publish = self._handle_publish
         # Chain to the session's own handlers (logging, subscriptions, connected flag).
@@ -131,13 +162,24 @@ class OutboxPump(BackgroundWorker):
             self._events.put(mid)
             self.wake()
 
+    def _handle_ack(self, msg: mqtt.MQTTMessage) -> None:
+        try:
+            ids = CloudAck.model_validate_json(msg.payload).ids
+        except ValueError:
+            logger.warning("ignoring a malformed cloud ack on %s", msg.topic)
+            return
+        self._events.put(ids)
+        self.wake()
+
     # -- pump thread -------------------------------------------------------------------------
     def run(self) -> None:
         """Acknowledge, send what fits in the window, idle briefly when there is nothing."""
         while not self.stopping:
             self.rounds += 1
             self._process_events()
-            sent = self._send_some() if self.session.connected.is_set() else 0
+            sent = 0
+            if self.session.connected.is_set():
+                sent = self._resend_overdue() + self._send_some()
             if sent == 0:
                 self.sleep(self._idle_wait_s)
         self._process_events()
@@ -151,31 +193,74 @@ class OutboxPump(BackgroundWorker):
                 break
             if event is None:
                 self._inflight.clear()
+                self._tracker.clear()
                 self._cursor = 0
-                continue
-            seq = self._inflight.pop(event, None)
-            if seq is not None:  # None: a presence message, not an outbox row
-                acked.append(seq)
+            elif isinstance(event, list):
+                acked.extend(self._tracker.acked(event))
+            else:
+                row = self._inflight.pop(event, None)
+                if row is None:
+                    continue  # a presence message, not an outbox row
+                seq, awaits_cloud = row
+                if not awaits_cloud:
+                    acked.append(seq)
+                elif self._tracker.tracks(seq):  # else the cloud's ack came first: deleted
+                    self._tracker.puback(seq, time.monotonic())
         self._ack(acked)
 
     def _send_some(self) -> int:
-        room = self.window - len(self._inflight)
+        room = min(self.window - len(self._inflight), self.acks.window - len(self._tracker))
         if room <= 0:
             return 0
+        items = self.outbox.peek(self._cursor, room)
+        sent = self._publish(items)
+        if sent:
+            self._cursor = items[sent - 1].seq
+        return sent
+
+    def _resend_overdue(self) -> int:
+        now = time.monotonic()
+        if not self.acks.cloud_acks or now < self._next_due_check:
+            return 0
+        self._next_due_check = now + min(1.0, self.acks.timeout_s / 4)
+        room = self.window - len(self._inflight)
+        due = self._tracker.due(now, self.acks.timeout_s)[: max(room, 0)]
+        if due:
+            logger.info(
+                "no cloud ack within %.0f s: publishing %d again", self.acks.timeout_s, len(due)
+            )
+        return self._publish(self.outbox.get(due))
+
+    def _publish(self, items: list[OutboxItem]) -> int:
         acked: list[int] = []
         sent = 0
-        for item in self.outbox.peek(self._cursor, room):
+        for item in items:
+            msg_id = self._ack_id(item)
             info = self.session.client.publish(item.topic, item.payload, item.qos, item.retain)
             if info.rc != mqtt.MQTT_ERR_SUCCESS:
                 break  # disconnected meanwhile: the reconnect resets the cursor
-            if item.qos == 0:
+            if msg_id is not None:
+                self._tracker.sent(item.seq, msg_id)
+            if item.qos == 0 and msg_id is None:
                 acked.append(item.seq)
-            else:
-                self._inflight[info.mid] = item.seq
-            self._cursor = item.seq
+            elif item.qos > 0:
+                self._inflight[info.mid] = (item.seq, msg_id is not None)
             sent += 1
         self._ack(acked)
         return sent
+
+    def _ack_id(self, item: OutboxItem) -> str | None:
+        """The id the cloud will acknowledge, or None when PUBACK alone deletes the row."""
+        if not self.acks.cloud_acks:
+            return None
+        parts = device_topic(item.topic)
+        if parts is None:
+            return None
+        key = (parts.site, parts.device)
+        if key not in self._ack_subs:
+            self._ack_subs.add(key)
+            self.session.subscribe(ack_topic(*key), 1)
+        return message_id(item.payload)
 
     def _ack(self, seqs: list[int]) -> None:
         for start in range(0, len(seqs), 500):

@@ -161,6 +161,19 @@ class SqliteOutbox:
             ).fetchall()
         return [OutboxItem(r[0], r[1], bytes(r[2]), r[3], bool(r[4])) for r in rows]
 
+    def get(self, seqs: list[int]) -> list[OutboxItem]:
+        """These rows (those still there), in order."""
+        if not seqs:
+            return []
+        marks = ",".join("?" * len(seqs))
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT seq, topic, payload, qos, retain FROM outbox WHERE seq IN ({marks}) "  # noqa: S608
+                "ORDER BY seq",
+                seqs,
+            ).fetchall()
+        return [OutboxItem(r[0], r[1], bytes(r[2]), r[3], bool(r[4])) for r in rows]
+
     def ack(self, seqs: list[int]) -> None:
         """Delete rows the broker acknowledged."""
         if not seqs:

@@ -112,3 +112,9 @@ __all__ = [
     "parse_envelope",
     "validate_envelope",
 ]
+
+# Additive (issue 13): end-to-end acks and the kinds each device type may send.
+from agrisafe.protocol.ack import CloudAck
+from agrisafe.protocol.devices import DEVICE_KINDS, kind_allowed
+
+__all__ += ["DEVICE_KINDS", "CloudAck", "kind_allowed"]

@@ -5,7 +5,9 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from agrisafe.protocol.ack import EXAMPLE_ACK, CloudAck
 from agrisafe.protocol.alert import DEFAULT_SEVERITY, Alert
+from agrisafe.protocol.devices import DEVICE_KINDS
 from agrisafe.protocol.enums import QuarantineReason
 from agrisafe.protocol.envelope import ENVELOPE_TYPES, EnvelopeBase, Geo
 from agrisafe.protocol.examples import EXAMPLE_ALERT, EXAMPLES
@@ -99,10 +101,36 @@ def render_protocol_doc() -> str:
         "| device → cloud | `agrisafe/v1/{site}/{device}/{kind}` (`status` retained) | 1 |",
         "| cloud → regulators | `agrisafe/cloud/v1/alerts/{region}/{rule}` | 1 |",
         "| cloud → site | `agrisafe/v1/{site}/{device}/cmd/{name}` | 1 |",
+        "| cloud → sender | `agrisafe/cloud/v1/ack/{site}/{device}` (end-to-end acks) | 0 |",
         f"\nIngest subscribes to `{INGEST_FILTER}` (five levels: never commands or cloud "
         f"output), shared as `{shared_filter()}` where the broker supports it; the live "
         f"stream follows `{ALERTS_FILTER}`. A message whose topic disagrees with its envelope "
         "(site, device, kind) is quarantined as `topic_mismatch`.\n",
+        "## End-to-end acknowledgement\n",
+        (CloudAck.__doc__ or "").strip() + "\n",
+        _field_table(CloudAck),
+        "\nExample:\n",
+        _example(EXAMPLE_ACK),
+        "\nThe cloud publishes acks after each committed batch, one message per sender and "
+        "batch carrying many ids. A sender keeps each message in its outbox until its id is "
+        "acknowledged and publishes it again after a timeout (`OutboxPump(cloud_acks=True)`, "
+        "the default for device topics); `cloud_acks=False` keeps the old PUBACK-only "
+        "behaviour. A PUBACK alone is not a promise that the cloud has the message: a broker "
+        "may drop queued messages for a slow or absent consumer.\n",
+        "## Device types\n",
+        "Which kinds each registered device type may send (others are quarantined as "
+        "`kind_not_allowed`, HTTP 403):\n",
+        "| device type | kinds |\n|---|---|",
+        *[
+            f"| `{t}` | " + ", ".join(f"`{k.value}`" for k in kinds) + " |"
+            for t, kinds in DEVICE_KINDS.items()
+        ],
+        "\nEvent time may lead arrival by at most a day and trail it by at most three years "
+        "(configurable: `AGRISAFE_INGEST_MAX_LEAD_S`, `AGRISAFE_INGEST_MAX_AGE_S`); outside, "
+        "the message is quarantined as `event_time` (HTTP 422). Values no store keeps "
+        "faithfully — `NaN`, `Infinity`, numbers that overflow a double, integers beyond 64 "
+        "bits, `\\u0000`, lone surrogates, nesting deeper than 32 — are quarantined as "
+        "`unsafe_json` (HTTP 422).\n",
         "## Alerts\n",
         _field_table(Alert),
         "\nExample:\n",
@@ -117,7 +145,8 @@ def render_protocol_doc() -> str:
         "## HTTP\n",
         "`POST /api/v1/messages` takes one envelope or a JSON array: 202 accepted, 200 "
         "duplicate, 409 `id_reuse`, 413 too large (> 256 KiB), 422 invalid (the body names "
-        "each field and reason), 403 `unknown_device`. Lists return "
+        "each field and reason), 403 `unknown_device`, `out_of_scope` (the token's sites or "
+        "device) or `kind_not_allowed`, 503 when the store is down (nothing taken). Lists return "
         '`{"total": N, "items": [...]}` newest first (`limit` ≤ 1000, `offset`). '
         "`GET /api/v1/alerts/stream` is Server-Sent Events (`event: alert`).\n",
         "Tokens travel in `Authorization: Bearer …` (`?token=` only on the stream); bodies over "

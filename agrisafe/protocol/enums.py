@@ -150,3 +150,8 @@ class QuarantineReason(StrEnum):
     ID_REUSE = "id_reuse"
     UNKNOWN_DEVICE = "unknown_device"
     BAD_SIGNATURE = "bad_signature"
+    UNSAFE_JSON = "unsafe_json"  # NaN/Infinity, integers beyond 64 bits, NUL, deep nesting
+    OUT_OF_SCOPE = "out_of_scope"  # an HTTP token posting for a site or device not its own
+    KIND_NOT_ALLOWED = "kind_not_allowed"  # e.g. an instrument sending input_use
+    EVENT_TIME = "event_time"  # event time too far from arrival (year 0001, 9999 …)
+    INTERNAL = "internal"  # the cloud failed on this message; kept for an operator

@@ -10,6 +10,7 @@ CLOUD_ROOT = "agrisafe/cloud/v1"
 INGEST_FILTER = f"{ROOT}/+/+/+"
 SHARED_GROUP = "agrisafe-ingest"
 ALERTS_FILTER = f"{CLOUD_ROOT}/alerts/#"
+ACK_ROOT = f"{CLOUD_ROOT}/ack"
 _FORBIDDEN = frozenset("/+#\x00")
 
 
@@ -31,6 +32,11 @@ def message_topic(site: str, device: str, kind: Kind | str) -> str:
 def alert_topic(region: str, rule: Rule | str) -> str:
     """`agrisafe/cloud/v1/alerts/{region}/{rule}`: cloud → regulators."""
     return f"{CLOUD_ROOT}/alerts/{_check_segment('region', region)}/{rule}"
+
+
+def ack_topic(site: str, device: str) -> str:
+    """`agrisafe/cloud/v1/ack/{site}/{device}`: cloud → sender, the ids it committed."""
+    return f"{ACK_ROOT}/{_check_segment('site', site)}/{_check_segment('device', device)}"
 
 
 def shared_filter(group: str = SHARED_GROUP, filt: str = INGEST_FILTER) -> str:

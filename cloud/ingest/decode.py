@@ -6,6 +6,7 @@ content hash.
 """
 
 import hashlib
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -15,14 +16,20 @@ from agrisafe.protocol import ContractError, Envelope, FieldProblem, QuarantineR
 from agrisafe.protocol.topics import MessageTopic, TopicError, parse_message_topic
 from agrisafe.protocol.validation import TRANSPORT_FIELDS, parse_envelope
 from cloud.domain import MAX_MESSAGE_BYTES, Incoming, Rejection
+from cloud.ingest.safety import MAX_DEPTH, unsafe_problem
+
+_ID_TEXT = re.compile(rb'"id"\s*:\s*"([A-Za-z0-9][A-Za-z0-9_-]{0,63})"')
 
 
-def _guess_id(payload: bytes) -> str | None:
+def guess_id(payload: bytes) -> str | None:
+    """The message's `id` if one can be read, for finding a rejected message."""
     # Best effort, to let an operator find a rejected message by id; never raises.
     try:
         obj = orjson.loads(payload)
     except orjson.JSONDecodeError:
-        return None
+        # Not JSON orjson reads (NaN, 1e400, …): an id written as protocol ids are still counts.
+        found = _ID_TEXT.search(payload[:65536])
+        return found.group(1).decode() if found else None
     value = obj.get("id") if isinstance(obj, dict) else None
     return value[:64] if isinstance(value, str) else None
 
@@ -36,7 +43,15 @@ def _topic(topic: str) -> MessageTopic | str:
         return str(err)
 
 
-def decode(item: Incoming, max_bytes: int = MAX_MESSAGE_BYTES) -> Envelope | Rejection:
+def topic_parts(topic: str) -> MessageTopic | None:
+    """The site, device and kind of a device topic, or None (cached)."""
+    parsed = _topic(topic)
+    return None if isinstance(parsed, str) else parsed
+
+
+def decode(
+    item: Incoming, max_bytes: int = MAX_MESSAGE_BYTES, max_depth: int = MAX_DEPTH
+) -> Envelope | Rejection:
     """Validate one message; return the envelope or the reason to quarantine it."""
     size = len(item.payload)
     if size > max_bytes:
@@ -51,13 +66,16 @@ def decode(item: Incoming, max_bytes: int = MAX_MESSAGE_BYTES) -> Envelope | Rej
             return Rejection(
                 QuarantineReason.UNKNOWN_TOPIC,
                 [FieldProblem("topic", topic_or_error)],
-                _guess_id(item.payload),
+                guess_id(item.payload),
             )
         parsed_topic = topic_or_error
+    unsafe = unsafe_problem(item.payload, max_depth)
+    if unsafe is not None:
+        return Rejection(QuarantineReason.UNSAFE_JSON, [unsafe], guess_id(item.payload))
     try:
         env = parse_envelope(item.payload)
     except ContractError as err:
-        return Rejection(err.reason, err.problems, _guess_id(item.payload))
+        return Rejection(err.reason, err.problems, guess_id(item.payload))
     if parsed_topic is not None and (
         env.site != parsed_topic.site
         or env.device != parsed_topic.device

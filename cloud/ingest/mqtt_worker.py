@@ -25,12 +25,15 @@ import paho.mqtt.client as mqtt
 
 from agrisafe.backoff import Backoff
 from agrisafe.mqtt.client import MqttSession
-from agrisafe.mqtt.url import BrokerAddress
+from agrisafe.mqtt.url import BrokerAddress, MqttProtocol
 from agrisafe.protocol.topics import INGEST_FILTER, SHARED_GROUP, shared_filter
 from agrisafe.worker import BackgroundWorker
-from cloud.domain import Incoming, Source
+from cloud.domain import Incoming, Outcome, Source
+from cloud.ingest.acks import cloud_acks
+from cloud.ingest.isolate import FaultIsolator
 from cloud.ingest.paho_fast import IngestClient
 from cloud.ingest.service import IngestService
+from cloud.ingest.watch import DROPPED_TOPICS, DropWatch, PinWatch
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +58,10 @@ class FlowControl:
     receive_maximum: int = 4000
     queue_max: int = 4000
     retry_max_s: float = 30.0
+    # Store attempts of one message the database keeps refusing before it is dead-lettered.
+    max_attempts: int = 3
+    # End-to-end acks to senders after each commit (docs/protocol.md); off: PUBACK only.
+    publish_acks: bool = True
 
 
 class MqttIngestWorker(BackgroundWorker):
@@ -77,6 +84,11 @@ class MqttIngestWorker(BackgroundWorker):
         self.metrics = metrics
         self.flow = flow or FlowControl()
         self.failures = 0
+        self.isolator = FaultIsolator(service, max_attempts=self.flow.max_attempts)
+        # monotonic time the batch in hand first failed; None while batches commit (health)
+        self.stuck_since: float | None = None
+        self._pins = PinWatch(self.flow.batch_max)
+        self._drops = DropWatch()
         self._queue: queue.Queue[Incoming] = queue.Queue(maxsize=self.flow.queue_max)
         self._gen_lock = threading.Lock()
         self._generation = 0
@@ -87,7 +99,7 @@ class MqttIngestWorker(BackgroundWorker):
             persistent=True,
             session_expiry_s=session_expiry_s,
             manual_ack=True,
-            subscriptions=[(self.subscription, 1)],
+            subscriptions=[(self.subscription, 1), *((t, 0) for t in DROPPED_TOPICS)],
             max_inflight=100,
             receive_maximum=self.flow.receive_maximum,
             client_class=IngestClient,
@@ -108,6 +120,10 @@ class MqttIngestWorker(BackgroundWorker):
         """After the batch in hand was stored and acknowledged: disconnect."""
         self.session.stop()
 
+    def stuck(self) -> bool:
+        """True while the batch in hand cannot be stored (health reports degraded)."""
+        return self.stuck_since is not None
+
     def backlog(self) -> int:
         """Messages received but not yet stored."""
         return self._queue.qsize()
@@ -120,6 +136,11 @@ class MqttIngestWorker(BackgroundWorker):
             self._generation += 1
 
     def _enqueue(self, topic: bytes, payload: bytes, mid: int, qos: int) -> None:
+        if topic.startswith(b"$SYS/"):
+            warning = self._drops.counter(payload)
+            if warning is not None:
+                logger.warning("%s", warning)
+            return
         try:
             text = topic.decode()
         except UnicodeDecodeError:
@@ -139,20 +160,40 @@ class MqttIngestWorker(BackgroundWorker):
         """Store and acknowledge batches; after `stop`, finish what is queued."""
         while not self.stopping or not self._queue.empty():
             batch = self._collect()
-            if batch and self._store(batch):
+            outcomes = self._store(batch) if batch else None
+            if batch and self.session.addr.protocol is MqttProtocol.V311:
+                warning = self._pins.batch(len(batch))
+                if warning is not None:
+                    logger.warning("%s", warning)
+            if outcomes is not None:
                 self._ack(batch)
+                if self.flow.publish_acks:
+                    self._publish_acks(batch, outcomes)
 
-    def _store(self, batch: list[Incoming]) -> bool:
+    def _publish_acks(self, batch: Sequence[Incoming], outcomes: Sequence[Outcome]) -> None:
+        # After the commit: each sender may now forget these ids (QoS 0: a lost ack only
+        # causes a re-send, which is a duplicate, which is acknowledged again).
+        try:
+            for topic, payload in cloud_acks(batch, outcomes):
+                self._client.publish(topic, payload, qos=0)
+        except Exception:  # an ack is an optimisation of re-sends: never stop ingest for it
+            logger.exception("publishing end-to-end acks failed")
+
+    def _store(self, batch: list[Incoming]) -> list[Outcome] | None:
         """Store the batch, retrying with backoff; nothing is acknowledged before it commits."""
         backoff = Backoff(0.5, self.flow.retry_max_s)
         while True:
             started = time.perf_counter()
             try:
-                self.service.process(batch)
+                outcomes = self.isolator.process(batch)
+                self.stuck_since = None
                 if self.metrics is not None:
                     self.metrics.batch_done(time.perf_counter() - started)
-                return True
+                return outcomes
             except Exception:
+                # Only an unreachable database gets here (a bad message is isolated above).
+                if self.stuck_since is None:
+                    self.stuck_since = time.monotonic()
                 self.failures += 1
                 if self.metrics is not None:
                     self.metrics.batch_failed()
@@ -163,7 +204,7 @@ class MqttIngestWorker(BackgroundWorker):
                     delay,
                 )
             if self.sleep(delay):
-                return False  # the broker re-delivers what we never acknowledged
+                return None  # the broker re-delivers what we never acknowledged
 
     def _ack(self, batch: Sequence[Incoming]) -> None:
         with self._gen_lock:

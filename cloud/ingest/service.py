@@ -17,17 +17,18 @@ from sqlalchemy import Connection, Engine
 from agrisafe.protocol import Alert, Envelope, FieldProblem, QuarantineReason
 from agrisafe.timeutil import Clock
 from cloud.domain import (
-    MAX_MESSAGE_BYTES,
     AlertSink,
     Incoming,
     Outcome,
     Rejection,
+    ScopeCheck,
     StoredRecord,
     Verdict,
 )
 from cloud.engine.runner import RuleEngine
-from cloud.ingest.decode import decode, dump_and_hash
-from cloud.ingest.signature import verify_sender
+from cloud.ingest.decode import dump_and_hash, guess_id
+from cloud.ingest.kinds import DeviceTypes
+from cloud.ingest.validate import IngestPolicy, Validator
 from cloud.registry.service import RegistryService
 from cloud.store import quarantine, records
 
@@ -65,6 +66,7 @@ class IngestStats:
     duplicates: int = 0
     quarantined: dict[str, int] = field(default_factory=dict)
     alerts: int = 0
+    dead_lettered: int = 0  # messages the store kept refusing, quarantined as `internal`
 
 
 class IngestService:
@@ -78,36 +80,38 @@ class IngestService:
         sinks: Sequence[AlertSink] = (),
         *,
         clock: Clock | None = None,
-        max_message_bytes: int = MAX_MESSAGE_BYTES,
         record_sinks: Sequence[StoredRecordSink] = (),
         observers: Sequence[BatchObserver] = (),
+        policy: IngestPolicy | None = None,
     ) -> None:
         self.engine = engine
         self.registry = registry
         self.rules = rules
         self.sinks = list(sinks)
         self.clock = clock or Clock()
-        self.max_message_bytes = max_message_bytes
         self.stats = IngestStats()
         self.record_sinks = list(record_sinks)
         self.observers = list(observers)
+        self.policy = policy or IngestPolicy()
+        self.validator = Validator(registry, DeviceTypes(engine), self.policy)
 
-    def process(self, batch: Sequence[Incoming]) -> list[Outcome]:
-        """Process a batch; return one outcome per message, in order."""
+    def process(self, batch: Sequence[Incoming], scope: ScopeCheck | None = None) -> list[Outcome]:
+        """Process a batch; return one outcome per message, in order.
+
+        `scope` (HTTP) says which sites and devices the caller may send as. A failure while
+        decoding one message quarantines that message (`internal`); a failure at the database
+        raises, for `FaultIsolator` to split the batch.
+        """
         outcomes: list[Outcome | None] = [None] * len(batch)
         q_rows: list[dict[str, object]] = []
         # id → (index, envelope, content hash, stored JSON)
         candidates: dict[str, tuple[int, Envelope, str, dict[str, Any]]] = {}
         for i, item in enumerate(batch):
-            result = decode(item, self.max_message_bytes)
-            if not isinstance(result, Rejection):
-                result = self._check_sender(result)
-            if not isinstance(result, Rejection):  # trust chain (issue 12): the sender's sig
-                result = verify_sender(item.payload, result, self.registry.keys)
-            if isinstance(result, Rejection):
-                outcomes[i] = self._reject(item, result, q_rows)
+            checked = self._validate(item, scope)
+            if isinstance(checked, Rejection):
+                outcomes[i] = self._reject(item, checked, q_rows)
                 continue
-            doc, digest = dump_and_hash(result)
+            result, doc, digest = checked
             first = candidates.get(result.id)
             if first is None:
                 candidates[result.id] = (i, result, digest, doc)
@@ -127,13 +131,30 @@ class IngestService:
             observer.observe(batch, final, stored)
         return final
 
-    def _check_sender(self, env: Envelope) -> Envelope | Rejection:
-        if self.registry.check_sender(env.site, env.device):
-            return env
-        problem = FieldProblem(
-            "device", f"device {env.device!r} is not registered at site {env.site!r}"
-        )
-        return Rejection(QuarantineReason.UNKNOWN_DEVICE, [problem], env.id)
+    def _validate(
+        self, item: Incoming, scope: ScopeCheck | None
+    ) -> tuple[Envelope, dict[str, Any], str] | Rejection:
+        try:
+            result = self.validator.validate(item, scope)
+            if isinstance(result, Rejection):
+                return result
+            doc, digest = dump_and_hash(result)
+        except Exception as err:
+            # One message must never stop the batch: keep it for an operator, go on.
+            logger.exception("ingest failed on one message; quarantined as internal")
+            return internal_rejection(err, 1, guess_id(item.payload))
+        return result, doc, digest
+
+    def dead_letter(self, item: Incoming, err: BaseException, attempts: int) -> Outcome:
+        """Quarantine one message the store kept refusing (`internal`), in its own transaction."""
+        rows: list[dict[str, object]] = []
+        rejection = internal_rejection(err, attempts, guess_id(item.payload))
+        outcome = self._reject(item, rejection, rows)
+        with self.engine.begin() as conn:
+            quarantine.add(conn, rows)
+        self.stats.dead_lettered += 1
+        self._count([outcome])
+        return outcome
 
     def _reject(self, item: Incoming, rej: Rejection, rows: list[dict[str, object]]) -> Outcome:
         rows.append(
@@ -197,6 +218,14 @@ class IngestService:
             elif o.rejection is not None:
                 key = o.rejection.reason.value
                 s.quarantined[key] = s.quarantined.get(key, 0) + 1
+
+
+def internal_rejection(err: BaseException, attempts: int, message_id: str | None) -> Rejection:
+    """The rejection of a message the cloud itself failed on, with the error (bounded)."""
+    what = f"{type(err).__name__}: {err}"[:300]
+    tries = f" after {attempts} attempts" if attempts > 1 else ""
+    problem = FieldProblem("message", f"failed{tries}: {what}")
+    return Rejection(QuarantineReason.INTERNAL, [problem], message_id)
 
 
 def _reuse(message_id: str) -> Rejection:

@@ -7,7 +7,17 @@ from sqlalchemy import Connection, Engine, func, insert, select
 from cloud.store import tables as t
 
 # Keep at most this much of an oversized payload: enough to see what it was, not a disk bomb.
-RAW_KEEP_BYTES = 1024 * 1024
+# With the retention worker's row cap (cloud/store/quarantine_retention.py) this bounds the
+# quarantine's size; real envelopes are a few KiB, so a rejected one is kept whole.
+RAW_KEEP_BYTES = 64 * 1024
+
+
+def safe_text(text: str | None) -> str | None:
+    """Text any database stores: NUL and lone surrogates written as escapes (PostgreSQL refuses
+    both in TEXT); the raw bytes keep the original."""
+    if text is None:
+        return None
+    return text.replace("\x00", "\\u0000").encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def quarantine_row(
@@ -27,11 +37,11 @@ def quarantine_row(
     return {
         "received_ms": received_ms,
         "source": source,
-        "topic": topic,
+        "topic": safe_text(topic),
         "reason": reason,
-        "detail": detail,
+        "detail": safe_text(detail),
         "raw": kept,
-        "message_id": message_id,
+        "message_id": safe_text(message_id),
     }
 
 

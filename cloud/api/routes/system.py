@@ -54,8 +54,9 @@ async def health_detail(runtime: RuntimeDep) -> Health:
         for w in runtime.workers
     ]
     stats = runtime.ingest.stats
+    stuck = any(w.stuck() for w in runtime.workers)  # a batch the store keeps refusing
     return Health(
-        status="ok" if ok else "degraded",
+        status="ok" if ok and not stuck else "degraded",
         version=__version__,
         database="ok" if ok else "unreachable",
         mqtt=runtime.broker_addr.url(),

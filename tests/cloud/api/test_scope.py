@@ -69,7 +69,8 @@ def test_roles_limit_what_each_caller_may_do(client_for: TokenFactory) -> None:
 
     assert post(device, positive(TG, "S-D1")).status_code == 202
     as_other = positive(TG, "S-D2") | {"device": "rt-99"}
-    assert post(device, as_other).status_code == 403
+    r = post(device, as_other)
+    assert r.status_code == 403, r.text
     assert post(device, positive(JX, "S-D3")).status_code == 403
     assert device.get("/api/v1/records").status_code == 403
     assert device.get("/api/v1/alerts").status_code == 403

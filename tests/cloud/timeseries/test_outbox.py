@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import Connection, Engine, func, select
 
 from agrisafe.protocol import Kind
+from agrisafe.timeutil import Clock
 from cloud.domain import Incoming, Source, StoredRecord
 from cloud.engine.runner import RuleEngine
 from cloud.ingest.service import IngestService
@@ -36,7 +37,8 @@ def _service(url: str, *sinks: object) -> IngestService:
 
 
 def _items(*envs: dict[str, object]) -> list[Incoming]:
-    return [Incoming(encode(e), topic_of(e), Source.MQTT, 1_000) for e in envs]
+    # A realistic arrival: event times far from arrival are refused (event_time).
+    return [Incoming(encode(e), topic_of(e), Source.MQTT, Clock().now_ms()) for e in envs]
 
 
 def _outbox_points(engine: Engine) -> list[Point]:
