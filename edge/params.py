@@ -169,7 +169,9 @@ class VerifierParams(Params):
         default=0.3, ge=0, le=1, description="plume / sprayer score that makes a frame a candidate"
     )
     margin: float = Field(
-        default=1.0, ge=0, description="cue must touch a carrier box grown by this × its larger side"
+        default=1.0,
+        ge=0,
+        description="cue must touch a carrier box grown by this × its larger side",
     )
     overlap: float = Field(
         default=0.5,

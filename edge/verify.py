@@ -1,4 +1,4 @@
-"""COCO verifier decisions (pure): relabel our boxes COCO sees as people, abstain on unsupported cues.
+"""COCO verifier decisions (pure): relabel boxes COCO sees as people, abstain on unconfirmed cues.
 
 A spraying cue (a plume, or a sprayer beside a person) is an accusation in the making; on such a
 frame a second, COCO-trained model looks too. Our `livestock`/`drone` boxes where COCO sees a
@@ -94,7 +94,9 @@ def drop_plumes_on_people(
     return kept, len(dets) - len(kept)
 
 
-def carriers_of(dets: Sequence[Detection], cues: Sequence[Detection], p: VerifierParams) -> list[Detection]:
+def carriers_of(
+    dets: Sequence[Detection], cues: Sequence[Detection], p: VerifierParams
+) -> list[Detection]:
     """Carrier boxes (person, tractor, drone) whose grown box touches a cue."""
     return [
         d

@@ -212,14 +212,16 @@ def eval_real(
         None, "--set", help="folder of the real photos (../shared/real-dev); package photos always"
     ),
     model: Path = typer.Option(DEFAULT_MODEL, help="ONNX detector to evaluate"),
-    labels: Path | None = typer.Option(None, help="labels CSV (default models/real-dev/labels.csv)"),
+    labels: Path | None = typer.Option(
+        None, help="labels CSV (default models/real-dev/labels.csv)"
+    ),
     reference: Path | None = typer.Option(
         COCO_MODEL, help="COCO ONNX model: people misnamed, and the verifier's second opinion"
     ),
     verifier: bool = typer.Option(False, help="apply the edge's COCO verifier to cue frames"),
     json_out: Path | None = typer.Option(None, "--json", help="write the results as JSON here"),
 ) -> None:
-    """Real photos: spraying-cue recall / false cues, `person` recall, people called livestock/drone."""
+    """Real photos: cue recall / false cues, `person` recall, people called livestock/drone."""
     import json
 
     from agrisafe_models.evaluate.real import LABELS, Scorer, evaluate_real, read_labels
@@ -241,3 +243,17 @@ def eval_real(
         json_out.parent.mkdir(parents=True, exist_ok=True)
         json_out.write_text(text)
     typer.echo(json.dumps(result["summary"], indent=2))
+
+
+@app.command("profile")
+def profile(
+    model: Path = typer.Option(DEFAULT_MODEL, help="ONNX detector"),
+    images: int = typer.Option(300, help="rendered validation stills (seeds 1 000 000 + i)"),
+    out: Path | None = typer.Option(None, help="JSON to write (default profile.json beside it)"),
+) -> None:
+    """The drift reference profile the edge compares live statistics with."""
+    from agrisafe_models.profile import build_profile, write_profile
+
+    setup_logging("INFO")
+    target = out or model.with_name("profile.json")
+    typer.echo(str(write_profile(build_profile(model, images=images), target)))

@@ -31,12 +31,14 @@ def test_livestock_inside_a_coco_person_becomes_person() -> None:
     out, n = relabel([cow, far], [COCO_WORKER], P)
     assert n == 1
     assert [d.label for d in out] == ["person", "livestock"]
-    assert out[0].box == cow.box and out[0].score == cow.score
+    assert out[0].box == cow.box
+    assert out[0].score == cow.score
 
 
 def test_confirmed_worker_keeps_the_cue() -> None:
     dets, verdict = verify([WORKER, PLUME], [COCO_WORKER], P)
-    assert verdict.supported and verdict.dropped == 0
+    assert verdict.supported
+    assert verdict.dropped == 0
     assert dets == [WORKER, PLUME]
 
 
@@ -52,7 +54,8 @@ def test_plume_on_a_coco_person_is_dropped() -> None:
     face_plume = Detection("spray_plume", 0.5, (110, 100, 130, 130))  # on the head
     dets, verdict = verify([WORKER, face_plume], [COCO_WORKER], P)
     assert dets == [WORKER]
-    assert verdict.dropped == 1 and not verdict.supported
+    assert verdict.dropped == 1
+    assert not verdict.supported
 
 
 def test_support_table_per_carrier() -> None:

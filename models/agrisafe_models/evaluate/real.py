@@ -9,7 +9,7 @@ photo (no boxes): `person` recall counts min(found, people) / people.
 import csv
 import importlib.util
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -76,7 +76,7 @@ class Scorer:
     detector: Detector
     reference: Verifier | None = None
     use_verifier: bool = False
-    params: VerifierParams = VerifierParams()
+    params: VerifierParams = field(default_factory=VerifierParams)
 
 
 def score_photo(photo: Photo, path: Path, s: Scorer) -> dict[str, Any]:
@@ -137,9 +137,7 @@ def summarise(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def evaluate_real(
-    photos: Sequence[Photo], set_dir: Path | None, scorer: Scorer
-) -> dict[str, Any]:
+def evaluate_real(photos: Sequence[Photo], set_dir: Path | None, scorer: Scorer) -> dict[str, Any]:
     """Every photo that can be found, scored; the missing ones listed."""
     rows: list[dict[str, Any]] = []
     missing: list[str] = []
