@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import cv2
+import numpy as np
 
 from edge.detect.base import Detection, Detector
 from edge.detect.verifier import Verifier
@@ -81,9 +82,10 @@ class Scorer:
 
 def score_photo(photo: Photo, path: Path, s: Scorer) -> dict[str, Any]:
     """One photo's detections → its row of the report."""
-    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
-    if image is None:
+    raw = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if raw is None:
         raise ValueError(f"{path}: not a readable image")
+    image = np.asarray(raw, dtype=np.uint8)
     dets = s.detector.detect(image)
     refs = s.reference.reference(image) if s.reference is not None else []
     abstained = False
