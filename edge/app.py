@@ -15,6 +15,8 @@ from agrisafe.protocol.topics import message_topic
 from agrisafe.worker import BackgroundWorker
 from edge.config import CameraConfig, SiteConfig
 from edge.detect import Detector
+from edge.detect.verifier import Verifier
+from edge.drift import DriftProfile, DriftStats, drift
 from edge.envelopes import CameraContext
 from edge.evidence import EvidenceStore
 from edge.frames import FrameSource, open_source
@@ -106,6 +108,7 @@ class EdgeApp:
     pump: OutboxPump | None = None
     evidence: EvidenceStore | None = None
     uploader: EvidenceUploader | None = None
+    profile: DriftProfile | None = None  # the model's drift reference (telemetry drift fields)
     stopping: threading.Event = field(default_factory=threading.Event)
     _telemetry: TelemetryTimer | None = None
 
@@ -151,10 +154,13 @@ class EdgeApp:
     def health(self, period_s: float) -> Health:
         """Counters of the period just ended (resets them)."""
         total = Stats()
+        seen = DriftStats()
         for r in self.runners:
             s = r.pipeline.stats.snapshot_and_reset()
             for name, value in vars(s).items():
                 setattr(total, name, getattr(total, name) + value)
+            seen.merge(r.pipeline.drift.snapshot_and_reset())
+        report = drift(seen, self.profile) if self.profile is not None else None
         return Health(
             period_s=period_s,
             stats=total,
@@ -162,6 +168,7 @@ class EdgeApp:
             reconnects=sum(r.source.reconnects for r in self.runners),
             outbox_depth=self.outbox.depth() if self.outbox is not None else 0,
             cameras=len(self.runners),
+            drift=report,
         )
 
 
@@ -173,6 +180,8 @@ def build_app(
     *,
     on_envelope: Callable[[ActivityEnvelope], None] | None = None,
     start_time: datetime | None = None,
+    verifier: Verifier | None = None,
+    profile: DriftProfile | None = None,
 ) -> EdgeApp:
     """Build (not start) the node: sources are opened now, so bad URLs fail before start."""
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -201,7 +210,13 @@ def build_app(
         )
         ctx = CameraContext(cfg.site, cfg.device, cam.name, cam.geo.to_geo() if cam.geo else None)
         pipe = CameraPipeline(
-            ctx, detector, cfg.pipeline, cam.detect_fps, cam.polygons(), evidence=store
+            ctx,
+            detector,
+            cfg.pipeline,
+            cam.detect_fps,
+            cam.polygons(),
+            evidence=store,
+            verifier=verifier,
         )
         runners.append(CameraRunner(cam, source, pipe, emit))
-    return EdgeApp(cfg, runners, publisher, outbox, pump, store, uploader)
+    return EdgeApp(cfg, runners, publisher, outbox, pump, store, uploader, profile)

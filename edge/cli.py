@@ -118,6 +118,8 @@ def _run(opts: RunOptions) -> int:
     from edge.app import build_app
     from edge.config import EdgeSettings, default_model_path, model_params
     from edge.detect import load_detector
+    from edge.detect.verifier import load_verifier
+    from edge.drift import load_profile
     from edge.errors import ConfigError
 
     cfg = _site(opts)
@@ -128,6 +130,7 @@ def _run(opts: RunOptions) -> int:
     if "pipeline" not in cfg.model_fields_set:  # the model's own tuning, if it has one
         cfg = cfg.model_copy(update={"pipeline": model_params(model_path)})
     detector = load_detector(model_path, cfg.pipeline.detector)
+    verifier = load_verifier(cfg.pipeline.verifier, model_path)
     try:
         addr = None if env.mqtt_url == EMBEDDED else parse_mqtt_url(env.mqtt_url)
     except ValueError as err:
@@ -138,7 +141,14 @@ def _run(opts: RunOptions) -> int:
         sys.stdout.flush()
 
     node = build_app(
-        cfg, detector, env.ensure_data_dir(), addr, on_envelope=emit, start_time=opts.start_time
+        cfg,
+        detector,
+        env.ensure_data_dir(),
+        addr,
+        on_envelope=emit,
+        start_time=opts.start_time,
+        verifier=verifier,
+        profile=load_profile(model_path),
     )
     node.start()
     typer.echo(

@@ -8,6 +8,7 @@ from pathlib import Path
 from agrisafe.protocol import ActivityEnvelope, Envelope
 from edge.config import CameraConfig, default_model_path, model_params, whole_frame_camera
 from edge.detect import Detector, load_detector
+from edge.detect.verifier import Verifier, load_verifier
 from edge.envelopes import CameraContext
 from edge.evidence import EvidenceStore
 from edge.frames import FileSource
@@ -26,6 +27,7 @@ def run_camera_file(
     device: str = "edge",
     start_time: datetime | None = None,
     evidence: EvidenceStore | None = None,
+    verifier: Verifier | None = None,
 ) -> list[ActivityEnvelope]:
     """Run one file camera through the pipeline; envelopes in emission order."""
     source = FileSource(
@@ -33,7 +35,13 @@ def run_camera_file(
     )
     ctx = CameraContext(site, device, camera.name, camera.geo.to_geo() if camera.geo else None)
     pipe = CameraPipeline(
-        ctx, detector, params, camera.detect_fps, camera.polygons(), evidence=evidence
+        ctx,
+        detector,
+        params,
+        camera.detect_fps,
+        camera.polygons(),
+        evidence=evidence,
+        verifier=verifier,
     )
     out: list[ActivityEnvelope] = []
     for frame in source.frames():
@@ -41,11 +49,14 @@ def run_camera_file(
     out.extend(pipe.finish())
     s = pipe.stats
     logger.info(
-        "%s: %d frames, %d detected, %d motion-gated, %d activity messages",
+        "%s: %d frames, %d detected, %d motion-gated, %d verified (%d abstained), "
+        "%d activity messages",
         camera.source,
         s.frames,
         s.detected,
         s.gated,
+        s.verified,
+        s.abstained,
         len(out),
     )
     return out
@@ -70,13 +81,16 @@ def run_file(
     model = model or default_model_path()
     params = params or model_params(model)
     detector = load_detector(model, params.detector)
+    verifier = load_verifier(params.verifier, model)
     store = EvidenceStore(evidence_dir, params.evidence.quota_mb << 20) if evidence_dir else None
     try:
         camera = whole_frame_camera(str(source))
         if plots:
             zones = [{"id": k, "polygon": list(v)} for k, v in plots.items()]
             camera = CameraConfig.model_validate(camera.model_dump() | {"plots": zones})
-        envs = run_camera_file(camera, detector, params, start_time=start_time, evidence=store)
+        envs = run_camera_file(
+            camera, detector, params, start_time=start_time, evidence=store, verifier=verifier
+        )
     finally:
         if store is not None:
             store.close()

@@ -139,6 +139,68 @@ class EvidenceParams(Params):
     jpeg_quality: int = Field(default=85, ge=10, le=100, description="snapshot JPEG quality")
 
 
+def default_support() -> dict[str, list[str]]:
+    """Carrier class → the COCO classes that confirm it (one table; absent carriers: not checked).
+
+    A drone has no COCO class; COCO calls a spray drone in the air `airplane` (0.63 and 0.65 on
+    two real photos, models/yolov8n-coco/README.md), so airborne classes stand in for it."""
+    return {
+        "person": ["person"],
+        "tractor": ["truck", "car", "bus"],
+        "drone": ["airplane", "bird", "kite"],
+    }
+
+
+class VerifierParams(Params):
+    """COCO verifier: run only on frames with a spraying cue (docs/edge.md, Verifier)."""
+
+    enabled: bool | None = Field(
+        default=None,
+        description="true/false; unset: on when the COCO model file is present (logged)",
+    )
+    model: str | None = Field(
+        default=None,
+        description="COCO ONNX model; unset: yolov8n-coco/model.onnx beside the activity "
+        "model's folder",
+    )
+    conf: float = Field(default=0.35, ge=0, le=1, description="COCO score kept")
+    threads: int = Field(default=1, ge=1, le=64, description="onnxruntime threads")
+    cue_score: float = Field(
+        default=0.3, ge=0, le=1, description="plume / sprayer score that makes a frame a candidate"
+    )
+    margin: float = Field(
+        default=1.0,
+        ge=0,
+        description="cue must touch a carrier box grown by this × its larger side",
+    )
+    overlap: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description="COCO box covering this share of the smaller box supports a carrier",
+    )
+    relabel_cover: float = Field(
+        default=0.6,
+        ge=0,
+        le=1,
+        description="share of our box inside a COCO person that relabels it `person`",
+    )
+    plume_on_person: float = Field(
+        default=0.7,
+        ge=0,
+        le=1,
+        description="a plume lying this much inside a COCO person is clothing or a face, not spray",
+    )
+    relabel: list[str] = Field(
+        default_factory=lambda: ["livestock", "drone"],
+        description="our classes renamed `person` when COCO sees a person there",
+    )
+    support: dict[str, list[str]] = Field(
+        default_factory=default_support,
+        description="carrier class → COCO classes that confirm it",
+    )
+
+
 class PipelineParams(Params):
     """Everything tunable in one object (the `pipeline:` key of the site YAML)."""
 
@@ -148,3 +210,4 @@ class PipelineParams(Params):
     zones: ZoneParams = Field(default_factory=ZoneParams)
     activities: dict[str, ActivityRule] = Field(default_factory=default_rules)
     evidence: EvidenceParams = Field(default_factory=EvidenceParams)
+    verifier: VerifierParams = Field(default_factory=VerifierParams)

@@ -16,6 +16,8 @@ import numpy.typing as npt
 from agrisafe.protocol import ActivityEnvelope, EvidenceRef
 from edge.activity import ActivityEvent, ActivityRecognizer, Phase
 from edge.detect.base import Detection, Detector
+from edge.detect.verifier import Verifier
+from edge.drift import DriftStats, luma_stats
 from edge.envelopes import CameraContext, activity_envelope
 from edge.evidence import ClipRecorder, EvidenceStore, jpeg
 from edge.frames import Frame
@@ -23,6 +25,7 @@ from edge.geometry import Point
 from edge.motion import MotionDetector
 from edge.params import PipelineParams
 from edge.tracker import Track, Tracker
+from edge.verify import has_cue, verify
 from edge.zones import PlotZones, frame_warnings
 
 logger = logging.getLogger(__name__)
@@ -38,6 +41,10 @@ class Stats:
     infer_ms: float = 0.0
     motion: float = 0.0
     activities: int = 0
+    verified: int = 0  # frames the COCO verifier looked at (those with a spraying cue)
+    abstained: int = 0  # of those, frames whose cue it dropped
+    relabelled: int = 0  # our boxes it renamed `person`
+    verify_ms: float = 0.0
 
     def snapshot_and_reset(self) -> "Stats":
         """The counts so far; this object starts again from zero."""
@@ -58,6 +65,8 @@ class CameraPipeline:
     plots: Mapping[str, Sequence[Point]] = field(default_factory=dict)
     evidence: EvidenceStore | None = None
     stats: Stats = field(default_factory=Stats)
+    verifier: Verifier | None = None
+    drift: DriftStats = field(default_factory=DriftStats)
 
     def __post_init__(self) -> None:
         p = self.params
@@ -108,9 +117,25 @@ class CameraPipeline:
             dets: list[Detection] = self.detector.detect(frame.image)
             self.stats.infer_ms += (time.perf_counter() - began) * 1000
             self.stats.detected += 1
-            return list(self._tracker.update(dets, frame.ts))
+            self.drift.add([(d.label, d.score) for d in dets], luma_stats(frame.image))
+            return list(self._tracker.update(self._verified(frame, dets), frame.ts))
         self.stats.gated += 1
         return list(self._tracker.hold())
+
+    def _verified(self, frame: Frame, dets: list[Detection]) -> list[Detection]:
+        """Only frames with a spraying cue pay for the second (COCO) model."""
+        vp = self.params.verifier
+        if self.verifier is None or not has_cue(dets, vp):
+            return dets
+        began = time.perf_counter()
+        refs = self.verifier.reference(frame.image)
+        out, verdict = verify(dets, refs, vp)
+        s = self.stats
+        s.verify_ms += (time.perf_counter() - began) * 1000
+        s.verified += 1
+        s.abstained += not verdict.supported
+        s.relabelled += verdict.relabelled
+        return out
 
     def _evidence_and_envelopes(
         self, frame: Frame, events: list[ActivityEvent], *, push: bool = True

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from agrisafe.ids import new_id
 from agrisafe.protocol import Kind, TelemetryBody, TelemetryEnvelope
 from agrisafe.timeutil import utc_now
+from edge.drift import DriftReport
 from edge.pipeline import Stats
 
 
@@ -18,6 +19,7 @@ class Health:
     reconnects: int
     outbox_depth: int
     cameras: int
+    drift: DriftReport | None = None
 
 
 def health_fields(h: Health) -> dict[str, float]:
@@ -35,7 +37,19 @@ def health_fields(h: Health) -> dict[str, float]:
         "reconnects": h.reconnects,
         "activities": s.activities,
         "cameras": h.cameras,
-    }
+        "verified_frames": s.verified,
+        "abstained_frames": s.abstained,
+        "relabelled_boxes": s.relabelled,
+        "verify_ms": round(s.verify_ms / s.verified, 2) if s.verified else 0.0,
+    } | drift_fields(h.drift)
+
+
+def drift_fields(report: DriftReport | None) -> dict[str, float]:
+    """`drift_score` and `out_of_domain` (0/1: telemetry is numbers only), with the parts."""
+    if report is None:
+        return {}
+    parts = {f"drift_{k}": v for k, v in report.parts.items()}
+    return {"drift_score": report.score, "out_of_domain": int(report.out_of_domain)} | parts
 
 
 def telemetry_envelope(site: str, device: str, h: Health) -> TelemetryEnvelope:

@@ -200,3 +200,60 @@ def _activity(model: Path, workdir: Path, plan: tuple[int, float, int, int]) -> 
         f"mean IoU {report['mean_iou']:.3f} over {clips} clips"
     )
     return report
+
+
+DEFAULT_MODEL = Path(__file__).resolve().parents[1] / "agri-activity-v1" / "model.onnx"
+COCO_MODEL = Path(__file__).resolve().parents[1] / "yolov8n-coco" / "model.onnx"
+
+
+@app.command("eval-real")
+def eval_real(
+    set_dir: Path | None = typer.Option(
+        None, "--set", help="folder of the real photos (../shared/real-dev); package photos always"
+    ),
+    model: Path = typer.Option(DEFAULT_MODEL, help="ONNX detector to evaluate"),
+    labels: Path | None = typer.Option(
+        None, help="labels CSV (default models/real-dev/labels.csv)"
+    ),
+    reference: Path | None = typer.Option(
+        COCO_MODEL, help="COCO ONNX model: people misnamed, and the verifier's second opinion"
+    ),
+    verifier: bool = typer.Option(False, help="apply the edge's COCO verifier to cue frames"),
+    json_out: Path | None = typer.Option(None, "--json", help="write the results as JSON here"),
+) -> None:
+    """Real photos: cue recall / false cues, `person` recall, people called livestock/drone."""
+    import json
+
+    from agrisafe_models.evaluate.real import LABELS, Scorer, evaluate_real, read_labels
+    from edge.detect import load_detector
+    from edge.detect.verifier import OnnxVerifier
+    from edge.params import DetectorParams, VerifierParams
+
+    setup_logging("INFO")
+    for path in (model, labels, set_dir):
+        if path is not None and not path.exists():
+            typer.echo(f"error: {path} does not exist", err=True)
+            raise typer.Exit(2)
+    params = VerifierParams()
+    ref = OnnxVerifier(reference, params) if reference is not None and reference.is_file() else None
+    scorer = Scorer(load_detector(model, DetectorParams()), ref, verifier, params)
+    result = evaluate_real(read_labels(labels or LABELS), set_dir, scorer)
+    text = json.dumps(result, indent=2) + "\n"
+    if json_out is not None:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        json_out.write_text(text)
+    typer.echo(json.dumps(result["summary"], indent=2))
+
+
+@app.command("profile")
+def profile(
+    model: Path = typer.Option(DEFAULT_MODEL, help="ONNX detector"),
+    images: int = typer.Option(300, help="rendered validation stills (seeds 1 000 000 + i)"),
+    out: Path | None = typer.Option(None, help="JSON to write (default profile.json beside it)"),
+) -> None:
+    """The drift reference profile the edge compares live statistics with."""
+    from agrisafe_models.profile import build_profile, write_profile
+
+    setup_logging("INFO")
+    target = out or model.with_name("profile.json")
+    typer.echo(str(write_profile(build_profile(model, images=images), target)))

@@ -1,0 +1,58 @@
+"""The `Verifier` port and its onnxruntime adapter (a COCO-pretrained YOLOv8 export)."""
+
+import logging
+from pathlib import Path
+from typing import Protocol
+
+from edge.detect.base import Detection, Image
+from edge.params import DetectorParams, VerifierParams
+
+logger = logging.getLogger(__name__)
+COCO_FOLDER = "yolov8n-coco"
+
+
+class Verifier(Protocol):
+    """Port: a second opinion on one frame, as detections with that model's class names."""
+
+    def reference(self, frame: Image) -> list[Detection]:
+        """Detections of the reference model in frame pixels."""
+        ...
+
+
+class OnnxVerifier:
+    """The COCO model through the edge's own ONNX detector; keeps only the classes it is asked."""
+
+    def __init__(self, path: Path, params: VerifierParams) -> None:
+        from edge.detect.onnx import OnnxDetector
+
+        self._det = OnnxDetector(path, DetectorParams(conf=params.conf, threads=params.threads))
+        self._wanted = {"person"} | {c for row in params.support.values() for c in row}
+        self.path = path
+
+    def reference(self, frame: Image) -> list[Detection]:
+        """COCO detections of the classes the verifier uses (person, vehicles …)."""
+        return [d for d in self._det.detect(frame) if d.label in self._wanted]
+
+
+def verifier_path(params: VerifierParams, activity_model: Path) -> Path:
+    """The configured COCO model, else `yolov8n-coco/model.onnx` beside the model's folder."""
+    if params.model:
+        return Path(params.model)
+    return activity_model.resolve().parent.parent / COCO_FOLDER / "model.onnx"
+
+
+def load_verifier(params: VerifierParams, activity_model: Path) -> Verifier | None:
+    """The verifier, or None (off, or unset and no model file); the choice is logged."""
+    path = verifier_path(params, activity_model)
+    if params.enabled is False:
+        logger.info("verifier off (pipeline.verifier.enabled: false)")
+        return None
+    if not path.is_file():
+        if params.enabled:
+            from edge.errors import ModelError
+
+            raise ModelError(f"{path}: verifier model not found (pipeline.verifier.enabled: true)")
+        logger.info("verifier off: no COCO model at %s", path)
+        return None
+    logger.info("verifier on: %s (runs on frames with a spraying cue)", path)
+    return OnnxVerifier(path, params)

@@ -1,0 +1,128 @@
+"""COCO verifier decisions (pure): relabel boxes COCO sees as people, abstain on unconfirmed cues.
+
+A spraying cue (a plume, or a sprayer beside a person) is an accusation in the making; on such a
+frame a second, COCO-trained model looks too. Our `livestock`/`drone` boxes where COCO sees a
+`person` become `person`; a cue whose carriers COCO cannot confirm (no `person` over the worker,
+no `truck`/`car` over the tractor …: `VerifierParams.support`) is dropped from the frame, so the
+activity machines see no spraying there. The I/O side (the COCO model) is `edge.detect.verifier`.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from edge.detect.base import Detection
+from edge.geometry import Box, grow, touches
+from edge.params import VerifierParams
+
+PLUME, SPRAYER, PERSON = "spray_plume", "backpack_sprayer", "person"
+CUES = frozenset({PLUME, SPRAYER})
+CARRIERS = ("person", "tractor", "drone")
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What the verifier did to one frame."""
+
+    supported: bool  # a cue's carrier was confirmed (or not checked: no table entry)
+    relabelled: int  # our boxes renamed `person`
+    dropped: int  # cue boxes removed (abstained)
+
+
+def cover(a: Box, b: Box) -> float:
+    """Intersection over the smaller box's area (0 when either is empty)."""
+    ix = min(a[2], b[2]) - max(a[0], b[0])
+    iy = min(a[3], b[3]) - max(a[1], b[1])
+    small = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
+    if ix <= 0 or iy <= 0 or small <= 0:
+        return 0.0
+    return ix * iy / small
+
+
+def inside(a: Box, b: Box) -> float:
+    """Share of box A's area that lies in box B."""
+    ix = min(a[2], b[2]) - max(a[0], b[0])
+    iy = min(a[3], b[3]) - max(a[1], b[1])
+    area = (a[2] - a[0]) * (a[3] - a[1])
+    if ix <= 0 or iy <= 0 or area <= 0:
+        return 0.0
+    return ix * iy / area
+
+
+def cue_boxes(dets: Sequence[Detection], p: VerifierParams) -> list[Detection]:
+    """The frame's spraying cues: plumes, and sprayers touching a person (grown by `margin`)."""
+    people = [grow(d.box, p.margin) for d in dets if d.label == PERSON]
+    out: list[Detection] = []
+    for d in dets:
+        if d.score < p.cue_score:
+            continue
+        if d.label == PLUME or (d.label == SPRAYER and any(touches(g, d.box) for g in people)):
+            out.append(d)
+    return out
+
+
+def has_cue(dets: Sequence[Detection], p: VerifierParams) -> bool:
+    """True when the frame is a spraying candidate (only then is the verifier run)."""
+    return bool(cue_boxes(dets, p))
+
+
+def relabel(
+    dets: Sequence[Detection], refs: Sequence[Detection], p: VerifierParams
+) -> tuple[list[Detection], int]:
+    """Our `relabel` classes lying inside a COCO `person` (`relabel_cover`) become `person`."""
+    people = [r.box for r in refs if r.label == PERSON]
+    out: list[Detection] = []
+    changed = 0
+    for d in dets:
+        if d.label in p.relabel and any(inside(d.box, b) >= p.relabel_cover for b in people):
+            out.append(replace(d, label=PERSON))
+            changed += 1
+        else:
+            out.append(d)
+    return out, changed
+
+
+def drop_plumes_on_people(
+    dets: Sequence[Detection], refs: Sequence[Detection], p: VerifierParams
+) -> tuple[list[Detection], int]:
+    """Plumes lying mostly inside a COCO person (a shirt, a face) are removed."""
+    people = [r.box for r in refs if r.label == PERSON]
+    kept = [
+        d
+        for d in dets
+        if d.label != PLUME or all(inside(d.box, b) < p.plume_on_person for b in people)
+    ]
+    return kept, len(dets) - len(kept)
+
+
+def carriers_of(
+    dets: Sequence[Detection], cues: Sequence[Detection], p: VerifierParams
+) -> list[Detection]:
+    """Carrier boxes (person, tractor, drone) whose grown box touches a cue."""
+    return [
+        d
+        for d in dets
+        if d.label in CARRIERS and any(touches(grow(d.box, p.margin), c.box) for c in cues)
+    ]
+
+
+def supported(carrier: Detection, refs: Sequence[Detection], p: VerifierParams) -> bool:
+    """A carrier is confirmed by a COCO box of a class in its `support` row covering it."""
+    wanted = p.support.get(carrier.label)
+    if wanted is None:
+        return True  # no COCO class for it: not checked
+    return any(r.label in wanted and cover(r.box, carrier.box) >= p.overlap for r in refs)
+
+
+def verify(
+    dets: Sequence[Detection], refs: Sequence[Detection], p: VerifierParams
+) -> tuple[list[Detection], Verdict]:
+    """Relabel, then keep the cues only when one of their carriers is confirmed by COCO."""
+    fixed, changed = relabel(dets, refs, p)
+    fixed, dropped = drop_plumes_on_people(fixed, refs, p)
+    cues = cue_boxes(fixed, p)
+    if not cues:
+        return fixed, Verdict(dropped == 0, changed, dropped)
+    if any(supported(c, refs, p) for c in carriers_of(fixed, cues, p)):
+        return fixed, Verdict(True, changed, dropped)
+    kept = [d for d in fixed if d.label not in CUES]
+    return kept, Verdict(False, changed, dropped + len(fixed) - len(kept))

@@ -1,0 +1,159 @@
+"""Real-photo evaluation: spraying cues, `person` recall and people called livestock/drone.
+
+The set is a labels CSV (`models/real-dev/labels.csv`: file, label, people, licence, notes) over
+a folder of photos (`../shared/real-dev`) plus photos shipped inside installed packages
+(`pkg:ultralytics/assets/bus.jpg`), located at run time. Person ground truth is a count per
+photo (no boxes): `person` recall counts min(found, people) / people.
+"""
+
+import csv
+import importlib.util
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from edge.detect.base import Detection, Detector
+from edge.detect.verifier import Verifier
+from edge.params import VerifierParams
+from edge.verify import cue_boxes, inside, verify
+
+LABELS = Path(__file__).resolve().parents[2] / "real-dev" / "labels.csv"
+PERSON_AS = ("livestock", "drone")
+
+
+@dataclass(frozen=True, slots=True)
+class Photo:
+    """One labelled photo: where it is, spraying / no_spraying / ambiguous, people visible."""
+
+    file: str
+    label: str
+    people: int
+    licence: str
+
+
+def read_labels(path: Path = LABELS) -> list[Photo]:
+    """The labels CSV as photos (a bad row names its line)."""
+    out: list[Photo] = []
+    with path.open(newline="", encoding="utf-8") as fh:
+        for n, row in enumerate(csv.DictReader(fh), start=2):
+            try:
+                out.append(Photo(row["file"], row["label"], int(row["people"]), row["licence"]))
+            except (KeyError, ValueError, TypeError) as err:
+                raise ValueError(f"{path}:{n}: bad row ({err})") from err
+    return out
+
+
+def locate(file: str, set_dir: Path | None) -> Path | None:
+    """The photo's path: `pkg:NAME/rel` inside an installed package, else under SET_DIR."""
+    if file.startswith("pkg:"):
+        package, _, rel = file[4:].partition("/")
+        spec = importlib.util.find_spec(package)  # no import: ultralytics is slow to import
+        if spec is None or not spec.submodule_search_locations:
+            return None
+        path = Path(next(iter(spec.submodule_search_locations))) / rel
+    elif set_dir is None:
+        return None
+    else:
+        path = set_dir / file
+    return path if path.is_file() else None
+
+
+def person_as_other(dets: Sequence[Detection], refs: Sequence[Detection], share: float) -> int:
+    """Our livestock/drone boxes lying inside a reference `person` box (a person misnamed)."""
+    people = [r.box for r in refs if r.label == "person"]
+    return sum(
+        1 for d in dets if d.label in PERSON_AS and any(inside(d.box, b) >= share for b in people)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Scorer:
+    """What scores a photo: the model, an optional reference (COCO) and the verifier's use of it."""
+
+    detector: Detector
+    reference: Verifier | None = None
+    use_verifier: bool = False
+    params: VerifierParams = field(default_factory=VerifierParams)
+
+
+def score_photo(photo: Photo, path: Path, s: Scorer) -> dict[str, Any]:
+    """One photo's detections → its row of the report."""
+    raw = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if raw is None:
+        raise ValueError(f"{path}: not a readable image")
+    image = np.asarray(raw, dtype=np.uint8)
+    dets = s.detector.detect(image)
+    refs = s.reference.reference(image) if s.reference is not None else []
+    abstained = False
+    if s.use_verifier and s.reference is not None and cue_boxes(dets, s.params):
+        dets, verdict = verify(dets, refs, s.params)
+        abstained = not verdict.supported
+    has_cues = {"spray_plume", "backpack_sprayer"} & set(s.detector.info.names)
+    found = sum(1 for d in dets if d.label == "person")
+    counts: dict[str, int] = {}
+    for d in dets:
+        counts[d.label] = counts.get(d.label, 0) + 1
+    return {
+        "file": photo.file,
+        "label": photo.label,
+        "people": photo.people,
+        "persons_found": found,
+        "persons_matched": min(found, photo.people),
+        "cue": bool(cue_boxes(dets, s.params)) if has_cues else None,
+        "abstained": abstained,
+        "person_as_other": person_as_other(dets, refs, s.params.relabel_cover) if refs else None,
+        "detections": counts,
+    }
+
+
+def _rate(num: int, den: int) -> float | None:
+    return round(num / den, 3) if den else None
+
+
+def summarise(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Totals over the rows: cue recall / false-cue rate, person recall, people misnamed."""
+    pos = [r for r in rows if r["label"] == "spraying" and r["cue"] is not None]
+    neg = [r for r in rows if r["label"] == "no_spraying" and r["cue"] is not None]
+    amb = [r for r in rows if r["label"] == "ambiguous" and r["cue"] is not None]
+    ppl = [r for r in rows if r["people"] > 0]
+    npeople = sum(r["people"] for r in ppl)
+    misnamed = [r["person_as_other"] for r in ppl if r["person_as_other"] is not None]
+    return {
+        "images": len(rows),
+        "cue_recall_positives": _rate(sum(r["cue"] for r in pos), len(pos)),
+        "positives": len(pos),
+        "false_cue_rate_negatives": _rate(sum(r["cue"] for r in neg), len(neg)),
+        "negatives": len(neg),
+        "cue_rate_ambiguous": _rate(sum(r["cue"] for r in amb), len(amb)),
+        "ambiguous": len(amb),
+        "people_photos": len(ppl),
+        "people": npeople,
+        "person_recall_images": _rate(sum(r["persons_found"] > 0 for r in ppl), len(ppl)),
+        "person_recall_count": _rate(sum(r["persons_matched"] for r in ppl), npeople),
+        "person_as_livestock_or_drone": sum(misnamed) if misnamed else None,
+        "abstained": sum(r["abstained"] for r in rows),
+    }
+
+
+def evaluate_real(photos: Sequence[Photo], set_dir: Path | None, scorer: Scorer) -> dict[str, Any]:
+    """Every photo that can be found, scored; the missing ones listed."""
+    rows: list[dict[str, Any]] = []
+    missing: list[str] = []
+    for photo in photos:
+        path = locate(photo.file, set_dir)
+        if path is None:
+            missing.append(photo.file)
+            continue
+        rows.append(score_photo(photo, path, scorer))
+    return {
+        "model": scorer.detector.info.name,
+        "model_version": scorer.detector.info.version,
+        "verifier": scorer.use_verifier and scorer.reference is not None,
+        "summary": summarise(rows),
+        "missing": missing,
+        "images": rows,
+    }

@@ -1,0 +1,71 @@
+"""COCO verifier decisions on plain detections: relabel, plume on a person, carrier support."""
+
+from edge.detect.base import Detection
+from edge.params import VerifierParams
+from edge.verify import cover, has_cue, inside, relabel, supported, verify
+
+P = VerifierParams()
+WORKER = Detection("person", 0.8, (100, 100, 140, 220))
+PLUME = Detection("spray_plume", 0.6, (145, 150, 200, 210))
+COCO_WORKER = Detection("person", 0.9, (98, 96, 142, 224))
+
+
+def test_overlap_shares() -> None:
+    assert inside((0, 0, 10, 10), (0, 0, 20, 20)) == 1.0
+    assert inside((0, 0, 20, 20), (0, 0, 10, 10)) == 0.25
+    assert cover((0, 0, 20, 20), (0, 0, 10, 10)) == 1.0
+    assert cover((0, 0, 1, 1), (5, 5, 6, 6)) == 0.0
+
+
+def test_a_plume_is_a_cue_a_sprayer_only_beside_a_person() -> None:
+    sprayer = Detection("backpack_sprayer", 0.6, (120, 120, 135, 150))
+    assert has_cue([PLUME], P)
+    assert not has_cue([sprayer], P)
+    assert has_cue([WORKER, sprayer], P)
+    assert not has_cue([Detection("spray_plume", 0.2, PLUME.box)], P)  # under cue_score
+
+
+def test_livestock_inside_a_coco_person_becomes_person() -> None:
+    cow = Detection("livestock", 0.6, (105, 150, 140, 220))
+    far = Detection("livestock", 0.6, (400, 150, 450, 220))
+    out, n = relabel([cow, far], [COCO_WORKER], P)
+    assert n == 1
+    assert [d.label for d in out] == ["person", "livestock"]
+    assert out[0].box == cow.box
+    assert out[0].score == cow.score
+
+
+def test_confirmed_worker_keeps_the_cue() -> None:
+    dets, verdict = verify([WORKER, PLUME], [COCO_WORKER], P)
+    assert verdict.supported
+    assert verdict.dropped == 0
+    assert dets == [WORKER, PLUME]
+
+
+def test_unconfirmed_worker_drops_the_cue() -> None:
+    sprayer = Detection("backpack_sprayer", 0.6, (120, 120, 135, 150))
+    dets, verdict = verify([WORKER, sprayer, PLUME], [], P)
+    assert not verdict.supported
+    assert verdict.dropped == 2
+    assert dets == [WORKER]
+
+
+def test_plume_on_a_coco_person_is_dropped() -> None:
+    face_plume = Detection("spray_plume", 0.5, (110, 100, 130, 130))  # on the head
+    dets, verdict = verify([WORKER, face_plume], [COCO_WORKER], P)
+    assert dets == [WORKER]
+    assert verdict.dropped == 1
+    assert not verdict.supported
+
+
+def test_support_table_per_carrier() -> None:
+    tractor = Detection("tractor", 0.7, (0, 0, 100, 80))
+    drone = Detection("drone", 0.7, (0, 0, 100, 40))
+    truck = Detection("truck", 0.6, (5, 5, 95, 75))
+    plane = Detection("airplane", 0.6, (0, 0, 90, 40))
+    assert supported(tractor, [truck], P)
+    assert not supported(tractor, [plane], P)
+    assert supported(drone, [plane], P)
+    assert not supported(drone, [truck], P)
+    unchecked = VerifierParams(support={"person": ["person"]})
+    assert supported(drone, [], unchecked)  # no table row: not checked
