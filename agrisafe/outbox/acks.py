@@ -39,18 +39,23 @@ class _Waiting:
 
 
 class AckTracker:
-    """Rows sent and not yet acknowledged by the cloud, by message id."""
+    """Rows sent and not yet acknowledged by the cloud, by message id.
+
+    One id can sit in several rows: a node killed before its rows were acknowledged replays the
+    same activity with the same id (the ids are derived from the reading), so the outbox holds
+    both copies. The cloud's ack for that id settles every row carrying it.
+    """
 
     def __init__(self) -> None:
-        self._by_id: dict[str, _Waiting] = {}
+        self._by_id: dict[str, dict[int, _Waiting]] = {}
         self._ids: dict[int, str] = {}
 
     def __len__(self) -> int:
-        return len(self._by_id)
+        return len(self._ids)
 
     def sent(self, seq: int, msg_id: str) -> None:
         """A row was published (again): wait for its PUBACK, then for the cloud."""
-        self._by_id[msg_id] = _Waiting(seq, None)
+        self._by_id.setdefault(msg_id, {})[seq] = _Waiting(seq, None)
         self._ids[seq] = msg_id
 
     def tracks(self, seq: int) -> bool:
@@ -61,23 +66,23 @@ class AckTracker:
         """The broker has the row: start its re-send clock."""
         msg_id = self._ids.get(seq)
         if msg_id is not None:
-            self._by_id[msg_id].sent_at = now
+            self._by_id[msg_id][seq].sent_at = now
 
     def acked(self, ids: list[str]) -> list[int]:
-        """The cloud committed these ids: the rows to delete."""
+        """The cloud committed these ids: the rows to delete (every row carrying one)."""
         seqs = []
         for msg_id in ids:
-            waiting = self._by_id.pop(msg_id, None)
-            if waiting is not None:
-                self._ids.pop(waiting.seq, None)
-                seqs.append(waiting.seq)
+            for seq in self._by_id.pop(msg_id, {}):
+                self._ids.pop(seq, None)
+                seqs.append(seq)
         return seqs
 
     def due(self, now: float, timeout_s: float) -> list[int]:
         """Rows whose ack is overdue (oldest first), to publish again."""
         late = [
             w.seq
-            for w in self._by_id.values()
+            for rows in self._by_id.values()
+            for w in rows.values()
             if w.sent_at is not None and now - w.sent_at > timeout_s
         ]
         return sorted(late)
@@ -86,7 +91,10 @@ class AckTracker:
         """Stop tracking a row (it is re-sent and tracked anew)."""
         msg_id = self._ids.pop(seq, None)
         if msg_id is not None:
-            self._by_id.pop(msg_id, None)
+            rows = self._by_id.get(msg_id, {})
+            rows.pop(seq, None)
+            if not rows:
+                self._by_id.pop(msg_id, None)
 
     def clear(self) -> None:
         """After a reconnect everything is sent again from the oldest row."""

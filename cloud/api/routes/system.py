@@ -31,9 +31,10 @@ router = APIRouter()
 
 @router.get("/api/v1/health", tags=["system"], summary="Liveness (public: ok or degraded)")
 async def health(runtime: RuntimeDep) -> HealthStatus:
-    """`status` ok when the database answers, else degraded; nothing else (public)."""
+    """`status` ok when the database answers and no ingest batch is stuck; nothing else."""
     ok = await run_in_threadpool(database_ok, runtime.engine)
-    return HealthStatus(status="ok" if ok else "degraded")
+    stuck = any(w.stuck() for w in runtime.workers)  # a batch the store keeps refusing
+    return HealthStatus(status="ok" if ok and not stuck else "degraded")
 
 
 @router.get(
