@@ -28,6 +28,7 @@ from cloud.domain import (
 from cloud.engine.runner import RuleEngine
 from cloud.ingest.decode import dump_and_hash, guess_id
 from cloud.ingest.kinds import DeviceTypes
+from cloud.ingest.signature import ParallelVerifier, PendingChecks, Presigned
 from cloud.ingest.validate import IngestPolicy, Validator
 from cloud.registry.service import RegistryService
 from cloud.store import quarantine, records
@@ -94,6 +95,7 @@ class IngestService:
         self.observers = list(observers)
         self.policy = policy or IngestPolicy()
         self.validator = Validator(registry, DeviceTypes(engine), self.policy)
+        self.verifier = ParallelVerifier(registry.keys)
 
     def process(self, batch: Sequence[Incoming], scope: ScopeCheck | None = None) -> list[Outcome]:
         """Process a batch; return one outcome per message, in order.
@@ -106,8 +108,9 @@ class IngestService:
         q_rows: list[dict[str, object]] = []
         # id → (index, envelope, content hash, stored JSON)
         candidates: dict[str, tuple[int, Envelope, str, dict[str, Any]]] = {}
+        pending = self.verifier.start([item.payload for item in batch]) if len(batch) > 1 else None
         for i, item in enumerate(batch):
-            checked = self._validate(item, scope)
+            checked = self._validate(item, scope, _presigned(pending, i, item.payload))
             if isinstance(checked, Rejection):
                 outcomes[i] = self._reject(item, checked, q_rows)
                 continue
@@ -132,10 +135,10 @@ class IngestService:
         return final
 
     def _validate(
-        self, item: Incoming, scope: ScopeCheck | None
+        self, item: Incoming, scope: ScopeCheck | None, presigned: Presigned | None = None
     ) -> tuple[Envelope, dict[str, Any], str] | Rejection:
         try:
-            result = self.validator.validate(item, scope)
+            result = self.validator.validate(item, scope, presigned)
             if isinstance(result, Rejection):
                 return result
             doc, digest = dump_and_hash(result)
@@ -233,3 +236,9 @@ def _reuse(message_id: str) -> Rejection:
         "id", "id already used by a message with other content; the first one stands"
     )
     return Rejection(QuarantineReason.ID_REUSE, [problem], message_id)
+
+
+def _presigned(pending: PendingChecks | None, index: int, payload: bytes) -> Presigned | None:
+    if pending is None:
+        return None
+    return lambda policy: pending.result(index, payload, policy)

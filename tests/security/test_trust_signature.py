@@ -113,3 +113,37 @@ def test_device_removed_from_registry_is_refused(database_url: str, keyed: Keyed
     out = _send(service, env, signed(env, keyed.keys["app-zhang"]))
     assert out.verdict is Verdict.QUARANTINED
     assert _stored(service) == 1
+
+
+def test_a_batch_checked_on_the_pool_keeps_each_verdict(
+    database_url: str, keyed: KeyedRegistry
+) -> None:
+    """A batch's signatures are checked ahead on threads: every message keeps its own verdict."""
+    service = keyed_service(database_url, keyed)
+    now = Clock().now_ms()
+    good, forged, changed, unsigned = [], [], [], []
+    batch: list[Incoming] = []
+    for n in range(40):
+        env = message(Kind.HARVEST, device="app-zhang")
+        if n % 4 == 0:
+            payload = signed(env, keyed.keys["app-zhang"])
+            good.append(env["id"])
+        elif n % 4 == 1:
+            payload = signed(env, keyed.keys["cam-01"])
+            forged.append(env["id"])
+        elif n % 4 == 2:
+            doc = orjson.loads(signed(env, keyed.keys["app-zhang"]))
+            doc["body"]["qty_kg"] = 1.0
+            payload = orjson.dumps(doc)
+            changed.append(env["id"])
+        else:
+            payload = encode(env)
+            unsigned.append(env["id"])
+        batch.append(Incoming(payload, topic_of(env), Source.MQTT, now))
+    outcomes = service.process(batch)
+    accepted = [o.message_id for o in outcomes if o.verdict is Verdict.ACCEPTED]
+    assert accepted == good
+    bad = [o for o in outcomes if o.verdict is Verdict.QUARANTINED]
+    assert len(bad) == len(forged) + len(changed) + len(unsigned)
+    assert all(o.rejection and o.rejection.reason is QuarantineReason.BAD_SIGNATURE for o in bad)
+    assert _stored(service) == len(good)
