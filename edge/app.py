@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from agrisafe.identity import EnvelopeSigner, KeyError_
 from agrisafe.mqtt.url import BrokerAddress
 from agrisafe.outbox import OutboxFull, OutboxPump, SqliteOutbox
 from agrisafe.protocol import ActivityEnvelope, Kind, TelemetryEnvelope
@@ -18,6 +19,7 @@ from edge.detect import Detector
 from edge.detect.verifier import Verifier
 from edge.drift import DriftProfile, DriftStats, drift
 from edge.envelopes import CameraContext
+from edge.errors import ConfigError
 from edge.evidence import EvidenceStore
 from edge.frames import FrameSource, open_source
 from edge.pipeline import CameraPipeline, Stats
@@ -30,9 +32,15 @@ logger = logging.getLogger(__name__)
 class Publisher:
     """Puts envelopes into the durable outbox (the only way anything leaves the node)."""
 
-    def __init__(self, outbox: SqliteOutbox | None, wake: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        outbox: SqliteOutbox | None,
+        wake: Callable[[], None],
+        signer: EnvelopeSigner | None = None,
+    ) -> None:
         self._outbox = outbox
         self._wake = wake
+        self._signer = signer or EnvelopeSigner()
         self.refused = 0
 
     def publish(
@@ -43,7 +51,8 @@ class Publisher:
             return
         topic = message_topic(env.site, env.device, Kind(env.kind))
         try:
-            self._outbox.put(topic, env.to_json(), qos=1, droppable=droppable)
+            payload = self._signer.sign(env.device, env.to_json())
+            self._outbox.put(topic, payload, qos=1, droppable=droppable)
         except OutboxFull:  # the cameras keep running; the operator sees it in the log
             self.refused += 1
             logger.error("outbox full: %s %s not queued (outbox_max_mb)", env.kind, env.id)
@@ -191,7 +200,7 @@ def build_app(
         pump = OutboxPump(
             outbox, addr, client_id=f"edge-{cfg.site}-{cfg.device}", presence=(cfg.site, cfg.device)
         )
-    publisher = Publisher(outbox, pump.wake if pump is not None else lambda: None)
+    publisher = Publisher(outbox, pump.wake if pump is not None else lambda: None, _signer(cfg))
     ev = cfg.pipeline.evidence
     store = EvidenceStore(data_dir / "evidence", ev.quota_mb << 20) if ev.enabled else None
     uploader = None
@@ -220,3 +229,12 @@ def build_app(
         )
         runners.append(CameraRunner(cam, source, pipe, emit))
     return EdgeApp(cfg, runners, publisher, outbox, pump, store, uploader, profile)
+
+
+def _signer(cfg: SiteConfig) -> EnvelopeSigner:
+    if cfg.signing_key is None:
+        return EnvelopeSigner()
+    try:
+        return EnvelopeSigner.from_files({cfg.device: cfg.signing_key})
+    except KeyError_ as err:
+        raise ConfigError(f"signing_key: {err}") from err

@@ -71,6 +71,10 @@ class SiteConfig(Strict):
     model: Path | None = Field(default=None, description="detector (.onnx, or .pt)")
     cloud_url: str | None = Field(default=None, description="cloud API base for evidence upload")
     cloud_token: str | None = Field(default=None, description="bearer token for the cloud API")
+    signing_key: Path | None = Field(
+        default=None,
+        description="Ed25519 key (PEM, from `agrisafe devices provision`) signing every envelope",
+    )
     telemetry_interval_s: float = Field(default=60.0, gt=0, description="telemetry period")
     outbox_max_mb: int = Field(default=256, ge=1, description="outbox size bound")
     pipeline: PipelineParams = Field(default_factory=PipelineParams, description="thresholds")

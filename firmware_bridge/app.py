@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from agrisafe.identity import EnvelopeSigner, KeyError_
 from agrisafe.mqtt.url import BrokerAddress
 from agrisafe.outbox import OutboxPump, SqliteOutbox
 from agrisafe.protocol import EnvelopeBase, Geo
@@ -18,6 +19,7 @@ from firmware_bridge.drivers.base import Driver, Exchange, StreamDriver
 from firmware_bridge.drivers.dy3000 import Dy3000Driver
 from firmware_bridge.drivers.ty16 import Ty16Driver
 from firmware_bridge.envelopes import InstrumentContext
+from firmware_bridge.errors import ConfigError
 from firmware_bridge.gps import GpsTracker, station_geo
 from firmware_bridge.protocols import Protocol
 from firmware_bridge.protocols.base import Decoded
@@ -161,7 +163,7 @@ def build_app(
     source = cfg.station.geo_source
     recorder = Recorder(
         state,
-        OutboxPublisher(outbox, pump.wake, on_published),
+        OutboxPublisher(outbox, pump.wake, on_published, _signer(cfg)),
         site=cfg.site,
         device=cfg.device,
         station_geo=lambda: station_geo(source, fixed, tracker),
@@ -175,3 +177,10 @@ def build_app(
         coordinators.append(InstrumentCoordinator("gps", io, StreamDriver(_gps_frame(tracker))))
     spool = SpoolWatcher(cfg.samples.spool_dir or data_dir / "samples", recorder.sample)
     return BridgeApp(cfg, outbox, pump, state, recorder, spool, tracker, coordinators, stop)
+
+
+def _signer(cfg: BridgeConfig) -> EnvelopeSigner:
+    try:
+        return EnvelopeSigner.from_files(cfg.signing_keys)
+    except KeyError_ as err:
+        raise ConfigError(f"signing_keys: {err}") from err

@@ -189,6 +189,10 @@ class BridgeConfig(_Strict):
     mqtt_url: str | None = Field(default=None, description="broker URL (default AGRISAFE_MQTT_URL)")
     data_dir: Path | None = Field(default=None, description="outbox and state (AGRISAFE_DATA_DIR)")
     outbox_max_mb: int = Field(default=256, ge=1, le=65536, description="outbox size bound")
+    signing_keys: dict[Ident, Path] = Field(
+        default_factory=dict,
+        description="per device id: its Ed25519 key (PEM, `agrisafe devices provision`)",
+    )
     station: StationConfig = Field(default_factory=StationConfig, description="station position")
     gps: GpsConfig | None = Field(default=None, description="GPS receiver, if any")
     samples: SamplesConfig = Field(default_factory=SamplesConfig, description="sampling")

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
 
+from agrisafe.identity import EnvelopeSigner
 from agrisafe.outbox import SqliteOutbox
 from agrisafe.protocol import EnvelopeBase, Geo
 from agrisafe.protocol.topics import message_topic
@@ -46,15 +47,18 @@ class OutboxPublisher:
         outbox: SqliteOutbox,
         wake: Callable[[], None] | None = None,
         on_published: Callable[[EnvelopeBase], None] | None = None,
+        signer: EnvelopeSigner | None = None,
     ) -> None:
         self.outbox = outbox
+        self._signer = signer or EnvelopeSigner()
         self._wake = wake
         self._on_published = on_published
 
     def publish(self, env: EnvelopeBase) -> None:
         """Put the envelope on its protocol topic."""
         kind = str(getattr(env, "kind", ""))
-        self.outbox.put(message_topic(env.site, env.device, kind), env.to_json())
+        payload = self._signer.sign(env.device, env.to_json())
+        self.outbox.put(message_topic(env.site, env.device, kind), payload)
         if self._wake is not None:
             self._wake()
         if self._on_published is not None:

@@ -19,9 +19,11 @@ from agrisafe.identity.sign import (
     verify_document,
     verify_payload,
 )
+from agrisafe.identity.signer import EnvelopeSigner
 
 __all__ = [
     "SIG_FIELD",
+    "EnvelopeSigner",
     "KeyError_",
     "SignatureCheck",
     "SigningKey",

@@ -108,6 +108,23 @@ def test_placeholder_token_is_one_line_and_exit_2(media: tuple[Path, Path], tmp_
     assert "Traceback" not in proc.stderr
 
 
+def test_unreadable_signing_key_is_one_line_and_exit_2(
+    media: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """`signing_key:` naming a missing file stops the node with exit 2 and names the file."""
+    video, model = media
+    cfg = tmp_path / "site.yaml"
+    missing = tmp_path / "missing.key"
+    cfg.write_text(
+        f"site: S1\nsigning_key: {missing}\ncameras:\n  - name: c1\n    source: {video}\n",
+        "utf-8",
+    )
+    proc = agrisafe("--config", str(cfg), "--once", "--model", str(model), data=tmp_path)
+    assert proc.returncode == 2, proc.stderr
+    assert f"signing_key: {missing}" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
 def test_plot_polygon_outside_the_frame_is_warned(media: tuple[Path, Path], tmp_path: Path) -> None:
     video, model = media
     cfg = tmp_path / "site.yaml"
