@@ -108,6 +108,8 @@ EXPECTED: dict[str, list[tuple[str, str, str, str]]] = {
         ("withdrawal_violation", "herd:H1", "sc-pv-0004", "2026-05-02T09:00:00+08:00"),
         ("withdrawal_violation", "herd:H2", "sc-pv-0005", "2026-05-03T09:00:00+08:00"),
         ("withdrawal_violation", "herd:H5", "sc-pv-0006", "2026-05-04T09:00:00+08:00"),
+        ("withdrawal_violation", "herd:H3", "sc-pv-0008", "2026-05-06T09:00:00+08:00"),
+        ("withdrawal_violation", "herd:H1", "sc-pv-0009", "2026-05-07T09:00:00+08:00"),
     ],
     "restricted_2019": [
         ("banned_pesticide", "plot:P5", "sc-r19-0001", "2025-05-01T08:00:00+08:00"),
