@@ -181,7 +181,9 @@ def ingest_worker(
     flow = FlowControl(
         batch_max=settings.ingest_batch_max,
         receive_maximum=settings.ingest_receive_maximum,
-        queue_max=max(settings.ingest_receive_maximum, settings.ingest_batch_max),
+        # Our queue holds ≥ 2 batches, not the whole window: past it TCP pushes back and the
+        # broker holds the in-flight rest (memory stays bounded whatever the window).
+        queue_max=max(2 * settings.ingest_batch_max, min(settings.ingest_receive_maximum, 4000)),
         max_attempts=settings.ingest_max_attempts,
         publish_acks=settings.ingest_acks,
     )

@@ -55,11 +55,11 @@ class CloudSettings(AgrisafeSettings):
         default=1000, ge=1, le=20000, description="messages stored per transaction at most"
     )
     ingest_receive_maximum: int = Field(
-        default=4000,
+        default=65535,
         ge=1,
         le=65535,
         description="MQTT 5 Receive Maximum: unacknowledged messages the broker may send us "
-        "(acks wait for the commit, so keep it ≥ 2 × ingest_batch_max)",
+        "(≥ 2 × ingest_batch_max; in-flight messages escape a stock broker's 1,000-message queue)",
     )
     ingest_session_expiry_s: int = Field(
         default=7 * 24 * 3600,

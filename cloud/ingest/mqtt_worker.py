@@ -54,8 +54,10 @@ class FlowControl:
 
     batch_max: int = 1000
     batch_wait_s: float = 0.02
-    # ≥ 2 batches, so the next batch fills while one commits.
-    receive_maximum: int = 4000
+    # ≥ 2 batches, so the next batch fills while one commits; and as large as MQTT 5 allows,
+    # because a stock Mosquitto drops what it queues beyond 1,000 messages but never what is
+    # in flight (docs/scaling.md). Our own queue stays bounded: TCP pushes back past it.
+    receive_maximum: int = 65535
     queue_max: int = 4000
     retry_max_s: float = 30.0
     # Store attempts of one message the database keeps refusing before it is dead-lettered.
