@@ -28,7 +28,14 @@ from agrisafe.mqtt.client import MqttSession, Will
 from agrisafe.mqtt.url import BrokerAddress
 from agrisafe.outbox.acks import AckTracker, device_topic, message_id
 from agrisafe.outbox.store import OutboxItem, SqliteOutbox
-from agrisafe.protocol import CloudAck, DeviceState, Kind, StatusBody, StatusEnvelope
+from agrisafe.protocol import (
+    CloudAck,
+    DeviceState,
+    Kind,
+    OfflineReason,
+    StatusBody,
+    StatusEnvelope,
+)
 from agrisafe.protocol.topics import ack_topic, message_topic
 from agrisafe.timeutil import utc_now
 from agrisafe.worker import BackgroundWorker
@@ -36,7 +43,9 @@ from agrisafe.worker import BackgroundWorker
 logger = logging.getLogger(__name__)
 
 
-def status_message(site: str, device: str, state: DeviceState) -> tuple[str, bytes]:
+def status_message(
+    site: str, device: str, state: DeviceState, reason: OfflineReason | None = None
+) -> tuple[str, bytes]:
     """Topic and payload of a presence message."""
     env = StatusEnvelope(
         v=1,
@@ -45,7 +54,7 @@ def status_message(site: str, device: str, state: DeviceState) -> tuple[str, byt
         site=site,
         device=device,
         ts=utc_now(),
-        body=StatusBody(state=state),
+        body=StatusBody(state=state, reason=reason),
     )
     return message_topic(site, device, Kind.STATUS), env.to_json()
 
@@ -110,7 +119,9 @@ class OutboxPump(BackgroundWorker):
     def _will(self) -> Will | None:
         if self._presence is None:
             return None
-        topic, payload = status_message(*self._presence, DeviceState.OFFLINE)
+        topic, payload = status_message(
+            *self._presence, DeviceState.OFFLINE, OfflineReason.CONNECTION_LOST
+        )
         return Will(topic, payload, qos=1, retain=True)
 
     def start(self) -> None:
@@ -127,7 +138,10 @@ class OutboxPump(BackgroundWorker):
     def on_stop(self) -> None:
         """Announce going offline (while still connected) and disconnect."""
         if self._presence is not None and self.session.connected.is_set():
-            topic, payload = status_message(*self._presence, DeviceState.OFFLINE)
+            # A graceful goodbye: the cloud raises no device_offline for it.
+            topic, payload = status_message(
+                *self._presence, DeviceState.OFFLINE, OfflineReason.SHUTDOWN
+            )
             self.session.client.publish(topic, payload, qos=1, retain=True).wait_for_publish(2)
         self.session.stop()
 
