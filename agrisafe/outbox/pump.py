@@ -59,6 +59,18 @@ def status_message(
     return message_topic(site, device, Kind.STATUS), env.to_json()
 
 
+# What a sender can do about the commonest reasons (shown with the error).
+QUARANTINE_HINTS = {
+    "unknown_device": (
+        ": this site/device is not in the cloud's registry (register it, or set "
+        "AGRISAFE_AUTO_REGISTER=true on a demo cloud)"
+    ),
+    "kind_not_allowed": ": the registry's device type may not send this kind",
+    "schema": ": the message does not match the protocol (docs/protocol.md)",
+    "event_time": ": the event time is too far from the cloud's clock (check this box's clock)",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class AckOptions:
     """End-to-end acks (module docstring): on by default; off is PUBACK-only (legacy) mode."""
@@ -91,6 +103,7 @@ class OutboxPump(BackgroundWorker):
         self._ack_subs: set[tuple[str, str]] = set()
         self._next_due_check = 0.0
         self.delivered = 0
+        self.quarantined = 0  # messages the cloud's acks said it quarantined
         self.rounds = 0  # passes of the pump loop: shows it is alive (health checks, tests)
         self._presence = presence
         self._idle_wait_s = idle_wait_s
@@ -178,12 +191,29 @@ class OutboxPump(BackgroundWorker):
 
     def _handle_ack(self, msg: mqtt.MQTTMessage) -> None:
         try:
-            ids = CloudAck.model_validate_json(msg.payload).ids
+            ack = CloudAck.model_validate_json(msg.payload)
         except ValueError:
             logger.warning("ignoring a malformed cloud ack on %s", msg.topic)
             return
-        self._events.put(ids)
+        if ack.quarantined:
+            self._report_quarantined(ack.quarantined)
+        self._events.put(ack.ids)
         self.wake()
+
+    def _report_quarantined(self, quarantined: dict[str, str]) -> None:
+        """Loudly: the cloud kept these messages aside instead of storing them."""
+        self.quarantined += len(quarantined)
+        reasons = sorted(set(quarantined.values()))
+        hint = QUARANTINE_HINTS.get(reasons[0], "") if len(reasons) == 1 else ""
+        logger.error(
+            "the cloud QUARANTINED %d message(s) from %s (reason: %s; %d so far)%s; "
+            "an admin sees them in GET /api/v1/quarantine",
+            len(quarantined),
+            "/".join(self._presence) if self._presence else "this device",
+            ", ".join(reasons),
+            self.quarantined,
+            hint,
+        )
 
     # -- pump thread -------------------------------------------------------------------------
     def run(self) -> None:
