@@ -21,13 +21,13 @@ from cloud.engine.runner import RuleEngine
 from cloud.ingest.mqtt_worker import FlowControl, MqttIngestWorker
 from cloud.ingest.process import IngestProcess
 from cloud.ingest.service import IngestService
-from cloud.ingest.supervisor import IngestSupervisor
+from cloud.ingest.supervisor import IngestSupervisor, status_path
 from cloud.ingest.validate import IngestPolicy
 from cloud.metrics import IngestMetrics
 from cloud.registry import RegistryService, load_registry_file
 from cloud.rules.config import RulesConfig
 from cloud.runtime import CloudRuntime
-from cloud.settings import CloudSettings, refuse_weak_secrets
+from cloud.settings import CloudSettings, instance_name, refuse_weak_secrets
 from cloud.store.db import default_database_url, make_engine, migrate
 from cloud.store.permissions import private_data_dir, private_sqlite_file
 from cloud.timeseries.factory import TimeSeriesParts, build_timeseries
@@ -75,7 +75,7 @@ def build_runtime(settings: CloudSettings) -> CloudRuntime:
         if settings.admin_token
         else secrets.token_urlsafe(32)
     )
-    name = settings.instance
+    name = instance_name(settings)
     sink = MqttAlertSink(data_dir / f"{name}-alerts-outbox.db", addr, f"{name}-alerts")
     rules = build_rules(settings)
     metrics = IngestMetrics()
@@ -212,10 +212,11 @@ def build_ingest_process(settings: CloudSettings, index: int) -> IngestProcess:
     registry = RegistryService(engine, auto_register=settings.auto_register)
     addr = negotiated_address(settings.mqtt_url)
     shared = True if settings.shared_subscription is None else settings.shared_subscription
-    name = f"{settings.instance}-ingest-{index}"
+    name = f"{instance_name(settings)}-ingest-{index}"
     sink = MqttAlertSink(data_dir / f"{name}-alerts-outbox.db", addr, f"{name}-alerts")
     metrics = IngestMetrics()
     timeseries = build_timeseries(settings, engine, metrics)
     service = build_ingest_service(settings, engine, registry, [sink], metrics, timeseries)
     worker = ingest_worker(settings, service, addr, name, shared, metrics)
-    return IngestProcess(engine, worker, sink, metrics, timeseries)
+    report = status_path(settings, index)
+    return IngestProcess(engine, worker, sink, metrics, timeseries, status_path=report)

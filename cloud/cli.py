@@ -17,7 +17,7 @@ from agrisafe.cli.errors import exit_on_startup_errors, fail
 from agrisafe.cli.helptext import command_group, setting_help
 from agrisafe.cli.plugins import require_modules
 from agrisafe.logs import setup_logging
-from cloud.settings import CloudSettings
+from cloud.settings import CloudSettings, instance_name
 
 # The cloud extra; missing, `agrisafe cloud …` says what to install instead of failing later.
 require_modules("fastapi", "uvicorn", "sqlalchemy", "alembic")
@@ -81,7 +81,7 @@ def serve(
             from cloud.ingest.supervisor import prepare_metrics_dir
 
             # Before anything imports prometheus-client: it picks its storage at import.
-            prepare_metrics_dir(settings.ensure_data_dir() / f"{settings.instance}-metrics")
+            prepare_metrics_dir(settings.ensure_data_dir() / f"{instance_name(settings)}-metrics")
         from cloud.api import create_app
         from cloud.app import build_runtime
         from cloud.server import CloudServer, server_config

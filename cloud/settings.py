@@ -1,5 +1,6 @@
 """Cloud settings (env `AGRISAFE_*`, CLI flags override)."""
 
+import secrets
 from pathlib import Path
 from typing import Literal
 
@@ -42,7 +43,12 @@ class CloudSettings(AgrisafeSettings):
         default="agrisafe-ingest", description="shared-subscription group of the ingest workers"
     )
     max_message_bytes: int = Field(default=MAX_MESSAGE_BYTES, ge=1024)
-    instance: str = Field(default="cloud", description="name used in MQTT client ids")
+    instance: str | None = Field(
+        default=None,
+        description="name in this cloud's MQTT client ids ({instance}-ingest-N); default "
+        "cloud-<random>, made once and kept in DATA_DIR/instance, so it is unique per "
+        "instance and stable across restarts (the broker resumes the same sessions)",
+    )
 
     # -- ingest scale-out and flow control (docs/scaling.md) ---------------------------------
     ingest_processes: int = Field(
@@ -199,6 +205,28 @@ KNOWN_DEFAULT_SECRETS = frozenset(
         "secret",
     }
 )
+
+
+INSTANCE_FILE = "instance"
+
+
+def instance_name(settings: CloudSettings) -> str:
+    """`settings.instance`, else this data directory's own name (made on first use).
+
+    Never a fixed `cloud`: two clouds on one broker with one client id would throw each other
+    off, and a worker that joins another's session receives its messages.
+    """
+    if settings.instance:
+        return settings.instance
+    path = settings.ensure_data_dir() / INSTANCE_FILE
+    try:
+        name = path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        name = ""
+    if not name:
+        name = f"cloud-{secrets.token_hex(4)}"
+        path.write_text(name + "\n", encoding="utf-8")
+    return name
 
 
 def weak_secret(value: str) -> str | None:

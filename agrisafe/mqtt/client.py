@@ -74,6 +74,8 @@ class MqttSession:
         self._session_expiry_s = options.get("session_expiry_s", 7 * 24 * 3600)
         self._subscriptions = list(subscriptions)
         self._on_message = on_message
+        # Called in paho's thread after each connect, with the broker's session-present flag.
+        self.on_connected: Callable[[mqtt.Client, bool], None] | None = None
         self._keepalive_s = options.get("keepalive_s", 30)
         self._receive_maximum = options.get("receive_maximum", 1000)
         self._ever_connected = False
@@ -172,6 +174,8 @@ class MqttSession:
         if not self._pending_subs:
             self.subscribed.set()
         self.connected.set()
+        if self.on_connected is not None:
+            self.on_connected(client, bool(getattr(flags, "session_present", False)))
 
     def _handle_disconnect(
         self, _client: mqtt.Client, _ud: Any, _flags: Any, reason: Any, _props: Any

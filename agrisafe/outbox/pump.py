@@ -28,7 +28,14 @@ from agrisafe.mqtt.client import MqttSession, Will
 from agrisafe.mqtt.url import BrokerAddress
 from agrisafe.outbox.acks import AckTracker, device_topic, message_id
 from agrisafe.outbox.store import OutboxItem, SqliteOutbox
-from agrisafe.protocol import CloudAck, DeviceState, Kind, StatusBody, StatusEnvelope
+from agrisafe.protocol import (
+    CloudAck,
+    DeviceState,
+    Kind,
+    OfflineReason,
+    StatusBody,
+    StatusEnvelope,
+)
 from agrisafe.protocol.topics import ack_topic, message_topic
 from agrisafe.timeutil import utc_now
 from agrisafe.worker import BackgroundWorker
@@ -36,7 +43,9 @@ from agrisafe.worker import BackgroundWorker
 logger = logging.getLogger(__name__)
 
 
-def status_message(site: str, device: str, state: DeviceState) -> tuple[str, bytes]:
+def status_message(
+    site: str, device: str, state: DeviceState, reason: OfflineReason | None = None
+) -> tuple[str, bytes]:
     """Topic and payload of a presence message."""
     env = StatusEnvelope(
         v=1,
@@ -45,9 +54,21 @@ def status_message(site: str, device: str, state: DeviceState) -> tuple[str, byt
         site=site,
         device=device,
         ts=utc_now(),
-        body=StatusBody(state=state),
+        body=StatusBody(state=state, reason=reason),
     )
     return message_topic(site, device, Kind.STATUS), env.to_json()
+
+
+# What a sender can do about the commonest reasons (shown with the error).
+QUARANTINE_HINTS = {
+    "unknown_device": (
+        ": this site/device is not in the cloud's registry (register it, or set "
+        "AGRISAFE_AUTO_REGISTER=true on a demo cloud)"
+    ),
+    "kind_not_allowed": ": the registry's device type may not send this kind",
+    "schema": ": the message does not match the protocol (docs/protocol.md)",
+    "event_time": ": the event time is too far from the cloud's clock (check this box's clock)",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +103,7 @@ class OutboxPump(BackgroundWorker):
         self._ack_subs: set[tuple[str, str]] = set()
         self._next_due_check = 0.0
         self.delivered = 0
+        self.quarantined = 0  # messages the cloud's acks said it quarantined
         self.rounds = 0  # passes of the pump loop: shows it is alive (health checks, tests)
         self._presence = presence
         self._idle_wait_s = idle_wait_s
@@ -110,7 +132,9 @@ class OutboxPump(BackgroundWorker):
     def _will(self) -> Will | None:
         if self._presence is None:
             return None
-        topic, payload = status_message(*self._presence, DeviceState.OFFLINE)
+        topic, payload = status_message(
+            *self._presence, DeviceState.OFFLINE, OfflineReason.CONNECTION_LOST
+        )
         return Will(topic, payload, qos=1, retain=True)
 
     def start(self) -> None:
@@ -127,7 +151,10 @@ class OutboxPump(BackgroundWorker):
     def on_stop(self) -> None:
         """Announce going offline (while still connected) and disconnect."""
         if self._presence is not None and self.session.connected.is_set():
-            topic, payload = status_message(*self._presence, DeviceState.OFFLINE)
+            # A graceful goodbye: the cloud raises no device_offline for it.
+            topic, payload = status_message(
+                *self._presence, DeviceState.OFFLINE, OfflineReason.SHUTDOWN
+            )
             self.session.client.publish(topic, payload, qos=1, retain=True).wait_for_publish(2)
         self.session.stop()
 
@@ -164,12 +191,29 @@ class OutboxPump(BackgroundWorker):
 
     def _handle_ack(self, msg: mqtt.MQTTMessage) -> None:
         try:
-            ids = CloudAck.model_validate_json(msg.payload).ids
+            ack = CloudAck.model_validate_json(msg.payload)
         except ValueError:
             logger.warning("ignoring a malformed cloud ack on %s", msg.topic)
             return
-        self._events.put(ids)
+        if ack.quarantined:
+            self._report_quarantined(ack.quarantined)
+        self._events.put(ack.ids)
         self.wake()
+
+    def _report_quarantined(self, quarantined: dict[str, str]) -> None:
+        """Loudly: the cloud kept these messages aside instead of storing them."""
+        self.quarantined += len(quarantined)
+        reasons = sorted(set(quarantined.values()))
+        hint = QUARANTINE_HINTS.get(reasons[0], "") if len(reasons) == 1 else ""
+        logger.error(
+            "the cloud QUARANTINED %d message(s) from %s (reason: %s; %d so far)%s; "
+            "an admin sees them in GET /api/v1/quarantine",
+            len(quarantined),
+            "/".join(self._presence) if self._presence else "this device",
+            ", ".join(reasons),
+            self.quarantined,
+            hint,
+        )
 
     # -- pump thread -------------------------------------------------------------------------
     def run(self) -> None:

@@ -24,10 +24,17 @@ class CloudAck(BaseModel):
     ids: Annotated[list[str], Field(max_length=MAX_ACK_IDS)] = Field(
         description="ids of messages stored, duplicate or quarantined: the sender may forget them"
     )
+    quarantined: dict[str, str] = Field(
+        default_factory=dict,
+        description="of those ids, the ones the cloud quarantined, with the reason "
+        "(unknown_device, schema …): the sender logs them as errors",
+    )
 
     def to_json(self) -> bytes:
         """Serialise as protocol JSON."""
-        return orjson.dumps(self.model_dump(mode="json"))
+        # An ack with nothing quarantined is byte for byte what it was before the field.
+        skip = None if self.quarantined else {"quarantined"}
+        return orjson.dumps(self.model_dump(mode="json", exclude=skip))
 
 
 EXAMPLE_ACK = {"v": 1, "ids": ["01J5Z8Q0R3T6W9Y2B5D8F1H4K7", "01J5Z8Q0R3T6W9Y2B5D8F1H4K8"]}

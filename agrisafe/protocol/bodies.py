@@ -14,6 +14,7 @@ from agrisafe.protocol.enums import (
     AnimalProduct,
     CertificateBasis,
     DeviceState,
+    OfflineReason,
     Species,
     TestMethod,
     TestResult,
@@ -163,6 +164,11 @@ class StatusBody(Body):
     """Device presence; published retained, offline is the MQTT last will."""
 
     state: DeviceState
+    reason: OfflineReason | None = Field(
+        default=None,
+        description="with offline: shutdown (graceful stop, raises no device_offline alert) "
+        "or connection_lost (the last will); absent means connection_lost",
+    )
 
 
 class TelemetryBody(Body):

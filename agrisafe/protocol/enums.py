@@ -104,6 +104,13 @@ class DeviceState(StrEnum):
     OFFLINE = "offline"
 
 
+class OfflineReason(StrEnum):
+    """Why a device went offline: a graceful stop is not a fault (no `device_offline` alert)."""
+
+    SHUTDOWN = "shutdown"  # the device said goodbye before disconnecting
+    CONNECTION_LOST = "connection_lost"  # the MQTT last will: the broker lost the device
+
+
 class Rule(StrEnum):
     """Stable rule identifiers: alert `rule` and the last segment of alert topics."""
 

@@ -72,6 +72,7 @@ def standing(conn: Connection, producer: str, policy: CreditPolicy) -> dict[str,
         "score": score,
         "level": policy.level(score),
         "blacklisted": policy.blacklisted(score, manual),
-        "manual_blacklist": flag,
+        # a lifted decision is history (audit trail), not a standing blacklist
+        "manual_blacklist": flag if manual else None,
         "events": events,
     }

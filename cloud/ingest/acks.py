@@ -1,7 +1,8 @@
 """End-to-end acks: after a commit, the ids each sender may forget (docs/protocol.md).
 
 Pure: a batch and its outcomes in, (topic, payload) pairs out — one message per sender and
-batch, carrying every id of that sender the batch stored, found duplicate or quarantined.
+batch, carrying every id of that sender the batch stored, found duplicate or quarantined (the
+quarantined ones also with their reason, so that the sender can say so).
 The sender is the topic's site and device (for a message quarantined before its envelope was
 read, the topic is all we know of it).
 """
@@ -20,14 +21,23 @@ def cloud_acks(
 ) -> Iterator[tuple[str, bytes]]:
     """(ack topic, payload) for each sender in the batch."""
     by_sender: dict[tuple[str, str], list[str]] = {}
+    rejected: dict[tuple[str, str], dict[str, str]] = {}
     for item, outcome in zip(batch, outcomes, strict=True):
         if outcome.message_id is None or item.topic is None:
             continue
         parts = topic_parts(item.topic)
         if parts is None:
             continue
-        by_sender.setdefault((parts.site, parts.device), []).append(outcome.message_id)
-    for (site, device), ids in by_sender.items():
+        sender = (parts.site, parts.device)
+        by_sender.setdefault(sender, []).append(outcome.message_id)
+        if outcome.rejection is not None:
+            # Told to the sender, so that a bridge whose every message is refused says so.
+            reason = outcome.rejection.reason.value
+            rejected.setdefault(sender, {})[outcome.message_id] = reason
+    for sender, ids in by_sender.items():
+        why = rejected.get(sender, {})
         for start in range(0, len(ids), MAX_ACK_IDS):
-            payload = CloudAck(ids=ids[start : start + MAX_ACK_IDS]).to_json()
-            yield ack_topic(site, device), payload
+            chunk = ids[start : start + MAX_ACK_IDS]
+            quarantined = {i: why[i] for i in chunk if i in why}
+            payload = CloudAck(ids=chunk, quarantined=quarantined).to_json()
+            yield ack_topic(*sender), payload

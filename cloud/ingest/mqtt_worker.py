@@ -111,6 +111,14 @@ class MqttIngestWorker(BackgroundWorker):
         self._client = client
         client.raw_handler = self._enqueue
         client.on_pre_connect = self._new_connection
+        # A resumed session may still hold the other form of the ingest subscription from an
+        # earlier run (plain before, shared now, or the reverse): this worker would then
+        # receive every message twice. It is removed on connect and reported (health, log).
+        self.stale_subscription: str | None = None
+        self._other = INGEST_FILTER if shared else shared_filter(group)
+        self._stale_mid: int | None = None
+        self.session.on_connected = self._drop_stale_subscription
+        client.on_unsubscribe = self._handle_unsubscribe
 
     def start(self, timeout_s: float = 10.0) -> None:
         """Connect, subscribe and begin processing."""
@@ -131,6 +139,27 @@ class MqttIngestWorker(BackgroundWorker):
         return self._queue.qsize()
 
     # -- paho network thread -------------------------------------------------------------
+    def _drop_stale_subscription(self, client: mqtt.Client, session_present: bool) -> None:
+        if session_present:
+            _rc, self._stale_mid = client.unsubscribe(self._other)
+
+    def _handle_unsubscribe(
+        self, _client: mqtt.Client, _ud: Any, mid: int, reasons: Any, _props: Any
+    ) -> None:
+        if mid != self._stale_mid:
+            return
+        # Only MQTT 5 says whether the subscription existed (0x11: "no subscription existed").
+        if self.session.addr.protocol is MqttProtocol.V5 and any(
+            getattr(r, "value", 17) == 0 for r in reasons
+        ):
+            self.stale_subscription = self._other
+            logger.warning(
+                "ingest worker %s: the broker still held the subscription %s from an earlier "
+                "run with this client id (every message arrived twice); removed it",
+                self.session.client_id,
+                self._other,
+            )
+
     def _new_connection(self, _client: mqtt.Client, _ud: Any) -> None:
         with self._gen_lock:
             # Packet ids are per connection: never acknowledge an older connection's ids

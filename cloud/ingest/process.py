@@ -7,8 +7,12 @@ PostgreSQL; they are stateless apart from their MQTT session, which lives in the
 
 import logging
 import threading
+import time
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
+import orjson
 from sqlalchemy import Engine
 
 from cloud.alerts.mqtt_sink import MqttAlertSink
@@ -28,6 +32,8 @@ class IngestProcess:
     alert_sink: MqttAlertSink
     metrics: IngestMetrics
     timeseries: TimeSeriesParts
+    # Where this process reports its counters for the parent's /health (None: nowhere).
+    status_path: Path | None = None
 
     def start(self) -> None:
         """Start alert delivery, the pump (if this process runs one) and the worker."""
@@ -44,32 +50,60 @@ class IngestProcess:
         self.alert_sink.stop()
         self.engine.dispose()
 
-    def run(self, stop_event: threading.Event, report_s: float = 30.0) -> None:
-        """Start, log a summary every `report_s`, stop when asked."""
+    def status(self) -> dict[str, Any]:
+        """Counters and connection state, as the parent's /health shows them."""
+        stats = self.worker.service.stats
+        return {
+            "client_id": self.worker.session.client_id,
+            "connected": self.worker.session.connected.is_set(),
+            "backlog": self.worker.backlog(),
+            "received": stats.received,
+            "stored": stats.stored,
+            "duplicates": stats.duplicates,
+            "quarantined": sum(stats.quarantined.values()),
+            "alerts": stats.alerts,
+            "stale_subscription": self.worker.stale_subscription,
+            "reported_ms": int(time.time() * 1000),
+        }
+
+    def report(self) -> None:
+        """Write `status()` to `status_path` (by rename; a failure only logs)."""
+        if self.status_path is None:
+            return
+        # Rewritten every second and worthless after a crash: a rename, no fsync.
+        tmp = self.status_path.with_suffix(".tmp")
+        try:
+            self.status_path.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_bytes(orjson.dumps(self.status()))
+            tmp.replace(self.status_path)
+        except OSError as err:
+            logger.warning("cannot write ingest status %s: %s", self.status_path, err)
+
+    def run(
+        self, stop_event: threading.Event, report_s: float = 30.0, status_s: float = 1.0
+    ) -> None:
+        """Start, write the status every `status_s`, log a summary every `report_s`."""
         self.start()
         try:
             last = 0
-            while not stop_event.wait(report_s):
-                stats = self.worker.service.stats
-                fields = {
-                    "worker": self.worker.session.client_id,
-                    "received": stats.received,
-                    "received_since": stats.received - last,
-                    "stored": stats.stored,
-                    "duplicates": stats.duplicates,
-                    "quarantined": sum(stats.quarantined.values()),
-                    "backlog": self.worker.backlog(),
-                    "connected": self.worker.session.connected.is_set(),
-                }
+            next_log = time.monotonic() + report_s
+            while not stop_event.wait(status_s):
+                self.report()
+                if time.monotonic() < next_log:
+                    continue
+                next_log += report_s
+                fields = self.status()
+                fields["received_since"] = fields["received"] - last
                 logger.info(
                     "ingest: %d received (+%d), %d stored, %d duplicates, backlog %d",
-                    stats.received,
+                    fields["received"],
                     fields["received_since"],
-                    stats.stored,
-                    stats.duplicates,
+                    fields["stored"],
+                    fields["duplicates"],
                     fields["backlog"],
                     extra={"fields": fields},
                 )
-                last = stats.received
+                last = fields["received"]
         finally:
+            self.report()
             self.stop()

@@ -10,6 +10,8 @@ replaced by a new id; see docs/scaling.md.)
 This module must not import prometheus-client: `prepare_metrics_dir` runs before it is imported.
 """
 
+import contextlib
+import json
 import logging
 import os
 import shutil
@@ -25,11 +27,16 @@ from pydantic import SecretStr
 
 from agrisafe.backoff import Backoff
 from agrisafe.worker import BackgroundWorker
-from cloud.settings import CloudSettings
+from cloud.settings import CloudSettings, instance_name
 
 logger = logging.getLogger(__name__)
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+
+def status_path(settings: CloudSettings, index: int) -> Path:
+    """Where worker process `index` of this instance reports its counters (JSON)."""
+    return settings.data_dir / f"{instance_name(settings)}-workers" / f"{index}.json"
 
 
 def prepare_metrics_dir(directory: Path) -> None:
@@ -89,6 +96,7 @@ class IngestSupervisor(BackgroundWorker):
         self.count = processes
         self.restarts = 0
         self._env = child_env(settings, mqtt_url, shared)
+        self._status = [status_path(settings, i) for i in range(processes)]
         self._delay = restart_delay_s
         self._stop_timeout_s = stop_timeout_s
         self._procs: list[subprocess.Popen[bytes] | None] = [None] * processes
@@ -99,8 +107,27 @@ class IngestSupervisor(BackgroundWorker):
         """argv of worker `index`."""
         return [sys.executable, "-m", "agrisafe", "cloud", "ingest", "--index", str(index)]
 
+    def processes(self) -> list[dict[str, Any]]:
+        """Each worker process: pid, alive, and the counters it last reported."""
+        out: list[dict[str, Any]] = []
+        for i in range(self.count):
+            with self._lock:
+                proc = self._procs[i]
+            state: dict[str, Any] = {
+                "index": i,
+                "pid": proc.pid if proc is not None else None,
+                "alive": proc is not None and proc.poll() is None,
+                "restarts": self.restarts,
+            }
+            with contextlib.suppress(OSError, ValueError):  # not reported yet
+                state |= json.loads(self._status[i].read_bytes())
+            out.append(state)
+        return out
+
     def start(self) -> None:
         """Start every worker and the watcher."""
+        for path in self._status:
+            path.unlink(missing_ok=True)  # an earlier run's counters are not this run's
         for i in range(self.count):
             self._spawn(i)
         super().start()

@@ -70,6 +70,11 @@ def _by_formulation(rows: list[PhiRow], formulation: str | None) -> list[PhiRow]
     return rows  # missing or unmatched: every row counts, the most restrictive wins
 
 
+def _label_names(rows: list[PhiRow], reg_no: str) -> tuple[str, ...]:
+    found = sorted({r.ingredient for r in rows if r.ingredient})
+    return tuple(found) or (reg_no,)
+
+
 def _choice(ingredient: str, rows: list[PhiRow], level: str) -> PhiChoice:
     maxima = [r.max_per_season for r in rows if r.max_per_season is not None]
     return PhiChoice(
@@ -95,8 +100,10 @@ def resolve_phi(
         rows, distance = _closest_rows(cat, cat.phi_by_reg_no.get(normalise(reg_no), []), crop)
         if rows:
             rows = _by_formulation(rows, formulation)
-            # A label row covers the whole product: every ingredient gets its interval.
-            return PhiResolution(tuple(_choice(i, rows, "reg_no") for i in ingredients), ())
+            # A label row covers the whole product: every ingredient gets its interval. Asked
+            # by registration number alone, the product's own ingredients (or its number) name it.
+            names = ingredients or _label_names(rows, reg_no)
+            return PhiResolution(tuple(_choice(i, rows, "reg_no") for i in names), ())
     choices: list[PhiChoice] = []
     unresolved: list[str] = []
     for ingredient in ingredients:

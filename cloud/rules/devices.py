@@ -10,6 +10,7 @@ from agrisafe.protocol import (
     DeviceState,
     Envelope,
     GeoFix,
+    OfflineReason,
     Rule,
     SampleEnvelope,
     StatusEnvelope,
@@ -19,8 +20,11 @@ from cloud.domain import AlertDraft
 
 
 def device_offline(env: Envelope) -> AlertDraft | None:
-    """A status `offline` (the MQTT last will, or a clean goodbye) opens device_offline."""
+    """A status `offline` from the MQTT last will opens device_offline; a graceful goodbye
+    (`reason: shutdown`) is not a fault and opens nothing."""
     if not isinstance(env, StatusEnvelope) or env.body.state is not DeviceState.OFFLINE:
+        return None
+    if env.body.reason is OfflineReason.SHUTDOWN:
         return None
     return AlertDraft(
         Rule.DEVICE_OFFLINE,

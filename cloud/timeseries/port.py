@@ -8,6 +8,8 @@ from typing import Protocol
 from cloud.timeseries.points import Point
 
 MAX_BUCKETS = 11_000  # points per series in one answer: a wide chart at one per pixel
+# How the values in one bucket become its point (named in the request and the answer).
+AGGREGATIONS = ("mean", "sum", "max", "min", "count")
 
 
 class WriteError(Exception):
@@ -40,20 +42,30 @@ class SeriesQuery:
     to_ms: int
     step_ms: int
     field: str | None = None
+    agg: str = "mean"
+    # The site's UTC offset: buckets start at local multiples of the step (a `1d` bucket at
+    # local midnight), i.e. at k·step − offset in epoch ms.
+    offset_ms: int = 0
 
     def check(self) -> None:
         """Raise ValueError naming the parameter that makes no sense."""
         if self.step_ms <= 0:
             raise ValueError("step: must be positive")
+        if self.agg not in AGGREGATIONS:
+            raise ValueError(f"agg: expected one of {list(AGGREGATIONS)}")
         if self.to_ms <= self.from_ms:
             raise ValueError("to: must be after from")
         if (self.to_ms - self.from_ms) // self.step_ms > MAX_BUCKETS:
             raise ValueError(f"step: more than {MAX_BUCKETS} buckets; use a larger step")
 
+    def bucket_start(self, ts_ms: int) -> int:
+        """Start of the (site-local) bucket holding `ts_ms`."""
+        return ((ts_ms + self.offset_ms) // self.step_ms) * self.step_ms - self.offset_ms
+
 
 @dataclass(slots=True)
 class Series:
-    """One field of one series: mean value per bucket, bucket start times in epoch ms."""
+    """One field of one series: one aggregated value per bucket, bucket start times in epoch ms."""
 
     field: str
     tags: dict[str, str]

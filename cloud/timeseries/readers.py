@@ -19,14 +19,19 @@ def _promql_string(value: str) -> str:
     return _LABEL_VALUE.sub(lambda m: {"\n": "\\n"}.get(m.group(), "\\" + m.group()), value)
 
 
+_PROMQL_AGG = {"mean": "avg", "sum": "sum", "max": "max", "min": "min", "count": "count"}
+_FLUX_AGG = {"mean": "mean", "sum": "sum", "max": "max", "min": "min", "count": "count"}
+
+
 def promql_for(q: SeriesQuery) -> str:
-    """`avg_over_time` of the measurement's series at the site, one window per step."""
+    """`<agg>_over_time` of the measurement's series at the site, one window per step."""
     if q.field:
         matcher = f'__name__="{_promql_string(q.measurement + "_" + q.field)}"'
     else:
         matcher = f'__name__=~"{re.escape(q.measurement)}_.+"'
     site = _promql_string(q.site)
-    return f'avg_over_time({{{matcher},site="{site}"}}[{q.step_ms}ms])'
+    fn = _PROMQL_AGG[q.agg]
+    return f'{fn}_over_time({{{matcher},site="{site}"}}[{q.step_ms}ms])'
 
 
 def series_from_prometheus(q: SeriesQuery, answer: dict[str, Any]) -> list[Series]:
@@ -54,11 +59,11 @@ class PrometheusReader:
         self.timeout_s = timeout_s
 
     def query(self, q: SeriesQuery) -> list[Series]:
-        """Bucketed means; a server error raises httpx.HTTPError."""
+        """Bucketed aggregates; a server error raises httpx.HTTPError."""
         q.check()
         # PromQL windows are (t - step, t]: evaluating at the bucket's last millisecond makes
         # each window exactly one bucket [b, b + step) of millisecond samples.
-        start = (q.from_ms // q.step_ms) * q.step_ms + q.step_ms - 1
+        start = q.bucket_start(q.from_ms) + q.step_ms - 1
         params = {
             "query": promql_for(q),
             "start": f"{start / 1000:.3f}",
@@ -76,16 +81,17 @@ def _flux_string(value: str) -> str:
 
 
 def flux_for(q: SeriesQuery, bucket: str) -> str:
-    """Flux query: range, filter by measurement/site(/field), mean per step window."""
+    """Flux query: range, filter by measurement/site(/field), `agg` per (local) step window."""
     field = f' and r._field == "{_flux_string(q.field)}"' if q.field else ""
+    offset = (-q.offset_ms) % q.step_ms
     return (
         f'from(bucket: "{_flux_string(bucket)}")\n'
         f"  |> range(start: time(v: {q.from_ms * 1_000_000}),"
         f" stop: time(v: {q.to_ms * 1_000_000}))\n"
         f'  |> filter(fn: (r) => r._measurement == "{_flux_string(q.measurement)}"'
         f' and r.site == "{_flux_string(q.site)}"{field})\n'
-        f"  |> aggregateWindow(every: {q.step_ms}ms, fn: mean, createEmpty: false,"
-        ' timeSrc: "_start")'
+        f"  |> aggregateWindow(every: {q.step_ms}ms, offset: {offset}ms, fn: {_FLUX_AGG[q.agg]},"
+        ' createEmpty: false, timeSrc: "_start")'
     )
 
 
@@ -99,7 +105,7 @@ class FluxReader:
         self._client = InfluxDBClient(url=url, token=token, org=org)
 
     def query(self, q: SeriesQuery) -> list[Series]:
-        """Bucketed means from Flux tables."""
+        """Bucketed aggregates from Flux tables."""
         q.check()
         skip = {"result", "table", "_start", "_stop", "_time", "_value", "_field", "_measurement"}
         out: dict[tuple[str, tuple[tuple[str, str], ...]], Series] = {}

@@ -66,10 +66,13 @@ class SqlTimeSeries:
         """Nothing to release: the engine belongs to the runtime."""
 
     def query(self, q: SeriesQuery) -> list[Series]:
-        """Mean per bucket of `q.step_ms`, buckets aligned to multiples of the step."""
+        """`q.agg` per bucket of `q.step_ms`, buckets aligned to local multiples of the step."""
         q.check()
         c = ts_points.c
-        bucket = (c.ts_ms // q.step_ms) * q.step_ms
+        bucket = ((c.ts_ms + q.offset_ms) // q.step_ms) * q.step_ms - q.offset_ms
+        # SQL names of the aggregations (the same in SQLite and PostgreSQL)
+        sql_name = {"mean": "avg"}.get(q.agg, q.agg)
+        aggregated = getattr(func, sql_name)(c.value)
         where = [
             c.site == q.site,
             c.measurement == q.measurement,
@@ -79,7 +82,7 @@ class SqlTimeSeries:
         if q.field is not None:
             where.append(c.field == q.field)
         stmt = (
-            select(c.field, c.series, bucket.label("bucket"), func.avg(c.value))
+            select(c.field, c.series, bucket.label("bucket"), aggregated)
             .where(*where)
             .group_by(c.field, c.series, bucket)
             .order_by(c.field, c.series, bucket)

@@ -14,6 +14,7 @@ from sqlalchemy import func, insert, select
 
 from agrisafe.mqtt.broker import EmbeddedBroker
 from cloud.admin.retention import DAY_MS, QuarantineRetention
+from cloud.settings import instance_name
 from cloud.store import tables as t
 from testkit.api_security import hardened_cloud
 from testkit.cloud import RunningCloud
@@ -40,7 +41,7 @@ def test_health_tells_the_public_only_ok(cloud: RunningCloud) -> None:
     public = httpx.get(f"{cloud.base_url}/api/v1/health")
     assert public.json() == {"status": "ok"}
     assert "mqtt" not in public.text
-    assert cloud.runtime.settings.instance not in public.text
+    assert instance_name(cloud.runtime.settings) not in public.text
     assert httpx.get(f"{cloud.base_url}/api/v1/health/detail").status_code == 401
     detail = httpx.get(
         f"{cloud.base_url}/api/v1/health/detail",

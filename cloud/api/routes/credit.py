@@ -8,9 +8,9 @@ from starlette.concurrency import run_in_threadpool
 from cloud.api.auth import Principal, Role, require_reader, require_role
 from cloud.api.deps import CreditPolicyDep, EngineDep
 from cloud.api.schemas.credit import (
+    LIFTED_WITHOUT_REASON,
     BlacklistBody,
-    BlacklistLifted,
-    BlacklistSet,
+    BlacklistState,
     CreditPage,
     CreditStanding,
     CreditSummary,
@@ -47,17 +47,34 @@ async def get_credit(
 
 @router.put("/api/v1/producers/{producer}/blacklist", summary="Put a producer on the blacklist")
 async def blacklist(
-    producer: str, body: BlacklistBody, engine: EngineDep, principal: Regulator
-) -> BlacklistSet:
+    producer: str,
+    body: BlacklistBody,
+    engine: EngineDep,
+    policy: CreditPolicyDep,
+    principal: Regulator,
+) -> BlacklistState:
     """A regulator's decision (audited); certificates are refused while it stands."""
     await run_in_threadpool(queries.set_blacklist, engine, principal, producer, True, body.reason)
-    return BlacklistSet(producer=producer, blacklisted=True)
+    return await _state(engine, policy, principal, producer)
 
 
 @router.delete("/api/v1/producers/{producer}/blacklist", summary="Lift a manual blacklisting")
 async def unblacklist(
-    producer: str, body: BlacklistBody, engine: EngineDep, principal: Regulator
-) -> BlacklistLifted:
-    """Lift the manual flag (a score below the threshold still blacklists)."""
-    await run_in_threadpool(queries.set_blacklist, engine, principal, producer, False, body.reason)
-    return BlacklistLifted(producer=producer, manual_blacklist=False)
+    producer: str,
+    engine: EngineDep,
+    policy: CreditPolicyDep,
+    principal: Regulator,
+    body: BlacklistBody | None = None,
+) -> BlacklistState:
+    """Lift the manual flag (a score below the threshold still blacklists); the body's
+    `reason` is optional here and goes to the audit trail."""
+    reason = body.reason if body is not None else LIFTED_WITHOUT_REASON
+    await run_in_threadpool(queries.set_blacklist, engine, principal, producer, False, reason)
+    return await _state(engine, policy, principal, producer)
+
+
+async def _state(
+    engine: EngineDep, policy: CreditPolicyDep, principal: Principal, producer: str
+) -> BlacklistState:
+    found = await run_in_threadpool(queries.standing, engine, policy, principal, producer)
+    return BlacklistState.model_validate(found)

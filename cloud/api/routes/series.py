@@ -1,12 +1,13 @@
 """`GET /api/v1/series`: chart data from whichever time-series store is configured."""
 
 from typing import Annotated
+from zoneinfo import ZoneInfoNotFoundError
 
 import httpx
 from fastapi import APIRouter, Depends, HTTPException, Query
 from starlette.concurrency import run_in_threadpool
 
-from agrisafe.timeutil import to_ms
+from agrisafe.timeutil import DEFAULT_TZ, from_ms, site_zone, to_ms
 from cloud.api.auth import Principal, require
 from cloud.api.deps import RegistryDep, TimeSeriesDep
 from cloud.api.schemas.query import SeriesParams
@@ -30,6 +31,20 @@ def _step_ms(step: str) -> int:
     raise HTTPException(422, f"step: {step!r} is not a duration such as 60s, 5m, 1h or 1d")
 
 
+def _zone(registry: RegistryDep, site: str, tz: str | None, at_ms: int) -> tuple[str, int]:
+    """The zone's name and its UTC offset at `at_ms` (the site's zone unless `tz` is given)."""
+    info = registry.site(site)
+    name = tz or (info.timezone if info is not None else None) or DEFAULT_TZ
+    try:
+        zone = site_zone(name)
+    except (ValueError, ZoneInfoNotFoundError) as err:
+        raise HTTPException(
+            422, f"tz: {name!r} is not an IANA time zone such as Asia/Shanghai"
+        ) from err
+    offset = from_ms(at_ms, zone).utcoffset()
+    return name, int(offset.total_seconds() * 1000) if offset is not None else 0
+
+
 @router.get("/api/v1/series", summary="Time-series chart data")
 async def series(
     timeseries: TimeSeriesDep,
@@ -37,7 +52,8 @@ async def series(
     principal: Annotated[Principal, Depends(require)],
     p: Annotated[SeriesParams, Query()],
 ) -> SeriesPublic:
-    """Mean per step of every field (or one `field`) of `measurement` at `site`."""
+    """`agg` (mean, sum, max, min, count) per step of every field (or one `field`) of
+    `measurement` at `site`; buckets follow the site's time zone (a `1d` bucket is a local day)."""
     reader = timeseries.reader
     if reader is None:
         raise HTTPException(404, "time series are off (AGRISAFE_TIMESERIES=off)")
@@ -46,7 +62,17 @@ async def series(
     scope = sites_in_scope(registry, principal)
     if scope is not None and p.site not in scope:
         raise HTTPException(403, f"site {p.site!r} is outside your scope")
-    q = SeriesQuery(p.site, p.measurement, to_ms(p.from_), to_ms(p.to), _step_ms(p.step), p.field)
+    tz_name, offset_ms = _zone(registry, p.site, p.tz, to_ms(p.from_))
+    q = SeriesQuery(
+        p.site,
+        p.measurement,
+        to_ms(p.from_),
+        to_ms(p.to),
+        _step_ms(p.step),
+        p.field,
+        agg=p.agg,
+        offset_ms=offset_ms,
+    )
     try:
         q.check()
     except ValueError as err:
@@ -61,6 +87,9 @@ async def series(
         from_ms=q.from_ms,
         to_ms=q.to_ms,
         step_ms=q.step_ms,
+        agg=q.agg,
+        tz=tz_name,
+        offset_ms=offset_ms,
         store=timeseries.backend,
         series=[SeriesLine(field=s.field, tags=s.tags, points=s.points) for s in found],
     )

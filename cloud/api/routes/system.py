@@ -16,6 +16,7 @@ from cloud.api.schemas.system import (
     Health,
     HealthStatus,
     IngestCounts,
+    IngestProcessState,
     QuarantinedMessage,
     QuarantinePage,
     SitePage,
@@ -51,8 +52,13 @@ async def health_detail(runtime: RuntimeDep) -> Health:
             client_id=w.session.client_id,
             connected=w.session.connected.is_set(),
             backlog=w.backlog(),
+            stale_subscription=w.stale_subscription,
         )
         for w in runtime.workers
+    ]
+    processes = [
+        IngestProcessState.model_validate(p)
+        for p in (runtime.supervisor.processes() if runtime.supervisor else [])
     ]
     stats = runtime.ingest.stats
     stuck = any(w.stuck() for w in runtime.workers)  # a batch the store keeps refusing
@@ -62,14 +68,21 @@ async def health_detail(runtime: RuntimeDep) -> Health:
         database="ok" if ok else "unreachable",
         mqtt=runtime.broker_addr.url(),
         workers=workers,
+        processes=processes,
         ingest=IngestCounts(
-            received=stats.received,
-            stored=stats.stored,
-            duplicates=stats.duplicates,
-            quarantined=stats.quarantined,
-            alerts=stats.alerts,
+            received=stats.received + sum(p.received for p in processes),
+            stored=stats.stored + sum(p.stored for p in processes),
+            duplicates=stats.duplicates + sum(p.duplicates for p in processes),
+            quarantined=_quarantined(stats.quarantined, processes),
+            alerts=stats.alerts + sum(p.alerts for p in processes),
         ),
     )
+
+
+def _quarantined(own: dict[str, int], processes: list[IngestProcessState]) -> dict[str, int]:
+    """Per reason in this process; the worker processes report only a total (`processes`)."""
+    total = sum(p.quarantined for p in processes)
+    return own | ({"in worker processes": total} if total else {})
 
 
 @router.get("/api/v1/sites", tags=["registry"], summary="Registered sites")

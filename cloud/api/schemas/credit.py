@@ -12,11 +12,14 @@ class BlacklistBody(BaseModel):
     reason: str = Field(min_length=1, max_length=2000, description="the decision's grounds")
 
 
+LIFTED_WITHOUT_REASON = "lifted (no reason given)"
+
+
 class ManualFlag(BaseModel):
     """A regulator's blacklist decision."""
 
     producer: str
-    blacklisted: int
+    blacklisted: bool
     reason: str
     by: str
     at_ms: int
@@ -60,15 +63,15 @@ class CreditPage(Page[CreditSummary]):
     """The producers in the caller's scope."""
 
 
-class BlacklistSet(BaseModel):
-    """A producer put on the blacklist."""
+class BlacklistState(BaseModel):
+    """The answer of both `PUT` and `DELETE .../blacklist`: the producer's standing after it.
+
+    `manual_blacklist` is the regulator's decision while it stands, null once lifted;
+    `blacklisted` may stay true after a lift when the score is below the threshold.
+    """
 
     producer: str
+    score: int
+    level: str
     blacklisted: bool
-
-
-class BlacklistLifted(BaseModel):
-    """A manual blacklisting lifted."""
-
-    producer: str
-    manual_blacklist: bool
+    manual_blacklist: ManualFlag | None

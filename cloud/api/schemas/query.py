@@ -1,6 +1,7 @@
 """Query parameters of the list endpoints, grouped (`Annotated[XQuery, Query()]`)."""
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -54,3 +55,11 @@ class SeriesParams(BaseModel):
     to: datetime
     step: str = Field(default="1h", description="60s, 5m, 1h, 1d …")
     field: str | None = Field(default=None, description="one field only")
+    agg: Literal["mean", "sum", "max", "min", "count"] = Field(
+        default="mean", description="how the values in one bucket become its point"
+    )
+    tz: str | None = Field(
+        default=None,
+        description="IANA zone the buckets follow (a 1d bucket runs local midnight to "
+        "midnight); default: the site's time zone, Asia/Shanghai when it has none",
+    )

@@ -13,6 +13,30 @@ class WorkerState(BaseModel):
     client_id: str
     connected: bool
     backlog: int
+    stale_subscription: str | None = Field(
+        default=None,
+        description="a subscription an earlier run left in this worker's broker session "
+        "(it doubled every message); found and removed at connect",
+    )
+
+
+class IngestProcessState(BaseModel):
+    """One ingest worker process started by `serve --ingest-processes N` (its own report)."""
+
+    index: int
+    pid: int | None
+    alive: bool
+    restarts: int = Field(description="restarts of all worker processes of this instance")
+    client_id: str | None = None
+    connected: bool | None = None
+    backlog: int | None = None
+    received: int = 0
+    stored: int = 0
+    duplicates: int = 0
+    quarantined: int = 0
+    alerts: int = 0
+    stale_subscription: str | None = None
+    reported_ms: int | None = Field(default=None, description="when the process last reported")
 
 
 class IngestCounts(BaseModel):
@@ -38,8 +62,11 @@ class Health(BaseModel):
     version: str
     database: str
     mqtt: str
-    workers: list[WorkerState]
-    ingest: IngestCounts
+    workers: list[WorkerState] = Field(description="MQTT ingest workers in this process")
+    processes: list[IngestProcessState] = Field(
+        default_factory=list, description="ingest worker processes (serve --ingest-processes)"
+    )
+    ingest: IngestCounts = Field(description="this process and its worker processes together")
 
 
 class SitePage(Page[dict[str, Any]]):

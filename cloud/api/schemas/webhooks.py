@@ -12,7 +12,11 @@ class WebhookCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     url: HttpUrl = Field(description="receiver URL (http or https)")
     secret: str | None = Field(
-        default=None, min_length=16, max_length=128, description="HMAC key; generated if absent"
+        default=None,
+        min_length=16,
+        max_length=128,
+        description="HMAC key, 16 to 128 characters (a shorter one is refused with 422); "
+        "generated if absent and shown once in the answer",
     )
     regions: list[str] | None = Field(default=None, description="only alerts of these regions")
     rules: list[Rule] | None = Field(default=None, description="only these rules")

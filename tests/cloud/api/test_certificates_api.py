@@ -210,3 +210,22 @@ def test_a_late_fact_revokes_the_certificate_and_the_page_says_so(
     assert "已撤销" in html
     assert "安全间隔期或兽药休药期内采收" in html
     assert re.search(r"已于 \d{4}-\d{2}-\d{2} 撤销", html)
+
+
+@pytest.mark.integration
+def test_blacklist_put_and_delete_answer_in_one_shape(region_cloud: RunningCloud) -> None:
+    """PUT and DELETE both answer the standing after the decision; DELETE needs no body."""
+    cloud = region_cloud
+    path = "/api/v1/producers/93140703MA0SCEN01X/blacklist"
+    put = cloud.http.put(path, json={"reason": "伪造记录"})
+    assert put.status_code == 200, put.text
+    assert put.json()["blacklisted"] is True
+    assert put.json()["manual_blacklist"]["reason"] == "伪造记录"
+    lifted = cloud.http.delete(path)
+    assert lifted.status_code == 200, lifted.text
+    assert set(lifted.json()) == set(put.json())
+    assert lifted.json()["manual_blacklist"] is None
+    standing = cloud.http.get("/api/v1/producers/93140703MA0SCEN01X/credit").json()
+    assert standing["manual_blacklist"] is None
+    with_reason = cloud.http.request("DELETE", path, json={"reason": "复查合格"})
+    assert with_reason.status_code == 200

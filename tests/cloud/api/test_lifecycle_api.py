@@ -111,6 +111,11 @@ def test_a_label_entry_by_registration_number_is_audited_and_applied(
         params={"crop": "黄瓜", "ingredient": "阿维菌素", "reg_no": "PD20990001"},
     ).json()
     assert (lookup["phi_days"], lookup["choices"][0]["level"]) == (5, "reg_no")
+    # The registration number alone finds the label and names its ingredient.
+    by_number = cloud.http.get(
+        "/api/v1/reference/phi", params={"crop": "黄瓜", "reg_no": "PD20990001"}
+    ).json()
+    assert (by_number["phi_days"], by_number["choices"][0]["ingredient"]) == (5, "阿维菌素")
 
     # The label's 5 days apply to that product; the generic row (2 days) to others.
     labelled = spray("P1", "黄瓜", ["阿维菌素"], reg_no="PD20990001")

@@ -114,3 +114,46 @@ def test_series_from_victoriametrics(embedded_broker: EmbeddedBroker, tmp_path: 
             assert "agrisafe_timeseries_points_written_total 3.0" in metrics
     finally:
         vm.stop()
+
+
+@pytest.mark.integration
+def test_daily_buckets_follow_the_sites_day_and_name_their_aggregation(
+    embedded_broker: EmbeddedBroker, tmp_path: Path
+) -> None:
+    """Three harvests on one Shanghai day (two UTC days) sum into one point at local midnight."""
+    site = f"TS-{new_id()[-8:]}"
+    settings = cloud_settings(
+        tmp_path, embedded_broker.address.url(), auto_register=True, shared_subscription=False
+    )
+    with running_cloud(settings) as cloud:
+        envs = []
+        for stamp, kg in (("01:30", 100.0), ("12:00", 120.0), ("23:30", 700.0)):
+            env = message(Kind.HARVEST, site=site, qty_kg=kg)
+            env["ts"] = f"2026-05-04T{stamp}:00+08:00"
+            envs.append(env)
+        r = cloud.http.post("/api/v1/messages", content=orjson.dumps(envs))
+        assert r.status_code == 202, r.text
+        params = {
+            "site": site,
+            "measurement": "harvest",
+            "from": "2026-05-01T00:00:00+08:00",
+            "to": "2026-05-08T00:00:00+08:00",
+            "step": "1d",
+        }
+        assert wait_for(
+            lambda: bool(cloud.http.get("/api/v1/series", params=params).json()["series"]), 20
+        )
+        body = cloud.http.get("/api/v1/series", params=params | {"agg": "sum"}).json()
+        local_midnight = 1777824000000  # 2026-05-04T00:00:00+08:00
+        assert (body["agg"], body["tz"], body["offset_ms"]) == ("sum", "Asia/Shanghai", 28_800_000)
+        assert [s["points"] for s in body["series"]] == [[[local_midnight, 920.0]]]
+        count = cloud.http.get("/api/v1/series", params=params | {"agg": "count"}).json()
+        assert [s["points"] for s in count["series"]] == [[[local_midnight, 3.0]]]
+        utc = cloud.http.get("/api/v1/series", params=params | {"agg": "sum", "tz": "UTC"}).json()
+        assert [p[1] for p in utc["series"][0]["points"]] == [100.0, 820.0]
+        bad = cloud.http.get("/api/v1/series", params=params | {"agg": "median"})
+        assert bad.status_code == 422
+        assert "agg" in bad.text
+        bad_tz = cloud.http.get("/api/v1/series", params=params | {"tz": "Mars/Base"})
+        assert bad_tz.status_code == 422
+        assert "tz" in bad_tz.text

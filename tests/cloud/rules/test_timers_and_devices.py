@@ -187,3 +187,18 @@ def test_replay_sets_received_at_from_the_lines_own_arrival(bench: Bench) -> Non
     [alert] = bench.alerts
     assert alert.detail["received_at"] == "2026-05-01T01:58:00+00:00"
     assert alert.detail["ahead_s"] == 720.0
+
+
+def test_a_graceful_shutdown_is_not_a_fault(bench: Bench) -> None:
+    """`offline` with reason shutdown (a clean stop) opens nothing; the last will does."""
+    bye = env("status", "2026-05-01T09:00:00+08:00", {"state": "offline", "reason": "shutdown"})
+    lost = env(
+        "status",
+        "2026-05-01T09:05:00+08:00",
+        {"state": "offline", "reason": "connection_lost"},
+        device="cam-02",
+    )
+    bench.send(bye)
+    assert bench.of("device_offline") == []
+    bench.send(lost)
+    assert [a.subject for a in bench.of("device_offline")] == ["device:cam-02"]

@@ -102,7 +102,16 @@ def test_query_texts_quote_what_callers_supply() -> None:
     flux = flux_for(q, "agri")
     assert 'r.site == "S\\"1"' in flux
     assert 'r._field == "inhibition_pct"' in flux
-    assert "aggregateWindow(every: 60000ms, fn: mean" in flux
+    assert "aggregateWindow(every: 60000ms, offset: 0ms, fn: mean" in flux
     assert promql_for(SeriesQuery("S", "telemetry", 0, 1, 1)).startswith(
         'avg_over_time({__name__=~"telemetry_.+",'
     )
+
+
+def test_query_texts_name_the_aggregation_and_the_local_day() -> None:
+    day = 86_400_000
+    q = SeriesQuery("S", "harvest", 0, 7 * day, day, "qty_kg", agg="sum", offset_ms=28_800_000)
+    assert promql_for(q).startswith('sum_over_time({__name__="harvest_qty_kg"')
+    # Flux windows start at k·step + offset: local midnight at +08:00 is 16:00 UTC.
+    assert "offset: 57600000ms, fn: sum" in flux_for(q, "agri")
+    assert q.bucket_start(1777860000000) == 1777824000000  # 10:00 +08:00 → 00:00 +08:00
