@@ -152,7 +152,7 @@ def default_support() -> dict[str, list[str]]:
 
 
 class VerifierParams(Params):
-    """COCO verifier: run only on frames with a spraying cue (docs/edge.md, Verifier)."""
+    """COCO verifier: run once per cue track, cached by track id (docs/edge.md, Verifier)."""
 
     enabled: bool | None = Field(
         default=None,
@@ -198,6 +198,11 @@ class VerifierParams(Params):
     support: dict[str, list[str]] = Field(
         default_factory=default_support,
         description="carrier class → COCO classes that confirm it",
+    )
+    recheck_s: float = Field(
+        default=10.0,
+        gt=0,
+        description="a cue track the verifier did not confirm is looked at again after this long",
     )
 
 
