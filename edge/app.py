@@ -13,6 +13,7 @@ from agrisafe.outbox import OutboxFull, OutboxPump, SqliteOutbox
 from agrisafe.protocol import ActivityEnvelope, Kind, TelemetryEnvelope
 from agrisafe.protocol.topics import message_topic
 from agrisafe.worker import BackgroundWorker
+from edge.commission import load_record
 from edge.config import CameraConfig, SiteConfig
 from edge.detect import Detector
 from edge.detect.verifier import Verifier
@@ -208,7 +209,15 @@ def build_app(
         source = open_source(
             cam.source, cam.detect_fps, start_time=start_time, realtime=cam.realtime
         )
-        ctx = CameraContext(cfg.site, cfg.device, cam.name, cam.geo.to_geo() if cam.geo else None)
+        commissioned = load_record(data_dir, cam.name) is not None
+        if not commissioned:
+            logger.warning(
+                "camera %s is not commissioned (agrisafe edge commission): its spraying alerts "
+                "will be raised for review only",
+                cam.name,
+            )
+        geo = cam.geo.to_geo() if cam.geo else None
+        ctx = CameraContext(cfg.site, cfg.device, cam.name, geo, commissioned)
         pipe = CameraPipeline(
             ctx,
             detector,
@@ -217,6 +226,7 @@ def build_app(
             cam.polygons(),
             evidence=store,
             verifier=verifier,
+            profile=profile,
         )
         runners.append(CameraRunner(cam, source, pipe, emit))
     return EdgeApp(cfg, runners, publisher, outbox, pump, store, uploader, profile)

@@ -199,11 +199,13 @@ class VerifierParams(Params):
         default_factory=default_support,
         description="carrier class → COCO classes that confirm it",
     )
-    recheck_s: float = Field(
-        default=10.0,
+    first_recheck_s: float = Field(
+        default=0.5,
         gt=0,
-        description="a cue track the verifier did not confirm is looked at again after this long",
+        description="a cue track the verifier did not confirm is looked at again after this "
+        "long, then after twice as long each time …",
     )
+    recheck_s: float = Field(default=2.0, gt=0, description="… up to this long between looks")
 
 
 class PipelineParams(Params):

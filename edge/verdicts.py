@@ -2,10 +2,12 @@
 
 A spraying cue (a plume, a sprayer beside a person) is followed by the tracker like any object;
 the first frame where a track is a cue, the verifier looks at that frame and its verdict is kept
-under the track's id for the track's life: a confirmed cue stays confirmed, an unconfirmed one
-stays hidden from the activity machines and is looked at again after `recheck_s` (the worker
-may have turned round). Our `livestock`/`drone` tracks that COCO sees as a person are renamed
-`person` for their life. The decisions themselves are `edge.verify`'s.
+under the track's id for the track's life. A confirmed cue stays confirmed; an unconfirmed one
+stays hidden from the activity machines and is looked at again after `first_recheck_s`, then
+after twice as long each time up to `recheck_s` (the worker may have turned round: a real person
+is confirmed within a look or two, a shirt pattern called a plume costs a look every few
+seconds). Our `livestock`/`drone` tracks that COCO sees as a person are renamed `person` for
+their life. The decisions themselves are `edge.verify`'s.
 """
 
 from collections.abc import Iterable, Sequence
@@ -32,6 +34,7 @@ class CueVerdict:
 
     supported: bool
     ts: datetime
+    tries: int = 1  # looks so far (an unconfirmed cue waits twice as long after each)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +93,8 @@ class TrackVerdicts:
                 ok = any(supported(c, refs, p) for c in carriers_of(kept, [d], p))
             else:
                 continue  # not a cue once relabelled: nothing to decide
-            self.cues[t.id] = CueVerdict(ok, ts)
+            before = self.cues.get(t.id)
+            self.cues[t.id] = CueVerdict(ok, ts, before.tries + 1 if before else 1)
             confirmed += ok
             rejected += not ok
         return Decided(confirmed, rejected, relabelled)
@@ -124,4 +128,6 @@ class TrackVerdicts:
         v = self.cues.get(track_id)
         if v is None:
             return True
-        return not v.supported and (ts - v.ts).total_seconds() >= self.params.recheck_s
+        p = self.params
+        wait = min(p.recheck_s, p.first_recheck_s * 2 ** (v.tries - 1))
+        return not v.supported and (ts - v.ts).total_seconds() >= wait

@@ -10,7 +10,7 @@ from edge.detect.base import Detection, Image, ModelInfo
 from edge.drift import DriftStats, drift, profile_from
 from edge.envelopes import CameraContext
 from edge.frames import Frame
-from edge.params import EvidenceParams, MotionParams, PipelineParams
+from edge.params import EvidenceParams, MotionParams, PipelineParams, VerifierParams
 from edge.pipeline import CameraPipeline, Stats
 from edge.telemetry import Health, health_fields, telemetry_envelope
 
@@ -59,9 +59,12 @@ def _run(
     frames: int,
     verifier: CountingVerifier | None = None,
     ctx: CameraContext | None = None,
+    vp: VerifierParams | None = None,
 ) -> tuple[CameraPipeline, CountingVerifier, list[ActivityEnvelope]]:
     params = PipelineParams(
-        motion=MotionParams(enabled=False), evidence=EvidenceParams(enabled=False)
+        motion=MotionParams(enabled=False),
+        evidence=EvidenceParams(enabled=False),
+        verifier=vp or VerifierParams(first_recheck_s=10.0, recheck_s=10.0),  # a look per 10 s
     )
     verifier = verifier if verifier is not None else CountingVerifier()
     pipe = CameraPipeline(
@@ -92,6 +95,10 @@ def test_verifier_looks_once_per_cue_track_and_abstains() -> None:
 def test_an_unconfirmed_cue_is_looked_at_again_after_recheck_s() -> None:
     _, verifier, _ = _run([[WORKER, PLUME]], 60)  # 12 s
     assert verifier.calls == 2
+    # backing off: looks at 0, 0.5, 1.5, 3.5, 7.5 s; the next, 5 s later, is past the end
+    vp = VerifierParams(first_recheck_s=0.5, recheck_s=5.0)
+    _, verifier, _ = _run([[WORKER, PLUME]], 60, vp=vp)
+    assert verifier.calls == 5
 
 
 def test_a_confirmed_cue_makes_a_verified_spraying_from_a_commissioned_camera() -> None:

@@ -43,7 +43,7 @@ def test_a_coco_person_renames_the_track_and_confirms_its_cues() -> None:
 
 
 def test_an_unconfirmed_cue_is_hidden_then_rechecked() -> None:
-    p = VerifierParams(recheck_s=5.0)
+    p = VerifierParams(first_recheck_s=5.0, recheck_s=5.0)
     v = TrackVerdicts(p)
     tracks = [track(1, "person", WORKER_BOX), track(3, "spray_plume", (145, 150, 200, 210))]
     decided = v.decide(tracks, [], T0)
