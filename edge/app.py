@@ -23,6 +23,7 @@ from edge.evidence import EvidenceStore
 from edge.frames import FrameSource, open_source
 from edge.pipeline import CameraPipeline, Stats
 from edge.telemetry import Health, telemetry_envelope
+from edge.uncertain import UncertainSample
 from edge.upload import EvidenceUploader
 
 logger = logging.getLogger(__name__)
@@ -227,6 +228,13 @@ def build_app(
             evidence=store,
             verifier=verifier,
             profile=profile,
+            uncertain=_uncertain(cfg, data_dir, cam.name),
         )
         runners.append(CameraRunner(cam, source, pipe, emit))
     return EdgeApp(cfg, runners, publisher, outbox, pump, store, uploader, profile)
+
+
+def _uncertain(cfg: SiteConfig, data_dir: Path, camera: str) -> UncertainSample | None:
+    """The camera's sample of uncertain frames (DATA_DIR/uncertain/CAMERA), unless off."""
+    p = cfg.pipeline.uncertain
+    return UncertainSample(data_dir / "uncertain" / camera, p, camera) if p.enabled else None

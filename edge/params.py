@@ -139,6 +139,21 @@ class EvidenceParams(Params):
     jpeg_quality: int = Field(default=85, ge=10, le=100, description="snapshot JPEG quality")
 
 
+class UncertainParams(Params):
+    """A bounded sample of uncertain frames kept for labelling (docs/edge.md, Uncertain frames)."""
+
+    enabled: bool = Field(default=True, description="keep uncertain frames under DATA_DIR")
+    band: tuple[float, float] = Field(
+        default=(0.25, 0.5), description="a detection score in [low, high) is ambiguous"
+    )
+    flip_iou: float = Field(
+        default=0.5, ge=0, le=1, description="a detection this much over a track of another class"
+    )
+    max_frames: int = Field(default=200, ge=1, description="frames kept per camera (a reservoir)")
+    max_mb: int = Field(default=100, ge=1, description="bytes kept per camera")
+    min_gap_s: float = Field(default=5.0, ge=0, description="at most one frame per this long")
+
+
 def default_support() -> dict[str, list[str]]:
     """Carrier class → the COCO classes that confirm it (one table; absent carriers: not checked).
 
@@ -218,3 +233,4 @@ class PipelineParams(Params):
     activities: dict[str, ActivityRule] = Field(default_factory=default_rules)
     evidence: EvidenceParams = Field(default_factory=EvidenceParams)
     verifier: VerifierParams = Field(default_factory=VerifierParams)
+    uncertain: UncertainParams = Field(default_factory=UncertainParams)

@@ -25,6 +25,7 @@ from edge.geometry import Point
 from edge.motion import MotionDetector
 from edge.params import PipelineParams
 from edge.tracker import Track, Tracker
+from edge.uncertain import UncertainSample, uncertain_reasons
 from edge.verdicts import TrackVerdicts
 from edge.zones import PlotZones, frame_warnings
 
@@ -68,6 +69,7 @@ class CameraPipeline:
     verifier: Verifier | None = None
     drift: DriftStats = field(default_factory=DriftStats)
     profile: DriftProfile | None = None  # the model's domain: activities say out_of_domain
+    uncertain: UncertainSample | None = None  # frames kept for labelling
 
     DOMAIN_WINDOW = 3000  # detected frames the out_of_domain verdict looks back over (at most)
 
@@ -87,6 +89,7 @@ class CameraPipeline:
         self._verdicts = TrackVerdicts(p.verifier)
         self._domain = DriftStats()  # a longer window than telemetry's, for out_of_domain
         self._ood = False
+        self._rejected = 0  # cue tracks the verifier rejected on this frame
 
     def process(self, frame: Frame) -> list[ActivityEnvelope]:
         """Run one frame through every stage; returns the activity messages it completes."""
@@ -126,7 +129,10 @@ class CameraPipeline:
             seen = ([(d.label, d.score) for d in dets], luma_stats(frame.image))
             self.drift.add(*seen)
             self._domain.add(*seen)
-            return self._verified(frame, list(self._tracker.update(dets, frame.ts)))
+            tracks = list(self._tracker.update(dets, frame.ts))
+            out = self._verified(frame, tracks)
+            self._keep_uncertain(frame, dets, tracks)
+            return out
         self.stats.gated += 1
         return self._verified(frame, list(self._tracker.hold()))
 
@@ -134,6 +140,7 @@ class CameraPipeline:
         """The COCO model looks once per cue track (cached by track id), not once per frame."""
         if self.verifier is None:
             return tracks
+        self._rejected = 0
         v = self._verdicts
         v.forget(t.id for t in tracks)
         if v.pending(tracks, frame.ts):
@@ -144,8 +151,16 @@ class CameraPipeline:
             s.verify_ms += (time.perf_counter() - began) * 1000
             s.verified += 1
             s.abstained += decided.rejected
+            self._rejected = decided.rejected
             s.relabelled += decided.relabelled
         return v.apply(tracks)
+
+    def _keep_uncertain(self, frame: Frame, dets: list[Detection], tracks: list[Track]) -> None:
+        if self.uncertain is None or not self.params.uncertain.enabled:
+            return
+        reasons = uncertain_reasons(dets, tracks, self.params.uncertain, self._rejected)
+        if reasons:
+            self.uncertain.offer(frame.ts, frame.image, reasons, dets)
 
     def _trust(self, event: ActivityEvent) -> Trust:
         """What the activity says about itself: verifier, domain, commissioning."""

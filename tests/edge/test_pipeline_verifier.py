@@ -1,7 +1,9 @@
 """The pipeline runs the verifier once per cue track (cached by track id) and counts what it did;
 activities carry the trust fields (verified, out_of_domain, commissioned)."""
 
+import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import numpy as np
 
@@ -13,6 +15,7 @@ from edge.frames import Frame
 from edge.params import EvidenceParams, MotionParams, PipelineParams, VerifierParams
 from edge.pipeline import CameraPipeline, Stats
 from edge.telemetry import Health, health_fields, telemetry_envelope
+from edge.uncertain import UncertainSample
 
 WORKER = Detection("person", 0.9, (100, 100, 140, 220))
 PLUME = Detection("spray_plume", 0.7, (145, 150, 200, 210))
@@ -127,3 +130,23 @@ def test_telemetry_carries_verifier_and_drift_fields() -> None:
     assert "drift_score" not in plain
     assert plain["verified_frames"] == 0
     assert DriftStats().frames == 0
+
+
+def test_the_pipeline_keeps_frames_the_verifier_disagreed_with(tmp_path: Path) -> None:
+    params = PipelineParams(
+        motion=MotionParams(enabled=False), evidence=EvidenceParams(enabled=False)
+    )
+    sample = UncertainSample(tmp_path, params.uncertain, "c")
+    pipe = CameraPipeline(
+        CameraContext("s", "d", "c"),
+        ScriptedDetector([[WORKER, PLUME]]),
+        params,
+        5.0,
+        verifier=CountingVerifier(),
+        uncertain=sample,
+    )
+    image = np.zeros((360, 640, 3), dtype=np.uint8)
+    for i in range(10):
+        pipe.process(Frame(i, T0 + timedelta(seconds=i / 5), image))
+    [kept] = tmp_path.glob("*.json")
+    assert json.loads(kept.read_text())["reasons"] == ["verifier_rejected_cue"]
