@@ -4,6 +4,8 @@ They live apart from the site YAML models so the pure stages (tracker, zones, ac
 on plain parameter objects only, and the coordinator can tune them against a trained model.
 """
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -213,6 +215,11 @@ class VerifierParams(Params):
     support: dict[str, list[str]] = Field(
         default_factory=default_support,
         description="carrier class → COCO classes that confirm it",
+    )
+    unconfirmed: Literal["hide", "flag"] = Field(
+        default="hide",
+        description="a cue the verifier did not confirm: hide it from the activity machines, "
+        "or keep it and send the activity with verified: false (the cloud asks for review)",
     )
     first_recheck_s: float = Field(
         default=0.5,

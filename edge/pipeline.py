@@ -90,6 +90,8 @@ class CameraPipeline:
         self._domain = DriftStats()  # a longer window than telemetry's, for out_of_domain
         self._ood = False
         self._rejected = 0  # cue tracks the verifier rejected on this frame
+        self._confirmed_now = False  # a confirmed cue track is seen in this frame
+        self._instance_ok: dict[tuple[str, str], bool] = {}  # open spraying: a cue confirmed
 
     def process(self, frame: Frame) -> list[ActivityEnvelope]:
         """Run one frame through every stage; returns the activity messages it completes."""
@@ -101,6 +103,7 @@ class CameraPipeline:
         tracks = self._detect_and_track(frame)
         plot_of = self._zones.update(tracks)
         events = self._activities.step(frame.ts, tracks, plot_of)
+        self._note_confirmation()
         self._last = frame
         return self._evidence_and_envelopes(frame, events)
 
@@ -153,7 +156,14 @@ class CameraPipeline:
             s.abstained += decided.rejected
             self._rejected = decided.rejected
             s.relabelled += decided.relabelled
+        self._confirmed_now = v.confirmed(tracks)
         return v.apply(tracks)
+
+    def _note_confirmation(self) -> None:
+        """Remember, per open spraying, whether any of its frames had a confirmed cue."""
+        for key, m in self._activities.machines.items():
+            if key[0] == "spraying" and m.phase is not Phase.IDLE:
+                self._instance_ok[key] = self._instance_ok.get(key, False) or self._confirmed_now
 
     def _keep_uncertain(self, frame: Frame, dets: list[Detection], tracks: list[Track]) -> None:
         if self.uncertain is None or not self.params.uncertain.enabled:
@@ -166,8 +176,11 @@ class CameraPipeline:
         """What the activity says about itself: verifier, domain, commissioning."""
         verified = None
         if event.activity == "spraying":
-            # with a verifier the machines only ever see confirmed cue tracks
-            verified = self.verifier is not None
+            key = (event.activity, event.plot)
+            seen = self._instance_ok.get(key, False)
+            if event.state == "end":
+                self._instance_ok.pop(key, None)
+            verified = self.verifier is not None and seen
         return Trust(verified, self._out_of_domain(), self.ctx.commissioned)
 
     def _out_of_domain(self) -> bool | None:

@@ -104,14 +104,16 @@ class TrackVerdicts:
         out: list[Track] = []
         for t in tracks:
             verdict = self.cues.get(t.id)
-            if verdict is not None and not verdict.supported:
+            if verdict is not None and not verdict.supported and self.params.unconfirmed == "hide":
                 continue
             out.append(replace(t, label=PERSON) if t.id in self.people else t)
         return out
 
-    def confirmed(self, track_ids: Iterable[int]) -> bool:
-        """True when any of these tracks is a cue the verifier confirmed."""
-        return any((v := self.cues.get(i)) is not None and v.supported for i in track_ids)
+    def confirmed(self, tracks: Iterable[Track]) -> bool:
+        """True when one of these tracks, seen now, is a cue the verifier confirmed."""
+        return any(
+            t.seen_now and (v := self.cues.get(t.id)) is not None and v.supported for t in tracks
+        )
 
     def forget(self, live: Iterable[int]) -> None:
         """Drop the verdicts of tracks the tracker no longer follows."""

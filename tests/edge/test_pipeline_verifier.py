@@ -150,3 +150,10 @@ def test_the_pipeline_keeps_frames_the_verifier_disagreed_with(tmp_path: Path) -
         pipe.process(Frame(i, T0 + timedelta(seconds=i / 5), image))
     [kept] = tmp_path.glob("*.json")
     assert json.loads(kept.read_text())["reasons"] == ["verifier_rejected_cue"]
+
+
+def test_flag_mode_sends_an_unconfirmed_spraying_as_unverified() -> None:
+    vp = VerifierParams(unconfirmed="flag")
+    _, _, out = _run([[WORKER, SPRAYER, PLUME]], 60, vp=vp)
+    assert [e.body.state.value for e in out] == ["start", "end"]
+    assert [e.body.model_dump()["verified"] for e in out] == [False, False]

@@ -39,7 +39,7 @@ def test_a_coco_person_renames_the_track_and_confirms_its_cues() -> None:
     seen = v.apply(tracks)
     assert [t.label for t in seen] == ["person", "backpack_sprayer", "spray_plume"]
     assert tracks[0].label == "livestock"  # the tracker's own state is untouched
-    assert v.confirmed([3])
+    assert v.confirmed([tracks[2]])
 
 
 def test_an_unconfirmed_cue_is_hidden_then_rechecked() -> None:
