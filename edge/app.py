@@ -14,6 +14,7 @@ from agrisafe.outbox import OutboxFull, OutboxPump, SqliteOutbox
 from agrisafe.protocol import ActivityEnvelope, Kind, TelemetryEnvelope
 from agrisafe.protocol.topics import message_topic
 from agrisafe.worker import BackgroundWorker
+from edge.commission import load_record
 from edge.config import CameraConfig, SiteConfig
 from edge.detect import Detector
 from edge.detect.verifier import Verifier
@@ -24,6 +25,7 @@ from edge.evidence import EvidenceStore
 from edge.frames import FrameSource, open_source
 from edge.pipeline import CameraPipeline, Stats
 from edge.telemetry import Health, telemetry_envelope
+from edge.uncertain import UncertainSample
 from edge.upload import EvidenceUploader
 
 logger = logging.getLogger(__name__)
@@ -217,7 +219,15 @@ def build_app(
         source = open_source(
             cam.source, cam.detect_fps, start_time=start_time, realtime=cam.realtime
         )
-        ctx = CameraContext(cfg.site, cfg.device, cam.name, cam.geo.to_geo() if cam.geo else None)
+        commissioned = load_record(data_dir, cam.name) is not None
+        if not commissioned:
+            logger.warning(
+                "camera %s is not commissioned (agrisafe edge commission): its spraying alerts "
+                "will be raised for review only",
+                cam.name,
+            )
+        geo = cam.geo.to_geo() if cam.geo else None
+        ctx = CameraContext(cfg.site, cfg.device, cam.name, geo, commissioned)
         pipe = CameraPipeline(
             ctx,
             detector,
@@ -226,6 +236,8 @@ def build_app(
             cam.polygons(),
             evidence=store,
             verifier=verifier,
+            profile=profile,
+            uncertain=_uncertain(cfg, data_dir, cam.name),
         )
         runners.append(CameraRunner(cam, source, pipe, emit))
     return EdgeApp(cfg, runners, publisher, outbox, pump, store, uploader, profile)
@@ -238,3 +250,9 @@ def _signer(cfg: SiteConfig) -> EnvelopeSigner:
         return EnvelopeSigner.from_files({cfg.device: cfg.signing_key})
     except KeyError_ as err:
         raise ConfigError(f"signing_key: {err}") from err
+
+
+def _uncertain(cfg: SiteConfig, data_dir: Path, camera: str) -> UncertainSample | None:
+    """The camera's sample of uncertain frames (DATA_DIR/uncertain/CAMERA), unless off."""
+    p = cfg.pipeline.uncertain
+    return UncertainSample(data_dir / "uncertain" / camera, p, camera) if p.enabled else None

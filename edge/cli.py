@@ -3,6 +3,7 @@
 Plugged into `agrisafe` through the `agrisafe.commands` entry points (pyproject.toml).
 """
 
+import json
 import signal
 import sys
 import time
@@ -87,6 +88,88 @@ def run(
         raise typer.Exit(1) from err
     if code:
         raise typer.Exit(code)
+
+
+@app.command("commission")
+def commission(
+    camera: str = typer.Option(..., "--camera", help="camera name in site.yaml"),
+    config: Path | None = typer.Option(None, "--config", "-c", help="site.yaml"),
+    source: str | None = typer.Option(
+        None, "--source", help="record from this (a video file) instead of the camera's source"
+    ),
+    seconds: float = typer.Option(120.0, min=1.0, help="how long to record"),
+    out: Path | None = typer.Option(
+        None, help="proposal, snapshot and report (default: DATA_DIR/commissioning/CAMERA/)"
+    ),
+    confirm: bool = typer.Option(
+        False, "--confirm", help="the plots in site.yaml are checked: write the record"
+    ),
+    model: Path | None = typer.Option(None, help="detector (default as for `edge run`)"),
+    data_dir: Path | None = typer.Option(
+        None, help=setting_help(AgrisafeSettings, "data_dir", "the record goes here")
+    ),
+) -> None:
+    """Record a camera, report what the detector sees there (JSON), propose plot polygons."""
+    from edge.errors import ConfigError, EdgeError, ModelError
+
+    setup_logging("WARNING")
+    try:
+        _commission(camera, config, source, seconds, out, confirm, model, data_dir)
+    except (ConfigError, ModelError) as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(2) from err
+    except EdgeError as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(1) from err
+
+
+def _commission(
+    camera: str,
+    config: Path | None,
+    source: str | None,
+    seconds: float,
+    out: Path | None,
+    confirm: bool,
+    model: Path | None,
+    data_dir: Path | None,
+) -> None:
+    from edge.commission import survey, write_outputs, write_record
+    from edge.config import CameraConfig, EdgeSettings, default_model_path, load_site, model_params
+    from edge.detect import load_detector
+    from edge.errors import ConfigError
+    from edge.frames import open_source
+
+    cfg = load_site(config) if config is not None else None
+    cams = {c.name: c for c in cfg.cameras} if cfg is not None else {}
+    if cfg is not None and camera not in cams:
+        raise ConfigError(f"{config}: no camera {camera!r} (cameras: {', '.join(cams)})")
+    cam = cams.get(camera) or CameraConfig(name=camera, source=source or "", realtime=False)
+    if not (source or cam.source):
+        raise ConfigError("give --config site.yaml (with the camera) or --source FILE")
+    env = EdgeSettings.load(data_dir=data_dir or (cfg.data_dir if cfg else None))
+    model_path = model or (cfg.model if cfg else None) or env.model_path or default_model_path()
+    params = cfg.pipeline if cfg and "pipeline" in cfg.model_fields_set else None
+    params = params or model_params(model_path)
+    detector = load_detector(model_path, params.detector)
+    url = source or cam.source
+    frames = open_source(url, cam.detect_fps, realtime=cam.realtime and source is None)
+    report, snapshot = survey(
+        frames.frames(), detector, params.motion, camera=camera, source=url, seconds=seconds
+    )
+    root = env.ensure_data_dir()
+    files = write_outputs(out or root / "commissioning" / camera, report, snapshot)
+    result: dict[str, object] = {"report": report.model_dump(mode="json")}
+    result["files"] = {k: str(v) for k, v in files.items()}
+    if confirm:
+        plots = cam.polygons() if cam.plots else report.proposed_plots
+        result["record"] = str(write_record(root, report, plots))
+    else:
+        typer.echo(
+            f"check {files['proposal_image']}, put the plots in site.yaml, "
+            "then run again with --confirm",
+            err=True,
+        )
+    typer.echo(json.dumps(result, indent=2, ensure_ascii=False))
 
 
 def _site(opts: RunOptions) -> "SiteConfig":

@@ -33,6 +33,16 @@ class CameraContext:
     device: str
     camera: str
     geo: Geo | None = None
+    commissioned: bool | None = None  # None: not known (offline evaluation)
+
+
+@dataclass(frozen=True, slots=True)
+class Trust:
+    """What an activity says about how far it can be trusted (the cloud's abstention rule)."""
+
+    verified: bool | None = None
+    out_of_domain: bool | None = None
+    commissioned: bool | None = None
 
 
 def stable_id(ts: datetime, *parts: str) -> str:
@@ -52,10 +62,24 @@ def track_id(ctx: CameraContext, event: ActivityEvent) -> str:
 
 
 def activity_envelope(
-    ctx: CameraContext, model: ModelInfo, event: ActivityEvent, evidence: list[EvidenceRef]
+    ctx: CameraContext,
+    model: ModelInfo,
+    event: ActivityEvent,
+    evidence: list[EvidenceRef],
+    trust: Trust | None = None,
 ) -> ActivityEnvelope:
-    """The `activity` message of one start or end."""
+    """The `activity` message of one start or end (trust fields only when known)."""
     track = track_id(ctx, event)
+    t = trust or Trust(commissioned=ctx.commissioned)
+    flags = {
+        k: v
+        for k, v in (
+            ("verified", t.verified),
+            ("out_of_domain", t.out_of_domain),
+            ("commissioned", t.commissioned),
+        )
+        if v is not None
+    }
     return ActivityEnvelope(
         v=1,
         id=stable_id(event.ts, track, event.state),
@@ -73,5 +97,6 @@ def activity_envelope(
             evidence=evidence,
             model=ModelRef(name=model.name, version=model.version),
             camera=ctx.camera,  # an extra field: the protocol keeps it
+            **flags,
         ),
     )

@@ -4,6 +4,8 @@ They live apart from the site YAML models so the pure stages (tracker, zones, ac
 on plain parameter objects only, and the coordinator can tune them against a trained model.
 """
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -139,6 +141,21 @@ class EvidenceParams(Params):
     jpeg_quality: int = Field(default=85, ge=10, le=100, description="snapshot JPEG quality")
 
 
+class UncertainParams(Params):
+    """A bounded sample of uncertain frames kept for labelling (docs/edge.md, Uncertain frames)."""
+
+    enabled: bool = Field(default=True, description="keep uncertain frames under DATA_DIR")
+    band: tuple[float, float] = Field(
+        default=(0.25, 0.5), description="a detection score in [low, high) is ambiguous"
+    )
+    flip_iou: float = Field(
+        default=0.5, ge=0, le=1, description="a detection this much over a track of another class"
+    )
+    max_frames: int = Field(default=200, ge=1, description="frames kept per camera (a reservoir)")
+    max_mb: int = Field(default=100, ge=1, description="bytes kept per camera")
+    min_gap_s: float = Field(default=5.0, ge=0, description="at most one frame per this long")
+
+
 def default_support() -> dict[str, list[str]]:
     """Carrier class → the COCO classes that confirm it (one table; absent carriers: not checked).
 
@@ -152,7 +169,7 @@ def default_support() -> dict[str, list[str]]:
 
 
 class VerifierParams(Params):
-    """COCO verifier: run only on frames with a spraying cue (docs/edge.md, Verifier)."""
+    """COCO verifier: run once per cue track, cached by track id (docs/edge.md, Verifier)."""
 
     enabled: bool | None = Field(
         default=None,
@@ -199,6 +216,18 @@ class VerifierParams(Params):
         default_factory=default_support,
         description="carrier class → COCO classes that confirm it",
     )
+    unconfirmed: Literal["hide", "flag"] = Field(
+        default="hide",
+        description="a cue the verifier did not confirm: hide it from the activity machines, "
+        "or keep it and send the activity with verified: false (the cloud asks for review)",
+    )
+    first_recheck_s: float = Field(
+        default=0.5,
+        gt=0,
+        description="a cue track the verifier did not confirm is looked at again after this "
+        "long, then after twice as long each time …",
+    )
+    recheck_s: float = Field(default=2.0, gt=0, description="… up to this long between looks")
 
 
 class PipelineParams(Params):
@@ -211,3 +240,4 @@ class PipelineParams(Params):
     activities: dict[str, ActivityRule] = Field(default_factory=default_rules)
     evidence: EvidenceParams = Field(default_factory=EvidenceParams)
     verifier: VerifierParams = Field(default_factory=VerifierParams)
+    uncertain: UncertainParams = Field(default_factory=UncertainParams)

@@ -17,15 +17,16 @@ from agrisafe.protocol import ActivityEnvelope, EvidenceRef
 from edge.activity import ActivityEvent, ActivityRecognizer, Phase
 from edge.detect.base import Detection, Detector
 from edge.detect.verifier import Verifier
-from edge.drift import DriftStats, luma_stats
-from edge.envelopes import CameraContext, activity_envelope
+from edge.drift import DriftProfile, DriftStats, drift, luma_stats
+from edge.envelopes import CameraContext, Trust, activity_envelope
 from edge.evidence import ClipRecorder, EvidenceStore, jpeg
 from edge.frames import Frame
 from edge.geometry import Point
 from edge.motion import MotionDetector
 from edge.params import PipelineParams
 from edge.tracker import Track, Tracker
-from edge.verify import has_cue, verify
+from edge.uncertain import UncertainSample, uncertain_reasons
+from edge.verdicts import TrackVerdicts
 from edge.zones import PlotZones, frame_warnings
 
 logger = logging.getLogger(__name__)
@@ -41,9 +42,9 @@ class Stats:
     infer_ms: float = 0.0
     motion: float = 0.0
     activities: int = 0
-    verified: int = 0  # frames the COCO verifier looked at (those with a spraying cue)
-    abstained: int = 0  # of those, frames whose cue it dropped
-    relabelled: int = 0  # our boxes it renamed `person`
+    verified: int = 0  # frames the COCO verifier looked at (a cue track without a verdict)
+    abstained: int = 0  # cue tracks it did not confirm (hidden from the activity machines)
+    relabelled: int = 0  # our tracks it renamed `person`
     verify_ms: float = 0.0
 
     def snapshot_and_reset(self) -> "Stats":
@@ -67,6 +68,10 @@ class CameraPipeline:
     stats: Stats = field(default_factory=Stats)
     verifier: Verifier | None = None
     drift: DriftStats = field(default_factory=DriftStats)
+    profile: DriftProfile | None = None  # the model's domain: activities say out_of_domain
+    uncertain: UncertainSample | None = None  # frames kept for labelling
+
+    DOMAIN_WINDOW = 3000  # detected frames the out_of_domain verdict looks back over (at most)
 
     def __post_init__(self) -> None:
         p = self.params
@@ -81,6 +86,12 @@ class CameraPipeline:
         self._peak: dict[tuple[str, str], npt.NDArray[np.uint8]] = {}
         self._since_detect = 0
         self._last: Frame | None = None
+        self._verdicts = TrackVerdicts(p.verifier)
+        self._domain = DriftStats()  # a longer window than telemetry's, for out_of_domain
+        self._ood = False
+        self._rejected = 0  # cue tracks the verifier rejected on this frame
+        self._confirmed_now = False  # a confirmed cue track is seen in this frame
+        self._instance_ok: dict[tuple[str, str], bool] = {}  # open spraying: a cue confirmed
 
     def process(self, frame: Frame) -> list[ActivityEnvelope]:
         """Run one frame through every stage; returns the activity messages it completes."""
@@ -92,6 +103,7 @@ class CameraPipeline:
         tracks = self._detect_and_track(frame)
         plot_of = self._zones.update(tracks)
         events = self._activities.step(frame.ts, tracks, plot_of)
+        self._note_confirmation()
         self._last = frame
         return self._evidence_and_envelopes(frame, events)
 
@@ -117,25 +129,69 @@ class CameraPipeline:
             dets: list[Detection] = self.detector.detect(frame.image)
             self.stats.infer_ms += (time.perf_counter() - began) * 1000
             self.stats.detected += 1
-            self.drift.add([(d.label, d.score) for d in dets], luma_stats(frame.image))
-            return list(self._tracker.update(self._verified(frame, dets), frame.ts))
+            seen = ([(d.label, d.score) for d in dets], luma_stats(frame.image))
+            self.drift.add(*seen)
+            self._domain.add(*seen)
+            tracks = list(self._tracker.update(dets, frame.ts))
+            out = self._verified(frame, tracks)
+            self._keep_uncertain(frame, dets, tracks)
+            return out
         self.stats.gated += 1
-        return list(self._tracker.hold())
+        return self._verified(frame, list(self._tracker.hold()))
 
-    def _verified(self, frame: Frame, dets: list[Detection]) -> list[Detection]:
-        """Only frames with a spraying cue pay for the second (COCO) model."""
-        vp = self.params.verifier
-        if self.verifier is None or not has_cue(dets, vp):
-            return dets
-        began = time.perf_counter()
-        refs = self.verifier.reference(frame.image)
-        out, verdict = verify(dets, refs, vp)
-        s = self.stats
-        s.verify_ms += (time.perf_counter() - began) * 1000
-        s.verified += 1
-        s.abstained += not verdict.supported
-        s.relabelled += verdict.relabelled
-        return out
+    def _verified(self, frame: Frame, tracks: list[Track]) -> list[Track]:
+        """The COCO model looks once per cue track (cached by track id), not once per frame."""
+        if self.verifier is None:
+            return tracks
+        self._rejected = 0
+        v = self._verdicts
+        v.forget(t.id for t in tracks)
+        if v.pending(tracks, frame.ts):
+            began = time.perf_counter()
+            refs = self.verifier.reference(frame.image)
+            decided = v.decide(tracks, refs, frame.ts)
+            s = self.stats
+            s.verify_ms += (time.perf_counter() - began) * 1000
+            s.verified += 1
+            s.abstained += decided.rejected
+            self._rejected = decided.rejected
+            s.relabelled += decided.relabelled
+        self._confirmed_now = v.confirmed(tracks)
+        return v.apply(tracks)
+
+    def _note_confirmation(self) -> None:
+        """Remember, per open spraying, whether any of its frames had a confirmed cue."""
+        for key, m in self._activities.machines.items():
+            if key[0] == "spraying" and m.phase is not Phase.IDLE:
+                self._instance_ok[key] = self._instance_ok.get(key, False) or self._confirmed_now
+
+    def _keep_uncertain(self, frame: Frame, dets: list[Detection], tracks: list[Track]) -> None:
+        if self.uncertain is None or not self.params.uncertain.enabled:
+            return
+        reasons = uncertain_reasons(dets, tracks, self.params.uncertain, self._rejected)
+        if reasons:
+            self.uncertain.offer(frame.ts, frame.image, reasons, dets)
+
+    def _trust(self, event: ActivityEvent) -> Trust:
+        """What the activity says about itself: verifier, domain, commissioning."""
+        verified = None
+        if event.activity == "spraying":
+            key = (event.activity, event.plot)
+            seen = self._instance_ok.get(key, False)
+            if event.state == "end":
+                self._instance_ok.pop(key, None)
+            verified = self.verifier is not None and seen
+        return Trust(verified, self._out_of_domain(), self.ctx.commissioned)
+
+    def _out_of_domain(self) -> bool | None:
+        if self.profile is None:
+            return None
+        report = drift(self._domain, self.profile)
+        if self._domain.frames >= 30:
+            self._ood = report.out_of_domain
+        if self._domain.frames >= self.DOMAIN_WINDOW:
+            self._domain = DriftStats()
+        return self._ood
 
     def _evidence_and_envelopes(
         self, frame: Frame, events: list[ActivityEvent], *, push: bool = True
@@ -147,7 +203,8 @@ class CameraPipeline:
         out: list[ActivityEnvelope] = []
         for event in events:
             refs = self._evidence_for(store, frame, event) if store is not None else []
-            out.append(activity_envelope(self.ctx, self.detector.info, event, refs))
+            trust = self._trust(event)
+            out.append(activity_envelope(self.ctx, self.detector.info, event, refs, trust))
             self.stats.activities += 1
         return out
 

@@ -62,6 +62,18 @@ class ActivityBody(Body):
     track: Ident
     evidence: list[EvidenceRef] = Field(default_factory=list)
     model: ModelRef
+    # Abstention (optional; absent = not stated, e.g. an older sender): the cloud raises an
+    # unrecorded_spraying as a `warning` "needs review" when any of them is False / True.
+    verified: bool | None = Field(
+        default=None,
+        description="a second (COCO) model confirmed the cue's carrier; false: not confirmed",
+    )
+    out_of_domain: bool | None = Field(
+        default=None, description="the camera's frames drifted from the model's domain"
+    )
+    commissioned: bool | None = Field(
+        default=None, description="the camera has a commissioning record (agrisafe edge commission)"
+    )
 
 
 class ProductRef(Body):

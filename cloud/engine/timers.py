@@ -12,7 +12,13 @@ from cloud.domain import AlertDraft, Resolution
 from cloud.rules.config import RulesConfig
 from cloud.rules.facts import Application
 from cloud.rules.spraying import LATE_RECORD, covered, unrecorded_spraying
-from cloud.rules.timers import late_hits, latest_start, spray_window, start_window_ms
+from cloud.rules.timers import (
+    activity_bodies,
+    late_hits,
+    latest_start,
+    spray_window,
+    start_window_ms,
+)
 from cloud.store import locks, track_timers
 from cloud.store import timers as store
 
@@ -25,8 +31,9 @@ def fire_due(conn: Connection, now_ms: int, cfg: RulesConfig) -> list[AlertDraft
     locks.lock(conn, [locks.key_of("plot", t["site"], t["plot"]) for t in due])
     for timer in due:
         lo, hi = start_window_ms(timer, cfg)
-        start = latest_start(timer, store.activities(conn, timer["site"], timer["plot"], lo, hi))
-        window = spray_window(timer, start)
+        acts = store.activities(conn, timer["site"], timer["plot"], lo, hi)
+        start = latest_start(timer, acts)
+        window = spray_window(timer, start, activity_bodies(timer, start, acts), cfg)
         times = store.input_times(conn, window.site, window.plot, window.from_ms, window.to_ms)
         bounds = {
             "start_id": window.start_id,

@@ -11,6 +11,13 @@ class RulesConfig(BaseModel):
     spraying_grace_h: float = Field(
         default=24.0, gt=0, description="unrecorded_spraying grace window (protocol default 24 h)"
     )
+    spraying_confidence_floor: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description="an unrecorded_spraying from a less confident activity is a `warning` "
+        "(needs review), never `major`",
+    )
     clock_skew_tolerance_s: int = Field(
         default=300, ge=0, description="clock_skew when event time is ahead of arrival by more"
     )

@@ -10,7 +10,7 @@ from agrisafe.protocol import ActivityEnvelope, ActivityState, ActivityType, Env
 from agrisafe.timeutil import format_rfc3339, to_ms
 from cloud.rules.config import RulesConfig
 from cloud.rules.facts import Application
-from cloud.rules.spraying import SprayWindow
+from cloud.rules.spraying import SprayWindow, evidence_media, review_reasons
 
 RULE = "unrecorded_spraying"
 
@@ -63,8 +63,26 @@ def start_window_ms(timer: Mapping[str, Any], cfg: RulesConfig) -> tuple[int, in
     return end_ms - int(cfg.activity_max_h * 3_600_000), end_ms
 
 
-def spray_window(timer: Mapping[str, Any], start: tuple[str, int] | None) -> SprayWindow:
-    """The window a fired timer checks for an input_use."""
+def activity_bodies(
+    timer: Mapping[str, Any],
+    start: tuple[str, int] | None,
+    activities: Iterable[tuple[str, int, dict[str, Any]]],
+) -> list[dict[str, Any]]:
+    """The bodies of the timer's start (when found) and end messages among stored activities."""
+    ids = {timer["id"]} | ({start[0]} if start else set())
+    return [env["body"] for _kind, _ts, env in activities if env.get("id") in ids]
+
+
+def spray_window(
+    timer: Mapping[str, Any],
+    start: tuple[str, int] | None,
+    bodies: Iterable[Mapping[str, Any]] = (),
+    cfg: RulesConfig | None = None,
+) -> SprayWindow:
+    """The window a fired timer checks for an input_use; with the activity's bodies, why its
+    alert needs review (`review_reasons`) and its evidence files."""
+    bodies = list(bodies)
+    floor = (cfg or RulesConfig()).spraying_confidence_floor
     return SprayWindow(
         site=timer["site"],
         plot=timer["plot"],
@@ -75,6 +93,8 @@ def spray_window(timer: Mapping[str, Any], start: tuple[str, int] | None) -> Spr
         end_ms=timer["end_ms"],
         end_ts=timer["end_ts"],
         grace_ms=timer["grace_ms"],
+        review=review_reasons(bodies, floor) if bodies else (),
+        media=evidence_media(bodies),
     )
 
 

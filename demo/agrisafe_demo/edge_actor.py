@@ -3,7 +3,10 @@
 The clip comes from the models' renderer (a seed outside training); the edge node plays it in
 real time as camera `cam-01`, recognises the spraying with the shipped model, and publishes the
 activity start / end through its durable outbox to the demo's broker, uploading the snapshots
-and the clip to the cloud. Without the shipped model or the edge extra the demo runs without it.
+and the clip to the cloud. Like a real node it loads the COCO verifier and the model's drift
+profile, and the camera is commissioned first (a short survey of the clip, plots as configured),
+so its activities say `verified`, `out_of_domain` and `commissioned`. Without the shipped model
+or the edge extra the demo runs without it.
 """
 
 import logging
@@ -52,6 +55,8 @@ class EdgeActor(BackgroundWorker):
             from edge.app import build_app
             from edge.config import SiteConfig, default_model_path
             from edge.detect import load_detector
+            from edge.detect.verifier import load_verifier
+            from edge.drift import load_profile
         except ImportError as err:
             logger.warning("demo camera disabled (install agrisafe[edge,models]): %s", err)
             return
@@ -71,6 +76,9 @@ class EdgeActor(BackgroundWorker):
                 "device": "cam-01",
                 "cloud_url": self.base_url,
                 "cloud_token": self.token,
+                # COCO rarely sees a person in a rendered worker: the demo's spraying is sent
+                # with verified: false (the cloud raises it for review) rather than hidden
+                "pipeline": {"verifier": {"unconfirmed": "flag"}},
                 "cameras": [
                     {
                         "name": "cam-01",
@@ -83,6 +91,29 @@ class EdgeActor(BackgroundWorker):
             }
         )
         detector = load_detector(model, cfg.pipeline.detector)
-        self.node = build_app(cfg, detector, self.data_dir, self.addr, on_envelope=self._seen)
+        self._commission(cfg, detector)
+        self.node = build_app(
+            cfg,
+            detector,
+            self.data_dir,
+            self.addr,
+            on_envelope=self._seen,
+            verifier=load_verifier(cfg.pipeline.verifier, model),
+            profile=load_profile(model),
+        )
         self.node.start()
         logger.info("demo camera cam-01 watching a rendered clip of plot P1 (seed %d)", self.seed)
+
+    def _commission(self, cfg: Any, detector: Any) -> None:
+        """What an installer does before go-live (`agrisafe edge commission --confirm`)."""
+        from edge.commission import survey, write_outputs, write_record
+        from edge.frames import open_source
+
+        cam = cfg.cameras[0]
+        frames = open_source(cam.source, cam.detect_fps).frames()
+        report, snapshot = survey(
+            frames, detector, cfg.pipeline.motion, camera=cam.name, source=cam.source, seconds=5
+        )
+        write_outputs(self.data_dir / "commissioning" / cam.name, report, snapshot)
+        write_record(self.data_dir, report, cam.polygons())
+        logger.info("demo camera %s commissioned (%d frames surveyed)", cam.name, report.frames)

@@ -54,5 +54,5 @@ def load_verifier(params: VerifierParams, activity_model: Path) -> Verifier | No
             raise ModelError(f"{path}: verifier model not found (pipeline.verifier.enabled: true)")
         logger.info("verifier off: no COCO model at %s", path)
         return None
-    logger.info("verifier on: %s (runs on frames with a spraying cue)", path)
+    logger.info("verifier on: %s (looks once per spraying-cue track)", path)
     return OnnxVerifier(path, params)

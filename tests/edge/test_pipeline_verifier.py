@@ -1,20 +1,25 @@
-"""The pipeline runs the verifier only on frames with a spraying cue and counts what it did."""
+"""The pipeline runs the verifier once per cue track (cached by track id) and counts what it did;
+activities carry the trust fields (verified, out_of_domain, commissioned)."""
 
+import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import numpy as np
 
-from agrisafe.protocol import validate_envelope
+from agrisafe.protocol import ActivityEnvelope, validate_envelope
 from edge.detect.base import Detection, Image, ModelInfo
 from edge.drift import DriftStats, drift, profile_from
 from edge.envelopes import CameraContext
 from edge.frames import Frame
-from edge.params import EvidenceParams, MotionParams, PipelineParams
+from edge.params import EvidenceParams, MotionParams, PipelineParams, VerifierParams
 from edge.pipeline import CameraPipeline, Stats
 from edge.telemetry import Health, health_fields, telemetry_envelope
+from edge.uncertain import UncertainSample
 
 WORKER = Detection("person", 0.9, (100, 100, 140, 220))
 PLUME = Detection("spray_plume", 0.7, (145, 150, 200, 210))
+SPRAYER = Detection("backpack_sprayer", 0.8, (120, 120, 150, 180))
 T0 = datetime(2026, 5, 1, 8, 0, tzinfo=UTC)
 
 
@@ -44,37 +49,79 @@ class CountingVerifier:
         return []
 
 
-def _run(script: list[list[Detection]], frames: int) -> tuple[CameraPipeline, CountingVerifier]:
+class PersonVerifier(CountingVerifier):
+    """Fake second opinion: sees a person over the worker; counts its calls."""
+
+    def reference(self, frame: Image) -> list[Detection]:
+        self.calls += 1
+        return [Detection("person", 0.8, WORKER.box)]
+
+
+def _run(
+    script: list[list[Detection]],
+    frames: int,
+    verifier: CountingVerifier | None = None,
+    ctx: CameraContext | None = None,
+    vp: VerifierParams | None = None,
+) -> tuple[CameraPipeline, CountingVerifier, list[ActivityEnvelope]]:
     params = PipelineParams(
-        motion=MotionParams(enabled=False), evidence=EvidenceParams(enabled=False)
+        motion=MotionParams(enabled=False),
+        evidence=EvidenceParams(enabled=False),
+        verifier=vp or VerifierParams(first_recheck_s=10.0, recheck_s=10.0),  # a look per 10 s
     )
-    verifier = CountingVerifier()
+    verifier = verifier if verifier is not None else CountingVerifier()
     pipe = CameraPipeline(
-        CameraContext("s", "d", "c"), ScriptedDetector(script), params, 5.0, verifier=verifier
+        ctx or CameraContext("s", "d", "c"),
+        ScriptedDetector(script),
+        params,
+        5.0,
+        plots={"P1": [(0, 0), (640, 0), (640, 360), (0, 360)]},
+        verifier=verifier,
     )
     image = np.zeros((360, 640, 3), dtype=np.uint8)
+    out: list[ActivityEnvelope] = []
     for i in range(frames):
-        pipe.process(Frame(i, T0 + timedelta(seconds=i / 5), image))
-    pipe.finish()
-    return pipe, verifier
+        out += pipe.process(Frame(i, T0 + timedelta(seconds=i / 5), image))
+    out += pipe.finish()
+    return pipe, verifier, out
 
 
-def test_verifier_runs_only_on_cue_frames_and_abstains() -> None:
-    pipe, verifier = _run([[WORKER], [WORKER, PLUME]], 40)
-    assert verifier.calls == 20  # every other frame has the plume
-    assert pipe.stats.verified == 20
-    assert pipe.stats.abstained == 20
-    assert pipe.stats.activities == 0  # no spraying without a confirmed worker
+def test_verifier_looks_once_per_cue_track_and_abstains() -> None:
+    # 40 frames at 5 fps = 8 s: one plume track, one look (the recheck is due after 10 s)
+    pipe, verifier, out = _run([[WORKER], [WORKER, PLUME]], 40)
+    assert verifier.calls == 1
+    assert pipe.stats.verified == 1
+    assert pipe.stats.abstained == 1
+    assert out == []  # no spraying without a confirmed worker
+
+
+def test_an_unconfirmed_cue_is_looked_at_again_after_recheck_s() -> None:
+    _, verifier, _ = _run([[WORKER, PLUME]], 60)  # 12 s
+    assert verifier.calls == 2
+    # backing off: looks at 0, 0.5, 1.5, 3.5, 7.5 s; the next, 5 s later, is past the end
+    vp = VerifierParams(first_recheck_s=0.5, recheck_s=5.0)
+    _, verifier, _ = _run([[WORKER, PLUME]], 60, vp=vp)
+    assert verifier.calls == 5
+
+
+def test_a_confirmed_cue_makes_a_verified_spraying_from_a_commissioned_camera() -> None:
+    ctx = CameraContext("s", "d", "c", commissioned=True)
+    _, verifier, out = _run([[WORKER, SPRAYER, PLUME]], 60, PersonVerifier(), ctx)
+    assert verifier.calls == 1  # both cue tracks decided in one look
+    assert [e.body.state.value for e in out] == ["start", "end"]
+    body = out[0].body.model_dump()
+    assert (body["verified"], body["commissioned"]) == (True, True)
+    assert body["out_of_domain"] is None  # no profile: not stated
 
 
 def test_telemetry_carries_verifier_and_drift_fields() -> None:
-    pipe, _ = _run([[WORKER, PLUME]], 30)
+    pipe, _, _ = _run([[WORKER, PLUME]], 30)
     ref = profile_from(pipe.drift)
     report = drift(pipe.drift, ref)
     h = Health(60.0, pipe.stats, 0, 0, 0, 1, drift=report)
     fields = health_fields(h)
-    assert fields["verified_frames"] == 30
-    assert fields["abstained_frames"] == 30
+    assert fields["verified_frames"] == 1
+    assert fields["abstained_frames"] == 1
     assert fields["out_of_domain"] == 0
     assert fields["drift_score"] == 0.0
     env = telemetry_envelope("s", "d", h)
@@ -83,3 +130,30 @@ def test_telemetry_carries_verifier_and_drift_fields() -> None:
     assert "drift_score" not in plain
     assert plain["verified_frames"] == 0
     assert DriftStats().frames == 0
+
+
+def test_the_pipeline_keeps_frames_the_verifier_disagreed_with(tmp_path: Path) -> None:
+    params = PipelineParams(
+        motion=MotionParams(enabled=False), evidence=EvidenceParams(enabled=False)
+    )
+    sample = UncertainSample(tmp_path, params.uncertain, "c")
+    pipe = CameraPipeline(
+        CameraContext("s", "d", "c"),
+        ScriptedDetector([[WORKER, PLUME]]),
+        params,
+        5.0,
+        verifier=CountingVerifier(),
+        uncertain=sample,
+    )
+    image = np.zeros((360, 640, 3), dtype=np.uint8)
+    for i in range(10):
+        pipe.process(Frame(i, T0 + timedelta(seconds=i / 5), image))
+    [kept] = tmp_path.glob("*.json")
+    assert json.loads(kept.read_text())["reasons"] == ["verifier_rejected_cue"]
+
+
+def test_flag_mode_sends_an_unconfirmed_spraying_as_unverified() -> None:
+    vp = VerifierParams(unconfirmed="flag")
+    _, _, out = _run([[WORKER, SPRAYER, PLUME]], 60, vp=vp)
+    assert [e.body.state.value for e in out] == ["start", "end"]
+    assert [e.body.model_dump()["verified"] for e in out] == [False, False]

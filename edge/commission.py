@@ -1,0 +1,262 @@
+"""Per-camera commissioning: what the detector sees at this camera before go-live.
+
+`agrisafe edge commission --camera C` records `seconds` of the camera (or a video file), runs the
+motion gate and the detector on every analysed frame, and reports per-class rates, score
+histograms and the motion load as JSON; it proposes plot polygons over a snapshot (green, planted
+ground: the excess-green index, Otsu-thresholded) for the installer to confirm. With `--confirm`
+it writes the commissioning record the edge reads: activities from a camera without one say
+`commissioned: false`, and the cloud raises their spraying alerts as warnings for review.
+"""
+
+import logging
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+from agrisafe.files import atomic_write
+from edge.detect.base import Detection, Detector
+from edge.errors import EdgeError
+from edge.evidence import jpeg
+from edge.frames import Frame
+from edge.geometry import Point
+from edge.motion import MotionDetector
+from edge.params import MotionParams
+
+logger = logging.getLogger(__name__)
+BINS = 10
+RECORD_DIR = "commissioning"
+
+
+class ClassReport(BaseModel):
+    """What the detector saw of one class."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    per_frame: float = Field(description="detections per analysed frame")
+    frames_with: float = Field(description="share of analysed frames with at least one")
+    score_hist: list[int] = Field(description=f"{BINS} bins over [0, 1]")
+
+
+class CommissionReport(BaseModel):
+    """The commissioning report (printed as JSON, kept in the record)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    camera: str
+    source: str
+    model: str = Field(description="name and version of the detector")
+    seconds: float = Field(description="span of the recording, by frame time")
+    frames: int = Field(description="frames analysed")
+    width: int
+    height: int
+    classes: dict[str, ClassReport]
+    motion_mean: float = Field(description="mean changed fraction of the frame")
+    motion_share: float = Field(description="share of frames the motion gate passes")
+    proposed_plots: dict[str, list[tuple[float, float]]] = Field(
+        description="plot polygons proposed over the snapshot (pixels)"
+    )
+
+
+class CommissionRecord(BaseModel):
+    """What the edge reads: this camera was commissioned, when, with which plots."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    camera: str = Field(min_length=1)
+    created: datetime
+    plots: dict[str, list[tuple[float, float]]] = Field(description="plots in use when confirmed")
+    report: CommissionReport
+
+
+@dataclass
+class Survey:
+    """Running sums over the analysed frames (pure)."""
+
+    frames: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+    present: dict[str, int] = field(default_factory=dict)
+    hists: dict[str, list[int]] = field(default_factory=dict)
+    motion: float = 0.0
+    moving: int = 0
+
+    def add(self, dets: Sequence[Detection], motion_ratio: float, moving: bool) -> None:
+        """One analysed frame: its detections and the motion gate's result."""
+        self.frames += 1
+        self.motion += motion_ratio
+        self.moving += moving
+        for d in dets:
+            self.counts[d.label] = self.counts.get(d.label, 0) + 1
+            hist = self.hists.setdefault(d.label, [0] * BINS)
+            hist[min(BINS - 1, max(0, int(d.score * BINS)))] += 1
+        for label in {d.label for d in dets}:
+            self.present[label] = self.present.get(label, 0) + 1
+
+    def classes(self) -> dict[str, ClassReport]:
+        """Per-class rates and histograms."""
+        n = max(1, self.frames)
+        return {
+            k: ClassReport(
+                per_frame=round(self.counts[k] / n, 4),
+                frames_with=round(self.present.get(k, 0) / n, 4),
+                score_hist=list(self.hists[k]),
+            )
+            for k in sorted(self.counts)
+        }
+
+
+def propose_plots(
+    image: npt.NDArray[np.uint8], *, max_plots: int = 4, min_share: float = 0.03
+) -> dict[str, list[Point]]:
+    """Polygons around the largest green (planted) regions; the whole frame when none."""
+    h, w = image.shape[:2]
+    b, g, r = (image[..., i].astype(np.float32) for i in range(3))
+    exg = np.clip(2 * g - r - b, 0, 255).astype(np.uint8)
+    _, mask = cv2.threshold(exg, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    if exg.max() < 20:  # no green anywhere: Otsu would split noise
+        mask[:] = 0
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (15, 15))
+    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, kernel)
+    mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, kernel)
+    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    big = sorted(
+        (c for c in contours if cv2.contourArea(c) >= min_share * h * w),
+        key=cv2.contourArea,
+        reverse=True,
+    )[:max_plots]
+    plots: dict[str, list[Point]] = {}
+    for i, c in enumerate(sorted(big, key=lambda c: tuple(cv2.boundingRect(c)[:2]))):
+        hull = cv2.convexHull(c)
+        poly = cv2.approxPolyDP(hull, 0.01 * cv2.arcLength(hull, True), True)
+        pts = [(float(p[0][0]), float(p[0][1])) for p in poly]
+        if len(pts) >= 3:
+            plots[f"P{i + 1}"] = pts
+    if not plots:
+        plots["default"] = [(0.0, 0.0), (w - 1.0, 0.0), (w - 1.0, h - 1.0), (0.0, h - 1.0)]
+    return plots
+
+
+def draw_plots(
+    image: npt.NDArray[np.uint8], plots: Mapping[str, Sequence[Point]]
+) -> npt.NDArray[np.uint8]:
+    """A copy of the snapshot with each polygon outlined and named."""
+    out = image.copy()
+    for name, poly in plots.items():
+        pts = np.array([[round(x), round(y)] for x, y in poly], dtype=np.int32)
+        cv2.polylines(out, [pts], True, (0, 255, 255), 3)
+        x, y = pts.min(axis=0)
+        cv2.putText(out, name, (int(x) + 8, int(y) + 30), cv2.FONT_HERSHEY_SIMPLEX, 1.0,
+                    (0, 255, 255), 2)  # fmt: skip
+    return np.asarray(out, dtype=np.uint8)
+
+
+def within(frames: Iterator[Frame], seconds: float) -> Iterator[Frame]:
+    """The frames of the first `seconds` (by frame time)."""
+    first: datetime | None = None
+    for frame in frames:
+        first = first or frame.ts
+        if (frame.ts - first).total_seconds() > seconds:
+            return
+        yield frame
+
+
+def record_path(data_dir: Path, camera: str) -> Path:
+    """Where the edge looks for a camera's commissioning record."""
+    return data_dir / RECORD_DIR / f"{camera}.json"
+
+
+def load_record(data_dir: Path, camera: str) -> CommissionRecord | None:
+    """The camera's record; None when there is none or it is unreadable (logged: a camera
+    whose record cannot be read is treated as not commissioned, which only softens alerts)."""
+    path = record_path(data_dir, camera)
+    if not path.is_file():
+        return None
+    try:
+        record = CommissionRecord.model_validate_json(path.read_bytes())
+    except (OSError, ValueError) as err:
+        logger.error("%s: not a commissioning record (camera %s uncommissioned): %s", path,
+                     camera, err)  # fmt: skip
+        return None
+    if record.camera != camera:
+        logger.error("%s: record is for camera %s, not %s", path, record.camera, camera)
+        return None
+    return record
+
+
+def write_outputs(
+    out_dir: Path, report: CommissionReport, snapshot: npt.NDArray[np.uint8]
+) -> dict[str, Path]:
+    """snapshot.jpg, proposal.jpg (polygons drawn), plots.proposed.yaml, report.json."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    plots = [{"id": k, "polygon": [list(p) for p in v]} for k, v in report.proposed_plots.items()]
+    files = {
+        "snapshot": out_dir / "snapshot.jpg",
+        "proposal_image": out_dir / "proposal.jpg",
+        "proposal": out_dir / "plots.proposed.yaml",
+        "report": out_dir / "report.json",
+    }
+    atomic_write(files["snapshot"], jpeg(snapshot, 90))
+    atomic_write(files["proposal_image"], jpeg(draw_plots(snapshot, report.proposed_plots), 90))
+    text = "# proposed plots: check proposal.jpg, rename to registry ids, paste under the camera\n"
+    atomic_write(files["proposal"], (text + yaml.safe_dump({"plots": plots})).encode())
+    atomic_write(files["report"], report.model_dump_json(indent=2).encode())
+    return files
+
+
+def write_record(
+    data_dir: Path, report: CommissionReport, plots: Mapping[str, Sequence[Point]]
+) -> Path:
+    """The record the edge reads (`commissioned: true` on this camera's activities)."""
+    record = CommissionRecord(
+        camera=report.camera,
+        created=datetime.now(UTC),
+        plots={k: list(v) for k, v in plots.items()},
+        report=report,
+    )
+    path = record_path(data_dir, report.camera)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(path, record.model_dump_json(indent=2).encode())
+    return path
+
+
+def survey(
+    frames: Iterator[Frame],
+    detector: Detector,
+    motion: MotionParams,
+    *,
+    camera: str,
+    source: str,
+    seconds: float,
+) -> tuple[CommissionReport, npt.NDArray[np.uint8]]:
+    """Run the motion gate and the detector on every analysed frame of the first `seconds`."""
+    gate = MotionDetector(motion)
+    sums = Survey()
+    snapshot: npt.NDArray[np.uint8] | None = None
+    first = last = None
+    for frame in within(frames, seconds):
+        if snapshot is None:
+            snapshot, first = frame.image, frame.ts
+        last = frame.ts
+        moved = gate.update(frame.image)
+        sums.add(detector.detect(frame.image), moved.ratio, moved.moving)
+    if snapshot is None or first is None or last is None:
+        raise EdgeError(f"{source}: no frames to commission from")
+    h, w = snapshot.shape[:2]
+    n = max(1, sums.frames)
+    report = CommissionReport(
+        camera=camera,
+        source=source,
+        model=f"{detector.info.name} {detector.info.version}",
+        seconds=round((last - first).total_seconds(), 3),
+        frames=sums.frames,
+        width=w,
+        height=h,
+        classes=sums.classes(),
+        motion_mean=round(sums.motion / n, 5),
+        motion_share=round(sums.moving / n, 4),
+        proposed_plots=propose_plots(snapshot),
+    )
+    return report, snapshot

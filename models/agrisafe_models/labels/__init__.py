@@ -1,0 +1,1 @@
+"""Labelled footage from a base: annotation exports in, our YOLO dataset out."""

@@ -1,0 +1,132 @@
+"""`agrisafe edge commission`: a recording → report JSON, plot proposal over a snapshot, and the
+record that makes the edge's activities say `commissioned: true`."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from agrisafe_models.render.clips import render_clip
+from edge.commission import load_record, propose_plots, record_path
+from testkit.paths import SHIPPED_MODEL_DIR
+
+MODEL = SHIPPED_MODEL_DIR / "model.onnx"
+
+
+def agrisafe(*args: str, data: Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AGRISAFE_")}
+    env["AGRISAFE_DATA_DIR"] = str(data)
+    return subprocess.run(
+        [sys.executable, "-m", "agrisafe", "edge", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+        env=env,
+    )
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("commission") / "spraying.mp4"
+    render_clip(out, seed=910001, activity="spraying", seconds=8, width=640, height=360, fps=10)
+    return out
+
+
+def site(tmp_path: Path, clip: Path) -> Path:
+    path = tmp_path / "site.yaml"
+    path.write_text(
+        f"""site: SX-TG-001
+device: edge-01
+model: {MODEL}
+pipeline:
+  verifier: {{enabled: false}}  # COCO rarely confirms a rendered worker; not under test here
+cameras:
+  - name: cam-01
+    source: {clip}
+    realtime: false
+    plots:
+      - id: P1
+        polygon: [[0, 0], [639, 0], [639, 359], [0, 359]]
+""",
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_commission_reports_and_proposes_without_a_record(clip: Path, tmp_path: Path) -> None:
+    out = tmp_path / "survey"
+    proc = agrisafe(
+        "commission", "--camera", "cam-01", "--source", str(clip), "--seconds", "4",
+        "--model", str(MODEL), "--out", str(out), data=tmp_path,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    report = result["report"]
+    assert 19 <= report["frames"] <= 21  # 4 s at 5 detect-fps
+    assert report["seconds"] <= 4.0
+    assert "person" in report["classes"]
+    person = report["classes"]["person"]
+    assert sum(person["score_hist"]) == round(person["per_frame"] * report["frames"])
+    assert 0 < report["motion_share"] <= 1
+    assert report["proposed_plots"]
+    for name in ("snapshot.jpg", "proposal.jpg", "plots.proposed.yaml", "report.json"):
+        assert (out / name).stat().st_size > 0
+    assert "--confirm" in proc.stderr
+    assert "record" not in result
+    assert load_record(tmp_path, "cam-01") is None
+
+
+def test_confirmed_commissioning_marks_the_cameras_activities(clip: Path, tmp_path: Path) -> None:
+    cfg = site(tmp_path, clip)
+    proc = agrisafe(
+        "commission", "--camera", "cam-01", "-c", str(cfg), "--seconds", "2", "--confirm",
+        data=tmp_path,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    record = load_record(tmp_path, "cam-01")
+    assert record is not None
+    assert list(record.plots) == ["P1"]  # the plots in site.yaml, as confirmed
+    run = agrisafe(
+        "run", "-c", str(cfg), "--once", "--start-time", "2026-05-01T08:00:00+08:00",
+        "--mqtt-url", "embedded", data=tmp_path,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    bodies = [json.loads(line)["body"] for line in run.stdout.splitlines()]
+    assert bodies, run.stderr
+    assert all(b["commissioned"] is True for b in bodies)
+
+
+def test_an_unknown_camera_is_a_clear_error(clip: Path, tmp_path: Path) -> None:
+    proc = agrisafe(
+        "commission", "--camera", "nope", "-c", str(site(tmp_path, clip)), data=tmp_path
+    )
+    assert proc.returncode == 2
+    assert "no camera 'nope'" in proc.stderr
+
+
+def test_a_damaged_record_leaves_the_camera_uncommissioned(tmp_path: Path) -> None:
+    path = record_path(tmp_path, "cam-01")
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b'{"camera": "cam-01", "created": 3')
+    assert load_record(tmp_path, "cam-01") is None
+    path.write_bytes(path.read_bytes()[:0] + b"\xff\xfe")
+    assert load_record(tmp_path, "cam-01") is None
+
+
+def test_plots_are_proposed_around_green_ground() -> None:
+    image = np.full((360, 640, 3), 120, dtype=np.uint8)
+    cv2.rectangle(image, (20, 200), (300, 350), (40, 160, 40), -1)
+    cv2.rectangle(image, (340, 180), (620, 350), (30, 150, 50), -1)
+    plots = propose_plots(image)
+    assert list(plots) == ["P1", "P2"]
+    xs = [x for x, _ in plots["P1"]]
+    assert min(xs) < 40
+    assert max(xs) < 320
+    gray = np.full((360, 640, 3), 90, dtype=np.uint8)
+    assert list(propose_plots(gray)) == ["default"]
