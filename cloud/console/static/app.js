@@ -416,7 +416,7 @@
         "<h2>" + esc(t("history")) + '</h2><table class="cards" id="history"><thead><tr><th>' +
         [t("time"), t("who"), t("action"), t("reason")].map(esc).join("</th><th>") + "</th></tr></thead><tbody>" +
         (a.history || []).map(function (h) {
-          return "<tr><td>" + fmtTime(h.ts_ms || h.ts || h.at) + "</td><td>" + esc(h.actor || h.by) + "</td><td>" +
+          return "<tr><td>" + fmtTime(h.at_ms || h.ts_ms || h.ts) + "</td><td>" + esc(h.actor || h.by) + "</td><td>" +
             esc(h.action) + "</td><td>" + esc((h.detail && (h.detail.note || h.detail.reason)) || h.note || h.reason || "") + "</td></tr>";
         }).join("") + "</tbody></table>";
       wireActions(view, function () { showAlert(id); });
@@ -480,7 +480,8 @@
       var k = Math.cos(((minY + maxY) / 2) * Math.PI / 180);
       var spanX = Math.max((maxX - minX) * k, 1e-6), spanY = Math.max(maxY - minY, 1e-6);
       var scale = Math.min((W - 40) / spanX, (H - 40) / spanY);
-      function xy(c) { return [20 + (c[0] - minX) * k * scale, H - 20 - (c[1] - minY) * scale]; }
+      var ox = (W - spanX * scale) / 2, oy = (H - spanY * scale) / 2;  // centred
+      function xy(c) { return [ox + (c[0] - minX) * k * scale, H - oy - (c[1] - minY) * scale]; }
       function path(ring) { return ring.map(function (c) { var p = xy(c); return p[0].toFixed(1) + "," + p[1].toFixed(1); }).join(" "); }
       var svg = '<svg class="map" id="map-svg" viewBox="0 0 ' + W + " " + H + '" xmlns="http://www.w3.org/2000/svg">';
       state.sites.forEach(function (s) {
