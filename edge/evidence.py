@@ -141,6 +141,34 @@ def jpeg(image: npt.NDArray[np.uint8], quality: int) -> bytes:
     return bytes(buf.tobytes())
 
 
+# Clips browsers play: VP8 in WebM (the OpenCV wheel's FFmpeg has libvpx, not an H.264
+# encoder). Older nodes wrote `mp4v`, which no browser plays; the cloud transcodes those on
+# request (cloud/evidence/transcode.py), keeping the original's SHA-256 as the evidence.
+CLIP_FOURCC = "VP80"
+CLIP_SUFFIX = ".webm"
+CLIP_MEDIA = "video/webm"
+
+
+_TRACK_UID = b"\x73\xc5\x88"  # Matroska TrackUID element, 8-byte value
+_HEADER_BYTES = 4096
+
+
+def fixed_track_uid(path: Path) -> None:
+    """Replace the random Matroska TrackUID FFmpeg writes with 1, in place.
+
+    The same frames must give the same clip and so the same SHA-256 (FFmpeg's `+bitexact`
+    does this, but OpenCV's writer cannot pass it). The UID sits in the header, once in
+    Tracks and once in Tags."""
+    with path.open("r+b") as f:
+        head = f.read(_HEADER_BYTES)
+        at = head.find(_TRACK_UID)
+        if at < 0:
+            return
+        uid = head[at + 3 : at + 11]
+        f.seek(0)
+        f.write(head.replace(uid, b"\x00" * 7 + b"\x01"))
+
+
 class ClipRecorder:
     """A ring buffer of small frames; a clip starts with the pre-roll and grows until finished."""
 
@@ -172,10 +200,12 @@ class ClipRecorder:
         if key in self._open or not self._ring:
             return
         h, w = self._ring[-1][1].shape[:2]
-        fd, name = tempfile.mkstemp(dir=tmp_dir, suffix=".mp4")
+        fd, name = tempfile.mkstemp(dir=tmp_dir, suffix=CLIP_SUFFIX)
         os.close(fd)
-        fourcc = cv2.VideoWriter.fourcc(*"mp4v")
-        writer = cv2.VideoWriter(name, fourcc, self.fps, (w, h))
+        writer = cv2.VideoWriter(name, cv2.VideoWriter.fourcc(*CLIP_FOURCC), self.fps, (w, h))
+        if not writer.isOpened():
+            Path(name).unlink(missing_ok=True)
+            raise ValueError(f"cannot open a {CLIP_FOURCC} clip writer")
         count = [0]
         for ts, small in self._ring:
             if ts >= since - self.pre_roll and count[0] < self.max_frames:
@@ -190,6 +220,7 @@ class ClipRecorder:
             return None
         writer, path, _count = entry
         writer.release()
+        fixed_track_uid(path)
         return path
 
     def _small(self, image: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:

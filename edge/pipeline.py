@@ -19,7 +19,7 @@ from edge.detect.base import Detection, Detector
 from edge.detect.verifier import Verifier
 from edge.drift import DriftProfile, DriftStats, drift, luma_stats
 from edge.envelopes import CameraContext, Trust, activity_envelope
-from edge.evidence import ClipRecorder, EvidenceStore, jpeg
+from edge.evidence import CLIP_MEDIA, CLIP_SUFFIX, ClipRecorder, EvidenceStore, jpeg
 from edge.frames import Frame
 from edge.geometry import Point
 from edge.motion import MotionDetector
@@ -228,7 +228,7 @@ class CameraPipeline:
                 refs.append(store.put_bytes(jpeg(peak, quality), "image/jpeg", ".jpg"))
             clip: Path | None = self._clips.finish(key)
             if clip is not None:
-                refs.append(store.put_file(clip, "video/mp4", ".mp4"))
+                refs.append(store.put_file(clip, CLIP_MEDIA, CLIP_SUFFIX))
             return refs
         except (OSError, ValueError) as err:  # a full disk must not stop the activity record
             logger.error("%s: evidence for %s failed: %s", self.ctx.camera, key, err)

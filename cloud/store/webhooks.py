@@ -70,6 +70,28 @@ def enqueue(conn: Connection, alerts: Sequence[Alert], now_ms: int) -> int:
     return len(rows)
 
 
+def enqueue_event(conn: Connection, event_id: str, region: str, payload: str, now_ms: int) -> int:
+    """Queue a non-alert event (a consultation's news) for every active webhook of its region
+    that does not filter by alert rule; `event_id` takes the alert id's place."""
+    c = ct.webhooks.c
+    hooks = conn.execute(select(ct.webhooks).where(c.active == 1)).mappings()
+    rows = [
+        {
+            "webhook_id": h["id"],
+            "alert_id": event_id,
+            "payload": payload,
+            "status": "pending",
+            "attempts": 0,
+            "next_ms": now_ms,
+        }
+        for h in hooks
+        if h["rules"] is None and (h["regions"] is None or region in h["regions"])
+    ]
+    if rows:
+        conn.execute(insert(ct.webhook_deliveries), rows)
+    return len(rows)
+
+
 def due(conn: Connection, now_ms: int, limit: int = 50) -> list[dict[str, Any]]:
     """Pending deliveries whose next attempt is due."""
     c = ct.webhook_deliveries.c

@@ -35,6 +35,11 @@ logger = logging.getLogger(__name__)
 LEASE_MS = 60_000
 
 
+def event_kind(event_id: str) -> str:
+    """`alert`, or `consultation` for a consultation's news (ids `consult:…`)."""
+    return "consultation" if event_id.startswith("consult:") else "alert"
+
+
 class WebhookDispatcher(BackgroundWorker):
     """Background delivery of the webhook queue, `concurrency` deliveries at a time."""
 
@@ -109,7 +114,7 @@ class WebhookDispatcher(BackgroundWorker):
         delivery, sent_s = str(row["id"]), int(time.time())
         headers = {
             "Content-Type": "application/json",
-            "X-Agrisafe-Event": "alert",
+            "X-Agrisafe-Event": event_kind(str(row["alert_id"])),
             DELIVERY_HEADER: delivery,
             TIMESTAMP_HEADER: str(sent_s),
             SIGNATURE_HEADER: signature(secret, sent_s, delivery, body),

@@ -27,6 +27,7 @@ from cloud.settings import CloudSettings
 
 logger = logging.getLogger(__name__)
 SITE_FILE = Path(__file__).with_name("site.yaml")
+DEMO_SPRAYING_GRACE_H = 0.005  # 18 s
 
 
 class AlertPrinter(BackgroundWorker):
@@ -91,6 +92,10 @@ def run_demo(duration_s: float | None, data_dir: Path | None = None) -> int:
             auto_register=True,
             registry_file=SITE_FILE,
             instance="demo",
+            # A short grace window, so the camera's unrecorded spraying (with its clip) shows
+            # in the console within a minute instead of a day.
+            spraying_grace_h=DEMO_SPRAYING_GRACE_H,
+            timer_tick_s=1.0,
         )
         runtime = build_runtime(settings)
         try:
@@ -111,8 +116,13 @@ def _run_actors(runtime: CloudRuntime, base: str, data_dir: Path, duration_s: fl
         runtime.engine,
         {"name": "cam-01", "role": "device", "sites": ["SX-TG-001"], "device": "cam-01"},
     )
+    regulator = mint_local(
+        runtime.engine, {"name": "太谷区监管员", "role": "regulator", "regions": ["140703"]}
+    )
     print(
         f"Sunshine Agri-Safety demo\n  API:         {base}/docs\n"
+        f"  console:     {base}/console/  (log in with the regulator token)\n"
+        f"  regulator token: {regulator}\n"
         f"  admin token: {admin}\n  MQTT:        {runtime.broker_addr.url()}\n"
         f"  data dir:    {data_dir}",
         file=sys.stderr,

@@ -30,7 +30,7 @@ def test_quota_deletes_oldest_first(tmp_path: Path) -> None:
     assert (tmp_path / "index.db").exists()  # the store's own index survives
 
 
-def test_clip_has_pre_roll_and_is_a_real_mp4(tmp_path: Path) -> None:
+def test_clip_has_pre_roll_and_is_a_browser_playable_webm(tmp_path: Path) -> None:
     clips = ClipRecorder(fps=5, pre_roll_s=1.0, max_clip_s=3.0, width=64)
     t0 = datetime(2026, 5, 1, tzinfo=UTC)
     for i in range(10):
@@ -40,6 +40,8 @@ def test_clip_has_pre_roll_and_is_a_real_mp4(tmp_path: Path) -> None:
         clips.push(t0 + timedelta(seconds=i / 5), np.full((72, 128, 3), 99, dtype=np.uint8))
     path = clips.finish("k")
     assert path is not None
+    assert path.suffix == ".webm"
+    assert path.read_bytes()[:4] == b"\x1a\x45\xdf\xa3"  # EBML: WebM, VP8 inside
     cap = cv2.VideoCapture(str(path))
     n = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
     ok, first = cap.read()

@@ -45,10 +45,10 @@ def test_spraying_intervals_with_evidence(media: tuple[Path, Path], tmp_path: Pa
     start, end = acts[0], acts[1]
     assert start.body.track == end.body.track
     assert [r.media for r in start.body.evidence] == ["image/jpeg"]
-    assert [r.media for r in end.body.evidence] == ["image/jpeg", "video/mp4"]
+    assert [r.media for r in end.body.evidence] == ["image/jpeg", "video/webm"]
     for ref in start.body.evidence + end.body.evidence:
         assert (
-            tmp_path / "ev" / f"{ref.sha256}{'.jpg' if 'jpeg' in ref.media else '.mp4'}"
+            tmp_path / "ev" / f"{ref.sha256}{'.jpg' if 'jpeg' in ref.media else '.webm'}"
         ).exists()
     for env in acts:
         validate_envelope(env.model_dump(mode="json"))

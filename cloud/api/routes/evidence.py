@@ -23,7 +23,8 @@ from cloud.api.deps import EngineDep, RegistryDep, SettingsDep
 from cloud.api.schemas.evidence import EvidenceMismatch, EvidencePublic
 from cloud.evidence import service
 from cloud.evidence.sniff import MEDIA_TYPES, sniff
-from cloud.evidence.store import SHA256, EvidenceStore, Staged
+from cloud.evidence.store import SHA256, EvidenceStore, Staged, StoredEvidence
+from cloud.evidence.transcode import PLAYABLE_MEDIA, Unavailable, playable_copy
 from cloud.registry.service import RegistryService
 from cloud.settings import CloudSettings
 
@@ -170,6 +171,17 @@ async def get_evidence(
     principal: Annotated[Principal, Depends(require_reader)],
 ) -> FileResponse:
     """The stored bytes with their sniffed media type (404 outside the caller's scope)."""
+    found = await _visible(settings, engine, registry, sha256, principal)
+    return FileResponse(found.path, media_type=found.media)
+
+
+async def _visible(
+    settings: CloudSettings,
+    engine: Engine,
+    registry: RegistryService,
+    sha256: str,
+    principal: Principal,
+) -> StoredEvidence:
     if not SHA256.match(sha256):
         raise HTTPException(422, "expected a lower-case hex SHA-256")
 
@@ -183,4 +195,37 @@ async def get_evidence(
     found = await run_in_threadpool(evidence_store(settings).get, sha256)
     if found is None:
         raise HTTPException(404, "no evidence with this hash")
-    return FileResponse(found.path, media_type=found.media)
+    return found
+
+
+@router.get(
+    "/api/v1/evidence/{sha256}/playable",
+    summary="A clip in a format browsers play (older mp4v clips transcoded to WebM once)",
+    response_class=FileResponse,
+    responses={
+        200: {"content": {"video/webm": {}, "video/mp4": {}}},
+        415: {"description": "not a video"},
+        501: {"description": "this server cannot transcode (OpenCV missing)"},
+    },
+)
+async def get_playable(
+    settings: SettingsDep,
+    engine: EngineDep,
+    registry: RegistryDep,
+    sha256: str,
+    principal: Annotated[Principal, Depends(require_reader)],
+) -> FileResponse:
+    """The clip itself when it is WebM; else a WebM copy of it. `X-Original-SHA256` names the
+    evidence (the stored original, which stays what records and alerts refer to)."""
+    found = await _visible(settings, engine, registry, sha256, principal)
+    headers = {"X-Original-SHA256": sha256}
+    if found.media == PLAYABLE_MEDIA:
+        return FileResponse(found.path, media_type=found.media, headers=headers)
+    if not found.media.startswith("video/"):
+        raise HTTPException(415, f"{found.media} is not a video")
+    cache = Path(settings.data_dir) / "evidence-playable"
+    try:
+        copy = await run_in_threadpool(playable_copy, found.path, sha256, cache)
+    except Unavailable as err:
+        raise HTTPException(501, str(err)) from err
+    return FileResponse(copy, media_type=PLAYABLE_MEDIA, headers=headers)

@@ -15,6 +15,8 @@ from testkit.cloud import cloud_settings
 NOT_JSON = {
     ("get", "/api/v1/alerts/stream"): "text/event-stream",
     ("get", "/api/v1/evidence/{sha256}"): "image/jpeg",
+    ("get", "/api/v1/evidence/{sha256}/playable"): "video/webm",
+    ("get", "/api/v1/consultations/stream"): "text/event-stream",
     ("get", "/t/{cert_id}"): "text/html",
     ("get", "/t/{cert_id}/qr.svg"): "image/svg+xml",
     ("get", "/t/{cert_id}/qr.png"): "image/png",
