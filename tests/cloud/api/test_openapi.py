@@ -81,4 +81,13 @@ def test_grouped_query_parameters_keep_their_names(spec: dict[str, Any]) -> None
     assert names("/api/v1/certificates") == {
         "site", "lot", "status", "request_id", "limit", "offset",
     }  # fmt: skip
-    assert names("/api/v1/series") == {"site", "measurement", "from", "to", "step", "field"}
+    assert names("/api/v1/series") == {
+        "site",
+        "measurement",
+        "from",
+        "to",
+        "step",
+        "field",
+        "agg",
+        "tz",
+    }

@@ -65,15 +65,19 @@ def test_worker_processes_report_and_a_stale_subscription_is_removed(
         )
         site = f"WH-{new_id()[-8:]}"
         pub = MqttSession(
-            BrokerAddress("127.0.0.1", broker.port, protocol=MqttProtocol.V5), f"pub-{new_id()}"
+            BrokerAddress("127.0.0.1", broker.port, protocol=MqttProtocol.V311), f"pub-{new_id()}"
         )
         pub.start()
         envs = [
             message(Kind.RAPID_TEST, site=site, device="rt-01", result="negative")
             for _ in range(40)
         ]
-        for e in envs:
+        sent = [
             pub.client.publish(message_topic(site, "rt-01", Kind.RAPID_TEST), encode(e), 1)
+            for e in envs
+        ]
+        for info in sent:
+            info.wait_for_publish(10)  # every PUBACK before disconnecting
         pub.stop()
 
         def health() -> dict[str, object]:
@@ -81,7 +85,7 @@ def test_worker_processes_report_and_a_stale_subscription_is_removed(
             return body
 
         # Each message is stored once, although worker 0's old session also had the plain filter.
-        assert wait_for(lambda: health()["ingest"]["stored"] >= 40, 30), str(health())  # type: ignore[index]
+        assert wait_for(lambda: health()["ingest"]["stored"] >= 40, 60), str(health())  # type: ignore[index]
         found = health()
         procs = found["processes"]
         assert isinstance(procs, list)
