@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from cloud.store import compliance_tables as ct
 from testkit.cloud import RunningCloud
-from testkit.compliance_api import TokenFactory
+from testkit.compliance import TokenFactory
 from testkit.net import wait_for
 
 pytest_plugins = ["testkit.compliance_api"]
