@@ -94,6 +94,12 @@
     end: ["结束", "end"], window_h: ["核对时长(小时)", "window (h)"], analyte: ["检测项目", "analyte"],
     inhibition_pct: ["抑制率 %", "inhibition %"], device: ["设备", "device"],
     safe_from: ["安全采收日", "safe from"], earliest_safe: ["最早安全日期", "earliest safe"],
+    site: ["基地", "site"], subject: ["对象", "subject"], plot: ["地块", "plot"],
+    opened_by: ["发起人", "opened by"], id: ["编号", "id"], region: ["行政区划", "region"],
+    producer: ["生产主体", "producer"], grid: ["网格", "grid"], track: ["轨迹", "track"],
+    window_from: ["核对起点", "window from"], window_to: ["核对终点", "window to"],
+    grace_hours: ["宽限(小时)", "grace (h)"], score: ["信用分", "score"], grade: ["等级", "grade"],
+    blacklisted: ["黑名单", "blacklisted"],
   };
   var lang = localStorage.getItem("agrisafe.lang") || "zh";
   var view = document.getElementById("view");
