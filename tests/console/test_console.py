@@ -138,6 +138,7 @@ def _page(browser: "Browser", console: Console, token: str, **ctx: Any) -> "Page
 def _shot(page: "Page", name: str) -> None:
     if SHOTS:
         Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        page.evaluate("window.scrollTo(0, 0)")  # the sticky header stays on top
         page.wait_for_timeout(300)  # let the last paint land (screenshots only)
         page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), full_page=True)
 

@@ -94,6 +94,12 @@
     end: ["结束", "end"], window_h: ["核对时长(小时)", "window (h)"], analyte: ["检测项目", "analyte"],
     inhibition_pct: ["抑制率 %", "inhibition %"], device: ["设备", "device"],
     safe_from: ["安全采收日", "safe from"], earliest_safe: ["最早安全日期", "earliest safe"],
+    site: ["基地", "site"], subject: ["对象", "subject"], plot: ["地块", "plot"],
+    opened_by: ["发起人", "opened by"], id: ["编号", "id"], region: ["行政区划", "region"],
+    producer: ["生产主体", "producer"], grid: ["网格", "grid"], track: ["轨迹", "track"],
+    window_from: ["核对起点", "window from"], window_to: ["核对终点", "window to"],
+    grace_hours: ["宽限(小时)", "grace (h)"], score: ["信用分", "score"], grade: ["等级", "grade"],
+    blacklisted: ["黑名单", "blacklisted"],
   };
   var lang = localStorage.getItem("agrisafe.lang") || "zh";
   var view = document.getElementById("view");
@@ -603,6 +609,13 @@
 
   /* ---------- devices ---------- */
 
+  function quarantined(page, site, device) {
+    if (!page) return '<span class="muted">—</span>';
+    var mine = (page.items || []).filter(function (q) { return (q.topic || "").indexOf("/" + site + "/" + device + "/") >= 0; });
+    return mine.slice(0, 3).map(function (q) {
+      return '<div class="flag">' + fmtTime(q.received_ms) + " " + esc(q.reason) + ": " + esc(String(q.detail).slice(0, 80)) + "</div>";
+    }).join("") || "0";
+  }
   function showDevices() {
     return Promise.all(state.sites.map(function (s) {
       return api("/api/v1/records?limit=1000&site=" + encodeURIComponent(s.id)).catch(function () { return { items: [] }; });
@@ -612,7 +625,7 @@
       state.sites.forEach(function (s, i) {
         var recs = got[i].items;
         html += "<h2>" + esc(s.name || s.id) + '</h2><table class="cards devices"><thead><tr><th>' +
-          [t("devices"), t("lastSeen"), t("onlineState"), t("telemetry")].map(esc).join("</th><th>") + "</th></tr></thead><tbody>";
+          [t("devices"), t("lastSeen"), t("onlineState"), t("telemetry"), t("quarantine")].map(esc).join("</th><th>") + "</th></tr></thead><tbody>";
         (s.devices || []).forEach(function (d) {
           var mine = recs.filter(function (r) { return r.device === d.id; });
           var last = mine.reduce(function (m, r) { return Math.max(m, r.received_ms || 0); }, 0);
@@ -620,7 +633,7 @@
           var on = last && Date.now() - last < 15 * 60e3;
           html += '<tr data-device="' + esc(d.id) + '"><td>' + esc(d.id) + "<br><span class=\"muted\">" + esc(d.name || d.type) + "</span></td><td>" +
             (last ? fmtTime(last) : esc(t("never"))) + '</td><td class="' + (on ? "online" : "offline") + '">' + esc(on ? t("online") : t("offlineState")) +
-            "</td><td>" + (tel ? kvList(tel.body) : "") + "</td></tr>";
+            "</td><td>" + (tel ? kvList(tel.body) : "") + "</td><td>" + quarantined(quarantine, s.id, d.id) + "</td></tr>";
         });
         html += "</tbody></table>";
       });
