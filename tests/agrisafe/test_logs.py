@@ -12,6 +12,9 @@ from agrisafe.logs import setup_logging
 def test_a_closed_stderr_from_an_earlier_command_does_not_break_logging(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    root = logging.getLogger()
+    monkeypatch.setattr(root, "handlers", list(root.handlers))
+    monkeypatch.setattr(root, "level", root.level)
     first = io.StringIO()
     monkeypatch.setattr(sys, "stderr", first)
     setup_logging("INFO")

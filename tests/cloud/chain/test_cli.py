@@ -24,8 +24,8 @@ def test_anchor_then_verify_clean_then_tampered(tmp_path: Path) -> None:
     common = ["--database-url", url, "--data-dir", str(tmp_path)]
     anchored = runner.invoke(app, ["anchor", *common])
     assert anchored.exit_code == 0, anchored.output
-    assert anchored.output.startswith(f"{SITE} ")
-    pub = runner.invoke(app, ["public-key", "--data-dir", str(tmp_path)]).output.strip()
+    assert anchored.stdout.startswith(f"{SITE} ")  # logs go to stderr
+    pub = runner.invoke(app, ["public-key", "--data-dir", str(tmp_path)]).stdout.strip()
     clean = runner.invoke(app, ["verify", "--site", SITE, "--public-key", pub, *common])
     assert clean.exit_code == 0, clean.output
     assert "1 records, 1 anchors: clean" in clean.output
@@ -33,7 +33,7 @@ def test_anchor_then_verify_clean_then_tampered(tmp_path: Path) -> None:
         conn.execute(update(t.records).values(device="rt-01"))
     bad = runner.invoke(app, ["verify", "--site", SITE, "--json", *common])
     assert bad.exit_code == 1
-    report = orjson.loads(bad.output)
+    report = orjson.loads(bad.stdout)
     assert report["findings"][0]["problem"] == "edited"
     assert report["findings"][0]["record"] == env["id"]
 
