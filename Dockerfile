@@ -1,4 +1,4 @@
-# The cloud service image (used by docker-compose.yml); runs as an unprivileged user.
+# The cloud image (docker-compose.yml: cloud and provision); runs as an unprivileged user.
 FROM python:3.11-slim
 WORKDIR /app
 COPY pyproject.toml README.md ./
@@ -7,7 +7,8 @@ COPY cloud ./cloud
 RUN pip install --no-cache-dir ".[cloud]" \
     && groupadd --system --gid 10001 agrisafe \
     && useradd --system --uid 10001 --gid agrisafe --home-dir /data --shell /usr/sbin/nologin agrisafe \
-    && mkdir -p /data && chown agrisafe:agrisafe /data && chmod 0700 /data
+    && mkdir -p /data /etc/agrisafe/trust \
+    && chown agrisafe:agrisafe /data /etc/agrisafe/trust && chmod 0700 /data /etc/agrisafe/trust
 ENV AGRISAFE_DATA_DIR=/data AGRISAFE_HTTP_HOST=0.0.0.0
 USER 10001:10001
 VOLUME ["/data"]

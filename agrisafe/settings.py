@@ -4,10 +4,11 @@ Each service subclasses `AgrisafeSettings` and builds it in its `__main__`/CLI c
 import time, so tests and the demo can pass overrides explicitly.
 """
 
+import json
 from pathlib import Path
 from typing import Any, Self
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 EMBEDDED = "embedded"
@@ -31,6 +32,11 @@ class AgrisafeSettings(BaseSettings):
         description="mqtt://host:1883, mqtts://host:8883 (TLS), with ?protocol=5 for MQTT 5; "
         "'embedded' runs the in-process broker",
     )
+    mqtt_credentials: Path | None = Field(
+        default=None,
+        description="credentials.json from `agrisafe devices provision`: its mqtts:// URL "
+        "(login, password, CA) replaces mqtt_url",
+    )
     broker_host: str = Field(default="127.0.0.1", description="embedded broker bind address")
     broker_port: int = Field(default=1883, ge=0, le=65535, description="embedded broker port")
     log_level: str = Field(default="INFO", description="DEBUG, INFO, WARNING or ERROR")
@@ -43,6 +49,21 @@ class AgrisafeSettings(BaseSettings):
         if value not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise ValueError("expected DEBUG, INFO, WARNING or ERROR")
         return value
+
+    @field_validator("mqtt_credentials")
+    @classmethod
+    def _readable(cls, value: Path | None) -> Path | None:
+        if value is not None:
+            credentials_url(value)  # fail here, named after the variable
+        return value
+
+    @model_validator(mode="after")
+    def _credentials(self) -> Self:
+        # A provisioned identity's file, so secrets need not sit in an environment variable
+        # or a compose file; read once at start (re-provisioning keeps the password).
+        if self.mqtt_credentials is not None:
+            self.mqtt_url = credentials_url(self.mqtt_credentials)
+        return self
 
     @classmethod
     def load(cls, **overrides: Any) -> Self:
@@ -61,3 +82,15 @@ class AgrisafeSettings(BaseSettings):
         """Create the data directory if needed and return it."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         return self.data_dir
+
+
+def credentials_url(path: Path) -> str:
+    """The broker URL of a `credentials.json` written by `agrisafe devices provision`."""
+    try:
+        doc = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError) as err:
+        raise ValueError(f"cannot read {path}: {err}") from err
+    url = doc.get("url") if isinstance(doc, dict) else None
+    if not isinstance(url, str) or not url.startswith(("mqtt://", "mqtts://")):
+        raise ValueError(f"{path} has no mqtt:// or mqtts:// url")
+    return url

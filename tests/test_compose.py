@@ -1,10 +1,14 @@
 """docker-compose.yml cannot start here (no Docker engine): check it parses and that the
 commands of the project's own services exist in the CLI, with files it mounts present."""
 
+from pathlib import Path
+
 import yaml
 from typer.testing import CliRunner
 
 from agrisafe.cli import build_app
+from agrisafe.mqtt import parse_mqtt_url
+from agrisafe.settings import credentials_url
 from testkit.paths import REPO
 
 
@@ -17,7 +21,7 @@ def _compose() -> dict[str, object]:
 def test_services_present() -> None:
     services = _compose()["services"]
     assert isinstance(services, dict)
-    assert {"mosquitto", "postgres", "influxdb", "cloud"} <= set(services)
+    assert {"provision", "mosquitto", "postgres", "influxdb", "cloud"} <= set(services)
 
 
 def test_own_service_commands_exist_in_the_cli() -> None:
@@ -45,3 +49,39 @@ def test_mounted_files_exist() -> None:
             if src.startswith("./"):
                 assert (REPO / src).exists(), src
     assert (REPO / "Dockerfile").exists()
+
+
+def test_secure_shape_no_plain_listener_no_literal_secrets() -> None:
+    services = _compose()["services"]
+    assert isinstance(services, dict)
+    broker = services["mosquitto"]
+    assert broker["ports"] == ["8883:8883"]  # TLS only; no 1883
+    assert broker["command"][-1] == "/etc/agrisafe/trust/broker/mosquitto.conf"
+    cloud_env = services["cloud"]["environment"]
+    assert "AGRISAFE_MQTT_URL" not in cloud_env
+    assert cloud_env["AGRISAFE_MQTT_CREDENTIALS"].startswith("/etc/agrisafe/trust/identities/")
+    for name, svc in services.items():
+        env = svc.get("environment", {})
+        for key, value in env.items():
+            if any(w in key for w in ("PASSWORD", "TOKEN", "SECRET")):
+                assert str(value).startswith("${") and ":?" in str(value), (name, key)
+
+
+def test_provision_as_compose_runs_it_gives_the_cloud_its_tls_login(tmp_path: Path) -> None:
+    """The compose `provision` command, run for real with its paths moved under tmp_path."""
+    services = _compose()["services"]
+    assert isinstance(services, dict)
+    argv = list(services["provision"]["command"])
+    out = tmp_path / "trust"
+    argv[argv.index("--registry") + 1] = str(REPO / "demo" / "agrisafe_demo" / "site.yaml")
+    argv[argv.index("--out") + 1] = str(out)
+    result = CliRunner().invoke(build_app(), argv[1:])
+    assert result.exit_code == 0, result.output
+    conf = (out / "broker" / "mosquitto.conf").read_text("utf-8")
+    assert "allow_anonymous false" in conf
+    assert "listener 8884 0.0.0.0" in conf and "listener 8883 0.0.0.0" in conf
+    creds = tmp_path / "trust" / "identities" / "cloud" / "credentials.json"
+    url = credentials_url(creds)
+    addr = parse_mqtt_url(url)
+    assert (addr.host, addr.port, addr.tls, addr.username) == ("mosquitto", 8884, True, "cloud")
+    assert (out / "registry.yaml").exists()
