@@ -64,7 +64,8 @@ def test_secure_shape_no_plain_listener_no_literal_secrets() -> None:
         env = svc.get("environment", {})
         for key, value in env.items():
             if any(w in key for w in ("PASSWORD", "TOKEN", "SECRET")):
-                assert str(value).startswith("${") and ":?" in str(value), (name, key)
+                assert str(value).startswith("${"), (name, key)
+                assert ":?" in str(value), (name, key)
 
 
 def test_provision_as_compose_runs_it_gives_the_cloud_its_tls_login(tmp_path: Path) -> None:
@@ -79,7 +80,8 @@ def test_provision_as_compose_runs_it_gives_the_cloud_its_tls_login(tmp_path: Pa
     assert result.exit_code == 0, result.output
     conf = (out / "broker" / "mosquitto.conf").read_text("utf-8")
     assert "allow_anonymous false" in conf
-    assert "listener 8884 0.0.0.0" in conf and "listener 8883 0.0.0.0" in conf
+    assert "listener 8884 0.0.0.0" in conf
+    assert "listener 8883 0.0.0.0" in conf
     creds = tmp_path / "trust" / "identities" / "cloud" / "credentials.json"
     url = credentials_url(creds)
     addr = parse_mqtt_url(url)
