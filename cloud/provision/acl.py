@@ -1,7 +1,8 @@
 """Who may publish and subscribe to what: identities from the registry, ACL text for Mosquitto.
 
-- a device writes only `agrisafe/v1/{site}/{device}/#` and reads only its own `cmd` topics;
-- a gateway writes its whole site and reads its site's `cmd` topics;
+- a device writes only `agrisafe/v1/{site}/{device}/#` and reads only its own `cmd` topics and
+  the cloud's end-to-end acks to it (`agrisafe/cloud/v1/ack/{site}/{device}`);
+- a gateway writes its whole site and reads its site's `cmd` topics and acks;
 - only the cloud reads `agrisafe/v1/#` (also as a shared subscription) and writes
   (and reads) `agrisafe/cloud/#` and the devices' `cmd` topics.
 Anything not granted is denied (Mosquitto's ACL default once a file is given).
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 ROOT = "agrisafe/v1"
+ACKS = "agrisafe/cloud/v1/ack"  # agrisafe.protocol.topics.ack_topic
 CLOUD_USER = "cloud"
 
 
@@ -49,9 +51,17 @@ class Identity:
                 ("write", f"{ROOT}/+/+/cmd/#"),
             ]
         if self.role is Role.GATEWAY:
-            return [("write", f"{ROOT}/{self.site}/#"), ("read", f"{ROOT}/{self.site}/+/cmd/#")]
+            return [
+                ("write", f"{ROOT}/{self.site}/#"),
+                ("read", f"{ROOT}/{self.site}/+/cmd/#"),
+                ("read", f"{ACKS}/{self.site}/+"),
+            ]
         own = f"{ROOT}/{self.site}/{self.device}"
-        return [("write", f"{own}/#"), ("read", f"{own}/cmd/#")]
+        return [
+            ("write", f"{own}/#"),
+            ("read", f"{own}/cmd/#"),
+            ("read", f"{ACKS}/{self.site}/{self.device}"),
+        ]
 
 
 def acl_file(identities: list[Identity]) -> str:

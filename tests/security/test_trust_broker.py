@@ -100,6 +100,27 @@ def test_device_reads_only_its_own_cmd_topics(broker: SecureMosquitto) -> None:
         c.close()
 
 
+def test_a_device_and_its_gateway_read_the_cloud_acks_to_it_and_no_others(
+    broker: SecureMosquitto,
+) -> None:
+    """End-to-end acks reach their sender through the ACL (else an outbox re-sends forever)."""
+    rt, gw = _device(broker, RT), _device(broker, GW)
+    assert not rt.subscribe(f"agrisafe/cloud/v1/ack/{SITE}/+")[0].is_failure
+    assert not gw.subscribe(f"agrisafe/cloud/v1/ack/{SITE}/+")[0].is_failure
+    cloud = _cloud(broker)
+    to_cam, to_rt = _marker(), _marker()
+    cloud.publish(f"agrisafe/cloud/v1/ack/{SITE}/cam-01", to_cam)
+    cloud.publish(f"agrisafe/cloud/v1/ack/{OTHER}/rt-01", to_cam)
+    cloud.publish(f"agrisafe/cloud/v1/ack/{SITE}/rt-01", to_rt)
+    assert rt.wait_received(to_rt)
+    assert {p for _t, p in rt.received} == {to_rt}
+    assert gw.wait_received(to_rt)
+    assert {p for _t, p in gw.received} == {to_cam, to_rt}
+    assert [t for t, p in gw.received if t.startswith(f"agrisafe/cloud/v1/ack/{OTHER}/")] == []
+    for c in (rt, gw, cloud):
+        c.close()
+
+
 def test_device_publishing_on_cloud_topics_is_dropped(broker: SecureMosquitto) -> None:
     watcher = _cloud(broker)
     watcher.subscribe("agrisafe/cloud/#")
