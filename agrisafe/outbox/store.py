@@ -194,6 +194,12 @@ class SqliteOutbox:
         with self._lock:
             return int(self._db.execute("SELECT COUNT(*) FROM outbox").fetchone()[0])
 
+    def oldest_created_ms(self) -> int | None:
+        """When the oldest waiting row was queued (epoch ms), or None when empty."""
+        with self._lock:
+            row = self._db.execute("SELECT MIN(created_ms) FROM outbox").fetchone()
+        return None if row[0] is None else int(row[0])
+
     def size_bytes(self) -> int:
         """Payload bytes waiting."""
         return self._bytes

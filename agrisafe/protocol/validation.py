@@ -11,9 +11,9 @@ from agrisafe.protocol.enums import Kind, QuarantineReason
 from agrisafe.protocol.envelope import ENVELOPE_ADAPTER, Envelope
 
 _KIND_TAGS = {k.value for k in Kind}
-# Fields a trusted tool may add that are not part of a message's content (scenario arrival time),
-# and the sender's detached signature (a re-signed copy is the same message).
-TRANSPORT_FIELDS = frozenset({"at", "sig"})
+# Added in transit, never part of what a device signed or of a message's content: the cloud's
+# arrival time, the signature itself, and a site gateway's stamp (`gw`: its id, receive time).
+TRANSPORT_FIELDS = frozenset({"at", "sig", "gw"})
 
 
 @dataclass(frozen=True, slots=True)

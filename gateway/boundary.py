@@ -1,0 +1,97 @@
+"""The site boundary: what a gateway relays, and why it keeps the rest back (pure).
+
+A message belongs to this site when its topic is a device message topic of this site, it is an
+envelope of protocol v1 whose site, device and kind agree with the topic, and — where the site
+requires signatures, or wherever the device has a key and the message a signature — it is signed
+by that device's key. What passes is stamped (`gw`: this gateway and its receive time, a
+transport field outside the signature and the content hash) and relayed; the rest is kept
+locally with its raw bytes and the reason.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import orjson
+
+from agrisafe.identity import SignatureCheck, VerifyKey, verify_document
+from agrisafe.protocol import QuarantineReason
+from agrisafe.protocol.topics import TopicError, parse_message_topic
+from agrisafe.protocol.validation import ContractError, validate_envelope
+from agrisafe.timeutil import to_ms
+
+
+@dataclass(frozen=True)
+class BoundaryRules:
+    """What this gateway accepts."""
+
+    site: str
+    gateway: str
+    signatures_required: bool = False
+    keys: Mapping[str, VerifyKey] = field(default_factory=dict)
+    max_bytes: int = 64 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Accepted:
+    """A message to relay: the stamped payload, its sender and event time."""
+
+    device: str
+    message_id: str
+    ts_ms: int
+    payload: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """A message kept back, and why."""
+
+    reason: QuarantineReason
+    detail: str
+    device: str | None = None
+    message_id: str | None = None
+
+
+def check(topic: str, payload: bytes, rx_ms: int, rules: BoundaryRules) -> Accepted | Rejected:
+    """Accept (stamped) or reject one message received on the site broker."""
+    if len(payload) > rules.max_bytes:
+        return Rejected(QuarantineReason.TOO_LARGE, f"{len(payload)} bytes > {rules.max_bytes}")
+    try:
+        where = parse_message_topic(topic)
+    except TopicError as err:
+        return Rejected(QuarantineReason.UNKNOWN_TOPIC, str(err))
+    if where.site != rules.site:
+        why = f"site {where.site!r} is not this gateway's site {rules.site!r}"
+        return Rejected(QuarantineReason.OUT_OF_SCOPE, why, where.device)
+    try:
+        doc = orjson.loads(payload)  # refuses NaN, Infinity and integers beyond 64 bits
+    except orjson.JSONDecodeError as err:
+        return Rejected(QuarantineReason.BAD_JSON, str(err), where.device)
+    try:
+        env = validate_envelope(doc)
+    except ContractError as err:
+        return Rejected(err.reason, str(err), where.device, _id(doc))
+    if (env.site, env.device, str(env.kind)) != (where.site, where.device, str(where.kind)):
+        why = f"envelope says {env.site}/{env.device}/{env.kind}, topic {topic}"
+        return Rejected(QuarantineReason.TOPIC_MISMATCH, why, where.device, env.id)
+    bad = _signature_problem(doc, where.device, rules)
+    if bad is not None:
+        return Rejected(QuarantineReason.BAD_SIGNATURE, bad, where.device, env.id)
+    doc["gw"] = {"id": rules.gateway, "rx_ms": rx_ms}
+    return Accepted(where.device, env.id, to_ms(env.ts), orjson.dumps(doc))
+
+
+def _signature_problem(doc: dict[str, object], device: str, rules: BoundaryRules) -> str | None:
+    key = rules.keys.get(device)
+    if key is None:
+        if rules.signatures_required:
+            return "the site requires signatures and this gateway has no key for the device"
+        return None  # nothing to check it against here; the cloud checks it
+    if "sig" not in doc and not rules.signatures_required:
+        return None
+    check_ = verify_document(doc, key)
+    return None if check_ is SignatureCheck.VALID else f"signature {check_.value}"
+
+
+def _id(doc: object) -> str | None:
+    value = doc.get("id") if isinstance(doc, dict) else None
+    return value if isinstance(value, str) else None

@@ -1,0 +1,58 @@
+"""gateway.yaml: which site, which brokers, where the outbox lives, what the boundary checks."""
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from agrisafe import config as shared
+from agrisafe.identity import KeyError_, load_verify_key
+from agrisafe.mqtt.url import parse_mqtt_url
+
+
+class GatewayConfig(BaseModel):
+    """One gateway: a site, its local broker, the cloud broker, the boundary's rules."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    site: str = Field(min_length=1, description="the production base this gateway serves")
+    gateway: str = Field(default="gw", min_length=1, description="the gateway's own device id")
+    local_mqtt_url: str = Field(description="the site's broker the devices publish to")
+    cloud_mqtt_url: str | None = Field(
+        default=None, description="the cloud broker (mqtts://…); or cloud_credentials"
+    )
+    cloud_credentials: Path | None = Field(
+        default=None, description="credentials.json of the site's gateway identity (provision)"
+    )
+    data_dir: Path | None = Field(default=None, description="outbox and quarantine directory")
+    outbox_max_mb: int = Field(default=2048, ge=1, description="outbox size bound (hours of WAN)")
+    signatures: Literal["optional", "required"] = Field(
+        default="optional", description="required: unsigned or badly signed messages stop here"
+    )
+    device_keys: dict[str, str] = Field(
+        default_factory=dict, description="device id → Ed25519 public key (base64url)"
+    )
+    max_message_bytes: int = Field(default=64 * 1024, ge=1024, description="larger: quarantined")
+    telemetry_interval_s: float = Field(default=60.0, gt=0, description="own telemetry period")
+
+    @field_validator("local_mqtt_url", "cloud_mqtt_url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_mqtt_url(value)  # ValueError says what is wrong
+        return value
+
+    @field_validator("device_keys")
+    @classmethod
+    def _keys(cls, value: dict[str, str]) -> dict[str, str]:
+        for device, text in value.items():
+            try:
+                load_verify_key(text)
+            except KeyError_ as err:
+                raise ValueError(f"{device}: {err}") from err
+        return value
+
+
+def load_gateway_config(path: Path) -> GatewayConfig:
+    """Read and validate gateway.yaml; `ConfigError` names the file and the key."""
+    return shared.load_yaml_model(path, GatewayConfig, what="gateway config")
