@@ -8,6 +8,7 @@ transport field outside the signature and the content hash) and relayed; the res
 locally with its raw bytes and the reason.
 """
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -63,9 +64,16 @@ def check(topic: str, payload: bytes, rx_ms: int, rules: BoundaryRules) -> Accep
         why = f"site {where.site!r} is not this gateway's site {rules.site!r}"
         return Rejected(QuarantineReason.OUT_OF_SCOPE, why, where.device)
     try:
-        doc = orjson.loads(payload)  # refuses NaN, Infinity and integers beyond 64 bits
-    except orjson.JSONDecodeError as err:
-        return Rejected(QuarantineReason.BAD_JSON, str(err), where.device)
+        doc = _strict_json(payload)
+    except _Unsafe as err:
+        return Rejected(QuarantineReason.UNSAFE_JSON, str(err), where.device)
+    except (ValueError, RecursionError) as err:
+        return Rejected(QuarantineReason.BAD_JSON, str(err)[:300], where.device)
+    if not isinstance(doc, dict):
+        return Rejected(QuarantineReason.SCHEMA, "envelope: must be a JSON object", where.device)
+    if "gw" in doc:
+        why = "gw is the gateway's stamp: a device may not set it"
+        return Rejected(QuarantineReason.SCHEMA, why, where.device, _id(doc))
     try:
         env = validate_envelope(doc)
     except ContractError as err:
@@ -76,8 +84,42 @@ def check(topic: str, payload: bytes, rx_ms: int, rules: BoundaryRules) -> Accep
     bad = _signature_problem(doc, where.device, rules)
     if bad is not None:
         return Rejected(QuarantineReason.BAD_SIGNATURE, bad, where.device, env.id)
-    doc["gw"] = {"id": rules.gateway, "rx_ms": rx_ms}
-    return Accepted(where.device, env.id, to_ms(env.ts), orjson.dumps(doc))
+    return Accepted(where.device, env.id, to_ms(env.ts), stamp(payload, rules.gateway, rx_ms))
+
+
+def stamp(payload: bytes, gateway: str, rx_ms: int) -> bytes:
+    """The payload with `gw` added as its last member, every other byte as the device sent it
+    (re-serialising could change numbers; the cloud then sees exactly what the device wrote)."""
+    body = payload.rstrip()
+    gw = orjson.dumps({"id": gateway, "rx_ms": rx_ms})
+    sep = b"" if body.rstrip(b"{ \t\r\n") == b"" else b","
+    return body[:-1].rstrip() + sep + b'"gw":' + gw + b"}"
+
+
+class _Unsafe(ValueError):
+    """JSON that parses but must not pass: NaN/Infinity, integers beyond 64 bits."""
+
+
+def _int(text: str) -> int:
+    value = int(text)
+    if not -(2**63) <= value < 2**64:
+        raise _Unsafe(f"integer {text[:40]} is beyond 64 bits")
+    return value
+
+
+def _float(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise _Unsafe(f"number {text[:40]} overflows a double")
+    return value
+
+
+def _constant(text: str) -> float:
+    raise _Unsafe(f"{text} is not JSON")
+
+
+def _strict_json(payload: bytes) -> object:
+    return json.loads(payload, parse_int=_int, parse_float=_float, parse_constant=_constant)
 
 
 def _signature_problem(doc: dict[str, object], device: str, rules: BoundaryRules) -> str | None:
