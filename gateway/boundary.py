@@ -63,17 +63,9 @@ def check(topic: str, payload: bytes, rx_ms: int, rules: BoundaryRules) -> Accep
     if where.site != rules.site:
         why = f"site {where.site!r} is not this gateway's site {rules.site!r}"
         return Rejected(QuarantineReason.OUT_OF_SCOPE, why, where.device)
-    try:
-        doc = _strict_json(payload)
-    except _Unsafe as err:
-        return Rejected(QuarantineReason.UNSAFE_JSON, str(err), where.device)
-    except (ValueError, RecursionError) as err:
-        return Rejected(QuarantineReason.BAD_JSON, str(err)[:300], where.device)
-    if not isinstance(doc, dict):
-        return Rejected(QuarantineReason.SCHEMA, "envelope: must be a JSON object", where.device)
-    if "gw" in doc:
-        why = "gw is the gateway's stamp: a device may not set it"
-        return Rejected(QuarantineReason.SCHEMA, why, where.device, _id(doc))
+    doc = _parse(payload, where.device)
+    if isinstance(doc, Rejected):
+        return doc
     try:
         env = validate_envelope(doc)
     except ContractError as err:
@@ -120,6 +112,21 @@ def _constant(text: str) -> float:
 
 def _strict_json(payload: bytes) -> object:
     return json.loads(payload, parse_int=_int, parse_float=_float, parse_constant=_constant)
+
+
+def _parse(payload: bytes, device: str) -> dict[str, object] | Rejected:
+    try:
+        doc = _strict_json(payload)
+    except _Unsafe as err:
+        return Rejected(QuarantineReason.UNSAFE_JSON, str(err), device)
+    except (ValueError, RecursionError) as err:
+        return Rejected(QuarantineReason.BAD_JSON, str(err)[:300], device)
+    if not isinstance(doc, dict):
+        return Rejected(QuarantineReason.SCHEMA, "envelope: must be a JSON object", device)
+    if "gw" in doc:
+        why = "gw is the gateway's stamp: a device may not set it"
+        return Rejected(QuarantineReason.SCHEMA, why, device, _id(doc))
+    return doc
 
 
 def _signature_problem(doc: dict[str, object], device: str, rules: BoundaryRules) -> str | None:
