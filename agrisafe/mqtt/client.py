@@ -111,19 +111,8 @@ class MqttSession:
     # -- lifecycle -------------------------------------------------------------------------
     def start(self, timeout_s: float = 10.0) -> None:
         """Connect and start the network thread; raise BrokerUnavailable after `timeout_s`."""
-        props = None
-        kwargs: dict[str, Any] = {}
-        if self.addr.protocol is MqttProtocol.V5:
-            props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
-            if self.persistent:
-                props.SessionExpiryInterval = self._session_expiry_s
-            # How many unacknowledged QoS 1/2 messages the broker may send us at once.
-            props.ReceiveMaximum = self._receive_maximum
-            kwargs["clean_start"] = not self.persistent
         try:
-            self.client.connect(
-                self.addr.host, self.addr.port, self._keepalive_s, properties=props, **kwargs
-            )
+            self.client.connect(self.addr.host, self.addr.port, self._keepalive_s, **self._v5())
         except OSError as err:
             raise BrokerUnavailable(f"cannot reach MQTT broker {self.addr.url()}: {err}") from err
         self.client.loop_start()
@@ -133,8 +122,20 @@ class MqttSession:
 
     def start_background(self) -> None:
         """Start without waiting: connect (and keep retrying) in the network thread."""
-        self.client.connect_async(self.addr.host, self.addr.port, self._keepalive_s)
+        # The same CONNECT as `start`: without the session expiry an MQTT 5 broker would drop
+        # a persistent session (and what it queued for us) at every disconnect.
+        self.client.connect_async(self.addr.host, self.addr.port, self._keepalive_s, **self._v5())
         self.client.loop_start()
+
+    def _v5(self) -> dict[str, Any]:
+        if self.addr.protocol is not MqttProtocol.V5:
+            return {}
+        props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
+        if self.persistent:
+            props.SessionExpiryInterval = self._session_expiry_s
+        # How many unacknowledged QoS 1/2 messages the broker may send us at once.
+        props.ReceiveMaximum = self._receive_maximum
+        return {"properties": props, "clean_start": not self.persistent}
 
     def stop(self) -> None:
         """Disconnect cleanly (no last will) and stop the network thread."""
