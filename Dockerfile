@@ -1,10 +1,11 @@
-# The cloud image (docker-compose.yml: cloud and provision); runs as an unprivileged user.
+# The cloud image (docker-compose.yml: cloud, provision and the site gateway); runs as an unprivileged user.
 FROM python:3.11-slim
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY agrisafe ./agrisafe
 COPY cloud ./cloud
-RUN pip install --no-cache-dir ".[cloud]" \
+COPY gateway ./gateway
+RUN pip install --no-cache-dir ".[cloud,gateway]" \
     && groupadd --system --gid 10001 agrisafe \
     && useradd --system --uid 10001 --gid agrisafe --home-dir /data --shell /usr/sbin/nologin agrisafe \
     && mkdir -p /data /etc/agrisafe/trust \

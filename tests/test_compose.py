@@ -87,3 +87,11 @@ def test_provision_as_compose_runs_it_gives_the_cloud_its_tls_login(tmp_path: Pa
     addr = parse_mqtt_url(url)
     assert (addr.host, addr.port, addr.tls, addr.username) == ("mosquitto", 8884, True, "cloud")
     assert (out / "registry.yaml").exists()
+    # The site gateway's config names the login provision writes for its site.
+    from gateway.config import load_gateway_config
+
+    gw = load_gateway_config(REPO / "deploy" / "gateway.yaml")
+    assert gw.cloud_credentials is not None
+    rel = gw.cloud_credentials.relative_to("/etc/agrisafe/trust")
+    gw_addr = parse_mqtt_url(credentials_url(out / rel))
+    assert (gw_addr.host, gw_addr.port, gw_addr.username) == ("mosquitto", 8883, f"gw/{gw.site}")
