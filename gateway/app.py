@@ -46,6 +46,9 @@ def telemetry_body(app: "GatewayApp") -> dict[str, float]:
         "quarantined": float(app.relay.stats.quarantined),
         "wan_reconnects": float(app.pump.session.reconnects),
     }
+    own = app.pump.cloud_clock.offset_ms()
+    if own is not None:  # this gateway's clock against the cloud's (from its acks)
+        body["clock_offset_ms.cloud"] = float(own)
     for device, offset in sorted(app.relay.offsets.offsets_ms().items()):
         body[f"clock_offset_ms.{device}"] = float(offset)
     return body

@@ -17,6 +17,7 @@ device's presence is announced with a retained `status` online message and a las
 import logging
 import queue
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -57,6 +58,25 @@ def status_message(
         body=StatusBody(state=state, reason=reason),
     )
     return message_topic(site, device, Kind.STATUS), env.to_json()
+
+
+class CloudClock:
+    """This box's clock against the cloud's, from the cloud's time in its acks (no NTP needed).
+
+    (cloud time − our receive time) is the offset minus the ack's transit delay, so the largest
+    recent value is the best estimate: positive means our clock is behind the cloud's.
+    """
+
+    def __init__(self, window: int = 32) -> None:
+        self._seen: deque[int] = deque(maxlen=window)
+
+    def observe(self, cloud_ms: int, local_ms: int) -> None:
+        """One ack: the cloud's time in it, ours when it arrived."""
+        self._seen.append(cloud_ms - local_ms)
+
+    def offset_ms(self) -> int | None:
+        """Estimated (cloud clock − this clock) in ms, or None before the first ack."""
+        return max(self._seen) if self._seen else None
 
 
 # What a sender can do about the commonest reasons (shown with the error).
@@ -100,6 +120,7 @@ class OutboxPump(BackgroundWorker):
         self.window = window
         self.acks = acks or AckOptions()
         self._tracker = AckTracker()
+        self.cloud_clock = CloudClock()
         self._ack_subs: set[tuple[str, str]] = set()
         self._next_due_check = 0.0
         self.delivered = 0
@@ -197,6 +218,8 @@ class OutboxPump(BackgroundWorker):
             return
         if ack.quarantined:
             self._report_quarantined(ack.quarantined)
+        if ack.ts_ms is not None:
+            self.cloud_clock.observe(ack.ts_ms, time.time_ns() // 1_000_000)
         self._events.put(ack.ids)
         self.wake()
 

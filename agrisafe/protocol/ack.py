@@ -30,11 +30,17 @@ class CloudAck(BaseModel):
         "(unknown_device, schema …): the sender logs them as errors",
     )
 
+    ts_ms: int | None = Field(
+        default=None,
+        description="the sender's clock against the cloud's: cloud time (epoch ms) when it "
+        "sent this ack; optional (older clouds leave it out)",
+    )
+
     def to_json(self) -> bytes:
         """Serialise as protocol JSON."""
-        # An ack with nothing quarantined is byte for byte what it was before the field.
-        skip = None if self.quarantined else {"quarantined"}
-        return orjson.dumps(self.model_dump(mode="json", exclude=skip))
+        # Optional fields left out when empty: an old-style ack stays byte for byte the same.
+        skip = {k for k in ("quarantined", "ts_ms") if not getattr(self, k)}
+        return orjson.dumps(self.model_dump(mode="json", exclude=skip or None))
 
 
 EXAMPLE_ACK = {"v": 1, "ids": ["01J5Z8Q0R3T6W9Y2B5D8F1H4K7", "01J5Z8Q0R3T6W9Y2B5D8F1H4K8"]}

@@ -7,6 +7,7 @@ The sender is the topic's site and device (for a message quarantined before its 
 read, the topic is all we know of it).
 """
 
+import time
 from collections.abc import Iterator, Sequence
 
 from agrisafe.protocol import CloudAck
@@ -39,5 +40,10 @@ def cloud_acks(
         for start in range(0, len(ids), MAX_ACK_IDS):
             chunk = ids[start : start + MAX_ACK_IDS]
             quarantined = {i: why[i] for i in chunk if i in why}
-            payload = CloudAck(ids=chunk, quarantined=quarantined).to_json()
+            payload = CloudAck(ids=chunk, quarantined=quarantined, ts_ms=_now_ms()).to_json()
             yield ack_topic(*sender), payload
+
+
+def _now_ms() -> int:
+    # The cloud's clock, for senders without NTP (a gateway reports its offset from it).
+    return time.time_ns() // 1_000_000
