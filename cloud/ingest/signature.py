@@ -102,7 +102,9 @@ class ParallelVerifier:
             self._pool.submit(_check_chunk, jobs[j : j + self.chunk])
             for j in range(0, len(jobs), self.chunk)
         ]
-        return PendingChecks({i: (payload, policy) for i, payload, policy in jobs}, futures)
+        return PendingChecks(
+            {i: (payload, policy) for i, payload, policy in jobs}, futures, self.chunk
+        )
 
     def close(self) -> None:
         """Stop the pool's threads (pending checks are still answered serially)."""
@@ -125,29 +127,36 @@ class ParallelVerifier:
 
 
 class PendingChecks:
-    """The pool's answers for one batch, by index in the batch."""
+    """The pool's answers for one batch, by index in the batch.
+
+    Asking for message i waits only for the chunk holding it, so validation goes on with the
+    first messages while the pool still checks the later ones.
+    """
 
     def __init__(
         self,
         jobs: dict[int, tuple[bytes, SignerPolicy]],
         futures: list["Future[list[tuple[int, SignatureCheck]]]"],
+        chunk: int,
     ) -> None:
         self._jobs = jobs
+        self._order = {i: n // chunk for n, i in enumerate(jobs)}  # index → its chunk
         self._futures = futures
-        self._done: dict[int, SignatureCheck] | None = None
+        self._done: dict[int, SignatureCheck] = {}
+        self._collected: set[int] = set()
 
     def result(self, index: int, payload: bytes, policy: SignerPolicy) -> SignatureCheck | None:
         """The pool's check of message `index`, if it was made for this payload and policy."""
         job = self._jobs.get(index)
         if job is None or job[0] is not payload or job[1] is not policy:
             return None
-        if self._done is None:
-            self._done = {}
-            for future in self._futures:
-                try:
-                    self._done.update(future.result())
-                except Exception:  # the serial check answers instead
-                    logger.exception("signature pool failed on a chunk; checking serially")
+        n = self._order[index]
+        if n not in self._collected:
+            self._collected.add(n)
+            try:
+                self._done.update(self._futures[n].result())
+            except Exception:  # the serial check answers instead
+                logger.exception("signature pool failed on a chunk; checking serially")
         return self._done.get(index)
 
 
