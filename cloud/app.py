@@ -15,6 +15,8 @@ from cloud.alerts.mqtt_sink import MqttAlertSink
 from cloud.chain.anchor import AnchorWorker
 from cloud.chain.append import ChainStage
 from cloud.chain.keyfile import cloud_signing_key
+from cloud.commands.results import CommandResultStage
+from cloud.commands.service import CommandService
 from cloud.domain import AlertSink
 from cloud.engine.clock import RuleTicker
 from cloud.engine.runner import RuleEngine
@@ -94,6 +96,7 @@ def build_runtime(settings: CloudSettings) -> CloudRuntime:
         ingest_worker(settings, service, addr, f"{name}-ingest-{n}", shared, metrics)
         for n in range(n_workers)
     ]
+    key = cloud_signing_key(settings, data_dir)
     return CloudRuntime(
         settings=settings,
         engine=engine,
@@ -116,9 +119,8 @@ def build_runtime(settings: CloudSettings) -> CloudRuntime:
         metrics=metrics,
         timeseries=timeseries,
         supervisor=supervisor,
-        anchors=AnchorWorker(
-            engine, cloud_signing_key(settings, data_dir), interval_s=settings.anchor_interval_s
-        ),
+        anchors=AnchorWorker(engine, key, interval_s=settings.anchor_interval_s),
+        commands=CommandService(engine, key, sink.send),
         retention=QuarantineRetention(
             engine,
             max_age_days=settings.quarantine_max_age_days,
@@ -157,6 +159,7 @@ def build_ingest_service(
         # The chain links first: a record's link commits with it (cloud/chain/append.py).
         record_sinks=[
             ChainStage(),
+            CommandResultStage(),
             *([timeseries.stage] if timeseries and timeseries.stage else []),
         ],
         observers=[metrics] if metrics else [],

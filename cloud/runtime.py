@@ -14,6 +14,7 @@ from cloud.admin.retention import QuarantineRetention
 from cloud.alerts.hub import AlertHub
 from cloud.alerts.mqtt_sink import MqttAlertSink
 from cloud.chain.anchor import AnchorWorker
+from cloud.commands.service import CommandService
 from cloud.engine.clock import RuleTicker
 from cloud.engine.runner import RuleEngine
 from cloud.ingest.mqtt_worker import MqttIngestWorker
@@ -49,6 +50,7 @@ class CloudRuntime:
     workers: list[MqttIngestWorker] = field(default_factory=list)
     anchors: AnchorWorker | None = None  # signs each site's chain head daily
     retention: QuarantineRetention | None = None
+    commands: CommandService | None = None  # the downlink (signed commands to devices)
 
     def start(self) -> None:
         """Start the MQTT side (the API is served by uvicorn around this)."""

@@ -8,12 +8,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from agrisafe.identity import EnvelopeSigner, KeyError_
+from agrisafe.identity import EnvelopeSigner, KeyError_, load_verify_key
 from agrisafe.mqtt.url import BrokerAddress
 from agrisafe.outbox import OutboxFull, OutboxPump, SqliteOutbox
 from agrisafe.protocol import ActivityEnvelope, Kind, TelemetryEnvelope
-from agrisafe.protocol.topics import message_topic
+from agrisafe.protocol.envelope import CommandResultEnvelope
+from agrisafe.protocol.topics import command_filter, message_topic
 from agrisafe.worker import BackgroundWorker
+from edge.commands import CommandExecutor
 from edge.commission import load_record
 from edge.config import CameraConfig, SiteConfig
 from edge.detect import Detector
@@ -29,6 +31,7 @@ from edge.uncertain import UncertainSample
 from edge.upload import EvidenceUploader
 
 logger = logging.getLogger(__name__)
+Publishable = ActivityEnvelope | TelemetryEnvelope | CommandResultEnvelope
 
 
 class Publisher:
@@ -45,9 +48,7 @@ class Publisher:
         self._signer = signer or EnvelopeSigner()
         self.refused = 0
 
-    def publish(
-        self, env: ActivityEnvelope | TelemetryEnvelope, *, droppable: bool = False
-    ) -> None:
+    def publish(self, env: Publishable, *, droppable: bool = False) -> None:
         """Queue durably (fsynced before returning) and wake the pump."""
         if self._outbox is None:
             return
@@ -78,6 +79,11 @@ class CameraRunner(BackgroundWorker):
         self.pipeline = pipeline
         self.on_envelope = on_envelope
         self.error: BaseException | None = None
+
+    @property
+    def camera(self) -> str:
+        """The camera's id on this node."""
+        return self.config.name
 
     def run(self) -> None:
         """Process frames until the source ends or is stopped; close open activities."""
@@ -240,6 +246,18 @@ def build_app(
             uncertain=_uncertain(cfg, data_dir, cam.name),
         )
         runners.append(CameraRunner(cam, source, pipe, emit))
+    if pump is not None:  # the downlink: commands arrive on the pump's one connection
+        executor = CommandExecutor(
+            cfg.site,
+            cfg.device,
+            load_verify_key(cfg.cloud_key) if cfg.cloud_key else None,
+            runners,
+            store,
+            publisher.publish,
+            thresholds=getattr(detector, "set_thresholds", None),
+            jpeg_quality=ev.jpeg_quality,
+        )
+        pump.listen(command_filter(cfg.site, cfg.device), executor.on_message)
     return EdgeApp(cfg, runners, publisher, outbox, pump, store, uploader, profile)
 
 

@@ -6,6 +6,7 @@ from typing import Self
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from agrisafe import config as shared
+from agrisafe.identity import KeyError_, load_verify_key
 from agrisafe.protocol import ActivityType, Geo, GeoFix
 from agrisafe.settings import AgrisafeSettings
 from edge.errors import ConfigError
@@ -75,10 +76,25 @@ class SiteConfig(Strict):
         default=None,
         description="Ed25519 key (PEM, from `agrisafe devices provision`) signing every envelope",
     )
+    cloud_key: str | None = Field(
+        default=None,
+        description="the cloud's Ed25519 public key (base64url): only commands it signed are "
+        "executed; without it every command is refused",
+    )
     telemetry_interval_s: float = Field(default=60.0, gt=0, description="telemetry period")
     outbox_max_mb: int = Field(default=256, ge=1, description="outbox size bound")
     pipeline: PipelineParams = Field(default_factory=PipelineParams, description="thresholds")
     cameras: list[CameraConfig] = Field(min_length=1, description="cameras of this node")
+
+    @field_validator("cloud_key")
+    @classmethod
+    def _cloud_key(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                load_verify_key(value)
+            except KeyError_ as err:
+                raise ValueError(str(err)) from err
+        return value
 
     @field_validator("cloud_token")
     @classmethod

@@ -92,11 +92,25 @@ class CameraPipeline:
         self._rejected = 0  # cue tracks the verifier rejected on this frame
         self._confirmed_now = False  # a confirmed cue track is seen in this frame
         self._instance_ok: dict[tuple[str, str], bool] = {}  # open spraying: a cue confirmed
+        self._new_plots: dict[str, list[Point]] | None = None  # from a set_zones command
+
+    @property
+    def last_frame(self) -> Frame | None:
+        """The latest frame processed (for a snapshot command), or None before the first."""
+        return self._last
+
+    def replace_plots(self, plots: Mapping[str, Sequence[Point]]) -> None:
+        """New plot polygons from another thread (a command); used from the next frame on."""
+        self._new_plots = {k: list(v) for k, v in plots.items()}
 
     def process(self, frame: Frame) -> list[ActivityEnvelope]:
         """Run one frame through every stage; returns the activity messages it completes."""
         self.stats.frames += 1
-        if self._last is None:  # the first frame tells the real resolution
+        new, self._new_plots = self._new_plots, None
+        if new is not None:
+            self.plots = new
+            self._zones = PlotZones(new, self.params.zones.inertia)
+        if self._last is None or new is not None:  # the first frame tells the real resolution
             height, width = frame.image.shape[:2]
             for line in frame_warnings(self.plots, width, height):
                 logger.warning("camera %s: %s", self.ctx.camera, line)

@@ -15,6 +15,7 @@ from agrisafe.timeutil import utc_now
 from agrisafe.worker import BackgroundWorker
 from gateway.boundary import BoundaryRules
 from gateway.config import GatewayConfig
+from gateway.downlink import Downlink
 from gateway.quarantine import LocalQuarantine, now_ms
 from gateway.relay import Relay
 
@@ -45,6 +46,8 @@ def telemetry_body(app: "GatewayApp") -> dict[str, float]:
         "relayed": float(app.pump.delivered),
         "quarantined": float(app.relay.stats.quarantined),
         "wan_reconnects": float(app.pump.session.reconnects),
+        "commands_relayed": float(app.downlink.stats.relayed),
+        "commands_refused": float(app.downlink.stats.refused),
     }
     own = app.pump.cloud_clock.offset_ms()
     if own is not None:  # this gateway's clock against the cloud's (from its acks)
@@ -93,6 +96,7 @@ class GatewayApp:
     quarantine: LocalQuarantine
     pump: OutboxPump
     relay: Relay
+    downlink: Downlink
     telemetry: Telemetry | None = None
 
     def start(self) -> None:
@@ -137,6 +141,9 @@ def build_app(
     relay = Relay(
         rules_of(cfg), local, outbox, quarantine, client_id=f"gw-{who}-site", on_queued=pump.wake
     )
-    app = GatewayApp(cfg, outbox, quarantine, pump, relay)
+    cloud_key = load_verify_key(cfg.cloud_key) if cfg.cloud_key else None
+    downlink = Downlink(cfg.site, cloud_key, relay.session, quarantine)
+    downlink.attach(pump)
+    app = GatewayApp(cfg, outbox, quarantine, pump, relay, downlink)
     app.telemetry = Telemetry(app, cfg.telemetry_interval_s)
     return app

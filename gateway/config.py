@@ -32,6 +32,11 @@ class GatewayConfig(BaseModel):
     device_keys: dict[str, str] = Field(
         default_factory=dict, description="device id → Ed25519 public key (base64url)"
     )
+    cloud_key: str | None = Field(
+        default=None,
+        description="the cloud's Ed25519 public key (base64url): commands must carry its "
+        "signature to be relayed; without it no command reaches the site",
+    )
     max_message_bytes: int = Field(default=64 * 1024, ge=1024, description="larger: quarantined")
     telemetry_interval_s: float = Field(default=60.0, gt=0, description="own telemetry period")
 
@@ -40,6 +45,16 @@ class GatewayConfig(BaseModel):
     def _url(cls, value: str | None) -> str | None:
         if value is not None:
             parse_mqtt_url(value)  # ValueError says what is wrong
+        return value
+
+    @field_validator("cloud_key")
+    @classmethod
+    def _cloud_key(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                load_verify_key(value)
+            except KeyError_ as err:
+                raise ValueError(str(err)) from err
         return value
 
     @field_validator("device_keys")

@@ -141,8 +141,9 @@ class OutboxPump(BackgroundWorker):
             will=self._will(),
             max_inflight=window,
             keepalive_s=15,
-            on_message=self._handle_ack,
+            on_message=self._handle_message,
         )
+        self._listeners: list[tuple[str, Callable[[mqtt.MQTTMessage], None]]] = []
         self.session.client.on_publish = self._handle_publish
         # Chain to the session's own handlers (logging, subscriptions, connected flag).
         self._inner_connect: Callable[..., None] = self.session._handle_connect
@@ -209,6 +210,19 @@ class OutboxPump(BackgroundWorker):
         if not getattr(rc, "is_failure", False):
             self._events.put(mid)
             self.wake()
+
+    def listen(self, filt: str, handler: Callable[[mqtt.MQTTMessage], None]) -> None:
+        """Also receive `filt` on this connection (a device's commands): a box has one login,
+        and a broker that forces the client id to the username allows one connection."""
+        self._listeners.append((filt, handler))
+        self.session.subscribe(filt, 1)
+
+    def _handle_message(self, msg: mqtt.MQTTMessage) -> None:
+        for filt, handler in self._listeners:
+            if mqtt.topic_matches_sub(filt, msg.topic):
+                handler(msg)
+                return
+        self._handle_ack(msg)
 
     def _handle_ack(self, msg: mqtt.MQTTMessage) -> None:
         try:

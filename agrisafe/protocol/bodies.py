@@ -13,6 +13,8 @@ from agrisafe.protocol.enums import (
     ActivityType,
     AnimalProduct,
     CertificateBasis,
+    CommandName,
+    CommandStatus,
     DeviceState,
     OfflineReason,
     Species,
@@ -195,3 +197,13 @@ class TelemetryBody(Body):
             if isinstance(value, bool) or not isinstance(value, int | float):
                 raise ValueError(f"telemetry field {key!r} must be a number")
         return data
+
+
+class CommandResultBody(Body):
+    """A device's answer to a cloud command: what it did, with evidence where it made some."""
+
+    command: Ident = Field(description="the id of the command answered")
+    name: CommandName
+    status: CommandStatus
+    detail: Text | None = Field(default=None, description="why refused or failed; what changed")
+    evidence: list[EvidenceRef] = Field(default_factory=list, max_length=32)

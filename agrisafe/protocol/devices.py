@@ -3,12 +3,13 @@
 Machines report what they measure: a camera or edge node sees activities, an instrument or its
 bridge reports tests and samples, a GPS receiver tags samples. People's apps and terminals,
 gateways (which forward for others) and untyped devices may send every kind. Every device may
-send `status` and `telemetry`. Keys are the registry's device types.
+send `status`, `telemetry` and `command_result` (its answers to commands). Keys are the
+registry's device types.
 """
 
 from agrisafe.protocol.enums import Kind
 
-_ALWAYS = (Kind.STATUS, Kind.TELEMETRY)
+_ALWAYS = (Kind.STATUS, Kind.TELEMETRY, Kind.COMMAND_RESULT)
 _EVERY = tuple(Kind)
 DEVICE_KINDS: dict[str, tuple[Kind, ...]] = {
     "camera": (Kind.ACTIVITY, *_ALWAYS),

@@ -10,7 +10,8 @@ from agrisafe.protocol.alert import DEFAULT_SEVERITY, Alert
 from agrisafe.protocol.devices import DEVICE_KINDS
 from agrisafe.protocol.enums import QuarantineReason
 from agrisafe.protocol.envelope import ENVELOPE_TYPES, EnvelopeBase, Geo
-from agrisafe.protocol.examples import EXAMPLE_ALERT, EXAMPLES
+from agrisafe.protocol.commands import PARAMS, Command, Refusal
+from agrisafe.protocol.examples import EXAMPLE_ALERT, EXAMPLE_COMMAND, EXAMPLES
 from agrisafe.protocol.topics import ALERTS_FILTER, INGEST_FILTER, shared_filter
 
 _HEADER = """# Wire protocol v1
@@ -117,6 +118,36 @@ def render_protocol_doc() -> str:
         "the default for device topics); `cloud_acks=False` keeps the old PUBACK-only "
         "behaviour. A PUBACK alone is not a promise that the cloud has the message: a broker "
         "may drop queued messages for a slow or absent consumer.\n",
+        "## Commands (downlink)\n",
+        "The cloud sends a device a command on `agrisafe/v1/{site}/{device}/cmd/{name}` "
+        "(QoS 1, not retained) through the site's gateway. It is signed with the cloud's "
+        "Ed25519 key (`sig`, over the JCS form without `sig`, as envelopes are). The gateway "
+        "relays and the device executes only a command that is for them, carries a valid "
+        "signature of the configured `cloud_key` and has not expired; otherwise the gateway "
+        "quarantines it locally as `command_<reason>` and the device refuses it, with one of: "
+        + ", ".join(f"`{r.value}`" for r in Refusal)
+        + ". The device answers with a `command_result` message (above) through its outbox, "
+        "so the answer is signed, acknowledged end to end and chained like any record; a "
+        "command delivered twice is carried out once. Forged or misrouted commands get no "
+        "answer; expired ones and ones with wrong params are answered `refused`.\n",
+        _field_table(Command),
+        "\nParams per command:\n",
+        "| command | params |\n|---|---|",
+        *[
+            f"| `{name.value}` | "
+            + (", ".join(f"`{f}`" for f in model.model_fields) or "none")
+            + f" — {(model.__doc__ or '').strip()} |"
+            for name, model in PARAMS.items()
+        ],
+        "\nExample:\n",
+        _example(EXAMPLE_COMMAND),
+        "\nOver HTTP: `POST /api/v1/sites/{site}/devices/{device}/commands` "
+        '(`{"name", "params", "ttl_s"}`; a producer for their own sites, or an admin; 202) '
+        "stores, audits (`command.issue`), signs and queues it; "
+        "`GET /api/v1/sites/{site}/commands` lists commands with each answer (`sent`, "
+        "`done`, `refused`, `failed`, or `expired` when nobody answered in time). An answer "
+        "settles its command only when it comes from the device the command was sent to "
+        "(audited as `command.result`).\n",
         "## Device types\n",
         "Which kinds each registered device type may send (others are quarantined as "
         "`kind_not_allowed`, HTTP 403):\n",

@@ -16,6 +16,7 @@ class Kind(StrEnum):
     CERTIFICATE_REQUEST = "certificate_request"
     STATUS = "status"
     TELEMETRY = "telemetry"
+    COMMAND_RESULT = "command_result"  # a device's answer to a cloud command (downlink)
 
 
 class GeoFix(StrEnum):
@@ -162,3 +163,20 @@ class QuarantineReason(StrEnum):
     KIND_NOT_ALLOWED = "kind_not_allowed"  # e.g. an instrument sending input_use
     EVENT_TIME = "event_time"  # event time too far from arrival (year 0001, 9999 …)
     INTERNAL = "internal"  # the cloud failed on this message; kept for an operator
+
+
+class CommandName(StrEnum):
+    """Commands the cloud sends to a device (`agrisafe/v1/{site}/{device}/cmd/{name}`)."""
+
+    SNAPSHOT = "snapshot"  # take a still of each (or one) camera now, as evidence
+    SET_ZONES = "set_zones"  # replace a camera's plot polygons
+    SET_THRESHOLDS = "set_thresholds"  # change detection thresholds
+    SET_MODEL = "set_model"  # switch to an installed model version
+
+
+class CommandStatus(StrEnum):
+    """How a device answered a command (the `command_result` body's `status`)."""
+
+    DONE = "done"
+    REFUSED = "refused"  # not executed: unsigned, expired, unsupported or invalid parameters
+    FAILED = "failed"  # tried and failed (no frame yet, disk full …)

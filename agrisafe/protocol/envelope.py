@@ -21,6 +21,7 @@ from pydantic import (
 from agrisafe.protocol.bodies import (
     ActivityBody,
     CertificateRequestBody,
+    CommandResultBody,
     DispatchBody,
     HarvestBody,
     Ident,
@@ -187,6 +188,13 @@ class TelemetryEnvelope(EnvelopeBase):
     body: TelemetryBody
 
 
+class CommandResultEnvelope(EnvelopeBase):
+    """Envelope of kind `command_result` (a device's answer to a downlink command)."""
+
+    kind: Literal[Kind.COMMAND_RESULT]
+    body: CommandResultBody
+
+
 ENVELOPE_TYPES: dict[Kind, type[EnvelopeBase]] = {
     Kind.ACTIVITY: ActivityEnvelope,
     Kind.INPUT_USE: InputUseEnvelope,
@@ -198,6 +206,7 @@ ENVELOPE_TYPES: dict[Kind, type[EnvelopeBase]] = {
     Kind.CERTIFICATE_REQUEST: CertificateRequestEnvelope,
     Kind.STATUS: StatusEnvelope,
     Kind.TELEMETRY: TelemetryEnvelope,
+    Kind.COMMAND_RESULT: CommandResultEnvelope,
 }
 
 Envelope = Annotated[
@@ -210,7 +219,8 @@ Envelope = Annotated[
     | SampleEnvelope
     | CertificateRequestEnvelope
     | StatusEnvelope
-    | TelemetryEnvelope,
+    | TelemetryEnvelope
+    | CommandResultEnvelope,
     Field(discriminator="kind"),
 ]
 

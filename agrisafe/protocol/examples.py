@@ -121,6 +121,24 @@ EXAMPLES: dict[Kind, dict[str, Any]] = {
         "2026-05-01T08:01:00+08:00",
         {"fps": 5.0, "inference_ms": 9.1, "outbox_depth": 0, "reconnects": 1},
     ),
+    Kind.COMMAND_RESULT: _env(
+        Kind.COMMAND_RESULT,
+        11,
+        "edge-01",
+        "2026-05-01T08:02:00+08:00",
+        {
+            "command": "0193a4f3-0000-7000-8000-0000000000c1",
+            "name": "snapshot",
+            "status": "done",
+            "evidence": [
+                {
+                    "sha256": "9f2c" + "0" * 60,
+                    "media": "image/jpeg",
+                    "uri": "/api/v1/evidence/9f2c" + "0" * 60,
+                }
+            ],
+        },
+    ),
 }
 
 EXAMPLE_ALERT: dict[str, Any] = {
@@ -140,4 +158,17 @@ EXAMPLE_ALERT: dict[str, Any] = {
     },
     "cause": EXAMPLES[Kind.INPUT_USE]["id"],
     "region": "140726",
+}
+
+EXAMPLE_COMMAND: dict[str, Any] = {
+    "v": 1,
+    "id": "0193a4f3-0000-7000-8000-0000000000c1",
+    "site": _SITE,
+    "device": "edge-01",
+    "name": "snapshot",
+    "params": {"camera": "cam-01"},
+    "issued": "2026-05-01T08:01:30+08:00",
+    "expires": "2026-05-01T08:11:30+08:00",
+    "by": "producer-zhang",
+    "sig": {"alg": "Ed25519", "key_id": "3f9a0c1d2e4b5a69", "value": "<64 bytes, base64url>"},
 }

@@ -39,6 +39,18 @@ def ack_topic(site: str, device: str) -> str:
     return f"{ACK_ROOT}/{_check_segment('site', site)}/{_check_segment('device', device)}"
 
 
+def command_topic(site: str, device: str, name: str) -> str:
+    """`agrisafe/v1/{site}/{device}/cmd/{name}`: cloud → device (through its gateway), QoS 1."""
+    return f"{ROOT}/{_check_segment('site', site)}/{_check_segment('device', device)}/cmd/" + (
+        _check_segment("command", name)
+    )
+
+
+def command_filter(site: str, device: str = "+") -> str:
+    """Every command for one device of a site (or, with the default, for the whole site)."""
+    return f"{ROOT}/{_check_segment('site', site)}/{device}/cmd/+"
+
+
 def shared_filter(group: str = SHARED_GROUP, filt: str = INGEST_FILTER) -> str:
     """Shared-subscription form so N ingest workers split the load."""
     return f"$share/{group}/{filt}"
@@ -65,3 +77,22 @@ def parse_message_topic(topic: str) -> MessageTopic:
     if not parts[2] or not parts[3]:
         raise TopicError(f"empty site or device in topic: {topic!r}")
     return MessageTopic(parts[2], parts[3], kind)
+
+
+@dataclass(frozen=True, slots=True)
+class CommandTopic:
+    """The parts of a cloud → device command topic."""
+
+    site: str
+    device: str
+    name: str
+
+
+def parse_command_topic(topic: str) -> CommandTopic:
+    """Parse `agrisafe/v1/{site}/{device}/cmd/{name}`; raise `TopicError` otherwise."""
+    parts = topic.split("/")
+    if len(parts) != 6 or f"{parts[0]}/{parts[1]}" != ROOT or parts[4] != "cmd":
+        raise TopicError(f"not a command topic: {topic!r}")
+    if not parts[2] or not parts[3] or not parts[5]:
+        raise TopicError(f"empty site, device or command in topic: {topic!r}")
+    return CommandTopic(parts[2], parts[3], parts[5])

@@ -1,4 +1,5 @@
-"""Publishes new alerts to `agrisafe/cloud/v1/alerts/{region}/{rule}` through a durable outbox."""
+"""Publishes new alerts to `agrisafe/cloud/v1/alerts/{region}/{rule}` through a durable outbox
+(and, through the same outbox, the downlink's commands: `send`)."""
 
 from collections.abc import Sequence
 from pathlib import Path
@@ -33,4 +34,9 @@ class MqttAlertSink:
                 for a in alerts
             ]
         )
+        self.pump.wake()
+
+    def send(self, topic: str, payload: bytes) -> None:
+        """Queue one other cloud publication (a device command) durably and wake the pump."""
+        self.outbox.put(topic, payload, qos=1)
         self.pump.wake()

@@ -12,6 +12,7 @@ from cloud.api.auth import Authenticator
 from cloud.api.compliance_routes import COMPLIANCE_ROUTERS
 from cloud.api.limits import BodyLimit, RouteLimit, body_limit
 from cloud.api.routes import alerts, evidence, messages, metrics, records, series, system
+from cloud.api.routes import commands as command_routes
 from cloud.api.routes import console as console_routes
 from cloud.api.routes import consult as consult_routes
 from cloud.certificates.page import TracePages
@@ -63,5 +64,6 @@ def create_app(runtime: CloudRuntime, *, manage_runtime: bool = True) -> FastAPI
     app.include_router(metrics.router)
     app.include_router(series.router)
     app.include_router(consult_routes.router)
+    app.include_router(command_routes.router)
     console_routes.install(app)
     return app

@@ -6,6 +6,7 @@ the three modules cannot be forgotten by a migration.
 
 from cloud.store import (
     api_tables,
+    command_tables,
     compliance_tables,
     consult_tables,
     timeseries_tables,
@@ -14,6 +15,13 @@ from cloud.store import (
 from cloud.store.tables import metadata
 
 # Imported for their side effect: each registers its tables on `metadata`.
-TABLE_MODULES = (compliance_tables, timeseries_tables, api_tables, trust_tables, consult_tables)
+TABLE_MODULES = (
+    compliance_tables,
+    timeseries_tables,
+    api_tables,
+    trust_tables,
+    consult_tables,
+    command_tables,
+)
 
 __all__ = ["TABLE_MODULES", "metadata"]

@@ -73,6 +73,21 @@ class OnnxDetector:
         self.last_ms = 0.0
         self._warm_up()
 
+    def set_thresholds(self, conf: float | None, class_conf: dict[str, float]) -> None:
+        """New minimum scores (a set_thresholds command); unnamed classes keep theirs."""
+        old = self._params
+        merged = DetectorParams(
+            **(old.model_dump() | {"conf": old.conf if conf is None else conf})
+            | {"class_conf": old.class_conf | class_conf}
+        )
+        unknown = set(class_conf) - set(self.info.names)
+        if unknown:
+            raise ValueError(f"no such class in {self.info.name}: {', '.join(sorted(unknown))}")
+        self._params = merged
+        self._class_min = np.array(
+            [merged.class_conf.get(n, merged.conf) for n in self.info.names], dtype=np.float32
+        )
+
     def _warm_up(self) -> None:
         h, w = self.info.imgsz
         self._session.run(None, {self._input: np.zeros((1, 3, h, w), dtype=np.float32)})

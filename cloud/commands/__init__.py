@@ -1,0 +1,1 @@
+"""The downlink: commands to devices (issued, signed, sent, answered, audited)."""
