@@ -203,12 +203,17 @@ def build_app(
     """Build (not start) the node: sources are opened now, so bad URLs fail before start."""
     data_dir.mkdir(parents=True, exist_ok=True)
     outbox = pump = None
+    signer = _signer(cfg)
     if addr is not None:
         outbox = SqliteOutbox(data_dir / "edge-outbox.db", max_bytes=cfg.outbox_max_mb << 20)
         pump = OutboxPump(
-            outbox, addr, client_id=f"edge-{cfg.site}-{cfg.device}", presence=(cfg.site, cfg.device)
+            outbox,
+            addr,
+            client_id=f"edge-{cfg.site}-{cfg.device}",
+            presence=(cfg.site, cfg.device),
+            sign=signer.sign,
         )
-    publisher = Publisher(outbox, pump.wake if pump is not None else lambda: None, _signer(cfg))
+    publisher = Publisher(outbox, pump.wake if pump is not None else lambda: None, signer)
     ev = cfg.pipeline.evidence
     store = EvidenceStore(data_dir / "evidence", ev.quota_mb << 20) if ev.enabled else None
     uploader = None

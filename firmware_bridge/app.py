@@ -154,8 +154,13 @@ def build_app(
     data_dir.mkdir(parents=True, exist_ok=True)
     stop = threading.Event()
     outbox = SqliteOutbox(data_dir / "bridge-outbox.db", max_bytes=cfg.outbox_max_mb << 20)
+    signer = _signer(cfg)
     pump = OutboxPump(
-        outbox, addr, client_id=f"bridge-{cfg.site}-{cfg.device}", presence=(cfg.site, cfg.device)
+        outbox,
+        addr,
+        client_id=f"bridge-{cfg.site}-{cfg.device}",
+        presence=(cfg.site, cfg.device),
+        sign=signer.sign,
     )
     state = BridgeState(data_dir / "bridge-state.db")
     tracker = GpsTracker(cfg.gps.max_age_s) if cfg.gps is not None else None
@@ -163,7 +168,7 @@ def build_app(
     source = cfg.station.geo_source
     recorder = Recorder(
         state,
-        OutboxPublisher(outbox, pump.wake, on_published, _signer(cfg)),
+        OutboxPublisher(outbox, pump.wake, on_published, signer),
         site=cfg.site,
         device=cfg.device,
         station_geo=lambda: station_geo(source, fixed, tracker),

@@ -4,7 +4,8 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from agrisafe.identity import load_verify_key
+from agrisafe.config import ConfigError
+from agrisafe.identity import EnvelopeSigner, KeyError_, load_verify_key
 from agrisafe.ids import new_id
 from agrisafe.mqtt.url import BrokerAddress
 from agrisafe.outbox import OutboxPump, SqliteOutbox
@@ -83,7 +84,8 @@ class Telemetry(BackgroundWorker):
             body=TelemetryBody.model_validate(telemetry_body(self.app)),
         )
         topic = message_topic(cfg.site, cfg.gateway, Kind.TELEMETRY)
-        self.app.outbox.put(topic, env.to_json(), droppable=True)
+        payload = self.app.signer.sign(cfg.gateway, env.to_json())
+        self.app.outbox.put(topic, payload, droppable=True)
         self.app.pump.wake()
 
 
@@ -97,6 +99,7 @@ class GatewayApp:
     pump: OutboxPump
     relay: Relay
     downlink: Downlink
+    signer: EnvelopeSigner
     telemetry: Telemetry | None = None
 
     def start(self) -> None:
@@ -130,6 +133,7 @@ def build_app(
     outbox = SqliteOutbox(data_dir / "gateway-outbox.db", max_bytes=cfg.outbox_max_mb << 20)
     quarantine = LocalQuarantine(data_dir / "gateway-quarantine.db")
     who = f"{cfg.site}-{cfg.gateway}"
+    signer = _signer(cfg)
     pump = OutboxPump(
         outbox,
         cloud,
@@ -137,6 +141,7 @@ def build_app(
         presence=(cfg.site, cfg.gateway),
         window=1000,
         acks=AckOptions(window=5000),
+        sign=signer.sign,
     )
     relay = Relay(
         rules_of(cfg), local, outbox, quarantine, client_id=f"gw-{who}-site", on_queued=pump.wake
@@ -144,6 +149,15 @@ def build_app(
     cloud_key = load_verify_key(cfg.cloud_key) if cfg.cloud_key else None
     downlink = Downlink(cfg.site, cloud_key, relay.session, quarantine)
     downlink.attach(pump)
-    app = GatewayApp(cfg, outbox, quarantine, pump, relay, downlink)
+    app = GatewayApp(cfg, outbox, quarantine, pump, relay, downlink, signer)
     app.telemetry = Telemetry(app, cfg.telemetry_interval_s)
     return app
+
+
+def _signer(cfg: GatewayConfig) -> EnvelopeSigner:
+    if cfg.signing_key is None:
+        return EnvelopeSigner()
+    try:
+        return EnvelopeSigner.from_files({cfg.gateway: cfg.signing_key})
+    except KeyError_ as err:
+        raise ConfigError(f"signing_key: {err}") from err

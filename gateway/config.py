@@ -32,6 +32,11 @@ class GatewayConfig(BaseModel):
     device_keys: dict[str, str] = Field(
         default_factory=dict, description="device id → Ed25519 public key (base64url)"
     )
+    signing_key: Path | None = Field(
+        default=None,
+        description="the gateway's own Ed25519 key (PEM, from provisioning): signs its "
+        "telemetry and presence, which a site requiring signatures needs",
+    )
     cloud_key: str | None = Field(
         default=None,
         description="the cloud's Ed25519 public key (base64url): commands must carry its "

@@ -103,7 +103,7 @@ class AckOptions:
 class OutboxPump(BackgroundWorker):
     """Background thread that moves outbox rows to the broker."""
 
-    def __init__(
+    def __init__(  # noqa: PLR0913 - keyword-only knobs, each with a default
         self,
         outbox: SqliteOutbox,
         addr: BrokerAddress,
@@ -114,8 +114,12 @@ class OutboxPump(BackgroundWorker):
         idle_wait_s: float = 0.05,
         on_delivered: Callable[[int], None] | None = None,
         acks: AckOptions | None = None,
+        sign: Callable[[str, bytes], bytes] | None = None,
     ) -> None:
         super().__init__("outbox-pump")
+        # Presence messages are signed like the rest (a site requiring signatures would
+        # quarantine an unsigned `status`): (device, payload) → signed payload.
+        self._sign = sign
         self.outbox = outbox
         self.window = window
         self.acks = acks or AckOptions()
@@ -154,10 +158,15 @@ class OutboxPump(BackgroundWorker):
     def _will(self) -> Will | None:
         if self._presence is None:
             return None
-        topic, payload = status_message(
-            *self._presence, DeviceState.OFFLINE, OfflineReason.CONNECTION_LOST
-        )
+        topic, payload = self._status(DeviceState.OFFLINE, OfflineReason.CONNECTION_LOST)
         return Will(topic, payload, qos=1, retain=True)
+
+    def _status(self, state: DeviceState, reason: OfflineReason | None = None) -> tuple[str, bytes]:
+        assert self._presence is not None
+        topic, payload = status_message(*self._presence, state, reason)
+        if self._sign is not None:
+            payload = self._sign(self._presence[1], payload)
+        return topic, payload
 
     def start(self) -> None:
         """Begin connecting (retrying in the background) and pumping."""
@@ -174,9 +183,7 @@ class OutboxPump(BackgroundWorker):
         """Announce going offline (while still connected) and disconnect."""
         if self._presence is not None and self.session.connected.is_set():
             # A graceful goodbye: the cloud raises no device_offline for it.
-            topic, payload = status_message(
-                *self._presence, DeviceState.OFFLINE, OfflineReason.SHUTDOWN
-            )
+            topic, payload = self._status(DeviceState.OFFLINE, OfflineReason.SHUTDOWN)
             self.session.client.publish(topic, payload, qos=1, retain=True).wait_for_publish(2)
         self.session.stop()
 
@@ -196,7 +203,7 @@ class OutboxPump(BackgroundWorker):
             return
         self._events.put(None)  # re-send everything not acknowledged, oldest first
         if self._presence is not None:
-            topic, payload = status_message(*self._presence, DeviceState.ONLINE)
+            topic, payload = self._status(DeviceState.ONLINE)
             client.publish(topic, payload, qos=1, retain=True)
         self.wake()
 

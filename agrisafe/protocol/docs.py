@@ -7,10 +7,10 @@ from pydantic import BaseModel
 
 from agrisafe.protocol.ack import EXAMPLE_ACK, CloudAck
 from agrisafe.protocol.alert import DEFAULT_SEVERITY, Alert
+from agrisafe.protocol.commands import PARAMS, Command, Refusal
 from agrisafe.protocol.devices import DEVICE_KINDS
 from agrisafe.protocol.enums import QuarantineReason
 from agrisafe.protocol.envelope import ENVELOPE_TYPES, EnvelopeBase, Geo
-from agrisafe.protocol.commands import PARAMS, Command, Refusal
 from agrisafe.protocol.examples import EXAMPLE_ALERT, EXAMPLE_COMMAND, EXAMPLES
 from agrisafe.protocol.topics import ALERTS_FILTER, INGEST_FILTER, shared_filter
 
