@@ -190,3 +190,19 @@ def test_revoked_device_is_refused_after_sighup(tmp_path: Path) -> None:
         assert broker.proc.poll() is None
     finally:
         broker.stop()
+
+
+def test_gateway_reads_its_sites_commands_only(broker: SecureMosquitto) -> None:
+    """The downlink through the ACL: the cloud's commands for the site reach its gateway (which
+    relays them); another site's never do, whatever it subscribes to."""
+    gw = _device(broker, GW)
+    assert not gw.subscribe(f"agrisafe/v1/{SITE}/+/cmd/+")[0].is_failure
+    gw.subscribe(f"agrisafe/v1/{OTHER}/+/cmd/+")
+    cloud = _cloud(broker)
+    theirs, ours = _marker(), _marker()
+    cloud.publish(f"agrisafe/v1/{OTHER}/rt-01/cmd/snapshot", theirs)
+    cloud.publish(f"agrisafe/v1/{SITE}/cam-01/cmd/snapshot", ours)
+    assert gw.wait_received(ours)
+    assert [p for _t, p in gw.received] == [ours]
+    gw.close()
+    cloud.close()
