@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from agrisafe.identity import EnvelopeSigner, KeyError_, load_verify_key
+from agrisafe.identity import EnvelopeSigner, KeyError_
 from agrisafe.mqtt.url import BrokerAddress
 from agrisafe.outbox import OutboxFull, OutboxPump, SqliteOutbox
 from agrisafe.protocol import ActivityEnvelope, Kind, TelemetryEnvelope
@@ -255,7 +255,7 @@ def build_app(
         executor = CommandExecutor(
             cfg.site,
             cfg.device,
-            load_verify_key(cfg.cloud_key) if cfg.cloud_key else None,
+            cfg.cloud_verify_key(),
             runners,
             store,
             publisher.publish,

@@ -6,7 +6,7 @@ from typing import Self
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from agrisafe import config as shared
-from agrisafe.identity import KeyError_, load_verify_key
+from agrisafe.identity import KeyError_, VerifyKey, load_verify_key
 from agrisafe.protocol import ActivityType, Geo, GeoFix
 from agrisafe.settings import AgrisafeSettings
 from edge.errors import ConfigError
@@ -76,6 +76,10 @@ class SiteConfig(Strict):
         default=None,
         description="Ed25519 key (PEM, from `agrisafe devices provision`) signing every envelope",
     )
+    cloud_key_file: Path | None = Field(
+        default=None,
+        description="a file holding `cloud_key` (provision writes trust/cloud-public.key)",
+    )
     cloud_key: str | None = Field(
         default=None,
         description="the cloud's Ed25519 public key (base64url): only commands it signed are "
@@ -95,6 +99,21 @@ class SiteConfig(Strict):
             except KeyError_ as err:
                 raise ValueError(str(err)) from err
         return value
+
+    def cloud_verify_key(self) -> VerifyKey | None:
+        """The cloud's public key from `cloud_key` or `cloud_key_file` (None: neither set)."""
+        text = self.cloud_key
+        if text is None and self.cloud_key_file is not None:
+            try:
+                text = self.cloud_key_file.read_text("utf-8").strip()
+            except OSError as err:
+                raise ConfigError(f"cloud_key_file: {err}") from err
+        if text is None:
+            return None
+        try:
+            return load_verify_key(text)
+        except KeyError_ as err:
+            raise ConfigError(f"cloud_key_file: {err}") from err
 
     @field_validator("cloud_token")
     @classmethod

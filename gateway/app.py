@@ -146,8 +146,7 @@ def build_app(
     relay = Relay(
         rules_of(cfg), local, outbox, quarantine, client_id=f"gw-{who}-site", on_queued=pump.wake
     )
-    cloud_key = load_verify_key(cfg.cloud_key) if cfg.cloud_key else None
-    downlink = Downlink(cfg.site, cloud_key, relay.session, quarantine)
+    downlink = Downlink(cfg.site, cfg.cloud_verify_key(), relay.session, quarantine)
     downlink.attach(pump)
     app = GatewayApp(cfg, outbox, quarantine, pump, relay, downlink, signer)
     app.telemetry = Telemetry(app, cfg.telemetry_interval_s)

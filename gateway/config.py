@@ -6,7 +6,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from agrisafe import config as shared
-from agrisafe.identity import KeyError_, load_verify_key
+from agrisafe.identity import KeyError_, VerifyKey, load_verify_key
 from agrisafe.mqtt.url import parse_mqtt_url
 
 
@@ -37,6 +37,10 @@ class GatewayConfig(BaseModel):
         description="the gateway's own Ed25519 key (PEM, from provisioning): signs its "
         "telemetry and presence, which a site requiring signatures needs",
     )
+    cloud_key_file: Path | None = Field(
+        default=None,
+        description="a file holding `cloud_key` (provision writes trust/cloud-public.key)",
+    )
     cloud_key: str | None = Field(
         default=None,
         description="the cloud's Ed25519 public key (base64url): commands must carry its "
@@ -61,6 +65,21 @@ class GatewayConfig(BaseModel):
             except KeyError_ as err:
                 raise ValueError(str(err)) from err
         return value
+
+    def cloud_verify_key(self) -> VerifyKey | None:
+        """The cloud's public key from `cloud_key` or `cloud_key_file` (None: neither set)."""
+        text = self.cloud_key
+        if text is None and self.cloud_key_file is not None:
+            try:
+                text = self.cloud_key_file.read_text("utf-8").strip()
+            except OSError as err:
+                raise shared.ConfigError(f"cloud_key_file: {err}") from err
+        if text is None:
+            return None
+        try:
+            return load_verify_key(text)
+        except KeyError_ as err:
+            raise shared.ConfigError(f"cloud_key_file: {err}") from err
 
     @field_validator("device_keys")
     @classmethod

@@ -8,7 +8,9 @@ Layout of OUT:
   broker/   mosquitto.conf, acl, passwd-devices, passwd-cloud, ca.crt, server.crt, server.key
   ca/       ca.crt, ca.key                    (keep offline; signs the broker's certificate)
   identities/<username>/  credentials.json (username, password, url), client.crt, client.key,
-                          signing.key (devices: Ed25519) — copy each to its box
+                          signing.key (Ed25519: devices, gateways, the cloud) — copy each to
+                          its box
+  cloud-public.key        the cloud's public key: `cloud_key_file` of gateways and edge nodes
   registry.yaml           the registry with each device's public key filled in
 """
 
@@ -131,8 +133,13 @@ def _identity_files(out: Path, ident: Identity, ca: Issued, ports: BrokerPorts) 
     atomic_write(creds, json.dumps(doc, indent=2).encode(), mode=0o600)
     if not (home / "client.crt").exists():
         issue(ca, ident.username).write(home / "client.crt", home / "client.key")
-    if ident.role is Role.DEVICE and not (home / "signing.key").exists():
+    # Devices sign what they send, gateways their own telemetry, the cloud its chain anchors
+    # and the commands it sends (devices and gateways are given its public half).
+    if not (home / "signing.key").exists():
         write_signing_key(home / "signing.key", generate_signing_key())
+    if ident.role is Role.CLOUD:
+        public = public_text(load_signing_key(home / "signing.key")) + "\n"
+        atomic_write(out / "cloud-public.key", public.encode())
     return password
 
 

@@ -11,9 +11,12 @@ from pathlib import Path
 
 import pytest
 
+from agrisafe.identity import load_signing_key, public_text
 from agrisafe.ids import new_id
 from cloud.provision.acl import Identity, Role
+from cloud.provision.provision import identity_dir
 from cloud.registry import RegistryFile, load_registry_file
+from gateway.config import GatewayConfig
 from testkit.net import wait_for
 from testkit.paths import DEMO_SITE_FILE
 from testkit.trust_broker import Client, SecureMosquitto, accepted, connect
@@ -206,3 +209,19 @@ def test_gateway_reads_its_sites_commands_only(broker: SecureMosquitto) -> None:
     assert [p for _t, p in gw.received] == [ours]
     gw.close()
     cloud.close()
+
+
+def test_provision_keys_the_cloud_and_gateways_and_publishes_the_clouds_public_half(
+    broker: SecureMosquitto,
+) -> None:
+    cloud_key = load_signing_key(identity_dir(broker.out, CLOUD) / "signing.key")
+    published = (broker.out / "cloud-public.key").read_text("utf-8").strip()
+    assert published == public_text(cloud_key)
+    gateway = GatewayConfig(
+        site=SITE,
+        local_mqtt_url="mqtt://127.0.0.1:1",
+        cloud_key_file=broker.out / "cloud-public.key",
+        signing_key=identity_dir(broker.out, GW) / "signing.key",
+    )
+    assert gateway.cloud_verify_key() == cloud_key.public_key()
+    assert (identity_dir(broker.out, GW) / "signing.key").exists()
