@@ -77,9 +77,11 @@ def _bad(why: str, message_id: str) -> Rejection:
 class ParallelVerifier:
     """Checks a batch's signatures on a thread pool while the batch is validated in order.
 
-    Ed25519 verification is most of a signed message's extra cost (≈ 85 µs here, against
-    ≈ 140 µs for the rest of ingest) and `cryptography` releases the GIL while it runs, so the
-    pool uses the cores the ingest thread leaves idle. Results are used only by the step that
+    Ed25519 verification is most of a signed message's extra cost (≈ 55 µs with libsodium,
+    against 75–140 µs for the rest of ingest) and libsodium runs without the GIL, so the pool
+    uses the cores the ingest thread leaves idle (partly: between verifications its threads
+    wait for the GIL the ingest thread holds; a helper process measured worse, docs/security.md).
+    Results are used only by the step that
     would otherwise compute them itself, for the same payload and the same `SignerPolicy`
     object; anything the pool could not do falls back to the serial check.
     """
