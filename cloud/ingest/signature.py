@@ -81,9 +81,9 @@ class ParallelVerifier:
     against 75–140 µs for the rest of ingest) and libsodium runs without the GIL, so the pool
     uses the cores the ingest thread leaves idle (partly: between verifications its threads
     wait for the GIL the ingest thread holds; a helper process measured worse, docs/security.md).
-    Results are used only by the step that
-    would otherwise compute them itself, for the same payload and the same `SignerPolicy`
-    object; anything the pool could not do falls back to the serial check.
+    Results are used only by the step that would otherwise compute them itself, for the same
+    payload and the same `SignerPolicy` object; anything the pool could not do falls back to
+    the serial check.
     """
 
     def __init__(self, keys: DeviceKeys, workers: int | None = None, chunk: int = 16) -> None:
