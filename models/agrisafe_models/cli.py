@@ -322,6 +322,12 @@ def finetune(
     imgsz: int = typer.Option(320, help="input size"),
     device: str = typer.Option("cpu", help="'cpu' or a CUDA device number"),
     int8: bool = typer.Option(False, help="also write an INT8 copy of a shipped model"),
+    freeze: int | None = typer.Option(
+        None, min=0, help="freeze the base's first N layers (YOLOv8: 10 backbone, 22 all but head)"
+    ),
+    time_h: float | None = typer.Option(
+        None, min=0.01, help="stop training after this many hours (overrides --epochs)"
+    ),
 ) -> None:
     """Fine-tune from --base on --data; ship only if no worse on the rendered and real sets."""
     from agrisafe_models.finetune import FinetuneSpec, training_available
@@ -338,7 +344,19 @@ def finetune(
         )
         raise typer.Exit(2)
     spec = FinetuneSpec(
-        base, base_onnx, data, rendered, real_labels, real_set, out, epochs, imgsz, device, int8
+        base,
+        base_onnx,
+        data,
+        rendered,
+        real_labels,
+        real_set,
+        out,
+        epochs,
+        imgsz,
+        device,
+        int8,
+        freeze=freeze,
+        time_h=time_h,
     )
     decision, shipped = run(spec)
     if shipped is None:

@@ -92,6 +92,10 @@ class FinetuneSpec:
     imgsz: int = 320
     device: str = "cpu"
     int8: bool = False
+    # Keep what the base knows: freeze its first N layers (YOLOv8: 10 = the backbone, 22 = all
+    # but the detection head); `time_h` bounds the run (a CPU box) and overrides `epochs`.
+    freeze: int | None = None
+    time_h: float | None = None
 
 
 def score(model: Path, spec: FinetuneSpec) -> dict[str, Any]:
@@ -122,6 +126,8 @@ def finetune(spec: FinetuneSpec) -> tuple[GateDecision, Path | None]:
             project=spec.out / "runs",
             name="finetune",
             model=str(spec.base),
+            freeze=spec.freeze,
+            time_h=spec.time_h,
         )
     )
     candidate = export_onnx(best, spec.out / "candidate.onnx", imgsz=spec.imgsz)

@@ -33,6 +33,7 @@ class TrainSpec:
     warmup_epochs: float = 1.0
     close_mosaic: int = 2
     threads: int | None = None  # CPU threads for torch; None: every core
+    freeze: int | None = None  # first N layers kept as the base had them (fine-tuning)
 
 
 def load_yolo(weights: str | Path) -> Any:
@@ -59,6 +60,8 @@ def train(spec: TrainSpec) -> Path:
     if spec.device == "cpu":
         _set_cpu_threads(spec.threads)
     extra: dict[str, Any] = {} if spec.time_h is None else {"time": spec.time_h}
+    if spec.freeze is not None:
+        extra["freeze"] = spec.freeze
     model.train(
         data=str(spec.data.resolve()),
         epochs=spec.epochs,
@@ -76,7 +79,9 @@ def train(spec: TrainSpec) -> Path:
         patience=spec.patience,
         warmup_epochs=spec.warmup_epochs,
         close_mosaic=spec.close_mosaic,
-        pretrained=False,
+        # From a .yaml nothing is loaded; from a checkpoint its weights must be (ultralytics
+        # silently trains from scratch with pretrained=False, even when given a .pt).
+        pretrained=str(spec.model).endswith(".pt"),
         verbose=True,
         **extra,
     )

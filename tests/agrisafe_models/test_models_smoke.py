@@ -18,6 +18,7 @@ from agrisafe_models.quantize import quantize_int8
 from agrisafe_models.render.compose import render_still
 from agrisafe_models.render.dataset import DatasetSpec, write_dataset
 from agrisafe_models.train import TrainSpec, train
+from testkit.paths import SHIPPED_MODEL_DIR
 
 IMGSZ = 64
 # anchor points of a YOLOv8 head: one per cell at strides 8, 16 and 32
@@ -64,3 +65,37 @@ def test_render_train_export_quantise_decode(tmp_path: Path) -> None:
     out8 = _decode(int8)
     assert out8.shape == out.shape
     assert np.isfinite(out8).all()
+
+
+@pytest.mark.slow
+def test_finetuning_starts_from_the_base_and_keeps_frozen_layers(tmp_path: Path) -> None:
+    """From a checkpoint, training must load its weights (ultralytics silently starts from
+    scratch with `pretrained=False`, even given a .pt): frozen layers come out as the base's."""
+    import torch
+
+    base = SHIPPED_MODEL_DIR / "best.pt"
+    data = write_dataset(DatasetSpec(tmp_path / "data", 8, 4, 2, seed=12, width=128, height=72))
+    best = train(
+        TrainSpec(
+            data=data,
+            epochs=1,
+            imgsz=IMGSZ,
+            batch=4,
+            workers=0,
+            project=tmp_path / "runs",
+            name="ft",
+            model=str(base),
+            freeze=10,
+        )
+    )
+
+    def weights(path: Path) -> dict[str, torch.Tensor]:
+        ckpt = torch.load(path, map_location="cpu", weights_only=False)
+        return {k: v.float() for k, v in (ckpt.get("ema") or ckpt["model"]).state_dict().items()}
+
+    before, after = weights(base), weights(best)
+    frozen = "model.0.conv.weight"  # the first backbone convolution
+    assert torch.equal(before[frozen], after[frozen])
+    head = [k for k in after if k.startswith("model.22.") and k.endswith("weight")]
+    assert head
+    assert any(not torch.equal(before[k], after[k]) for k in head)
