@@ -267,10 +267,8 @@ def build_app(
 
 
 def _signer(cfg: SiteConfig) -> EnvelopeSigner:
-    if cfg.signing_key is None:
-        return EnvelopeSigner()
     try:
-        return EnvelopeSigner.from_files({cfg.device: cfg.signing_key})
+        return EnvelopeSigner.for_device(cfg.device, cfg.signing_key)
     except KeyError_ as err:
         raise ConfigError(f"signing_key: {err}") from err
 

@@ -6,7 +6,8 @@ from typing import Self
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from agrisafe import config as shared
-from agrisafe.identity import KeyError_, VerifyKey, load_verify_key
+from agrisafe.identity import KeyError_, VerifyKey
+from agrisafe.identity.keys import PublicKeyText, verify_key_from
 from agrisafe.protocol import ActivityType, Geo, GeoFix
 from agrisafe.settings import AgrisafeSettings
 from edge.errors import ConfigError
@@ -80,7 +81,7 @@ class SiteConfig(Strict):
         default=None,
         description="a file holding `cloud_key` (provision writes trust/cloud-public.key)",
     )
-    cloud_key: str | None = Field(
+    cloud_key: PublicKeyText | None = Field(
         default=None,
         description="the cloud's Ed25519 public key (base64url): only commands it signed are "
         "executed; without it every command is refused",
@@ -90,30 +91,12 @@ class SiteConfig(Strict):
     pipeline: PipelineParams = Field(default_factory=PipelineParams, description="thresholds")
     cameras: list[CameraConfig] = Field(min_length=1, description="cameras of this node")
 
-    @field_validator("cloud_key")
-    @classmethod
-    def _cloud_key(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                load_verify_key(value)
-            except KeyError_ as err:
-                raise ValueError(str(err)) from err
-        return value
-
     def cloud_verify_key(self) -> VerifyKey | None:
         """The cloud's public key from `cloud_key` or `cloud_key_file` (None: neither set)."""
-        text = self.cloud_key
-        if text is None and self.cloud_key_file is not None:
-            try:
-                text = self.cloud_key_file.read_text("utf-8").strip()
-            except OSError as err:
-                raise ConfigError(f"cloud_key_file: {err}") from err
-        if text is None:
-            return None
         try:
-            return load_verify_key(text)
+            return verify_key_from(self.cloud_key, self.cloud_key_file)
         except KeyError_ as err:
-            raise ConfigError(f"cloud_key_file: {err}") from err
+            raise ConfigError(f"cloud_key: {err}") from err
 
     @field_validator("cloud_token")
     @classmethod

@@ -154,9 +154,7 @@ def build_app(
 
 
 def _signer(cfg: GatewayConfig) -> EnvelopeSigner:
-    if cfg.signing_key is None:
-        return EnvelopeSigner()
     try:
-        return EnvelopeSigner.from_files({cfg.gateway: cfg.signing_key})
+        return EnvelopeSigner.for_device(cfg.gateway, cfg.signing_key)
     except KeyError_ as err:
         raise ConfigError(f"signing_key: {err}") from err

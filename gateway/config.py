@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from agrisafe import config as shared
 from agrisafe.identity import KeyError_, VerifyKey, load_verify_key
+from agrisafe.identity.keys import PublicKeyText, verify_key_from
 from agrisafe.mqtt.url import parse_mqtt_url
 
 
@@ -41,7 +42,7 @@ class GatewayConfig(BaseModel):
         default=None,
         description="a file holding `cloud_key` (provision writes trust/cloud-public.key)",
     )
-    cloud_key: str | None = Field(
+    cloud_key: PublicKeyText | None = Field(
         default=None,
         description="the cloud's Ed25519 public key (base64url): commands must carry its "
         "signature to be relayed; without it no command reaches the site",
@@ -56,30 +57,12 @@ class GatewayConfig(BaseModel):
             parse_mqtt_url(value)  # ValueError says what is wrong
         return value
 
-    @field_validator("cloud_key")
-    @classmethod
-    def _cloud_key(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                load_verify_key(value)
-            except KeyError_ as err:
-                raise ValueError(str(err)) from err
-        return value
-
     def cloud_verify_key(self) -> VerifyKey | None:
         """The cloud's public key from `cloud_key` or `cloud_key_file` (None: neither set)."""
-        text = self.cloud_key
-        if text is None and self.cloud_key_file is not None:
-            try:
-                text = self.cloud_key_file.read_text("utf-8").strip()
-            except OSError as err:
-                raise shared.ConfigError(f"cloud_key_file: {err}") from err
-        if text is None:
-            return None
         try:
-            return load_verify_key(text)
+            return verify_key_from(self.cloud_key, self.cloud_key_file)
         except KeyError_ as err:
-            raise shared.ConfigError(f"cloud_key_file: {err}") from err
+            raise shared.ConfigError(f"cloud_key: {err}") from err
 
     @field_validator("device_keys")
     @classmethod

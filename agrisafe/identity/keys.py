@@ -7,9 +7,11 @@ Its id is a short fingerprint so a signature names the key without carrying it.
 import base64
 import hashlib
 from pathlib import Path
+from typing import Annotated
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from pydantic import AfterValidator
 
 from agrisafe.files import atomic_write
 
@@ -45,6 +47,29 @@ def load_verify_key(text: str) -> VerifyKey:
     if len(raw) != 32:
         raise KeyError_(f"an Ed25519 public key has 32 bytes, this one {len(raw)}")
     return Ed25519PublicKey.from_public_bytes(raw)
+
+
+def verify_key_from(text: str | None, path: Path | None) -> VerifyKey | None:
+    """A public key given as text or in a file holding that text (the text wins); None when
+    neither is given. `KeyError_` says which one is unusable."""
+    if text is None and path is not None:
+        try:
+            text = path.read_text("utf-8").strip()
+        except (OSError, UnicodeDecodeError) as err:
+            raise KeyError_(f"{path}: cannot read a public key ({err})") from err
+    return None if text is None else load_verify_key(text)
+
+
+def _checked_public_text(value: str) -> str:
+    try:
+        load_verify_key(value)
+    except KeyError_ as err:
+        raise ValueError(str(err)) from err
+    return value
+
+
+# A config field holding an Ed25519 public key as base64url text, checked when loaded.
+PublicKeyText = Annotated[str, AfterValidator(_checked_public_text)]
 
 
 def write_signing_key(path: Path, key: SigningKey) -> None:

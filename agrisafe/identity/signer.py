@@ -23,6 +23,11 @@ class EnvelopeSigner:
         """Keys from PEM files by device id (`KeyError_` naming the file when one is unusable)."""
         return cls({device: load_signing_key(path) for device, path in files.items()})
 
+    @classmethod
+    def for_device(cls, device: str, path: Path | None) -> "EnvelopeSigner":
+        """One device's key from its PEM file, or a signer holding none when `path` is None."""
+        return cls() if path is None else cls.from_files({device: path})
+
     @property
     def devices(self) -> frozenset[str]:
         """The device ids this signer signs for."""
