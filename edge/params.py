@@ -4,7 +4,7 @@ They live apart from the site YAML models so the pure stages (tracker, zones, ac
 on plain parameter objects only, and the coordinator can tune them against a trained model.
 """
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -13,6 +13,9 @@ class Params(BaseModel):
     """Base: unknown keys are an error (a typo must not silently keep a default)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+TileCount = Annotated[int, Field(ge=1, le=6)]
 
 
 class DetectorParams(Params):
@@ -24,6 +27,11 @@ class DetectorParams(Params):
     threads: int = Field(default=1, ge=1, le=64, description="onnxruntime intra_op_num_threads")
     class_conf: dict[str, float] = Field(
         default_factory=dict, description="per-class minimum score overriding `conf`"
+    )
+    tiles: tuple[TileCount, TileCount] | None = Field(
+        default=None,
+        description="[cols, rows]: also detect on overlapping crops (distant people; costs "
+        "1 + cols × rows inferences per frame)",
     )
 
 

@@ -46,12 +46,20 @@ def load_detector(path: Path, params: DetectorParams) -> Detector:
     """Pick the adapter by file type: `.onnx` → onnxruntime, `.pt` → ultralytics."""
     if not path.is_file():
         raise ModelError(f"{path}: model file not found")
+    detector: Detector
     if path.suffix == ".onnx":
         from edge.detect.onnx import OnnxDetector
 
-        return OnnxDetector(path, params)
-    if path.suffix == ".pt":
+        detector = OnnxDetector(path, params)
+    elif path.suffix == ".pt":
         from edge.detect.ultra import UltralyticsDetector
 
-        return UltralyticsDetector(path, params)
-    raise ModelError(f"{path}: unsupported model type {path.suffix!r} (expected .onnx or .pt)")
+        detector = UltralyticsDetector(path, params)
+    else:
+        raise ModelError(f"{path}: unsupported model type {path.suffix!r} (expected .onnx or .pt)")
+    if params.tiles is None:
+        return detector
+    from edge.detect.tiles import TiledDetector
+
+    cols, rows = params.tiles
+    return TiledDetector(detector, cols, rows, iou=params.iou, max_det=params.max_det)

@@ -28,8 +28,13 @@ def render_dataset(
     test: int | None = typer.Option(None, help="test images (default images/10)"),
     width: int = typer.Option(384, help="image width in pixels"),
     height: int = typer.Option(216, help="image height in pixels"),
+    hard_negatives: float = typer.Option(
+        0.0, help="share of training images with spray look-alikes (renderer v2; 0: v1)"
+    ),
+    texture: bool = typer.Option(False, help="photographic texture on training backgrounds"),
 ) -> None:
     """Render a YOLO-format dataset of labelled farm scenes."""
+    from agrisafe_models.render.compose import Realism
     from agrisafe_models.render.dataset import DatasetSpec, write_dataset
 
     setup_logging("INFO")
@@ -42,6 +47,7 @@ def render_dataset(
         seed,
         width,
         height,
+        Realism(hard=hard_negatives, texture=texture),
     )
     typer.echo(str(write_dataset(spec)))
 
@@ -152,9 +158,11 @@ def evaluate(
     clip_dir: Path = typer.Option(Path("var/eval-clips"), help="where clips are rendered"),
     clip_width: int = typer.Option(1280, help="clip frame width (smaller renders faster)"),
     clip_height: int = typer.Option(720, help="clip frame height"),
+    hard: int = typer.Option(0, help="rendered hard negatives to count false spraying cues on"),
     json_out: Path | None = typer.Option(None, "--json", help="write the results as JSON here"),
 ) -> None:
-    """Detection mAP per class on a rendered split and/or activity scores on held-out clips."""
+    """Detection mAP per class on a rendered split, false cues on rendered hard negatives and/or
+    activity scores on held-out clips."""
     import json
 
     setup_logging("INFO")
@@ -169,6 +177,13 @@ def evaluate(
         det = evaluate_detection(model, data, split=split, imgsz=imgsz)
         typer.echo(format_table(det))
         result["detection"] = det
+    if hard > 0:
+        from agrisafe_models.evaluate.hard import evaluate_hard
+        from edge.detect import load_detector
+        from edge.params import DetectorParams
+
+        result["hard"] = evaluate_hard(load_detector(model, DetectorParams()), hard)
+        typer.echo(json.dumps({"hard": result["hard"]}))
     if clips > 0:
         plan = (clips, clip_seconds, clip_width, clip_height)
         result["activity"] = _activity(model, clip_dir, plan)

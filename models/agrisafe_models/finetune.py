@@ -1,9 +1,10 @@
 """Fine-tune from a base checkpoint on a base's own labelled footage; ship only if no worse.
 
 `finetune` trains from `--base` on `--data` (the `train` extra: ultralytics + torch), exports
-the candidate to ONNX, scores base and candidate on the rendered set (mAP) and on the real
-photographs (cue recall, false cues, person recall, people misnamed), and `ship_gate` — a pure
-function — refuses a candidate that got worse on either set. Only a shipped candidate is copied
+the candidate to ONNX, scores base and candidate on the rendered set (mAP), on rendered hard
+negatives (false cues among spray look-alikes) and on the real photographs (cue recall, false
+cues, person recall, people misnamed), and `ship_gate` — a pure function — refuses a candidate
+that got worse on any of them. Only a shipped candidate is copied
 to `out/model.onnx` (and an INT8 copy when asked).
 """
 
@@ -28,6 +29,7 @@ GATED: tuple[tuple[str, str, bool], ...] = (
     ("real", "person_recall_count", True),
     ("real", "person_recall_images", True),
     ("real", "person_as_livestock_or_drone", False),
+    ("hard", "false_cue_rate", False),
 )
 
 
@@ -101,14 +103,15 @@ class FinetuneSpec:
 def score(model: Path, spec: FinetuneSpec) -> dict[str, Any]:
     """Rendered mAP (val split) and the real-photo summary of one ONNX model."""
     from agrisafe_models.evaluate.detection import evaluate_detection
+    from agrisafe_models.evaluate.hard import evaluate_hard
     from agrisafe_models.evaluate.real import LABELS, Scorer, evaluate_real, read_labels
     from edge.detect import load_detector
     from edge.params import DetectorParams
 
     rendered = evaluate_detection(model, spec.rendered, split="val", imgsz=spec.imgsz)
-    scorer = Scorer(load_detector(model, DetectorParams()))
-    real = evaluate_real(read_labels(spec.real_labels or LABELS), spec.real_set, scorer)
-    return {"rendered": rendered, "real": real["summary"]}
+    detector = load_detector(model, DetectorParams())
+    real = evaluate_real(read_labels(spec.real_labels or LABELS), spec.real_set, Scorer(detector))
+    return {"rendered": rendered, "real": real["summary"], "hard": evaluate_hard(detector)}
 
 
 def finetune(spec: FinetuneSpec) -> tuple[GateDecision, Path | None]:

@@ -1,5 +1,6 @@
 """The fine-tuning ship gate (pure) and the command without the train extra."""
 
+import copy
 import importlib.util
 from pathlib import Path
 from typing import Any
@@ -21,11 +22,12 @@ BASE: dict[str, Any] = {
         "person_recall_images": 0.8,
         "person_as_livestock_or_drone": 3,
     },
+    "hard": {"false_cue_rate": 0.2},
 }
 
 
 def test_a_model_no_worse_ships() -> None:
-    better = {"rendered": dict(BASE["rendered"]), "real": dict(BASE["real"])}
+    better = copy.deepcopy(BASE)
     better["real"]["false_cue_rate_negatives"] = 0.02
     better["real"]["person_recall_count"] = 0.95
     decision = ship_gate(BASE, better)
@@ -35,12 +37,20 @@ def test_a_model_no_worse_ships() -> None:
 
 @pytest.mark.parametrize(("part", "name", "higher"), GATED)
 def test_worse_on_any_metric_is_refused(part: str, name: str, higher: bool) -> None:
-    worse = {"rendered": dict(BASE["rendered"]), "real": dict(BASE["real"])}
+    worse = copy.deepcopy(BASE)
     worse[part][name] = BASE[part][name] + (-0.05 if higher else 0.05)
     decision = ship_gate(BASE, worse)
     assert not decision.ship
     [reason] = decision.reasons
     assert reason.startswith(f"{part}.{name} got worse: ")
+
+
+def test_no_hard_negative_score_for_the_base_is_not_gated() -> None:
+    # a base scored before renderer v2 existed has no hard-negative number: nothing to keep
+    old = {k: v for k, v in BASE.items() if k != "hard"}
+    decision = ship_gate(old, copy.deepcopy(BASE))
+    assert decision.ship, decision.reasons
+    assert decision.compared["hard.false_cue_rate"] == (None, 0.2)
 
 
 def test_a_set_not_evaluated_is_refused() -> None:

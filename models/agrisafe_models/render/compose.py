@@ -2,6 +2,8 @@
 
 Objects are placed by their apparent size (a fraction of the frame height) and the scene's
 perspective gives the ground row, so every object is large enough to learn at 320 px input.
+`Realism` switches on renderer v2 (hard negatives, photographic texture); its choices come from a
+second generator, so the v1 image of a seed stays exactly what it was.
 """
 
 from collections.abc import Callable
@@ -11,8 +13,19 @@ import numpy as np
 
 from agrisafe_models.render.conditions import Conditions, apply_conditions
 from agrisafe_models.render.draw import Box, Image
+from agrisafe_models.render.negatives import (
+    CARRIED,
+    OVERLAYS,
+    draw_carried,
+    draw_dust,
+    draw_fog,
+    draw_mulch,
+    draw_smoke,
+    draw_sprinkler,
+)
 from agrisafe_models.render.people import PersonStyle, Stride, draw_person
 from agrisafe_models.render.scene import Scene, draw_clumps, render_background
+from agrisafe_models.render.texture import texturise
 from agrisafe_models.render.things import (
     CRATE_PLASTIC,
     TRACTOR_PAINT,
@@ -28,6 +41,19 @@ KINDS = ("sprayer", "person", "tractor", "drone", "crates", "livestock")
 WEIGHTS = (0.3, 0.18, 0.13, 0.13, 0.13, 0.13)
 
 
+@dataclass(frozen=True)
+class Realism:
+    """Renderer v2 options; the defaults render v1 images."""
+
+    hard: float = 0.0  # share of stills that get hard negatives (negatives.py)
+    texture: bool = False  # photographic blotches and grain on the background (texture.py)
+    cues: bool = True  # False: no sprayers at all (a set to measure false cues on)
+
+
+V1 = Realism()
+V2 = Realism(hard=0.5, texture=True)
+
+
 @dataclass
 class Placed:
     """An object to draw: its ground row (draw order), rough box (overlap test) and painter."""
@@ -35,6 +61,7 @@ class Placed:
     row: float
     rough: Box
     paint: Callable[[Image], list[Label]]
+    kind: str = ""
 
 
 def _iou(a: Box, b: Box) -> float:
@@ -88,7 +115,9 @@ def _place(kind: str, scene: Scene, rng: np.random.Generator) -> Placed:
             if facing > 0
             else (x - 1.2 * th, y - th, x + 0.4 * th, y)
         )
-        return Placed(y, rough, lambda im: draw_tractor(im, (x, y), th, ts, facing, phase))
+        return Placed(
+            y, rough, lambda im: draw_tractor(im, (x, y), th, ts, facing, phase), "tractor"
+        )
     if kind == "drone":
         span = float(rng.uniform(0.09, 0.22) * w)
         y = float(rng.uniform(0.08 * h, max(0.1 * h, scene.horizon + 0.25 * h)))
@@ -131,22 +160,86 @@ def clip_labels(labels: list[Label], width: int, height: int) -> list[Label]:
     return out
 
 
-def render_still(seed: int, width: int, height: int) -> tuple[Image, list[Label]]:
-    """One labelled image, fully determined by SEED."""
-    rng = np.random.default_rng(seed)
-    scene = render_background(rng, width, height)
+def _carrier(scene: Scene, rng: np.random.Generator) -> Placed:
+    """A walking person with a water can, a plain backpack or an umbrella (labelled `person`)."""
+    x = float(rng.uniform(0.05, 0.95) * scene.width)
+    y = _ground_row(scene, rng, 1.7, 0.12, 0.5)
+    ph = scene.px_per_m(y) * 1.7
+    style, stride = PersonStyle.sample(rng), Stride(1 if rng.random() < 0.5 else -1, 0.0)
+    what = str(rng.choice(CARRIED))
+    item = np.random.default_rng(int(rng.integers(1 << 31)))
+
+    def paint(im: Image) -> list[Label]:
+        labels = draw_person(im, (x, y), ph, style, stride, sprayer=False)
+        draw_carried(im, (x, y), ph, stride.facing, what, item)
+        return labels
+
+    return Placed(y, (x - 0.4 * ph, y - ph, x + 0.4 * ph, y), paint, "carrier")
+
+
+def _overlays(scene: Scene, img: Image, placed: list[Placed], rng: np.random.Generator) -> None:
+    """One or two spray look-alikes over the painted scene."""
+    h = scene.height
+    for what in rng.choice(OVERLAYS, size=int(rng.integers(1, 3)), replace=False):
+        y = float(rng.uniform(scene.horizon + 0.1 * (h - scene.horizon), h))
+        x = float(rng.uniform(0.05, 0.95) * scene.width)
+        metre = max(2.0, scene.px_per_m(y))
+        if what == "dust":
+            tractors = [p.rough for p in placed if p.kind == "tractor"]
+            if tractors:
+                t = tractors[int(rng.integers(len(tractors)))]
+                x, y = (t[0] + t[2]) / 2, t[3]
+                metre = (t[3] - t[1]) / 2.6
+            draw_dust(img, (x, y), metre * float(rng.uniform(2, 5)), rng)
+        elif what == "smoke":
+            draw_smoke(img, (x, y), min(0.8 * y, metre * float(rng.uniform(3, 8))), rng)
+        elif what == "fog":
+            draw_fog(img, scene.horizon, rng)
+        else:
+            draw_sprinkler(img, (x, y), metre * float(rng.uniform(3, 8)), rng)
+
+
+def _place_objects(scene: Scene, rng: np.random.Generator, cues: bool) -> list[Placed]:
+    """1–4 objects that do not overlap much; CUES False: never a sprayer."""
+    kinds: tuple[str, ...] = KINDS
+    weights = np.array(WEIGHTS)
+    if not cues:
+        kinds, weights = KINDS[1:], weights[1:] / weights[1:].sum()
     placed: list[Placed] = []
     for _ in range(int(rng.integers(1, 5))):
-        kind = str(rng.choice(KINDS, p=WEIGHTS))
+        kind = str(rng.choice(kinds, p=weights))
         for _try in range(8):
             cand = _place(kind, scene, rng)
             if all(_iou(cand.rough, p.rough) < 0.1 for p in placed):
                 placed.append(cand)
                 break
+    return placed
+
+
+def render_still(
+    seed: int, width: int, height: int, realism: Realism = V1
+) -> tuple[Image, list[Label]]:
+    """One labelled image, fully determined by SEED (and REALISM)."""
+    rng = np.random.default_rng(seed)
+    extra = np.random.default_rng([seed, 2])  # v2 choices: never disturb the v1 stream
+    hard = bool(extra.random() < realism.hard)
+    scene = render_background(rng, width, height)
+    if realism.texture:
+        texturise(scene.image, extra)
+    if hard and extra.random() < 0.3:
+        draw_mulch(scene, scene.image, extra)
+    placed = _place_objects(scene, rng, realism.cues)
+    if hard:
+        for _ in range(int(extra.integers(0, 3))):
+            cand = _carrier(scene, extra)
+            if all(_iou(cand.rough, p.rough) < 0.1 for p in placed):
+                placed.append(cand)
     img = scene.image.copy()
     labels: list[Label] = []
     for p in sorted(placed, key=lambda p: p.row):
         labels += p.paint(img)
+    if hard:
+        _overlays(scene, img, placed, extra)
     if rng.random() < 0.5:
         draw_clumps(scene, img)
     cond = Conditions.sample(rng)

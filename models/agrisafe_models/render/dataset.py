@@ -3,6 +3,8 @@
 Splits come from disjoint seed ranges so no image is shared between them: image i of the train
 split uses seed `seed + i`, val uses `seed + 1_000_000 + i`, test uses `seed + 2_000_000 + i`
 (clips for activity evaluation use seeds from 3_000_000 up, see `clips`).
+Renderer v2 (`realism`: hard negatives, texture) applies to the train split only: val and test
+stay v1 images, so a model trained on v2 is scored on the same rendered set as v1 was.
 """
 
 import logging
@@ -13,7 +15,7 @@ import cv2
 import yaml
 
 from agrisafe_models import CLASS_NAMES
-from agrisafe_models.render.compose import Label, render_still
+from agrisafe_models.render.compose import V1, Label, Realism, render_still
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +34,7 @@ class DatasetSpec:
     seed: int = 0
     width: int = 384
     height: int = 216
+    realism: Realism = V1
 
 
 def yolo_lines(labels: list[Label], width: int, height: int) -> list[str]:
@@ -54,7 +57,8 @@ def write_dataset(spec: DatasetSpec) -> Path:
         lbl_dir.mkdir(parents=True, exist_ok=True)
         for i in range(n):
             seed = spec.seed + SPLIT_OFFSETS[split] + i
-            img, labels = render_still(seed, spec.width, spec.height)
+            realism = spec.realism if split == "train" else V1
+            img, labels = render_still(seed, spec.width, spec.height, realism)
             name = f"{seed:08d}"
             cv2.imwrite(str(img_dir / f"{name}.jpg"), img, [cv2.IMWRITE_JPEG_QUALITY, 95])
             text = "\n".join(yolo_lines(labels, spec.width, spec.height))
@@ -68,6 +72,10 @@ def write_dataset(spec: DatasetSpec) -> Path:
         "names": dict(enumerate(CLASS_NAMES)),
         "seed": spec.seed,
         "counts": counts,
+        "renderer": {
+            "train": {"hard": spec.realism.hard, "texture": spec.realism.texture},
+            "val_test": "v1",
+        },
     }
     yaml_path = out / "data.yaml"
     yaml_path.write_text(yaml.safe_dump(data, sort_keys=False))

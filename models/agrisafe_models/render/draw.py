@@ -84,3 +84,35 @@ class Pen:
     def rect(self, x1: float, y1: float, x2: float, y2: float, color: Color) -> None:
         """A filled axis-aligned rectangle."""
         self.poly([(x1, y1), (x2, y1), (x2, y2), (x1, y2)], color)
+
+
+def mist(
+    image: Image,
+    points: tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]],
+    window: Box,
+    radius: int,
+    blur: int,
+    color: Color,
+    *,
+    gain: float = 0.8,
+    cap: float = 0.75,
+) -> None:
+    """Blend a cloud of droplets at POINTS (x and y arrays) into IMAGE inside WINDOW, in place.
+
+    Droplets go on an overlay that is blurred (odd kernel BLUR) and alpha-blended in COLOR, with
+    alpha = min(CAP, GAIN × coverage): spray, dust, smoke and sprinkler water share this look and
+    differ in colour, shape and where they come from — which is what a detector must learn.
+    """
+    h, w = image.shape[:2]
+    ox1, oy1 = max(0, int(window[0])), max(0, int(window[1]))
+    ox2, oy2 = min(w, int(window[2])), min(h, int(window[3]))
+    if ox2 - ox1 < 1 or oy2 - oy1 < 1:
+        return
+    overlay = np.zeros((oy2 - oy1, ox2 - ox1), dtype=np.float32)
+    for xx, yy in zip(*points, strict=True):
+        cv2.circle(overlay, (round(xx) - ox1, round(yy) - oy1), radius, 1.0, -1, cv2.LINE_AA)
+    overlay = cv2.GaussianBlur(overlay, (blur, blur), 0)
+    alpha = np.clip(overlay * gain, 0, cap)[..., None]
+    region = image[oy1:oy2, ox1:ox2].astype(np.float32)
+    tint = np.array(color, dtype=np.float32)
+    image[oy1:oy2, ox1:ox2] = (region * (1 - alpha) + tint * alpha).astype(np.uint8)

@@ -11,7 +11,7 @@ import cv2
 import numpy as np
 
 from agrisafe_models import class_id
-from agrisafe_models.render.draw import Box, Color, Image, Pen, Point, shade
+from agrisafe_models.render.draw import Box, Color, Image, Pen, Point, mist, shade
 
 Label = tuple[int, Box]
 
@@ -187,18 +187,9 @@ def draw_plume(
     if x2 - x1 < 3 or y2 - y1 < 3:
         return None
     pad = int(length * 0.1) + 3
-    ox1, oy1 = max(0, int(x1) - pad), max(0, int(y1) - pad)
-    ox2, oy2 = min(w, int(x2) + pad + 1), min(h, int(y2) + pad + 1)
-    overlay = np.zeros((oy2 - oy1, ox2 - ox1), dtype=np.float32)
+    window = (x1 - pad, y1 - pad, x2 + pad + 1, y2 + pad + 1)
     radius = max(1, round(length / 60))
-    for xx, yy in zip(px, py, strict=True):
-        cv2.circle(overlay, (round(xx) - ox1, round(yy) - oy1), radius, 1.0, -1, cv2.LINE_AA)
-    k = max(3, (round(length / 25) | 1))
-    overlay = cv2.GaussianBlur(overlay, (k, k), 0)
-    alpha = np.clip(overlay * 0.8, 0, 0.75)[..., None]
-    region = image[oy1:oy2, ox1:ox2].astype(np.float32)
-    mist = np.array([245, 240, 225], dtype=np.float32)
-    image[oy1:oy2, ox1:ox2] = (region * (1 - alpha) + mist * alpha).astype(np.uint8)
+    mist(image, (px, py), window, radius, max(3, (round(length / 25) | 1)), (245, 240, 225))
     return (x1, y1, x2, y2)
 
 

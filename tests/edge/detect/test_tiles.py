@@ -1,0 +1,104 @@
+"""Tiled detection: the grid covers the frame, crops' boxes come back shifted and merged."""
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from agrisafe_models.render.compose import render_still
+from edge.detect import load_detector
+from edge.detect.base import Detection
+from edge.detect.tiles import TiledDetector, merge, tile_grid
+from edge.params import DetectorParams
+from testkit.paths import SHIPPED_MODEL_DIR
+
+MODEL = SHIPPED_MODEL_DIR / "model.onnx"
+
+
+def test_one_tile_is_the_frame_and_a_grid_overlaps_its_neighbours() -> None:
+    assert tile_grid(640, 360, 1, 1, 0.2) == [(0.0, 0.0, 640.0, 360.0)]
+    grid = tile_grid(1000, 500, 2, 2, 0.2)
+    assert len(grid) == 4
+    (a, b, c, _) = grid
+    assert a[0] == 0
+    assert a[1] == 0
+    assert grid[-1][2] == 1000
+    assert grid[-1][3] == 500
+    width = a[2] - a[0]
+    assert b[0] == pytest.approx(0.8 * width)  # 20 % of a tile shared with the left neighbour
+    assert c[1] == pytest.approx(0.8 * (a[3] - a[1]))
+
+
+@pytest.mark.parametrize(("cols", "rows", "overlap"), [(0, 1, 0.2), (2, 2, 1.0), (2, 2, -0.1)])
+def test_a_bad_grid_is_refused(cols: int, rows: int, overlap: float) -> None:
+    with pytest.raises(ValueError, match="bad tile grid"):
+        tile_grid(100, 100, cols, rows, overlap)
+
+
+def test_merge_shifts_crop_boxes_and_keeps_the_best_duplicate() -> None:
+    whole = [Detection("person", 0.5, (100, 100, 120, 160))]
+    crop = [
+        Detection("person", 0.8, (0, 0, 20, 60)),  # the same worker, seen larger in the crop
+        Detection("spray_plume", 0.6, (0, 0, 20, 60)),  # another class: never suppressed
+    ]
+    out = merge([((0.0, 0.0), whole), ((100.0, 100.0), crop)], iou=0.45, max_det=10)
+    assert out == [
+        Detection("person", 0.8, (100, 100, 120, 160)),
+        Detection("spray_plume", 0.6, (100, 100, 120, 160)),
+    ]
+    assert merge([((0.0, 0.0), [])], 0.45, 10) == []
+
+
+boxes = st.tuples(*[st.floats(0, 500, allow_nan=False)] * 4).map(
+    lambda b: (min(b[0], b[2]), min(b[1], b[3]), max(b[0], b[2]) + 1, max(b[1], b[3]) + 1)
+)
+dets = st.lists(
+    st.builds(Detection, st.sampled_from(["person", "drone"]), st.floats(0, 1), boxes),
+    max_size=20,
+)
+
+
+@given(st.lists(st.tuples(st.tuples(st.floats(0, 500), st.floats(0, 500)), dets), max_size=5))
+def test_merge_never_returns_more_than_asked_or_a_box_it_was_not_given(
+    parts: list[tuple[tuple[float, float], list[Detection]]],
+) -> None:
+    out = merge(parts, 0.45, 7)
+    assert len(out) <= 7
+    shifted = {
+        (d.label, d.score, (d.box[0] + x, d.box[1] + y, d.box[2] + x, d.box[3] + y))
+        for (x, y), part in parts
+        for d in part
+    }
+    assert all((d.label, d.score, d.box) in shifted for d in out)
+    assert [d.score for d in out] == sorted((d.score for d in out), reverse=True)
+
+
+def test_the_shipped_model_tiled_from_the_config() -> None:
+    det = load_detector(MODEL, DetectorParams(tiles=(2, 2)))
+    assert isinstance(det, TiledDetector)
+    frame = render_still(2_000_001, 1280, 720)[0]
+    whole = load_detector(MODEL, DetectorParams()).detect(frame)
+    tiled = det.detect(frame)
+    assert det.info == load_detector(MODEL, DetectorParams()).info
+    assert whole
+    assert tiled
+    for d in tiled:
+        assert 0 <= d.box[0] < d.box[2] <= 1280 + 1
+        assert 0 <= d.box[1] < d.box[3] <= 720 + 1
+    # every object the whole frame shows is still there (perhaps as a better crop box)
+    for d in whole:
+        assert any(t.label == d.label and _iou(t.box, d.box) > 0.3 for t in tiled), d
+    det.set_thresholds(0.9, {})
+    assert all(d.score >= 0.9 for d in det.detect(frame))
+
+
+def _iou(a: tuple[float, ...], b: tuple[float, ...]) -> float:
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    return inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter)
+
+
+def test_tiles_outside_their_range_are_a_config_error() -> None:
+    with pytest.raises(ValueError, match="tiles"):
+        DetectorParams.model_validate({"tiles": [0, 2]})
+    assert DetectorParams.model_validate({"tiles": [3, 2]}).tiles == (3, 2)
