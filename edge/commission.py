@@ -2,8 +2,10 @@
 
 `agrisafe edge commission --camera C` records `seconds` of the camera (or a video file), runs the
 motion gate and the detector on every analysed frame, and reports per-class rates, score
-histograms and the motion load as JSON; it proposes plot polygons over a snapshot (green, planted
-ground: the excess-green index, Otsu-thresholded) for the installer to confirm. With `--confirm`
+histograms, the size of people as the model sees them, the motion load and advice (people too
+small: tiles; cues while nobody sprays; `edge.advice`) as JSON; it proposes plot polygons over
+a snapshot (green, planted ground: the excess-green index, Otsu-thresholded) for the installer
+to confirm. With `--confirm`
 it writes the commissioning record the edge reads: activities from a camera without one say
 `commissioned: false`, and the cloud raises their spraying alerts as warnings for review.
 """
@@ -21,7 +23,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from agrisafe.files import atomic_write
+from edge.advice import advise, input_scale
 from edge.detect.base import Detection, Detector
+from edge.detect.tiles import TiledDetector
 from edge.errors import EdgeError
 from edge.evidence import jpeg
 from edge.frames import Frame
@@ -60,6 +64,10 @@ class CommissionReport(BaseModel):
     proposed_plots: dict[str, list[tuple[float, float]]] = Field(
         description="plot polygons proposed over the snapshot (pixels)"
     )
+    person_px_at_input: float | None = Field(
+        default=None, description="median `person` height in pixels as the model sees it"
+    )
+    advice: list[str] = Field(default_factory=list, description="what to check before go-live")
 
 
 class CommissionRecord(BaseModel):
@@ -82,10 +90,12 @@ class Survey:
     hists: dict[str, list[int]] = field(default_factory=dict)
     motion: float = 0.0
     moving: int = 0
+    person_heights: list[float] = field(default_factory=list)  # frame pixels
 
     def add(self, dets: Sequence[Detection], motion_ratio: float, moving: bool) -> None:
         """One analysed frame: its detections and the motion gate's result."""
         self.frames += 1
+        self.person_heights += [d.box[3] - d.box[1] for d in dets if d.label == "person"]
         self.motion += motion_ratio
         self.moving += moving
         for d in dets:
@@ -246,6 +256,12 @@ def survey(
         raise EdgeError(f"{source}: no frames to commission from")
     h, w = snapshot.shape[:2]
     n = max(1, sums.frames)
+    classes = sums.classes()
+    person_px = (
+        round(float(np.median(sums.person_heights)) * input_scale(detector, w, h), 1)
+        if sums.person_heights
+        else None
+    )
     report = CommissionReport(
         camera=camera,
         source=source,
@@ -254,9 +270,15 @@ def survey(
         frames=sums.frames,
         width=w,
         height=h,
-        classes=sums.classes(),
+        classes=classes,
         motion_mean=round(sums.motion / n, 5),
         motion_share=round(sums.moving / n, 4),
         proposed_plots=propose_plots(snapshot),
+        person_px_at_input=person_px,
+        advice=advise(
+            {k: c.frames_with for k, c in classes.items()},
+            person_px,
+            isinstance(detector, TiledDetector),
+        ),
     )
     return report, snapshot

@@ -75,6 +75,9 @@ def test_commission_reports_and_proposes_without_a_record(clip: Path, tmp_path: 
     assert sum(person["score_hist"]) == round(person["per_frame"] * report["frames"])
     assert 0 < report["motion_share"] <= 1
     assert report["proposed_plots"]
+    # the rendered worker is ~40 % of a 720 p frame: large enough at 320 px, so no tiles advice
+    assert report["person_px_at_input"] > 32
+    assert not any("tiles" in line for line in report["advice"])
     for name in ("snapshot.jpg", "proposal.jpg", "plots.proposed.yaml", "report.json"):
         assert (out / name).stat().st_size > 0
     assert "--confirm" in proc.stderr

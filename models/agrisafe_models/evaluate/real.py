@@ -2,7 +2,8 @@
 
 The set is a labels CSV (`models/real-dev/labels.csv`: file, label, people, licence, notes) over
 a folder of photos (`../shared/real-dev`) plus photos shipped inside installed packages
-(`pkg:ultralytics/assets/bus.jpg`), located at run time. Person ground truth is a count per
+(`pkg:ultralytics/assets/bus.jpg`) and photos kept in this repository (`repo:photos/…`, with
+their sources in `models/real-dev/SOURCES.md`), located at run time. Person ground truth is a count per
 photo (no boxes): `person` recall counts min(found, people) / people.
 """
 
@@ -48,8 +49,11 @@ def read_labels(path: Path = LABELS) -> list[Photo]:
 
 
 def locate(file: str, set_dir: Path | None) -> Path | None:
-    """The photo's path: `pkg:NAME/rel` inside an installed package, else under SET_DIR."""
-    if file.startswith("pkg:"):
+    """The photo's path: `pkg:NAME/rel` inside an installed package, `repo:rel` in this
+    repository's `models/real-dev/` (photos the project keeps itself), else under SET_DIR."""
+    if file.startswith("repo:"):
+        path = LABELS.parent / file[5:]
+    elif file.startswith("pkg:"):
         package, _, rel = file[4:].partition("/")
         spec = importlib.util.find_spec(package)  # no import: ultralytics is slow to import
         if spec is None or not spec.submodule_search_locations:

@@ -1,0 +1,51 @@
+"""Commissioning advice (pure): what an installer should fix before a camera goes live."""
+
+from collections.abc import Mapping
+
+from edge.detect.base import Detector
+from edge.detect.tiles import TiledDetector
+
+# COCO calls an object under 32 × 32 px "small", where nano detectors find far fewer; a person
+# shorter than this at the model's input is a person the camera will often miss.
+SMALL_PERSON_PX = 32.0
+# a spraying cue on more than this share of frames while nobody sprays is worth a look
+CUE_SHARE = 0.02
+
+
+def input_scale(detector: Detector, width: int, height: int) -> float:
+    """Model-input pixels per frame pixel (letterbox), on a tile when the detector tiles."""
+    in_h, in_w = detector.info.imgsz
+    cols, rows, overlap = (
+        (detector.cols, detector.rows, detector.overlap)
+        if isinstance(detector, TiledDetector)
+        else (1, 1, 0.0)
+    )
+    tile_w = width / (cols - (cols - 1) * overlap)
+    tile_h = height / (rows - (rows - 1) * overlap)
+    return min(in_w / tile_w, in_h / tile_h)
+
+
+def advise(frames_with: Mapping[str, float], person_px: float | None, tiled: bool) -> list[str]:
+    """What an installer should check (pure): FRAMES_WITH is the share of frames showing each
+    class, PERSON_PX the median person height at the model's input, TILED whether it tiles."""
+    out: list[str] = []
+    if person_px is None:
+        out.append(
+            "no person was seen: walk through the plots during commissioning, or the camera "
+            "cannot show whether anyone works there"
+        )
+    elif person_px < SMALL_PERSON_PX:
+        fix = "move or zoom the camera" if tiled else "set pipeline.detector.tiles: [2, 2]"
+        out.append(
+            f"people are {person_px:.0f} px tall at the model's input (< {SMALL_PERSON_PX:.0f}): "
+            f"many will be missed; {fix}"
+        )
+    for cue in ("spray_plume", "backpack_sprayer"):
+        share = frames_with.get(cue, 0.0)
+        if share > CUE_SHARE:
+            out.append(
+                f"{cue} on {share:.0%} of frames: if nobody sprayed while recording, "
+                "these are false cues — keep the uncertain frames for labelling and raise "
+                f"pipeline.detector.class_conf.{cue}"
+            )
+    return out
