@@ -7,7 +7,7 @@ the candidate run, `end` is the last frame where the conditions held.
 """
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -127,11 +127,24 @@ def speed(track: Track, dt_s: float) -> float:
     return math.hypot(vx, vy) / height / max(dt_s, 1e-6)
 
 
+Calibrate = Callable[[str, float], float]
+
+
+def raw(_label: str, score: float) -> float:
+    """No calibration: the detector's score as it is."""
+    return score
+
+
 def frame_holds(
-    rule: ActivityRule, tracks: list[Track], plot_of: Mapping[int, str], dt_s: float | None = None
+    rule: ActivityRule,
+    tracks: list[Track],
+    plot_of: Mapping[int, str],
+    dt_s: float | None = None,
+    calibrate: Calibrate = raw,
 ) -> dict[str, Holding]:
     """Plots where the rule's conditions hold in this frame; `dt_s`: seconds since the previous
-    processed frame (needed by a rule with a speed limit)."""
+    processed frame (needed by a rule with a speed limit); the holding's score is the weakest
+    involved object's, through CALIBRATE (`edge.calibration`) when the model has maps."""
     seen = [t for t in tracks if t.seen_now]
     result: dict[str, Holding] = {}
     for carrier in seen:
@@ -155,7 +168,7 @@ def frame_holds(
                 break
             involved.append(max(near, key=lambda t: t.score))
         else:
-            score = min(t.score for t in involved)
+            score = min(calibrate(t.label, t.score) for t in involved)
             runs = [t.since for t in involved if t.since is not None]
             # a speed condition starts holding when the carrier slows down, not when it appeared
             since = max(runs) if len(runs) == len(involved) and not slow_only else None
@@ -169,6 +182,7 @@ class ActivityRecognizer:
     """All rules over all plots of one camera."""
 
     rules: Mapping[str, ActivityRule]
+    calibrate: Calibrate = raw
     machines: dict[tuple[str, str], IntervalMachine] = field(default_factory=dict)
     previous: datetime | None = None
 
@@ -180,7 +194,7 @@ class ActivityRecognizer:
         dt = (ts - self.previous).total_seconds() if self.previous is not None else None
         self.previous = ts
         for name, rule in self.rules.items():
-            holding = frame_holds(rule, tracks, plot_of, dt)
+            holding = frame_holds(rule, tracks, plot_of, dt, self.calibrate)
             for plot in holding:
                 if (name, plot) not in self.machines:
                     self.machines[name, plot] = IntervalMachine(

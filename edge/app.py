@@ -15,6 +15,7 @@ from agrisafe.protocol import ActivityEnvelope, Kind, TelemetryEnvelope
 from agrisafe.protocol.envelope import CommandResultEnvelope
 from agrisafe.protocol.topics import command_filter, message_topic
 from agrisafe.worker import BackgroundWorker
+from edge.calibration import Calibration
 from edge.commands import CommandExecutor
 from edge.commission import load_record
 from edge.config import CameraConfig, SiteConfig
@@ -189,7 +190,7 @@ class EdgeApp:
         )
 
 
-def build_app(
+def build_app(  # noqa: PLR0913 - keyword-only model aids, each optional
     cfg: SiteConfig,
     detector: Detector,
     data_dir: Path,
@@ -199,6 +200,7 @@ def build_app(
     start_time: datetime | None = None,
     verifier: Verifier | None = None,
     profile: DriftProfile | None = None,
+    calibration: Calibration | None = None,
 ) -> EdgeApp:
     """Build (not start) the node: sources are opened now, so bad URLs fail before start."""
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -249,6 +251,7 @@ def build_app(
             verifier=verifier,
             profile=profile,
             uncertain=_uncertain(cfg, data_dir, cam.name),
+            calibration=calibration,
         )
         runners.append(CameraRunner(cam, source, pipe, emit))
     if pump is not None:  # the downlink: commands arrive on the pump's one connection

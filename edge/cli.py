@@ -199,6 +199,7 @@ def _run(opts: RunOptions) -> int:
     from agrisafe.protocol import ActivityEnvelope
     from agrisafe.settings import EMBEDDED
     from edge.app import build_app
+    from edge.calibration import load_calibration
     from edge.config import EdgeSettings, default_model_path, model_params
     from edge.detect import load_detector
     from edge.detect.verifier import load_verifier
@@ -232,6 +233,7 @@ def _run(opts: RunOptions) -> int:
         start_time=opts.start_time,
         verifier=verifier,
         profile=load_profile(model_path),
+        calibration=load_calibration(model_path),
     )
     node.start()
     typer.echo(

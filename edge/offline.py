@@ -6,6 +6,7 @@ from datetime import datetime
 from pathlib import Path
 
 from agrisafe.protocol import ActivityEnvelope, Envelope
+from edge.calibration import Calibration, load_calibration
 from edge.config import CameraConfig, default_model_path, model_params, whole_frame_camera
 from edge.detect import Detector, load_detector
 from edge.detect.verifier import Verifier, load_verifier
@@ -18,7 +19,7 @@ from edge.pipeline import CameraPipeline
 logger = logging.getLogger(__name__)
 
 
-def run_camera_file(
+def run_camera_file(  # noqa: PLR0913 - keyword-only model aids, each optional
     camera: CameraConfig,
     detector: Detector,
     params: PipelineParams,
@@ -28,6 +29,7 @@ def run_camera_file(
     start_time: datetime | None = None,
     evidence: EvidenceStore | None = None,
     verifier: Verifier | None = None,
+    calibration: Calibration | None = None,
 ) -> list[ActivityEnvelope]:
     """Run one file camera through the pipeline; envelopes in emission order."""
     source = FileSource(
@@ -42,6 +44,7 @@ def run_camera_file(
         camera.polygons(),
         evidence=evidence,
         verifier=verifier,
+        calibration=calibration,
     )
     out: list[ActivityEnvelope] = []
     for frame in source.frames():
@@ -89,7 +92,13 @@ def run_file(
             zones = [{"id": k, "polygon": list(v)} for k, v in plots.items()]
             camera = CameraConfig.model_validate(camera.model_dump() | {"plots": zones})
         envs = run_camera_file(
-            camera, detector, params, start_time=start_time, evidence=store, verifier=verifier
+            camera,
+            detector,
+            params,
+            start_time=start_time,
+            evidence=store,
+            verifier=verifier,
+            calibration=load_calibration(model),
         )
     finally:
         if store is not None:

@@ -14,7 +14,8 @@ import numpy as np
 import numpy.typing as npt
 
 from agrisafe.protocol import ActivityEnvelope, EvidenceRef
-from edge.activity import ActivityEvent, ActivityRecognizer, Phase
+from edge.activity import ActivityEvent, ActivityRecognizer, Phase, raw
+from edge.calibration import Calibration
 from edge.detect.base import Detection, Detector
 from edge.detect.verifier import Verifier
 from edge.drift import DriftProfile, DriftStats, drift, luma_stats
@@ -70,6 +71,7 @@ class CameraPipeline:
     drift: DriftStats = field(default_factory=DriftStats)
     profile: DriftProfile | None = None  # the model's domain: activities say out_of_domain
     uncertain: UncertainSample | None = None  # frames kept for labelling
+    calibration: Calibration | None = None  # the model's score → probability maps
 
     DOMAIN_WINDOW = 3000  # detected frames the out_of_domain verdict looks back over (at most)
 
@@ -78,7 +80,9 @@ class CameraPipeline:
         self._motion = MotionDetector(p.motion)
         self._tracker = Tracker(p.tracker)
         self._zones = PlotZones(self.plots, p.zones.inertia)
-        self._activities = ActivityRecognizer(p.activities)
+        self._activities = ActivityRecognizer(
+            p.activities, self.calibration.apply if self.calibration else raw
+        )
         ev = p.evidence
         self._clips = ClipRecorder(
             self.detect_fps, ev.pre_roll_s, ev.max_clip_s, ev.clip_width, ev.lookback_s

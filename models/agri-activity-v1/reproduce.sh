@@ -22,3 +22,5 @@ $A models eval --model $OUT/model-int8.onnx --data var/data/agri-v1/data.yaml --
 .venv/bin/python bench/models/latency.py --runs 300 > $OUT/latency.json
 # activity level, once the edge package is installed (20 held-out clips, seeds 3000000+):
 # $A models eval --model $OUT/model.onnx --clips 20 --json $OUT/eval-activity.json
+# calibration maps (score → probability per class) and the reliability diagram, 2026-12-04:
+$A models calibrate --model $OUT/model.onnx --images 600

@@ -221,6 +221,26 @@ DEFAULT_MODEL = Path(__file__).resolve().parents[1] / "agri-activity-v1" / "mode
 COCO_MODEL = Path(__file__).resolve().parents[1] / "yolov8n-coco" / "model.onnx"
 
 
+@app.command("calibrate")
+def calibrate(
+    model: Path = typer.Option(..., help="ONNX model; calibration.json goes beside it"),
+    images: int = typer.Option(600, min=10, help="held-out stills to fit on (as many to judge)"),
+    out: Path | None = typer.Option(None, help="folder for the files (default: the model's)"),
+) -> None:
+    """Fit score → probability maps per class; write calibration.json, a report and a diagram."""
+    import json
+
+    from agrisafe_models.calibrate import write_calibration
+
+    setup_logging("INFO")
+    if not model.is_file():
+        typer.echo(f"error: {model} does not exist", err=True)
+        raise typer.Exit(2)
+    report = write_calibration(model, out or model.parent, images)
+    summary = {k: (v["n"], v["ece_raw"], v["ece_calibrated"]) for k, v in report.items()}
+    typer.echo(json.dumps({"n, ece raw, ece calibrated": summary}))
+
+
 @app.command("eval-real")
 def eval_real(
     set_dir: Path | None = typer.Option(

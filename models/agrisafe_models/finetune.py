@@ -147,6 +147,9 @@ def finetune(spec: FinetuneSpec) -> tuple[GateDecision, Path | None]:
         return decision, None
     shipped = spec.out / "model.onnx"
     shutil.copyfile(candidate, shipped)
+    from agrisafe_models.calibrate import write_calibration
+
+    write_calibration(shipped, spec.out)  # the new model's scores mean something else
     if spec.int8:
         from agrisafe_models.quantize import quantize_int8
 

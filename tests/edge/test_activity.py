@@ -153,3 +153,20 @@ def test_harvesting_needs_the_worker_to_linger_not_walk_past_the_crate() -> None
     assert set(held) == {"P1"}
     assert held["P1"].since is None  # it holds from when they slowed down, not when they came
     assert frame_holds(rule, [lingering, crate], {1: "P1"}, dt_s=None) == {}  # first frame
+
+
+def test_a_calibrated_model_scores_the_weakest_object_by_its_probability() -> None:
+    rule = default_rules()["spraying"]
+    tracks = [
+        _t(1, "person", (100, 100, 120, 160)),
+        _t(2, "backpack_sprayer", (105, 110, 118, 130)),
+        _t(3, "spray_plume", (120, 100, 150, 130)),
+    ]
+    assert frame_holds(rule, tracks, {1: "P1"})["P1"].score == 0.9  # raw: every score 0.9
+    # a plume at 0.9 is right 60 % of the time, the others 95 %: the holding is worth 0.6
+    odds = {"spray_plume": 0.6}
+    held = frame_holds(rule, tracks, {1: "P1"}, calibrate=lambda k, s: odds.get(k, 0.95))
+    assert held["P1"].score == 0.6
+    rec = ActivityRecognizer({"spraying": rule}, calibrate=lambda k, s: odds.get(k, 0.95))
+    events = [e for i in range(20) for e in rec.step(at(i), tracks, {1: "P1"})]
+    assert [e.confidence for e in events] == [0.6]

@@ -2,8 +2,8 @@
 
 The set is a labels CSV (`models/real-dev/labels.csv`: file, label, people, licence, notes) over
 a folder of photos (`../shared/real-dev`) plus photos shipped inside installed packages
-(`pkg:ultralytics/assets/bus.jpg`) and photos kept in this repository (`repo:photos/…`, with
-their sources in `models/real-dev/SOURCES.md`), located at run time. Person ground truth is a count per
+(`pkg:ultralytics/assets/bus.jpg`) and photos kept in this repository (`repo:photos/…`,
+sources in `models/real-dev/SOURCES.md`), located at run time. Person ground truth is a count per
 photo (no boxes): `person` recall counts min(found, people) / people.
 """
 
