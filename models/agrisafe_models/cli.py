@@ -254,6 +254,9 @@ def eval_real(
         COCO_MODEL, help="COCO ONNX model: people misnamed, and the verifier's second opinion"
     ),
     verifier: bool = typer.Option(False, help="apply the edge's COCO verifier to cue frames"),
+    tiles: str | None = typer.Option(
+        None, help="COLSxROWS: also detect on overlapping crops, as `detector.tiles` (e.g. 2x2)"
+    ),
     json_out: Path | None = typer.Option(None, "--json", help="write the results as JSON here"),
 ) -> None:
     """Real photos: cue recall / false cues, `person` recall, people called livestock/drone."""
@@ -269,9 +272,14 @@ def eval_real(
         if path is not None and not path.exists():
             typer.echo(f"error: {path} does not exist", err=True)
             raise typer.Exit(2)
+    try:
+        det = DetectorParams.model_validate({"tiles": tiles.split("x") if tiles else None})
+    except ValueError as err:
+        typer.echo(f"error: --tiles {tiles}: {err}", err=True)
+        raise typer.Exit(2) from err
     params = VerifierParams()
     ref = OnnxVerifier(reference, params) if reference is not None and reference.is_file() else None
-    scorer = Scorer(load_detector(model, DetectorParams()), ref, verifier, params)
+    scorer = Scorer(load_detector(model, det), ref, verifier, params)
     result = evaluate_real(read_labels(labels or LABELS), set_dir, scorer)
     text = json.dumps(result, indent=2) + "\n"
     if json_out is not None:

@@ -92,3 +92,16 @@ def test_coco_model_is_person_only() -> None:
     row = evaluate_real(photos, None, Scorer(det))["images"][0]
     assert row["cue"] is None  # no spray classes: cue metrics not applicable
     assert row["persons_found"] == 2
+
+
+def test_eval_real_takes_a_tile_grid_and_refuses_a_bad_one() -> None:
+    from typer.testing import CliRunner
+
+    from agrisafe_models.cli import app
+
+    bad = CliRunner().invoke(app, ["eval-real", "--tiles", "0x2", "--reference", ""])
+    assert bad.exit_code == 2
+    assert "--tiles 0x2" in bad.output
+    ok = CliRunner().invoke(app, ["eval-real", "--tiles", "2x2", "--reference", ""])
+    assert ok.exit_code == 0, ok.output
+    assert '"person_recall_count"' in ok.output
