@@ -43,7 +43,8 @@ def test_isotonic_is_monotone_in_range_and_keeps_the_hit_count(
 ) -> None:
     xs, ys = isotonic([s for s, _ in pairs], [h for _, h in pairs])
     assert len(xs) == len(ys) <= len(pairs)
-    assert xs == sorted(xs) and ys == sorted(ys)
+    assert xs == sorted(xs)
+    assert ys == sorted(ys)
     assert all(0 <= v <= 1 for v in (*xs, *ys))
 
 
@@ -59,7 +60,8 @@ def test_fit_leaves_out_classes_with_few_detections() -> None:
     pairs = [Scored("person", i / 40, i > 20) for i in range(40)] + [Scored("drone", 0.5, True)]
     cal = fit(pairs, "m 1", "test")
     assert set(cal.classes) == {"person"}
-    assert cal.apply("person", 0.1) == 0.0 and cal.apply("person", 0.9) == 1.0
+    assert cal.apply("person", 0.1) == 0.0
+    assert cal.apply("person", 0.9) == 1.0
     assert cal.apply("drone", 0.5) == 0.5
 
 
@@ -70,7 +72,8 @@ def test_calibrate_command_writes_maps_the_edge_loads(tmp_path: Path) -> None:
     )
     assert res.exit_code == 0, res.output
     cal = load_calibration(tmp_path / "model.onnx")
-    assert cal is not None and "person" in cal.classes
+    assert cal is not None
+    assert "person" in cal.classes
     report = json.loads((tmp_path / "calibration-report.json").read_text())
     assert report["person"]["ece_calibrated"] is not None
     assert (tmp_path / "reliability.png").stat().st_size > 1000

@@ -21,7 +21,8 @@ def test_no_person_seen_is_said() -> None:
 
 def test_small_people_get_tiles_or_a_closer_camera_when_already_tiled() -> None:
     [line] = advise({"person": 0.3}, SMALL_PERSON_PX - 14, tiled=False)
-    assert "18 px" in line and "tiles: [2, 2]" in line
+    assert "18 px" in line
+    assert "tiles: [2, 2]" in line
     [line] = advise({"person": 0.3}, SMALL_PERSON_PX - 14, tiled=True)
     assert "move or zoom the camera" in line
 
@@ -29,7 +30,8 @@ def test_small_people_get_tiles_or_a_closer_camera_when_already_tiled() -> None:
 def test_cues_on_many_frames_point_at_labelling_and_thresholds() -> None:
     lines = advise({"spray_plume": 0.3, "backpack_sprayer": 0.05}, 80.0, tiled=False)
     assert [line.split(" ")[0] for line in lines] == ["spray_plume", "backpack_sprayer"]
-    assert "30%" in lines[0] and "class_conf.spray_plume" in lines[0]
+    assert "30%" in lines[0]
+    assert "class_conf.spray_plume" in lines[0]
 
 
 def test_input_scale_is_the_letterbox_and_grows_with_tiles() -> None:

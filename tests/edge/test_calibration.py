@@ -13,7 +13,8 @@ from edge.errors import ModelError
 def test_a_map_interpolates_and_is_flat_outside() -> None:
     m = ClassMap(x=[0.3, 0.5, 0.8], y=[0.1, 0.5, 0.9])
     assert m(0.4) == pytest.approx(0.3)
-    assert m(0.1) == 0.1 and m(0.99) == 0.9
+    assert m(0.1) == 0.1
+    assert m(0.99) == 0.9
     cal = Calibration(model="m 1", fitted_on="test", classes={"spray_plume": m})
     assert cal.apply("spray_plume", 0.5) == 0.5
     assert cal.apply("person", 0.42) == 0.42  # no map for the class: the score passes
