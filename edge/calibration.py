@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from edge.errors import ModelError
+from edge.errors import read_beside
 
 FILE = "calibration.json"
 
@@ -57,10 +57,4 @@ class Calibration(BaseModel):
 
 def load_calibration(model: Path) -> Calibration | None:
     """`calibration.json` beside the model, or None when it has none."""
-    path = model.with_name(FILE)
-    if not path.is_file():
-        return None
-    try:
-        return Calibration.model_validate_json(path.read_bytes())
-    except ValueError as err:
-        raise ModelError(f"{path}: not a calibration: {err}") from err
+    return read_beside(model, FILE, Calibration, "a calibration")

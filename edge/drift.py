@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field
 
-from edge.errors import ModelError
+from edge.errors import read_beside
 
 BINS = 10  # score histogram over [0, 1]
 
@@ -151,13 +151,7 @@ def drift(
 
 def load_profile(model: Path) -> DriftProfile | None:
     """`profile.json` beside the model, or None when it has none (drift is then not reported)."""
-    path = model.with_name("profile.json")
-    if not path.is_file():
-        return None
-    try:
-        return DriftProfile.model_validate_json(path.read_bytes())
-    except ValueError as err:
-        raise ModelError(f"{path}: not a drift profile: {err}") from err
+    return read_beside(model, "profile.json", DriftProfile, "a drift profile")
 
 
 def profile_from(stats: DriftStats) -> DriftProfile:
