@@ -177,6 +177,18 @@ def _carrier(scene: Scene, rng: np.random.Generator) -> Placed:
     return Placed(y, (x - 0.4 * ph, y - ph, x + 0.4 * ph, y), paint, "carrier")
 
 
+def _parked_drone(scene: Scene, rng: np.random.Generator) -> Placed:
+    """A spray drone standing on the ground, rotors still (labelled `drone`): at the filling
+    point beside every spraying job, and the most common thing the real negatives show."""
+    x = float(rng.uniform(0.1, 0.9) * scene.width)
+    y = float(rng.uniform(scene.horizon + 0.3 * (scene.height - scene.horizon), scene.height))
+    span = max(8.0, scene.px_per_m(y) * float(rng.uniform(1.5, 3.0)))
+    style = ThingStyle(TRACTOR_PAINT[int(rng.integers(len(TRACTOR_PAINT)))], 2)
+    centre = (x, y - 0.2 * span)  # the landing legs reach the ground
+    rough = (x - 0.65 * span, y - 0.35 * span, x + 0.65 * span, y)
+    return Placed(y, rough, lambda im: draw_drone(im, centre, span, style, 0.0), "parked")
+
+
 def _overlays(scene: Scene, img: Image, placed: list[Placed], rng: np.random.Generator) -> None:
     """One or two spray look-alikes over the painted scene."""
     h = scene.height
@@ -230,8 +242,10 @@ def render_still(
         draw_mulch(scene, scene.image, extra)
     placed = _place_objects(scene, rng, realism.cues)
     if hard:
-        for _ in range(int(extra.integers(0, 3))):
-            cand = _carrier(scene, extra)
+        extras = [_carrier(scene, extra) for _ in range(int(extra.integers(0, 3)))]
+        if extra.random() < 0.4:
+            extras.append(_parked_drone(scene, extra))
+        for cand in extras:
             if all(_iou(cand.rough, p.rough) < 0.1 for p in placed):
                 placed.append(cand)
     img = scene.image.copy()

@@ -30,13 +30,14 @@ def test_default_realism_is_the_v1_renderer() -> None:
         assert a_labels == b_labels
 
 
-def test_v2_keeps_every_v1_object_and_only_adds_people() -> None:
+def test_v2_keeps_every_v1_object_and_only_adds_people_and_parked_drones() -> None:
     changed = 0
     for seed in range(30):
         v1_img, v1 = render_still(seed, 384, 216, V1)
         v2_img, v2 = render_still(seed, 384, 216, V2)
         extra = Counter(c for c, _ in v2) - Counter(c for c, _ in v1)
-        assert set(extra) <= {class_id("person")}  # carriers are people, look-alikes unlabelled
+        # carriers are people, parked drones drones; the look-alikes are never labelled
+        assert set(extra) <= {class_id("person"), class_id("drone")}
         assert Counter(c for c, _ in v1) - Counter(c for c, _ in v2) == Counter()
         changed += not np.array_equal(v1_img, v2_img)
     assert changed == 30  # texture is on for every v2 image
