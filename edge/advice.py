@@ -3,7 +3,7 @@
 from collections.abc import Mapping
 
 from edge.detect.base import Detector
-from edge.detect.tiles import TiledDetector
+from edge.detect.tiles import TiledDetector, tile_grid
 
 # COCO calls an object under 32 × 32 px "small", where nano detectors find far fewer; a person
 # shorter than this at the model's input is a person the camera will often miss.
@@ -15,14 +15,12 @@ CUE_SHARE = 0.02
 def input_scale(detector: Detector, width: int, height: int) -> float:
     """Model-input pixels per frame pixel (letterbox), on a tile when the detector tiles."""
     in_h, in_w = detector.info.imgsz
-    cols, rows, overlap = (
-        (detector.cols, detector.rows, detector.overlap)
+    x1, y1, x2, y2 = (
+        tile_grid(width, height, detector.cols, detector.rows, detector.overlap)[0]
         if isinstance(detector, TiledDetector)
-        else (1, 1, 0.0)
+        else (0.0, 0.0, float(width), float(height))
     )
-    tile_w = width / (cols - (cols - 1) * overlap)
-    tile_h = height / (rows - (rows - 1) * overlap)
-    return min(in_w / tile_w, in_h / tile_h)
+    return min(in_w / (x2 - x1), in_h / (y2 - y1))
 
 
 def advise(frames_with: Mapping[str, float], person_px: float | None, tiled: bool) -> list[str]:

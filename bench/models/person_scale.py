@@ -14,8 +14,10 @@ Usage: python bench/models/person_scale.py --model NAME=PATH.onnx [...] [--tiles
 
 import argparse
 import json
+import os
 import statistics
 import time
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -74,13 +76,16 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     args = ap.parse_args()
     photos = _photos(args.set)
-    grid = tuple(int(v) for v in args.tiles.split("x")) if args.tiles else None
+    grid: tuple[int, int] | None = None
+    if args.tiles:
+        n_cols, _, n_rows = args.tiles.partition("x")
+        grid = (int(n_cols), int(n_rows))
     rows: dict[str, Any] = {}
     for spec in args.model:
         name, _, path = spec.partition("=")
         rows[name] = _measure(Path(path), None, photos, args.runs)
         if grid:
-            rows[f"{name}+tiles{args.tiles}"] = _measure(Path(path), grid, photos, args.runs)  # type: ignore[arg-type]
+            rows[f"{name}+tiles{args.tiles}"] = _measure(Path(path), grid, photos, args.runs)
     base = next(iter(rows.values()))
     for row in rows.values():
         row["cpu_vs_baseline"] = round(row["cpu_ms_per_photo"] / base["cpu_ms_per_photo"], 2)
@@ -88,6 +93,8 @@ def main() -> None:
     print(
         json.dumps(
             {
+                "date": date.today().isoformat(),
+                "cpus": os.cpu_count(),
                 "photos": len(photos),
                 "people": sum(n for _, n in photos),
                 "runs": args.runs,

@@ -15,8 +15,7 @@ import numpy as np
 
 from edge.detect.base import Detection, Detector, Image
 from edge.detect.yolo import nms
-
-Box = tuple[float, float, float, float]
+from edge.geometry import Box
 
 
 def tile_grid(width: int, height: int, cols: int, rows: int, overlap: float) -> list[Box]:

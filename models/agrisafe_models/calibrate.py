@@ -18,15 +18,14 @@ import cv2
 import numpy as np
 
 from agrisafe_models import CLASS_NAMES
-from agrisafe_models.render.compose import V2, Realism, render_still
+from agrisafe_models.render.compose import V2, Label, Realism, render_still
 from edge.calibration import Calibration, ClassMap
 from edge.detect.base import Detection, Detector
+from edge.geometry import iou as box_iou
 
 FIT_SEED, CHECK_SEED = 6_000_000, 6_500_000  # beside train/val/test/clips/INT8/hard (0–5 M)
 BINS = 10
 MIN_SAMPLES = 20  # fewer detections of a class: no map (its scores pass through)
-
-Truth = tuple[int, tuple[float, float, float, float]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,21 +37,13 @@ class Scored:
     hit: bool
 
 
-def _iou(a: Sequence[float], b: Sequence[float]) -> float:
-    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
-
-
-def match(dets: Sequence[Detection], truth: Sequence[Truth], iou: float = 0.5) -> list[Scored]:
+def match(dets: Sequence[Detection], truth: Sequence[Label], iou: float = 0.5) -> list[Scored]:
     """Each detection, best first, takes the free same-class truth box it overlaps most."""
     free = list(truth)
     out: list[Scored] = []
     for d in sorted(dets, key=lambda d: -d.score):
         cands = [
-            (i, _iou(d.box, box)) for i, (c, box) in enumerate(free) if CLASS_NAMES[c] == d.label
+            (i, box_iou(d.box, box)) for i, (c, box) in enumerate(free) if CLASS_NAMES[c] == d.label
         ]
         best = max(cands, key=lambda t: t[1], default=None)
         hit = best is not None and best[1] >= iou

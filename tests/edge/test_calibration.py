@@ -27,6 +27,8 @@ def test_a_map_interpolates_and_is_flat_outside() -> None:
         ([0.2, 0.3], [0.5, 0.4], "y must not decrease"),
         ([0.2, 0.3], [0.5], "differ in length"),
         ([0.2, 1.3], [0.5, 0.6], r"\[0, 1\]"),
+        ([0.2, float("nan")], [0.5, 0.6], r"\[0, 1\]"),
+        ([0.2, 0.3], [0.5, float("inf")], r"\[0, 1\]"),
     ],
 )
 def test_a_bad_map_is_refused(x: list[float], y: list[float], why: str) -> None:

@@ -8,6 +8,7 @@ from agrisafe_models.render.compose import render_still
 from edge.detect import load_detector
 from edge.detect.base import Detection
 from edge.detect.tiles import TiledDetector, merge, tile_grid
+from edge.geometry import iou
 from edge.params import DetectorParams
 from testkit.paths import SHIPPED_MODEL_DIR
 
@@ -86,16 +87,9 @@ def test_the_shipped_model_tiled_from_the_config() -> None:
         assert 0 <= d.box[1] < d.box[3] <= 720 + 1
     # every object the whole frame shows is still there (perhaps as a better crop box)
     for d in whole:
-        assert any(t.label == d.label and _iou(t.box, d.box) > 0.3 for t in tiled), d
+        assert any(t.label == d.label and iou(t.box, d.box) > 0.3 for t in tiled), d
     det.set_thresholds(0.9, {})
     assert all(d.score >= 0.9 for d in det.detect(frame))
-
-
-def _iou(a: tuple[float, ...], b: tuple[float, ...]) -> float:
-    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    return inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter)
 
 
 def test_tiles_outside_their_range_are_a_config_error() -> None:
