@@ -52,7 +52,10 @@ def locate(file: str, set_dir: Path | None) -> Path | None:
     """The photo's path: `pkg:NAME/rel` inside an installed package, `repo:rel` in this
     repository's `models/real-dev/` (photos the project keeps itself), else under SET_DIR."""
     if file.startswith("repo:"):
-        path = LABELS.parent / file[5:]
+        root = LABELS.parent.resolve()
+        path = (root / file[5:]).resolve()
+        if not path.is_relative_to(root):  # a labels row may not reach outside the folder
+            return None
     elif file.startswith("pkg:"):
         package, _, rel = file[4:].partition("/")
         spec = importlib.util.find_spec(package)  # no import: ultralytics is slow to import

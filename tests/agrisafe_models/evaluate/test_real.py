@@ -31,6 +31,9 @@ def test_labels_cover_the_set_and_package_photos() -> None:
     assert all(p.people >= 0 and p.licence for p in photos)
     assert locate(ZIDANE, None) is not None
     assert locate("positives/x.jpg", None) is None
+    assert locate("repo:labels.csv", None) == LABELS.resolve()
+    assert locate("repo:photos/none.jpg", None) is None
+    assert locate("repo:../../pyproject.toml", None) is None  # never outside models/real-dev
     # the photos this repository keeps are all here, with their sources listed
     kept = [p.file for p in photos if p.file.startswith("repo:")]
     assert all(locate(f, None) is not None for f in kept)
