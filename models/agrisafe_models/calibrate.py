@@ -63,9 +63,11 @@ def isotonic(scores: Sequence[float], hits: Sequence[bool]) -> tuple[list[float]
         while len(blocks) > 1 and blocks[-2][1] / blocks[-2][2] >= blocks[-1][1] / blocks[-1][2]:
             s, h, n = blocks.pop()
             blocks[-1] = [blocks[-1][0] + s, blocks[-1][1] + h, blocks[-1][2] + n]
-    xs = [min(1.0, max(0.0, s / n)) for s, _, n in blocks]
-    ys = [min(1.0, max(0.0, h / n)) for _, h, n in blocks]
-    return xs, ys
+    # a pooled mean can come out one rounding step below its neighbour's (equal, tiny scores):
+    # the running maximum keeps the knots in order, as the map requires
+    xs = np.maximum.accumulate(np.clip([s / n for s, _, n in blocks], 0.0, 1.0))
+    ys = np.maximum.accumulate(np.clip([h / n for _, h, n in blocks], 0.0, 1.0))
+    return [float(v) for v in xs], [float(v) for v in ys]
 
 
 def reliability(

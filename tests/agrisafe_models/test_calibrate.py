@@ -48,6 +48,13 @@ def test_isotonic_is_monotone_in_range_and_keeps_the_hit_count(
     assert all(0 <= v <= 1 for v in (*xs, *ys))
 
 
+def test_isotonic_knots_stay_in_order_for_tiny_equal_scores() -> None:
+    # found by hypothesis: pooled means of equal subnormal scores rounded out of order
+    tiny = 3.465235224040623e-217
+    xs, _ = isotonic([tiny] * 6, [False] * 5 + [True])
+    assert xs == sorted(xs)
+
+
 def test_reliability_and_ece() -> None:
     scores = [0.15, 0.15, 0.85, 0.85]
     rows = reliability(scores, [False, False, True, False])
