@@ -32,6 +32,12 @@ def render_dataset(
         0.0, help="share of training images with spray look-alikes (renderer v2; 0: v1)"
     ),
     texture: bool = typer.Option(False, help="photographic texture on training backgrounds"),
+    spray: bool = typer.Option(
+        False, help="v3: lit, drifting plumes and spray drones at work on training images"
+    ),
+    camera: bool = typer.Option(
+        False, help="v3: IR-cut switching, banding, lens dirt, blocking on training images"
+    ),
 ) -> None:
     """Render a YOLO-format dataset of labelled farm scenes."""
     from agrisafe_models.render.compose import Realism
@@ -47,7 +53,7 @@ def render_dataset(
         seed,
         width,
         height,
-        Realism(hard=hard_negatives, texture=texture),
+        Realism(hard=hard_negatives, texture=texture, spray=spray, camera=camera),
     )
     typer.echo(str(write_dataset(spec)))
 

@@ -38,6 +38,19 @@ def test_render_dataset_writes_yolo_layout(tmp_path: Path) -> None:
     meta = yaml.safe_load((out / "data.yaml").read_text())
     assert meta["counts"] == {"train": 3, "val": 1, "test": 1}
     assert len(list((out / "labels" / "train").glob("*.txt"))) == 3
+    assert meta["renderer"]["train"]["spray"] is False
+
+
+def test_render_dataset_records_the_v3_realism_it_used(tmp_path: Path) -> None:
+    out = tmp_path / "v3"
+    flags = ["--hard-negatives", "0.5", "--texture", "--spray", "--camera"]
+    run = agrisafe("render-dataset", "--out", str(out), "--images", "2", *flags)
+    assert run.returncode == 0, run.stderr
+    meta = yaml.safe_load((out / "data.yaml").read_text())
+    assert meta["renderer"] == {
+        "train": {"hard": 0.5, "texture": True, "cues": True, "spray": True, "camera": True},
+        "val_test": "v1",
+    }
 
 
 def test_render_clip_writes_video_and_truth(tmp_path: Path) -> None:

@@ -2,8 +2,9 @@
 
 Objects are placed by their apparent size (a fraction of the frame height) and the scene's
 perspective gives the ground row, so every object is large enough to learn at 320 px input.
-`Realism` switches on renderer v2 (hard negatives, photographic texture); its choices come from a
-second generator, so the v1 image of a seed stays exactly what it was.
+`Realism` switches on renderer v2 (hard negatives, photographic texture) and v3 (lit, drifting
+spray, spray drones at work, camera artefacts); their choices come from generators of their own,
+so the v1 and v2 images of a seed stay exactly what they were.
 """
 
 from collections.abc import Callable
@@ -11,8 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from agrisafe_models.render.camera import camera_artefacts
 from agrisafe_models.render.conditions import Conditions, apply_conditions
-from agrisafe_models.render.draw import Box, Image
+from agrisafe_models.render.draw import Box, Image, PlumeLook
 from agrisafe_models.render.negatives import (
     CARRIED,
     OVERLAYS,
@@ -25,6 +27,7 @@ from agrisafe_models.render.negatives import (
 )
 from agrisafe_models.render.people import PersonStyle, Stride, draw_person
 from agrisafe_models.render.scene import Scene, draw_clumps, render_background
+from agrisafe_models.render.spray import draw_spraying_drone
 from agrisafe_models.render.texture import texturise
 from agrisafe_models.render.things import (
     CRATE_PLASTIC,
@@ -48,10 +51,13 @@ class Realism:
     hard: float = 0.0  # share of stills that get hard negatives (negatives.py)
     texture: bool = False  # photographic blotches and grain on the background (texture.py)
     cues: bool = True  # False: no sprayers at all (a set to measure false cues on)
+    spray: bool = False  # v3: lit, drifting plumes and spray drones at work (spray.py)
+    camera: bool = False  # v3: IR-cut, banding, lens dirt, blocking (camera.py)
 
 
 V1 = Realism()
 V2 = Realism(hard=0.5, texture=True)
+V3 = Realism(hard=0.5, texture=True, spray=True, camera=True)
 
 
 @dataclass
@@ -81,7 +87,9 @@ def _ground_row(
     return scene.row_for_scale(frac * scene.height / metres)
 
 
-def _place(kind: str, scene: Scene, rng: np.random.Generator) -> Placed:
+def _place(
+    kind: str, scene: Scene, rng: np.random.Generator, looks: np.random.Generator | None = None
+) -> Placed:
     w, h = scene.width, scene.height
     x = float(rng.uniform(0.05, 0.95) * w)
     facing = 1 if rng.random() < 0.5 else -1
@@ -92,6 +100,7 @@ def _place(kind: str, scene: Scene, rng: np.random.Generator) -> Placed:
         style = PersonStyle.sample(rng)
         spraying = kind == "sprayer" and rng.random() < 0.75
         plume = np.random.default_rng(int(rng.integers(1 << 31))) if spraying else None
+        look = PlumeLook.sample(looks) if looks is not None and spraying else None
         rough = (x - 0.4 * ph, y - ph, x + 0.4 * ph, y)
         return Placed(
             y,
@@ -104,6 +113,7 @@ def _place(kind: str, scene: Scene, rng: np.random.Generator) -> Placed:
                 Stride(facing, phase),
                 sprayer=kind == "sprayer",
                 plume_rng=plume,
+                plume_look=look,
             ),
         )
     if kind == "tractor":
@@ -189,6 +199,20 @@ def _parked_drone(scene: Scene, rng: np.random.Generator) -> Placed:
     return Placed(y, rough, lambda im: draw_drone(im, centre, span, style, 0.0), "parked")
 
 
+def _spraying_drone(scene: Scene, rng: np.random.Generator) -> Placed:
+    """A spray drone 2–3.5 m above the crop with its mist (labelled `drone`, `spray_plume`)."""
+    x = float(rng.uniform(0.1, 0.9) * scene.width)
+    y = _ground_row(scene, rng, 3.5, 0.2, 0.7)
+    m = scene.px_per_m(y)
+    look, paint_rng = PlumeLook.sample(rng), np.random.default_rng(int(rng.integers(1 << 31)))
+    return Placed(
+        y,
+        (x - 2 * m, y - 4 * m, x + 2 * m, y),
+        lambda im: draw_spraying_drone(im, (x, y), m, paint_rng, look),
+        "spraying",
+    )
+
+
 def _overlays(scene: Scene, img: Image, placed: list[Placed], rng: np.random.Generator) -> None:
     """One or two spray look-alikes over the painted scene."""
     h = scene.height
@@ -211,8 +235,10 @@ def _overlays(scene: Scene, img: Image, placed: list[Placed], rng: np.random.Gen
             draw_sprinkler(img, (x, y), metre * float(rng.uniform(3, 8)), rng)
 
 
-def _place_objects(scene: Scene, rng: np.random.Generator, cues: bool) -> list[Placed]:
-    """1–4 objects that do not overlap much; CUES False: never a sprayer."""
+def _place_objects(
+    scene: Scene, rng: np.random.Generator, cues: bool, looks: np.random.Generator | None
+) -> list[Placed]:
+    """1–4 objects that do not overlap much; CUES False: never a sprayer; LOOKS: v3 plumes."""
     kinds: tuple[str, ...] = KINDS
     weights = np.array(WEIGHTS)
     if not cues:
@@ -221,11 +247,29 @@ def _place_objects(scene: Scene, rng: np.random.Generator, cues: bool) -> list[P
     for _ in range(int(rng.integers(1, 5))):
         kind = str(rng.choice(kinds, p=weights))
         for _try in range(8):
-            cand = _place(kind, scene, rng)
+            cand = _place(kind, scene, rng, looks)
             if all(_iou(cand.rough, p.rough) < 0.1 for p in placed):
                 placed.append(cand)
                 break
     return placed
+
+
+def _extras(
+    scene: Scene,
+    hard: bool,
+    realism: Realism,
+    extra: np.random.Generator,
+    looks: np.random.Generator,
+) -> list[Placed]:
+    """What v2 (people carrying things, parked drones) and v3 (a drone spraying) add."""
+    out = []
+    if hard:
+        out = [_carrier(scene, extra) for _ in range(int(extra.integers(0, 3)))]
+        if extra.random() < 0.4:
+            out.append(_parked_drone(scene, extra))
+    if realism.spray and realism.cues and looks.random() < 0.35:
+        out.append(_spraying_drone(scene, looks))
+    return out
 
 
 def render_still(
@@ -234,20 +278,16 @@ def render_still(
     """One labelled image, fully determined by SEED (and REALISM)."""
     rng = np.random.default_rng(seed)
     extra = np.random.default_rng([seed, 2])  # v2 choices: never disturb the v1 stream
+    looks = np.random.default_rng([seed, 3])  # v3 choices: nor the v2 one
     hard = bool(extra.random() < realism.hard)
     scene = render_background(rng, width, height)
     if realism.texture:
         texturise(scene.image, extra)
     if hard and extra.random() < 0.3:
         draw_mulch(scene, scene.image, extra)
-    placed = _place_objects(scene, rng, realism.cues)
-    if hard:
-        extras = [_carrier(scene, extra) for _ in range(int(extra.integers(0, 3)))]
-        if extra.random() < 0.4:
-            extras.append(_parked_drone(scene, extra))
-        for cand in extras:
-            if all(_iou(cand.rough, p.rough) < 0.1 for p in placed):
-                placed.append(cand)
+    placed = _place_objects(scene, rng, realism.cues, looks if realism.spray else None)
+    extras = _extras(scene, hard, realism, extra, looks)
+    placed += [c for c in extras if all(_iou(c.rough, p.rough) < 0.1 for p in placed)]
     img = scene.image.copy()
     labels: list[Label] = []
     for p in sorted(placed, key=lambda p: p.row):
@@ -258,4 +298,6 @@ def render_still(
         draw_clumps(scene, img)
     cond = Conditions.sample(rng)
     img = apply_conditions(img, cond, rng, scene.horizon)
+    if realism.camera:
+        img, _ = camera_artefacts(img, looks, night=cond.light == "night")
     return img, clip_labels(labels, width, height)

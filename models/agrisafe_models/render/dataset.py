@@ -3,12 +3,13 @@
 Splits come from disjoint seed ranges so no image is shared between them: image i of the train
 split uses seed `seed + i`, val uses `seed + 1_000_000 + i`, test uses `seed + 2_000_000 + i`
 (clips for activity evaluation use seeds from 3_000_000 up, see `clips`).
-Renderer v2 (`realism`: hard negatives, texture) applies to the train split only: val and test
-stay v1 images, so a model trained on v2 is scored on the same rendered set as v1 was.
+Renderer v2/v3 (`realism`: hard negatives, texture, lit spray, camera artefacts) applies to the
+train split only: val and test stay v1 images, so a model trained on v2 or v3 is scored on the
+same rendered set as v1 was.
 """
 
 import logging
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import cv2
@@ -73,7 +74,7 @@ def write_dataset(spec: DatasetSpec) -> Path:
         "seed": spec.seed,
         "counts": counts,
         "renderer": {
-            "train": {"hard": spec.realism.hard, "texture": spec.realism.texture},
+            "train": asdict(spec.realism),
             "val_test": "v1",
         },
     }

@@ -1,6 +1,7 @@
 """A pen that draws with OpenCV and records the extent of what it drew (an object's box)."""
 
 import math
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -116,3 +117,45 @@ def mist(
     region = image[oy1:oy2, ox1:ox2].astype(np.float32)
     tint = np.array(color, dtype=np.float32)
     image[oy1:oy2, ox1:ox2] = (region * (1 - alpha) + tint * alpha).astype(np.uint8)
+
+
+@dataclass(frozen=True)
+class PlumeLook:
+    """How the sun lights a plume and how far the wind bends it (renderer v3).
+
+    v1 draws every plume the same cream colour, straight. In the field spray is white and
+    glowing against the sun (`back`), half bright and half grey in side light (`side`), or a dull
+    grey film under cloud (`flat`); the fine droplets drift downwind, the more the further they
+    fly. DRIFT is the sideways bend at the plume's end, as a share of its length (signed).
+    """
+
+    light: str  # "back", "side" or "flat"
+    drift: float
+
+    @staticmethod
+    def sample(rng: np.random.Generator) -> "PlumeLook":
+        """A random light (back-lit rarer: the sun must be in front of the camera) and drift."""
+        light = str(rng.choice(["back", "side", "flat"], p=[0.25, 0.4, 0.35]))
+        return PlumeLook(light, float(rng.uniform(-0.5, 0.5)))
+
+    def paint(
+        self,
+        image: Image,
+        points: tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]],
+        lit: npt.NDArray[np.bool_],
+        window: Box,
+        radius: int,
+        blur: int,
+    ) -> None:
+        """Blend the droplets at POINTS into IMAGE; LIT marks those on the sunny side."""
+        px, py = points
+        if self.light == "back":
+            halo = (2 * blur + 1) | 1
+            mist(image, points, window, 2 * radius, halo, (255, 255, 255), gain=0.5, cap=0.3)
+            mist(image, points, window, radius, blur, (252, 252, 248), gain=1.0, cap=0.85)
+        elif self.light == "side":
+            dark = ~lit
+            mist(image, (px[dark], py[dark]), window, radius, blur, (150, 150, 145), cap=0.6)
+            mist(image, (px[lit], py[lit]), window, radius, blur, (250, 248, 240), gain=0.9)
+        else:
+            mist(image, points, window, radius, blur, (205, 205, 200), gain=0.55, cap=0.5)

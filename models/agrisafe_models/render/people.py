@@ -11,7 +11,7 @@ import cv2
 import numpy as np
 
 from agrisafe_models import class_id
-from agrisafe_models.render.draw import Box, Color, Image, Pen, Point, mist, shade
+from agrisafe_models.render.draw import Box, Color, Image, Pen, PlumeLook, Point, mist, shade
 
 Label = tuple[int, Box]
 
@@ -80,8 +80,11 @@ def draw_person(
     *,
     sprayer: bool,
     plume_rng: np.random.Generator | None = None,
+    plume_look: PlumeLook | None = None,
 ) -> list[Label]:
     """Draw a person (feet at FOOT) and what they carry; PLUME_RNG set means spraying now.
+
+    PLUME_LOOK lights and bends the plume (renderer v3); None draws it as v1 did.
 
     Returns the labels of the person, the sprayer tank and the plume, as drawn.
     """
@@ -140,7 +143,7 @@ def draw_person(
         )
         labels.append((class_id("backpack_sprayer"), tank_box))
         if plume_rng is not None:
-            plume = draw_plume(image, tip, (f * 0.75, 0.66), 0.65 * h, plume_rng)
+            plume = draw_plume(image, tip, (f * 0.75, 0.66), 0.65 * h, plume_rng, plume_look)
             if plume is not None:
                 labels.append((class_id("spray_plume"), plume))
     else:
@@ -167,12 +170,18 @@ def _draw_tank(image: Image, cx: float, y: float, h: float, color: Color) -> Box
 
 
 def draw_plume(
-    image: Image, origin: Point, direction: Point, length: float, rng: np.random.Generator
+    image: Image,
+    origin: Point,
+    direction: Point,
+    length: float,
+    rng: np.random.Generator,
+    look: PlumeLook | None = None,
 ) -> Box | None:
     """A semi-transparent cone of fine droplets from ORIGIN along DIRECTION; returns its box.
 
     Droplets are drawn on an overlay that is blurred and alpha-blended, which gives the mist its
-    consistent soft, grainy look; the box covers the central 96 % of droplets.
+    consistent soft, grainy look; the box covers the central 96 % of droplets. LOOK (v3) lights
+    and bends it; it draws nothing from RNG, so a seed's droplets stay where v1 put them.
     """
     h, w = image.shape[:2]
     n = max(60, int(length * 4))
@@ -183,13 +192,19 @@ def draw_plume(
     spread = rng.normal(0, 0.22, n) * t
     px = origin[0] + dx * t - dy * spread
     py = origin[1] + dy * t + dx * spread
+    if look is not None:  # drift grows with the square of the distance flown
+        px = px + look.drift * length * (t / length) ** 2
     x1, y1, x2, y2 = _extent(px, py, w, h)
     if x2 - x1 < 3 or y2 - y1 < 3:
         return None
     pad = int(length * 0.1) + 3
     window = (x1 - pad, y1 - pad, x2 + pad + 1, y2 + pad + 1)
     radius = max(1, round(length / 60))
-    mist(image, (px, py), window, radius, max(3, (round(length / 25) | 1)), (245, 240, 225))
+    blur = max(3, (round(length / 25) | 1))
+    if look is None:
+        mist(image, (px, py), window, radius, blur, (245, 240, 225))
+    else:
+        look.paint(image, (px, py), spread >= 0, window, radius, blur)
     return (x1, y1, x2, y2)
 
 
