@@ -38,6 +38,12 @@ def render_dataset(
     camera: bool = typer.Option(
         False, help="v3: IR-cut switching, banding, lens dirt, blocking on training images"
     ),
+    far_people: bool = typer.Option(
+        False, help="v3: people far off (4-12 % of the frame height) on training images"
+    ),
+    photo_ground: bool = typer.Option(
+        False, help="v3: real soil grain (models/backgrounds, CC BY 4.0) on training images"
+    ),
 ) -> None:
     """Render a YOLO-format dataset of labelled farm scenes."""
     from agrisafe_models.render.compose import Realism
@@ -53,7 +59,14 @@ def render_dataset(
         seed,
         width,
         height,
-        Realism(hard=hard_negatives, texture=texture, spray=spray, camera=camera),
+        Realism(
+            hard=hard_negatives,
+            texture=texture,
+            spray=spray,
+            camera=camera,
+            far=far_people,
+            photo=photo_ground,
+        ),
     )
     typer.echo(str(write_dataset(spec)))
 

@@ -43,14 +43,24 @@ def test_render_dataset_writes_yolo_layout(tmp_path: Path) -> None:
 
 def test_render_dataset_records_the_v3_realism_it_used(tmp_path: Path) -> None:
     out = tmp_path / "v3"
-    flags = ["--hard-negatives", "0.5", "--texture", "--spray", "--camera"]
+    flags = ["--hard-negatives", "0.5", "--texture", "--spray", "--camera", "--far-people"]
+    flags.append("--photo-ground")
     run = agrisafe("render-dataset", "--out", str(out), "--images", "2", *flags)
     assert run.returncode == 0, run.stderr
     meta = yaml.safe_load((out / "data.yaml").read_text())
     assert meta["renderer"] == {
-        "train": {"hard": 0.5, "texture": True, "cues": True, "spray": True, "camera": True},
+        "train": {
+            "hard": 0.5,
+            "texture": True,
+            "cues": True,
+            "spray": True,
+            "camera": True,
+            "far": True,
+            "photo": True,
+        },
         "val_test": "v1",
     }
+    assert "Axis Ag" in meta["attribution"]  # CC BY 4.0 travels with what is made from it
 
 
 def test_render_clip_writes_video_and_truth(tmp_path: Path) -> None:

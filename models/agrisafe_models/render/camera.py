@@ -99,10 +99,18 @@ ARTEFACTS: dict[str, Artefact] = {
 }
 # order of application: the scene's light first, the lens, then the encoder last
 _ORDER = ("ir_leak", "ir_switch", "rolling_bands", "lens_dirt", "blocking")
+# how often each is picked: a stuck or moving IR-cut filter is rarer than dirt or a slow uplink
+_WEIGHT = {
+    "ir_leak": 0.1,
+    "ir_switch": 0.1,
+    "rolling_bands": 0.2,
+    "lens_dirt": 0.3,
+    "blocking": 0.3,
+}
 
 
 def camera_artefacts(
-    image: Image, rng: np.random.Generator, night: bool, share: float = 0.6
+    image: Image, rng: np.random.Generator, night: bool, share: float = 0.5
 ) -> tuple[Image, list[str]]:
     """IMAGE through one or two artefacts with probability SHARE; returns it and their names.
 
@@ -111,7 +119,12 @@ def camera_artefacts(
     if rng.random() >= share:
         return image, []
     names = [n for n in _ORDER if not (night and n.startswith("ir_"))]
-    picked = set(rng.choice(names, size=int(rng.integers(1, 3)), replace=False).tolist())
+    weights = np.array([_WEIGHT[n] for n in names])
+    picked = set(
+        rng.choice(
+            names, size=int(rng.integers(1, 3)), replace=False, p=weights / weights.sum()
+        ).tolist()
+    )
     if {"ir_switch", "ir_leak"} <= picked:
         picked.discard("ir_leak")  # a moving filter and a stuck one are two different frames
     chosen = [n for n in _ORDER if n in picked]

@@ -3,22 +3,19 @@
 Objects are placed by their apparent size (a fraction of the frame height) and the scene's
 perspective gives the ground row, so every object is large enough to learn at 320 px input.
 `Realism` switches on renderer v2 (hard negatives, photographic texture) and v3 (lit, drifting
-spray, spray drones at work, camera artefacts); their choices come from generators of their own,
-so the v1 and v2 images of a seed stay exactly what they were.
+spray, spray drones at work, far people, real soil grain, camera artefacts); their choices come
+from generators of their own, so the v1 and v2 images of a seed stay exactly what they were.
 """
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from agrisafe_models.render.camera import camera_artefacts
 from agrisafe_models.render.conditions import Conditions, apply_conditions
-from agrisafe_models.render.draw import Box, Image, PlumeLook
+from agrisafe_models.render.draw import Image, PlumeLook
 from agrisafe_models.render.negatives import (
-    CARRIED,
     OVERLAYS,
-    draw_carried,
     draw_dust,
     draw_fog,
     draw_mulch,
@@ -26,8 +23,20 @@ from agrisafe_models.render.negatives import (
     draw_sprinkler,
 )
 from agrisafe_models.render.people import PersonStyle, Stride, draw_person
+from agrisafe_models.render.photo import photo_ground
+from agrisafe_models.render.placing import (
+    Label as Label,
+)
+from agrisafe_models.render.placing import (
+    Placed,
+    carrier,
+    far_person,
+    ground_row,
+    iou,
+    parked_drone,
+    spraying_drone,
+)
 from agrisafe_models.render.scene import Scene, draw_clumps, render_background
-from agrisafe_models.render.spray import draw_spraying_drone
 from agrisafe_models.render.texture import texturise
 from agrisafe_models.render.things import (
     CRATE_PLASTIC,
@@ -39,7 +48,6 @@ from agrisafe_models.render.things import (
     draw_tractor,
 )
 
-Label = tuple[int, Box]
 KINDS = ("sprayer", "person", "tractor", "drone", "crates", "livestock")
 WEIGHTS = (0.3, 0.18, 0.13, 0.13, 0.13, 0.13)
 
@@ -53,38 +61,13 @@ class Realism:
     cues: bool = True  # False: no sprayers at all (a set to measure false cues on)
     spray: bool = False  # v3: lit, drifting plumes and spray drones at work (spray.py)
     camera: bool = False  # v3: IR-cut, banding, lens dirt, blocking (camera.py)
+    far: bool = False  # v3: people far off, 4–12 % of the frame height (a pole camera's view)
+    photo: bool = False  # v3: real soil grain from photos on the ground (photo.py)
 
 
 V1 = Realism()
 V2 = Realism(hard=0.5, texture=True)
-V3 = Realism(hard=0.5, texture=True, spray=True, camera=True)
-
-
-@dataclass
-class Placed:
-    """An object to draw: its ground row (draw order), rough box (overlap test) and painter."""
-
-    row: float
-    rough: Box
-    paint: Callable[[Image], list[Label]]
-    kind: str = ""
-
-
-def _iou(a: Box, b: Box) -> float:
-    iw = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    ih = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = iw * ih
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
-
-
-def _ground_row(
-    scene: Scene, rng: np.random.Generator, metres: float, lo: float, hi: float
-) -> float:
-    """A ground row where an object METRES tall appears lo..hi of the frame height."""
-    hmax = scene.px_per_m(scene.height * 1.02) * metres / scene.height
-    frac = rng.uniform(lo, max(lo, min(hi, hmax)))
-    return scene.row_for_scale(frac * scene.height / metres)
+V3 = Realism(hard=0.5, texture=True, spray=True, camera=True, far=True, photo=True)
 
 
 def _place(
@@ -95,7 +78,7 @@ def _place(
     facing = 1 if rng.random() < 0.5 else -1
     phase = float(rng.uniform(0, 2 * np.pi))
     if kind in ("sprayer", "person"):
-        y = _ground_row(scene, rng, 1.7, 0.12, 0.5)
+        y = ground_row(scene, rng, 1.7, 0.12, 0.5)
         ph = scene.px_per_m(y) * 1.7
         style = PersonStyle.sample(rng)
         spraying = kind == "sprayer" and rng.random() < 0.75
@@ -117,7 +100,7 @@ def _place(
             ),
         )
     if kind == "tractor":
-        y = _ground_row(scene, rng, 2.6, 0.15, 0.55)
+        y = ground_row(scene, rng, 2.6, 0.15, 0.55)
         th = scene.px_per_m(y) * 2.6
         ts = ThingStyle.sample(rng, TRACTOR_PAINT)
         rough = (
@@ -135,7 +118,7 @@ def _place(
         rough = (x - 0.65 * span, y - 0.15 * span, x + 0.65 * span, y + 0.25 * span)
         return Placed(y - h, rough, lambda im: draw_drone(im, (x, y), span, ds, phase))
     if kind == "crates":
-        y = _ground_row(scene, rng, 1.7, 0.12, 0.5)
+        y = ground_row(scene, rng, 1.7, 0.12, 0.5)
         cw = max(0.06 * w, scene.px_per_m(y) * 0.6)
         n = int(rng.integers(1, 4))
         cs = ThingStyle.sample(rng, CRATE_PLASTIC)
@@ -149,7 +132,7 @@ def _place(
             return out
 
         return Placed(y, rough, crates)
-    y = _ground_row(scene, rng, 1.4, 0.1, 0.4)
+    y = ground_row(scene, rng, 1.4, 0.1, 0.4)
     ls = ThingStyle.sample(rng, TRACTOR_PAINT)
     lh = scene.px_per_m(y) * (0.8 if ls.variant == 2 else 1.4)
     rough = (x - 0.9 * lh, y - 1.1 * lh, x + 0.9 * lh, y)
@@ -168,49 +151,6 @@ def clip_labels(labels: list[Label], width: int, height: int) -> list[Label]:
             continue
         out.append((cls, (cx1, cy1, cx2, cy2)))
     return out
-
-
-def _carrier(scene: Scene, rng: np.random.Generator) -> Placed:
-    """A walking person with a water can, a plain backpack or an umbrella (labelled `person`)."""
-    x = float(rng.uniform(0.05, 0.95) * scene.width)
-    y = _ground_row(scene, rng, 1.7, 0.12, 0.5)
-    ph = scene.px_per_m(y) * 1.7
-    style, stride = PersonStyle.sample(rng), Stride(1 if rng.random() < 0.5 else -1, 0.0)
-    what = str(rng.choice(CARRIED))
-    item = np.random.default_rng(int(rng.integers(1 << 31)))
-
-    def paint(im: Image) -> list[Label]:
-        labels = draw_person(im, (x, y), ph, style, stride, sprayer=False)
-        draw_carried(im, (x, y), ph, stride.facing, what, item)
-        return labels
-
-    return Placed(y, (x - 0.4 * ph, y - ph, x + 0.4 * ph, y), paint, "carrier")
-
-
-def _parked_drone(scene: Scene, rng: np.random.Generator) -> Placed:
-    """A spray drone standing on the ground, rotors still (labelled `drone`): at the filling
-    point beside every spraying job, and the most common thing the real negatives show."""
-    x = float(rng.uniform(0.1, 0.9) * scene.width)
-    y = float(rng.uniform(scene.horizon + 0.3 * (scene.height - scene.horizon), scene.height))
-    span = max(8.0, scene.px_per_m(y) * float(rng.uniform(1.5, 3.0)))
-    style = ThingStyle(TRACTOR_PAINT[int(rng.integers(len(TRACTOR_PAINT)))], 2)
-    centre = (x, y - 0.2 * span)  # the landing legs reach the ground
-    rough = (x - 0.65 * span, y - 0.35 * span, x + 0.65 * span, y)
-    return Placed(y, rough, lambda im: draw_drone(im, centre, span, style, 0.0), "parked")
-
-
-def _spraying_drone(scene: Scene, rng: np.random.Generator) -> Placed:
-    """A spray drone 2–3.5 m above the crop with its mist (labelled `drone`, `spray_plume`)."""
-    x = float(rng.uniform(0.1, 0.9) * scene.width)
-    y = _ground_row(scene, rng, 3.5, 0.2, 0.7)
-    m = scene.px_per_m(y)
-    look, paint_rng = PlumeLook.sample(rng), np.random.default_rng(int(rng.integers(1 << 31)))
-    return Placed(
-        y,
-        (x - 2 * m, y - 4 * m, x + 2 * m, y),
-        lambda im: draw_spraying_drone(im, (x, y), m, paint_rng, look),
-        "spraying",
-    )
 
 
 def _overlays(scene: Scene, img: Image, placed: list[Placed], rng: np.random.Generator) -> None:
@@ -248,7 +188,7 @@ def _place_objects(
         kind = str(rng.choice(kinds, p=weights))
         for _try in range(8):
             cand = _place(kind, scene, rng, looks)
-            if all(_iou(cand.rough, p.rough) < 0.1 for p in placed):
+            if all(iou(cand.rough, p.rough) < 0.1 for p in placed):
                 placed.append(cand)
                 break
     return placed
@@ -264,11 +204,13 @@ def _extras(
     """What v2 (people carrying things, parked drones) and v3 (a drone spraying) add."""
     out = []
     if hard:
-        out = [_carrier(scene, extra) for _ in range(int(extra.integers(0, 3)))]
+        out = [carrier(scene, extra) for _ in range(int(extra.integers(0, 3)))]
         if extra.random() < 0.4:
-            out.append(_parked_drone(scene, extra))
+            out.append(parked_drone(scene, extra))
     if realism.spray and realism.cues and looks.random() < 0.35:
-        out.append(_spraying_drone(scene, looks))
+        out.append(spraying_drone(scene, looks))
+    if realism.far:
+        out += [far_person(scene, looks) for _ in range(int(looks.integers(0, 3)))]
     return out
 
 
@@ -283,11 +225,13 @@ def render_still(
     scene = render_background(rng, width, height)
     if realism.texture:
         texturise(scene.image, extra)
+    if realism.photo and looks.random() < 0.6:
+        photo_ground(scene, scene.image, looks)
     if hard and extra.random() < 0.3:
         draw_mulch(scene, scene.image, extra)
     placed = _place_objects(scene, rng, realism.cues, looks if realism.spray else None)
     extras = _extras(scene, hard, realism, extra, looks)
-    placed += [c for c in extras if all(_iou(c.rough, p.rough) < 0.1 for p in placed)]
+    placed += [c for c in extras if all(iou(c.rough, p.rough) < 0.1 for p in placed)]
     img = scene.image.copy()
     labels: list[Label] = []
     for p in sorted(placed, key=lambda p: p.row):

@@ -17,6 +17,7 @@ import yaml
 
 from agrisafe_models import CLASS_NAMES
 from agrisafe_models.render.compose import V1, Label, Realism, render_still
+from agrisafe_models.render.photo import ATTRIBUTION
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +79,8 @@ def write_dataset(spec: DatasetSpec) -> Path:
             "val_test": "v1",
         },
     }
+    if spec.realism.photo:
+        data["attribution"] = ATTRIBUTION
     yaml_path = out / "data.yaml"
     yaml_path.write_text(yaml.safe_dump(data, sort_keys=False))
     return yaml_path

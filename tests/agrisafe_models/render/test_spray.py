@@ -39,6 +39,19 @@ def test_v3_keeps_every_v1_object_and_adds_spraying_drones() -> None:
     assert drones_spraying >= 5  # ~35 % of stills, less what overlaps other objects
 
 
+def test_far_people_are_small_and_labelled_person() -> None:
+    heights = []
+    for seed in range(40):
+        _, v2 = render_still(seed, 384, 216, V2)
+        _, far = render_still(seed, 384, 216, Realism(hard=0.5, texture=True, far=True))
+        added = Counter(far) - Counter(v2)  # the same v2 labels plus the far people
+        assert {c for c, _ in added} <= {class_id("person")}
+        heights += [b[3] - b[1] for _, b in added.elements()]
+    assert len(heights) >= 15
+    assert max(heights) <= 0.13 * 216
+    assert min(heights) >= 0.03 * 216
+
+
 def test_no_cues_means_no_spraying_drone_either() -> None:
     for seed in range(30):
         _, labels = render_still(seed, 384, 216, Realism(hard=1.0, spray=True, cues=False))

@@ -1,0 +1,105 @@
+"""Placing objects in a scene's perspective, and the extra actors of renderer v2 and v3.
+
+`Placed` is an object not yet drawn: its ground row (draw order), a rough box (to keep objects
+apart) and its painter. v2 adds people carrying spray look-alikes and parked spray drones; v3 adds
+spray drones at work and people far off. Each builder draws its choices from the generator it is
+given, so the caller decides which random stream (v1, v2 or v3) pays for them.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from agrisafe_models.render.draw import Box, Image, PlumeLook
+from agrisafe_models.render.negatives import CARRIED, draw_carried
+from agrisafe_models.render.people import PersonStyle, Stride, draw_person
+from agrisafe_models.render.scene import Scene
+from agrisafe_models.render.spray import draw_spraying_drone
+from agrisafe_models.render.things import TRACTOR_PAINT, ThingStyle, draw_drone
+
+Label = tuple[int, Box]
+
+
+@dataclass
+class Placed:
+    """An object to draw: its ground row (draw order), rough box (overlap test) and painter."""
+
+    row: float
+    rough: Box
+    paint: Callable[[Image], list[Label]]
+    kind: str = ""
+
+
+def iou(a: Box, b: Box) -> float:
+    iw = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    ih = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = iw * ih
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def ground_row(
+    scene: Scene, rng: np.random.Generator, metres: float, lo: float, hi: float
+) -> float:
+    """A ground row where an object METRES tall appears lo..hi of the frame height."""
+    hmax = scene.px_per_m(scene.height * 1.02) * metres / scene.height
+    frac = rng.uniform(lo, max(lo, min(hi, hmax)))
+    return scene.row_for_scale(frac * scene.height / metres)
+
+
+def carrier(scene: Scene, rng: np.random.Generator) -> Placed:
+    """A walking person with a water can, a plain backpack or an umbrella (labelled `person`)."""
+    x = float(rng.uniform(0.05, 0.95) * scene.width)
+    y = ground_row(scene, rng, 1.7, 0.12, 0.5)
+    ph = scene.px_per_m(y) * 1.7
+    style, stride = PersonStyle.sample(rng), Stride(1 if rng.random() < 0.5 else -1, 0.0)
+    what = str(rng.choice(CARRIED))
+    item = np.random.default_rng(int(rng.integers(1 << 31)))
+
+    def paint(im: Image) -> list[Label]:
+        labels = draw_person(im, (x, y), ph, style, stride, sprayer=False)
+        draw_carried(im, (x, y), ph, stride.facing, what, item)
+        return labels
+
+    return Placed(y, (x - 0.4 * ph, y - ph, x + 0.4 * ph, y), paint, "carrier")
+
+
+def parked_drone(scene: Scene, rng: np.random.Generator) -> Placed:
+    """A spray drone standing on the ground, rotors still (labelled `drone`): at the filling
+    point beside every spraying job, and the most common thing the real negatives show."""
+    x = float(rng.uniform(0.1, 0.9) * scene.width)
+    y = float(rng.uniform(scene.horizon + 0.3 * (scene.height - scene.horizon), scene.height))
+    span = max(8.0, scene.px_per_m(y) * float(rng.uniform(1.5, 3.0)))
+    style = ThingStyle(TRACTOR_PAINT[int(rng.integers(len(TRACTOR_PAINT)))], 2)
+    centre = (x, y - 0.2 * span)  # the landing legs reach the ground
+    rough = (x - 0.65 * span, y - 0.35 * span, x + 0.65 * span, y)
+    return Placed(y, rough, lambda im: draw_drone(im, centre, span, style, 0.0), "parked")
+
+
+def far_person(scene: Scene, rng: np.random.Generator) -> Placed:
+    """A worker far off: 4–12 % of the frame height, 30–120 px at 1080p from a pole camera."""
+    x = float(rng.uniform(0.05, 0.95) * scene.width)
+    y = ground_row(scene, rng, 1.7, 0.04, 0.12)
+    ph = scene.px_per_m(y) * 1.7
+    style, stride = PersonStyle.sample(rng), Stride(1 if rng.random() < 0.5 else -1, 0.0)
+    return Placed(
+        y,
+        (x - 0.4 * ph, y - ph, x + 0.4 * ph, y),
+        lambda im: draw_person(im, (x, y), ph, style, stride, sprayer=False),
+        "far",
+    )
+
+
+def spraying_drone(scene: Scene, rng: np.random.Generator) -> Placed:
+    """A spray drone 2–3.5 m above the crop with its mist (labelled `drone`, `spray_plume`)."""
+    x = float(rng.uniform(0.1, 0.9) * scene.width)
+    y = ground_row(scene, rng, 3.5, 0.2, 0.7)
+    m = scene.px_per_m(y)
+    look, paint_rng = PlumeLook.sample(rng), np.random.default_rng(int(rng.integers(1 << 31)))
+    return Placed(
+        y,
+        (x - 2 * m, y - 4 * m, x + 2 * m, y),
+        lambda im: draw_spraying_drone(im, (x, y), m, paint_rng, look),
+        "spraying",
+    )
