@@ -178,6 +178,9 @@ def evaluate(
     clip_width: int = typer.Option(1280, help="clip frame width (smaller renders faster)"),
     clip_height: int = typer.Option(720, help="clip frame height"),
     hard: int = typer.Option(0, help="rendered hard negatives to count false spraying cues on"),
+    hard_renderer: str = typer.Option(
+        "v2", help="hard negatives from renderer v2, or v3 (camera artefacts, far people)"
+    ),
     json_out: Path | None = typer.Option(None, "--json", help="write the results as JSON here"),
 ) -> None:
     """Detection mAP per class on a rendered split, false cues on rendered hard negatives and/or
@@ -197,11 +200,15 @@ def evaluate(
         typer.echo(format_table(det))
         result["detection"] = det
     if hard > 0:
-        from agrisafe_models.evaluate.hard import evaluate_hard
+        from agrisafe_models.evaluate.hard import HARD_SETS, evaluate_hard
         from edge.detect import load_detector
         from edge.params import DetectorParams
 
-        result["hard"] = evaluate_hard(load_detector(model, DetectorParams()), hard)
+        if hard_renderer not in HARD_SETS:
+            typer.echo(f"error: --hard-renderer must be one of {sorted(HARD_SETS)}", err=True)
+            raise typer.Exit(2)
+        detector = load_detector(model, DetectorParams())
+        result["hard"] = evaluate_hard(detector, hard, realism=HARD_SETS[hard_renderer])
         typer.echo(json.dumps({"hard": result["hard"]}))
     if clips > 0:
         plan = (clips, clip_seconds, clip_width, clip_height)
