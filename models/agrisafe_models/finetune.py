@@ -30,6 +30,8 @@ GATED: tuple[tuple[str, str, bool], ...] = (
     ("real", "person_recall_images", True),
     ("real", "person_as_livestock_or_drone", False),
     ("hard", "false_cue_rate", False),
+    ("hard_v3", "false_cue_rate", False),
+    ("hard_v3", "person_recall_count", True),  # people far off, under camera artefacts
 )
 
 
@@ -103,7 +105,7 @@ class FinetuneSpec:
 def score(model: Path, spec: FinetuneSpec) -> dict[str, Any]:
     """Rendered mAP (val split) and the real-photo summary of one ONNX model."""
     from agrisafe_models.evaluate.detection import evaluate_detection
-    from agrisafe_models.evaluate.hard import evaluate_hard
+    from agrisafe_models.evaluate.hard import HARD_V3, evaluate_hard
     from agrisafe_models.evaluate.real import LABELS, Scorer, evaluate_real, read_labels
     from edge.detect import load_detector
     from edge.params import DetectorParams
@@ -111,7 +113,12 @@ def score(model: Path, spec: FinetuneSpec) -> dict[str, Any]:
     rendered = evaluate_detection(model, spec.rendered, split="val", imgsz=spec.imgsz)
     detector = load_detector(model, DetectorParams())
     real = evaluate_real(read_labels(spec.real_labels or LABELS), spec.real_set, Scorer(detector))
-    return {"rendered": rendered, "real": real["summary"], "hard": evaluate_hard(detector)}
+    return {
+        "rendered": rendered,
+        "real": real["summary"],
+        "hard": evaluate_hard(detector),
+        "hard_v3": evaluate_hard(detector, realism=HARD_V3),
+    }
 
 
 def finetune(spec: FinetuneSpec) -> tuple[GateDecision, Path | None]:

@@ -23,6 +23,7 @@ BASE: dict[str, Any] = {
         "person_as_livestock_or_drone": 3,
     },
     "hard": {"false_cue_rate": 0.2},
+    "hard_v3": {"false_cue_rate": 0.3, "person_recall_count": 0.6},
 }
 
 
@@ -47,10 +48,11 @@ def test_worse_on_any_metric_is_refused(part: str, name: str, higher: bool) -> N
 
 def test_no_hard_negative_score_for_the_base_is_not_gated() -> None:
     # a base scored before renderer v2 existed has no hard-negative number: nothing to keep
-    old = {k: v for k, v in BASE.items() if k != "hard"}
+    old = {k: v for k, v in BASE.items() if not k.startswith("hard")}
     decision = ship_gate(old, copy.deepcopy(BASE))
     assert decision.ship, decision.reasons
     assert decision.compared["hard.false_cue_rate"] == (None, 0.2)
+    assert decision.compared["hard_v3.person_recall_count"] == (None, 0.6)
 
 
 def test_a_set_not_evaluated_is_refused() -> None:
