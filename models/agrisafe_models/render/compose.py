@@ -24,15 +24,12 @@ from agrisafe_models.render.negatives import (
 )
 from agrisafe_models.render.people import PersonStyle, Stride, draw_person
 from agrisafe_models.render.photo import photo_ground
-from agrisafe_models.render.placing import (
-    Label as Label,
-)
+from agrisafe_models.render.placing import Label as Label  # re-exported: the still's labels
 from agrisafe_models.render.placing import (
     Placed,
     carrier,
     far_person,
     ground_row,
-    iou,
     parked_drone,
     spraying_drone,
 )
@@ -47,6 +44,7 @@ from agrisafe_models.render.things import (
     draw_livestock,
     draw_tractor,
 )
+from edge.geometry import iou
 
 KINDS = ("sprayer", "person", "tractor", "drone", "crates", "livestock")
 WEIGHTS = (0.3, 0.18, 0.13, 0.13, 0.13, 0.13)

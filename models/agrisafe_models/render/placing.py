@@ -31,14 +31,6 @@ class Placed:
     kind: str = ""
 
 
-def iou(a: Box, b: Box) -> float:
-    iw = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    ih = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = iw * ih
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
-
-
 def ground_row(
     scene: Scene, rng: np.random.Generator, metres: float, lo: float, hi: float
 ) -> float:
