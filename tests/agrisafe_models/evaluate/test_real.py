@@ -18,7 +18,7 @@ from edge.detect.verifier import OnnxVerifier
 from edge.params import DetectorParams, VerifierParams
 from testkit.paths import REPO, SHIPPED_MODEL_DIR
 
-REAL_DEV = REPO.parent.parent / "shared" / "real-dev"
+REAL_DEV = REPO.parent / "shared" / "real-dev"  # ../shared beside the checkout
 COCO = REPO / "models" / "yolov8n-coco" / "model.onnx"
 ZIDANE = "pkg:ultralytics/assets/zidane.jpg"
 
@@ -87,6 +87,17 @@ def test_real_dev_photos() -> None:
     assert summary["images"] == 3
     assert (summary["positives"], summary["negatives"], summary["ambiguous"]) == (1, 1, 1)
     assert summary == summarise(result["images"])
+
+
+def test_photos_kept_in_the_repo_load_and_are_scored_without_the_shared_set() -> None:
+    photos = [p for p in read_labels() if p.file.startswith("repo:")]
+    assert len(photos) >= 4
+    result = evaluate_real(photos, None, _scorer(False))
+    assert result["missing"] == []
+    summary = result["summary"]
+    assert summary["images"] == len(photos)
+    assert summary["positives"] >= 1
+    assert summary["people"] == sum(p.people for p in photos) >= 25
 
 
 def test_coco_model_is_person_only() -> None:
