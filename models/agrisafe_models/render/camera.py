@@ -90,22 +90,14 @@ def blocking(image: Image, rng: np.random.Generator) -> Image:
     return image if out is None else np.asarray(out, dtype=np.uint8)
 
 
-ARTEFACTS: dict[str, Artefact] = {
-    "ir_switch": ir_switch,
-    "ir_leak": ir_leak,
-    "rolling_bands": rolling_bands,
-    "lens_dirt": lens_dirt,
-    "blocking": blocking,
-}
-# order of application: the scene's light first, the lens, then the encoder last
-_ORDER = ("ir_leak", "ir_switch", "rolling_bands", "lens_dirt", "blocking")
-# how often each is picked: a stuck or moving IR-cut filter is rarer than dirt or a slow uplink
-_WEIGHT = {
-    "ir_leak": 0.1,
-    "ir_switch": 0.1,
-    "rolling_bands": 0.2,
-    "lens_dirt": 0.3,
-    "blocking": 0.3,
+# In the order they are applied (the scene's light first, the lens, the encoder last), with how
+# often each is picked: a stuck or moving IR-cut filter is rarer than dirt or a slow uplink.
+ARTEFACTS: dict[str, tuple[Artefact, float]] = {
+    "ir_leak": (ir_leak, 0.1),
+    "ir_switch": (ir_switch, 0.1),
+    "rolling_bands": (rolling_bands, 0.2),
+    "lens_dirt": (lens_dirt, 0.3),
+    "blocking": (blocking, 0.3),
 }
 
 
@@ -118,8 +110,8 @@ def camera_artefacts(
     """
     if rng.random() >= share:
         return image, []
-    names = [n for n in _ORDER if not (night and n.startswith("ir_"))]
-    weights = np.array([_WEIGHT[n] for n in names])
+    names = [n for n in ARTEFACTS if not (night and n.startswith("ir_"))]
+    weights = np.array([ARTEFACTS[n][1] for n in names])
     picked = set(
         rng.choice(
             names, size=int(rng.integers(1, 3)), replace=False, p=weights / weights.sum()
@@ -127,7 +119,7 @@ def camera_artefacts(
     )
     if {"ir_switch", "ir_leak"} <= picked:
         picked.discard("ir_leak")  # a moving filter and a stuck one are two different frames
-    chosen = [n for n in _ORDER if n in picked]
+    chosen = [n for n in ARTEFACTS if n in picked]
     for name in chosen:
-        image = ARTEFACTS[name](image, rng)
+        image = ARTEFACTS[name][0](image, rng)
     return image, chosen

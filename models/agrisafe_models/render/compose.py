@@ -14,6 +14,7 @@ import numpy as np
 from agrisafe_models.render.camera import camera_artefacts
 from agrisafe_models.render.conditions import Conditions, apply_conditions
 from agrisafe_models.render.draw import Image, PlumeLook
+from agrisafe_models.render.draw import Label as Label  # re-exported: the still's labels
 from agrisafe_models.render.negatives import (
     OVERLAYS,
     draw_dust,
@@ -24,7 +25,6 @@ from agrisafe_models.render.negatives import (
 )
 from agrisafe_models.render.people import PersonStyle, Stride, draw_person
 from agrisafe_models.render.photo import photo_ground
-from agrisafe_models.render.placing import Label as Label  # re-exported: the still's labels
 from agrisafe_models.render.placing import (
     Placed,
     carrier,

@@ -11,6 +11,7 @@ Image = npt.NDArray[np.uint8]
 Color = tuple[int, int, int]
 Point = tuple[float, float]
 Box = tuple[float, float, float, float]  # x1, y1, x2, y2 in pixels
+Label = tuple[int, Box]  # class id and box of one drawn object
 
 
 def ipt(p: Point) -> tuple[int, int]:

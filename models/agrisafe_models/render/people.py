@@ -11,9 +11,17 @@ import cv2
 import numpy as np
 
 from agrisafe_models import class_id
-from agrisafe_models.render.draw import Box, Color, Image, Pen, PlumeLook, Point, mist, shade
-
-Label = tuple[int, Box]
+from agrisafe_models.render.draw import (
+    Box,
+    Color,
+    Image,
+    Label,
+    Pen,
+    PlumeLook,
+    Point,
+    mist,
+    shade,
+)
 
 SHIRTS: tuple[Color, ...] = (
     (40, 40, 160),

@@ -11,14 +11,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from agrisafe_models.render.draw import Box, Image, PlumeLook
+from agrisafe_models.render.draw import Box, Image, Label, PlumeLook
 from agrisafe_models.render.negatives import CARRIED, draw_carried
 from agrisafe_models.render.people import PersonStyle, Stride, draw_person
 from agrisafe_models.render.scene import Scene
 from agrisafe_models.render.spray import draw_spraying_drone
 from agrisafe_models.render.things import TRACTOR_PAINT, ThingStyle, draw_drone
-
-Label = tuple[int, Box]
 
 
 @dataclass
@@ -40,12 +38,20 @@ def ground_row(
     return scene.row_for_scale(frac * scene.height / metres)
 
 
-def carrier(scene: Scene, rng: np.random.Generator) -> Placed:
-    """A walking person with a water can, a plain backpack or an umbrella (labelled `person`)."""
+def _walker(
+    scene: Scene, rng: np.random.Generator, lo: float, hi: float
+) -> tuple[float, float, float, PersonStyle, Stride]:
+    """Where a walking person stands (x, ground row), their height lo..hi of the frame, looks."""
     x = float(rng.uniform(0.05, 0.95) * scene.width)
-    y = ground_row(scene, rng, 1.7, 0.12, 0.5)
+    y = ground_row(scene, rng, 1.7, lo, hi)
     ph = scene.px_per_m(y) * 1.7
     style, stride = PersonStyle.sample(rng), Stride(1 if rng.random() < 0.5 else -1, 0.0)
+    return x, y, ph, style, stride
+
+
+def carrier(scene: Scene, rng: np.random.Generator) -> Placed:
+    """A walking person with a water can, a plain backpack or an umbrella (labelled `person`)."""
+    x, y, ph, style, stride = _walker(scene, rng, 0.12, 0.5)
     what = str(rng.choice(CARRIED))
     item = np.random.default_rng(int(rng.integers(1 << 31)))
 
@@ -71,10 +77,7 @@ def parked_drone(scene: Scene, rng: np.random.Generator) -> Placed:
 
 def far_person(scene: Scene, rng: np.random.Generator) -> Placed:
     """A worker far off: 4–12 % of the frame height, 30–120 px at 1080p from a pole camera."""
-    x = float(rng.uniform(0.05, 0.95) * scene.width)
-    y = ground_row(scene, rng, 1.7, 0.04, 0.12)
-    ph = scene.px_per_m(y) * 1.7
-    style, stride = PersonStyle.sample(rng), Stride(1 if rng.random() < 0.5 else -1, 0.0)
+    x, y, ph, style, stride = _walker(scene, rng, 0.04, 0.12)
     return Placed(
         y,
         (x - 0.4 * ph, y - ph, x + 0.4 * ph, y),

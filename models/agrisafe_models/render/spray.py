@@ -11,11 +11,9 @@ import math
 import numpy as np
 
 from agrisafe_models import class_id
-from agrisafe_models.render.draw import Box, Image, PlumeLook
+from agrisafe_models.render.draw import Box, Image, Label, PlumeLook
 from agrisafe_models.render.people import draw_plume
 from agrisafe_models.render.things import TRACTOR_PAINT, ThingStyle, draw_drone
-
-Label = tuple[int, Box]
 
 
 def _union(boxes: list[Box]) -> Box:

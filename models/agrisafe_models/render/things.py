@@ -6,9 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from agrisafe_models import class_id
-from agrisafe_models.render.draw import Box, Color, Image, Pen, Point, shade
-
-Label = tuple[int, Box]
+from agrisafe_models.render.draw import Color, Image, Label, Pen, Point, shade
 
 TRACTOR_PAINT: tuple[Color, ...] = (
     (30, 30, 190),

@@ -22,10 +22,16 @@ from agrisafe_models.render.texture import texturise
 CUES = {class_id("backpack_sprayer"), class_id("spray_plume")}
 
 
-def test_default_realism_is_the_v1_renderer() -> None:
-    for seed in range(5):
-        a_img, a_labels = render_still(seed, 192, 108)
-        b_img, b_labels = render_still(seed, 192, 108, Realism(hard=0.0, texture=False))
+@pytest.mark.parametrize(
+    ("preset", "spelled_out"),
+    [(V1, Realism(hard=0.0, texture=False)), (V2, Realism(hard=0.5, texture=True))],
+    ids=["v1-is-the-default", "v2-untouched-by-v3-options"],
+)
+def test_a_preset_renders_as_its_options_spelled_out(preset: Realism, spelled_out: Realism) -> None:
+    # v1 is what render_still draws with no realism; the v3 options default off, so v2 stays v2
+    for seed in range(8):
+        a_img, a_labels = render_still(seed, 192, 108, *(() if preset == V1 else (preset,)))
+        b_img, b_labels = render_still(seed, 192, 108, spelled_out)
         assert np.array_equal(a_img, b_img)
         assert a_labels == b_labels
 

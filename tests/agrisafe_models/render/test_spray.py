@@ -19,14 +19,6 @@ def _field() -> np.ndarray:
     return img
 
 
-def test_v2_images_do_not_change_when_v3_exists() -> None:
-    for seed in range(8):
-        a, la = render_still(seed, 192, 108, V2)
-        b, lb = render_still(seed, 192, 108, Realism(hard=0.5, texture=True))
-        assert np.array_equal(a, b)
-        assert la == lb
-
-
 def test_v3_keeps_every_v1_object_and_adds_spraying_drones() -> None:
     drones_spraying = 0
     for seed in range(40):
