@@ -31,6 +31,19 @@ def test_a_photo_without_a_recorded_source_is_refused(tmp_path: Path) -> None:
         soil_photos(tmp_path)
 
 
+def test_a_listed_photo_that_is_not_an_image_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "SOURCES.md").write_text("| broken.jpg | ... |\n")
+    (tmp_path / "broken.jpg").write_bytes(b"\xff\xd8 not really a JPEG \x00" * 4)
+    with pytest.raises(ValueError, match=r"broken\.jpg is not a readable image"):
+        soil_photos(tmp_path)
+
+
+def test_an_empty_folder_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "SOURCES.md").write_text("nothing yet\n")
+    with pytest.raises(ValueError, match="no ground photos"):
+        soil_photos(tmp_path)
+
+
 def test_detail_is_flat_above_the_horizon_and_finer_towards_it() -> None:
     scene = render_background(np.random.default_rng(3), 384, 216)
     detail = ground_detail(scene, soil_photos()[0], np.random.default_rng(4))
