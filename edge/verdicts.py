@@ -6,8 +6,9 @@ under the track's id for the track's life. A confirmed cue stays confirmed; an u
 stays hidden from the activity machines and is looked at again after `first_recheck_s`, then
 after twice as long each time up to `recheck_s` (the worker may have turned round: a real person
 is confirmed within a look or two, a shirt pattern called a plume costs a look every few
-seconds). Our `livestock`/`drone` tracks that COCO sees as a person are renamed `person` for
-their life. The decisions themselves are `edge.verify`'s.
+seconds). A new `livestock`/`drone` track gets one look too, cue or not: one that COCO sees as
+a person is renamed `person` for its life (a worker called livestock must not feed the feeding
+machine). The decisions themselves are `edge.verify`'s.
 """
 
 from collections.abc import Iterable, Sequence
@@ -63,7 +64,11 @@ class TrackVerdicts:
         return [t.id for t, d in zip(seen, dets, strict=True) if id(d) in found]
 
     def pending(self, tracks: Sequence[Track], ts: datetime) -> bool:
-        """True when a cue track has no verdict yet, or an unconfirmed one is due a recheck."""
+        """True when a cue track has no verdict yet or an unconfirmed one is due a recheck, or
+        a `livestock`/`drone` track seen now has not been looked at."""
+        relabel = self.params.relabel
+        if any(t.seen_now and t.label in relabel and t.id not in self.looked for t in tracks):
+            return True
         return any(self._due(i, ts) for i in self.cue_ids(tracks))
 
     def decide(self, tracks: Sequence[Track], refs: Sequence[Detection], ts: datetime) -> Decided:

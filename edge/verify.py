@@ -1,10 +1,12 @@
 """COCO verifier decisions (pure): relabel boxes COCO sees as people, abstain on unconfirmed cues.
 
 A spraying cue (a plume, or a sprayer beside a person) is an accusation in the making; on such a
-frame a second, COCO-trained model looks too. Our `livestock`/`drone` boxes where COCO sees a
-`person` become `person`; a cue whose carriers COCO cannot confirm (no `person` over the worker,
-no `truck`/`car` over the tractor …: `VerifierParams.support`) is dropped from the frame, so the
-activity machines see no spraying there. The I/O side (the COCO model) is `edge.detect.verifier`.
+frame a second, COCO-trained model looks too, and on a frame with a `livestock`/`drone` box (a
+person our model misnamed would otherwise feed the feeding or drone-spraying machines). Our
+`livestock`/`drone` boxes where COCO sees a `person` become `person`; a cue whose carriers COCO
+cannot confirm (no `person` over the worker, no `truck`/`car` over the tractor …:
+`VerifierParams.support`) is dropped from the frame, so the activity machines see no spraying
+there. The I/O side (the COCO model) is `edge.detect.verifier`.
 """
 
 from collections.abc import Sequence
@@ -63,6 +65,11 @@ def cue_boxes(dets: Sequence[Detection], p: VerifierParams) -> list[Detection]:
 def has_cue(dets: Sequence[Detection], p: VerifierParams) -> bool:
     """True when the frame is a spraying candidate (only then is the verifier run)."""
     return bool(cue_boxes(dets, p))
+
+
+def needs_look(dets: Sequence[Detection], p: VerifierParams) -> bool:
+    """True when the verifier must look: a spraying cue, or a box of a `relabel` class."""
+    return has_cue(dets, p) or any(d.label in p.relabel for d in dets)
 
 
 def relabel(

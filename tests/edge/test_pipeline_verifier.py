@@ -95,6 +95,14 @@ def test_verifier_looks_once_per_cue_track_and_abstains() -> None:
     assert out == []  # no spraying without a confirmed worker
 
 
+def test_a_person_called_livestock_is_renamed_after_one_look() -> None:
+    cow = Detection("livestock", 0.7, WORKER.box)  # our model's mistake on the worker
+    pipe, verifier, _ = _run([[cow]], 40, verifier=PersonVerifier())
+    assert verifier.calls == 1  # one look for the track, not one per frame
+    assert pipe.stats.relabelled == 1
+    assert pipe.stats.abstained == 0
+
+
 def test_an_unconfirmed_cue_is_looked_at_again_after_recheck_s() -> None:
     _, verifier, _ = _run([[WORKER, PLUME]], 60)  # 12 s
     assert verifier.calls == 2

@@ -63,6 +63,23 @@ def test_a_plume_on_a_coco_person_is_rejected() -> None:
     assert [t.id for t in v.apply(tracks)] == [1]
 
 
+def test_a_livestock_track_gets_one_look_without_any_cue() -> None:
+    v = TrackVerdicts(VerifierParams())
+    worker, cow = track(1, "livestock", WORKER_BOX), track(2, "livestock", (400, 150, 480, 220))
+    assert v.cue_ids([worker, cow]) == []
+    assert v.pending([worker, cow], T0)
+    decided = v.decide([worker, cow], [Detection("person", 0.9, WORKER_BOX)], T0)
+    assert decided.relabelled == 1
+    assert not v.pending([worker, cow], T0 + timedelta(seconds=60))  # one look per track
+    assert [t.label for t in v.apply([worker, cow])] == ["person", "livestock"]
+    assert v.pending([worker, cow, track(3, "drone", (10, 10, 40, 30))], T0)  # a new track
+
+
+def test_no_relabel_classes_no_look_without_a_cue() -> None:
+    v = TrackVerdicts(VerifierParams(relabel=[]))
+    assert not v.pending([track(1, "livestock", WORKER_BOX)], T0)
+
+
 boxes = st.tuples(st.floats(0, 600), st.floats(0, 300), st.floats(1, 100), st.floats(1, 100)).map(
     lambda b: (b[0], b[1], b[0] + b[2], b[1] + b[3])
 )

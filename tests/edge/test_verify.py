@@ -2,7 +2,7 @@
 
 from edge.detect.base import Detection
 from edge.params import VerifierParams
-from edge.verify import cover, has_cue, inside, relabel, supported, verify
+from edge.verify import cover, has_cue, inside, needs_look, relabel, supported, verify
 
 P = VerifierParams()
 WORKER = Detection("person", 0.8, (100, 100, 140, 220))
@@ -23,6 +23,15 @@ def test_a_plume_is_a_cue_a_sprayer_only_beside_a_person() -> None:
     assert not has_cue([sprayer], P)
     assert has_cue([WORKER, sprayer], P)
     assert not has_cue([Detection("spray_plume", 0.2, PLUME.box)], P)  # under cue_score
+
+
+def test_the_verifier_looks_at_a_cue_or_a_box_it_may_rename() -> None:
+    cow = Detection("livestock", 0.6, (105, 150, 140, 220))
+    assert needs_look([PLUME], P)
+    assert needs_look([cow], P)
+    assert needs_look([Detection("drone", 0.3, cow.box)], P)
+    assert not needs_look([WORKER, Detection("tractor", 0.9, cow.box)], P)
+    assert not needs_look([cow], P.model_copy(update={"relabel": []}))  # renaming off
 
 
 def test_livestock_inside_a_coco_person_becomes_person() -> None:

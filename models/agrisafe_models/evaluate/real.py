@@ -20,7 +20,7 @@ import numpy as np
 from edge.detect.base import Detection, Detector
 from edge.detect.verifier import Verifier
 from edge.params import VerifierParams
-from edge.verify import cue_boxes, inside, verify
+from edge.verify import cue_boxes, inside, needs_look, verify
 
 LABELS = Path(__file__).resolve().parents[2] / "real-dev" / "labels.csv"
 PERSON_AS = ("livestock", "drone")
@@ -96,7 +96,7 @@ def score_photo(photo: Photo, path: Path, s: Scorer) -> dict[str, Any]:
     dets = s.detector.detect(image)
     refs = s.reference.reference(image) if s.reference is not None else []
     abstained = False
-    if s.use_verifier and s.reference is not None and cue_boxes(dets, s.params):
+    if s.use_verifier and s.reference is not None and needs_look(dets, s.params):
         dets, verdict = verify(dets, refs, s.params)
         abstained = not verdict.supported
     has_cues = {"spray_plume", "backpack_sprayer"} & set(s.detector.info.names)
