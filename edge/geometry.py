@@ -15,6 +15,26 @@ def iou(a: Box, b: Box) -> float:
     return inter / union if union > 0 else 0.0
 
 
+def cover(a: Box, b: Box) -> float:
+    """Intersection over the smaller box's area (0 when either is empty)."""
+    ix = min(a[2], b[2]) - max(a[0], b[0])
+    iy = min(a[3], b[3]) - max(a[1], b[1])
+    small = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
+    if ix <= 0 or iy <= 0 or small <= 0:
+        return 0.0
+    return ix * iy / small
+
+
+def inside(a: Box, b: Box) -> float:
+    """Share of box A's area that lies in box B."""
+    ix = min(a[2], b[2]) - max(a[0], b[0])
+    iy = min(a[3], b[3]) - max(a[1], b[1])
+    area = (a[2] - a[0]) * (a[3] - a[1])
+    if ix <= 0 or iy <= 0 or area <= 0:
+        return 0.0
+    return ix * iy / area
+
+
 def grow(box: Box, margin: float) -> Box:
     """The box enlarged on each side by `margin` × its larger side.
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from edge.detect.base import Detection
-from edge.geometry import Box, grow, touches
+from edge.geometry import cover, grow, inside, touches
 from edge.params import VerifierParams
 
 PLUME, SPRAYER, PERSON = "spray_plume", "backpack_sprayer", "person"
@@ -28,26 +28,6 @@ class Verdict:
     supported: bool  # a cue's carrier was confirmed (or not checked: no table entry)
     relabelled: int  # our boxes renamed `person`
     dropped: int  # cue boxes removed (abstained)
-
-
-def cover(a: Box, b: Box) -> float:
-    """Intersection over the smaller box's area (0 when either is empty)."""
-    ix = min(a[2], b[2]) - max(a[0], b[0])
-    iy = min(a[3], b[3]) - max(a[1], b[1])
-    small = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
-    if ix <= 0 or iy <= 0 or small <= 0:
-        return 0.0
-    return ix * iy / small
-
-
-def inside(a: Box, b: Box) -> float:
-    """Share of box A's area that lies in box B."""
-    ix = min(a[2], b[2]) - max(a[0], b[0])
-    iy = min(a[3], b[3]) - max(a[1], b[1])
-    area = (a[2] - a[0]) * (a[3] - a[1])
-    if ix <= 0 or iy <= 0 or area <= 0:
-        return 0.0
-    return ix * iy / area
 
 
 def cue_boxes(dets: Sequence[Detection], p: VerifierParams) -> list[Detection]:

@@ -44,6 +44,9 @@ def render_dataset(
     photo_ground: bool = typer.Option(
         False, help="v3: real soil grain (models/backgrounds, CC BY 4.0) on training images"
     ),
+    near_people: bool = typer.Option(
+        False, help="v3: a person close to the camera, cut off by the frame, on a quarter of them"
+    ),
 ) -> None:
     """Render a YOLO-format dataset of labelled farm scenes."""
     from agrisafe_models.render.compose import Realism
@@ -66,6 +69,7 @@ def render_dataset(
             camera=camera,
             far=far_people,
             photo=photo_ground,
+            near=near_people,
         ),
     )
     typer.echo(str(write_dataset(spec)))

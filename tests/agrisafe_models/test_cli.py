@@ -44,7 +44,7 @@ def test_render_dataset_writes_yolo_layout(tmp_path: Path) -> None:
 def test_render_dataset_records_the_v3_realism_it_used(tmp_path: Path) -> None:
     out = tmp_path / "v3"
     flags = ["--hard-negatives", "0.5", "--texture", "--spray", "--camera", "--far-people"]
-    flags.append("--photo-ground")
+    flags += ["--photo-ground", "--near-people"]
     run = agrisafe("render-dataset", "--out", str(out), "--images", "2", *flags)
     assert run.returncode == 0, run.stderr
     meta = yaml.safe_load((out / "data.yaml").read_text())
@@ -57,6 +57,7 @@ def test_render_dataset_records_the_v3_realism_it_used(tmp_path: Path) -> None:
             "camera": True,
             "far": True,
             "photo": True,
+            "near": True,
         },
         "val_test": "v1",
     }

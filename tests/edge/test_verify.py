@@ -2,19 +2,12 @@
 
 from edge.detect.base import Detection
 from edge.params import VerifierParams
-from edge.verify import cover, has_cue, inside, needs_look, relabel, supported, verify
+from edge.verify import has_cue, needs_look, relabel, supported, verify
 
 P = VerifierParams()
 WORKER = Detection("person", 0.8, (100, 100, 140, 220))
 PLUME = Detection("spray_plume", 0.6, (145, 150, 200, 210))
 COCO_WORKER = Detection("person", 0.9, (98, 96, 142, 224))
-
-
-def test_overlap_shares() -> None:
-    assert inside((0, 0, 10, 10), (0, 0, 20, 20)) == 1.0
-    assert inside((0, 0, 20, 20), (0, 0, 10, 10)) == 0.25
-    assert cover((0, 0, 20, 20), (0, 0, 10, 10)) == 1.0
-    assert cover((0, 0, 1, 1), (5, 5, 6, 6)) == 0.0
 
 
 def test_a_plume_is_a_cue_a_sprayer_only_beside_a_person() -> None:

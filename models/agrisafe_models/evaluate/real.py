@@ -19,8 +19,9 @@ import numpy as np
 
 from edge.detect.base import Detection, Detector
 from edge.detect.verifier import Verifier
+from edge.geometry import inside
 from edge.params import VerifierParams
-from edge.verify import cue_boxes, inside, needs_look, verify
+from edge.verify import cue_boxes, needs_look, verify
 
 LABELS = Path(__file__).resolve().parents[2] / "real-dev" / "labels.csv"
 PERSON_AS = ("livestock", "drone")

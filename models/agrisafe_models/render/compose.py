@@ -3,8 +3,9 @@
 Objects are placed by their apparent size (a fraction of the frame height) and the scene's
 perspective gives the ground row, so every object is large enough to learn at 320 px input.
 `Realism` switches on renderer v2 (hard negatives, photographic texture) and v3 (lit, drifting
-spray, spray drones at work, far people, real soil grain, camera artefacts); their choices come
-from generators of their own, so the v1 and v2 images of a seed stay exactly what they were.
+spray, spray drones at work, far and near people, real soil grain, camera artefacts); their
+choices come from generators of their own, so the v1 and v2 images of a seed stay exactly what
+they were (and v3's, when a later v3 option is off).
 """
 
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from agrisafe_models.render.placing import (
     carrier,
     far_person,
     ground_row,
+    near_person,
     parked_drone,
     spraying_drone,
 )
@@ -44,7 +46,7 @@ from agrisafe_models.render.things import (
     draw_livestock,
     draw_tractor,
 )
-from edge.geometry import iou
+from edge.geometry import inside, iou
 
 KINDS = ("sprayer", "person", "tractor", "drone", "crates", "livestock")
 WEIGHTS = (0.3, 0.18, 0.13, 0.13, 0.13, 0.13)
@@ -61,11 +63,12 @@ class Realism:
     camera: bool = False  # v3: IR-cut, banding, lens dirt, blocking (camera.py)
     far: bool = False  # v3: people far off, 4–12 % of the frame height (a pole camera's view)
     photo: bool = False  # v3: real soil grain from photos on the ground (photo.py)
+    near: bool = False  # v3: a person close to the camera, cut off by the frame (placing.py)
 
 
 V1 = Realism()
 V2 = Realism(hard=0.5, texture=True)
-V3 = Realism(hard=0.5, texture=True, spray=True, camera=True, far=True, photo=True)
+V3 = Realism(hard=0.5, texture=True, spray=True, camera=True, far=True, photo=True, near=True)
 
 
 def _place(
@@ -212,6 +215,15 @@ def _extras(
     return out
 
 
+def _in_front(tries: list[Placed], placed: list[Placed]) -> list[Placed]:
+    """The first near person that hides no fifth of an object behind it (whose label would
+    then lie), or none."""
+    for near in tries:
+        if all(inside(p.rough, near.rough) < 0.2 for p in placed):
+            return [near]
+    return []
+
+
 def render_still(
     seed: int, width: int, height: int, realism: Realism = V1
 ) -> tuple[Image, list[Label]]:
@@ -219,6 +231,7 @@ def render_still(
     rng = np.random.default_rng(seed)
     extra = np.random.default_rng([seed, 2])  # v2 choices: never disturb the v1 stream
     looks = np.random.default_rng([seed, 3])  # v3 choices: nor the v2 one
+    near_rng = np.random.default_rng([seed, 4])  # added to v3 later: its own, too
     hard = bool(extra.random() < realism.hard)
     scene = render_background(rng, width, height)
     if realism.texture:
@@ -230,6 +243,8 @@ def render_still(
     placed = _place_objects(scene, rng, realism.cues, looks if realism.spray else None)
     extras = _extras(scene, hard, realism, extra, looks)
     placed += [c for c in extras if all(iou(c.rough, p.rough) < 0.1 for p in placed)]
+    if realism.near and near_rng.random() < 0.3:
+        placed += _in_front([near_person(scene, near_rng) for _ in range(6)], placed)
     img = scene.image.copy()
     labels: list[Label] = []
     for p in sorted(placed, key=lambda p: p.row):

@@ -44,6 +44,21 @@ def test_far_people_are_small_and_labelled_person() -> None:
     assert min(heights) >= 0.03 * 216
 
 
+def test_near_people_are_cut_off_by_the_frame_and_hide_nothing() -> None:
+    heights, near = [], Realism(hard=0.5, texture=True, far=True, near=True)
+    for seed in range(60):
+        _, far = render_still(seed, 384, 216, Realism(hard=0.5, texture=True, far=True))
+        _, labels = render_still(seed, 384, 216, near)
+        assert Counter(far) - Counter(labels) == Counter()  # every earlier label is kept
+        added = Counter(labels) - Counter(far)
+        assert {c for c, _ in added} <= {class_id("person")}
+        for _, box in added.elements():
+            assert box[3] == 216.0  # the feet are below the frame: the box stops at its edge
+            heights.append(box[3] - box[1])
+    assert len(heights) >= 8  # a quarter of the stills, less those that would hide an object
+    assert min(heights) >= 0.3 * 216  # the part of a 55 %+ person above the frame's bottom
+
+
 def test_no_cues_means_no_spraying_drone_either() -> None:
     for seed in range(30):
         _, labels = render_still(seed, 384, 216, Realism(hard=1.0, spray=True, cues=False))
