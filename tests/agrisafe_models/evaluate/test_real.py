@@ -2,6 +2,8 @@
 
 from pathlib import Path
 
+import cv2
+import numpy as np
 import pytest
 
 from agrisafe_models.evaluate.real import (
@@ -14,6 +16,7 @@ from agrisafe_models.evaluate.real import (
     summarise,
 )
 from edge.detect import load_detector
+from edge.detect.base import Detection, Image, ModelInfo
 from edge.detect.verifier import OnnxVerifier
 from edge.params import DetectorParams, VerifierParams
 from testkit.paths import REPO, SHIPPED_MODEL_DIR
@@ -71,6 +74,32 @@ def test_package_photos_with_and_without_verifier() -> None:
         checked["summary"]["person_as_livestock_or_drone"]
         < plain["summary"]["person_as_livestock_or_drone"]
     )
+
+
+class OneBox:
+    """Fake detector and reference: one scripted box (the scoring is under test, not a model)."""
+
+    info = ModelInfo("scripted", "1", ("person", "spray_plume", "livestock"), (320, 320))
+
+    def __init__(self, label: str) -> None:
+        self.box = Detection(label, 0.8, (40.0, 20.0, 80.0, 120.0))
+
+    def detect(self, frame: Image) -> list[Detection]:
+        return [self.box]
+
+    def reference(self, frame: Image) -> list[Detection]:
+        return [self.box]
+
+
+def test_a_person_called_livestock_is_renamed_without_any_cue(tmp_path: Path) -> None:
+    cv2.imwrite(str(tmp_path / "a.png"), np.zeros((160, 160, 3), np.uint8))
+    photos = [Photo("a.png", "no_spraying", 1, "test")]
+    scorer = Scorer(OneBox("livestock"), OneBox("person"))
+    plain = evaluate_real(photos, tmp_path, scorer)["images"][0]
+    assert (plain["person_as_other"], plain["persons_found"]) == (1, 0)
+    checked = evaluate_real(photos, tmp_path, Scorer(scorer.detector, scorer.reference, True))
+    row = checked["images"][0]
+    assert (row["person_as_other"], row["persons_found"], row["cue"]) == (0, 1, False)
 
 
 @pytest.mark.skipif(not REAL_DEV.is_dir(), reason=f"{REAL_DEV} absent (shared real-dev set)")
