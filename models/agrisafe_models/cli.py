@@ -401,6 +401,10 @@ def finetune(
     time_h: float | None = typer.Option(
         None, min=0.01, help="stop training after this many hours (overrides --epochs)"
     ),
+    lr0: float | None = typer.Option(
+        None, min=1e-6, max=0.1, help="a polishing stage: SGD at this rate, no warm-up"
+    ),
+    mosaic: bool = typer.Option(True, help="--no-mosaic: whole scenes only, as validation sees"),
 ) -> None:
     """Fine-tune from --base on --data; ship only if no worse on the rendered and real sets."""
     from agrisafe_models.finetune import FinetuneSpec, training_available
@@ -430,6 +434,8 @@ def finetune(
         int8,
         freeze=freeze,
         time_h=time_h,
+        lr0=lr0,
+        mosaic=mosaic,
     )
     decision, shipped = run(spec)
     if shipped is None:

@@ -100,6 +100,8 @@ class FinetuneSpec:
     # but the detection head); `time_h` bounds the run (a CPU box) and overrides `epochs`.
     freeze: int | None = None
     time_h: float | None = None
+    lr0: float | None = None  # a polishing stage: SGD at this rate, no warm-up (TrainSpec)
+    mosaic: bool = True
 
 
 def score(model: Path, spec: FinetuneSpec) -> dict[str, Any]:
@@ -138,6 +140,8 @@ def finetune(spec: FinetuneSpec) -> tuple[GateDecision, Path | None]:
             model=str(spec.base),
             freeze=spec.freeze,
             time_h=spec.time_h,
+            lr0=spec.lr0,
+            mosaic=spec.mosaic,
         )
     )
     candidate = export_onnx(best, spec.out / "candidate.onnx", imgsz=spec.imgsz)

@@ -34,6 +34,10 @@ class TrainSpec:
     close_mosaic: int = 2
     threads: int | None = None  # CPU threads for torch; None: every core
     freeze: int | None = None  # first N layers kept as the base had them (fine-tuning)
+    # A polishing stage from a trained checkpoint: SGD at this rate with no warm-up (ultralytics'
+    # `auto` ignores lr0, and its warm-up starts the biases at 0.1); None: ultralytics decides.
+    lr0: float | None = None
+    mosaic: bool = True  # False: whole scenes only, as validation sees them
 
 
 def load_yolo(weights: str | Path) -> Any:
@@ -62,6 +66,12 @@ def train(spec: TrainSpec) -> Path:
     extra: dict[str, Any] = {} if spec.time_h is None else {"time": spec.time_h}
     if spec.freeze is not None:
         extra["freeze"] = spec.freeze
+    warmup = spec.warmup_epochs
+    if spec.lr0 is not None:
+        extra |= {"optimizer": "SGD", "lr0": spec.lr0}
+        warmup = 0.0
+    if not spec.mosaic:
+        extra["mosaic"] = 0.0
     model.train(
         data=str(spec.data.resolve()),
         epochs=spec.epochs,
@@ -77,7 +87,7 @@ def train(spec: TrainSpec) -> Path:
         plots=False,
         amp=False,
         patience=spec.patience,
-        warmup_epochs=spec.warmup_epochs,
+        warmup_epochs=warmup,
         close_mosaic=spec.close_mosaic,
         # From a .yaml nothing is loaded; from a checkpoint its weights must be (ultralytics
         # silently trains from scratch with pretrained=False, even when given a .pt).

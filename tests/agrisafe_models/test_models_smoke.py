@@ -86,6 +86,8 @@ def test_finetuning_starts_from_the_base_and_keeps_frozen_layers(tmp_path: Path)
             name="ft",
             model=str(base),
             freeze=10,
+            lr0=0.001,
+            mosaic=False,
         )
     )
 
@@ -99,3 +101,7 @@ def test_finetuning_starts_from_the_base_and_keeps_frozen_layers(tmp_path: Path)
     head = [k for k in after if k.startswith("model.22.") and k.endswith("weight")]
     assert head
     assert any(not torch.equal(before[k], after[k]) for k in head)
+    # a polishing stage: SGD at the asked rate (not `auto`, which ignores lr0), no warm-up jolt
+    args = torch.load(best, map_location="cpu", weights_only=False)["train_args"]
+    assert (args["optimizer"], args["lr0"], args["warmup_epochs"]) == ("SGD", 0.001, 0.0)
+    assert args["mosaic"] == 0.0
