@@ -1,6 +1,8 @@
-"""The shipped model files carry the metadata `agrisafe models export` writes, and stay small."""
+"""The shipped model files (v1, the edge's; v2, gated) carry the metadata `agrisafe models
+export` writes, calibration maps for their own version, and stay small."""
 
 import ast
+import json
 
 import pytest
 
@@ -11,13 +13,20 @@ from testkit.paths import SHIPPED_MODEL_DIR
 MAX_BYTES = 15 * 1024 * 1024
 
 
+DIRS = {"1.0.0": SHIPPED_MODEL_DIR, "2.0.0": SHIPPED_MODEL_DIR.parent / "agri-activity-v2"}
+
+
+@pytest.mark.parametrize("version", sorted(DIRS))
 @pytest.mark.parametrize("name", ["model.onnx", "model-int8.onnx"])
-def test_shipped_model_metadata_and_size(name: str) -> None:
-    path = SHIPPED_MODEL_DIR / name
+def test_shipped_model_metadata_and_size(version: str, name: str) -> None:
+    path = DIRS[version] / name
     assert path.stat().st_size <= MAX_BYTES
     meta = read_metadata(path)
-    assert {k: meta[k] for k in project_metadata()} == project_metadata()
+    ours = project_metadata(version=version)
+    assert {k: meta[k] for k in ours} == ours
     assert ast.literal_eval(meta["names"]) == dict(enumerate(CLASS_NAMES))
     assert ast.literal_eval(meta["imgsz"]) == [320, 320]
     assert meta["task"] == "detect"
     assert meta["stride"] == "32"
+    calibration = json.loads((DIRS[version] / "calibration.json").read_text())
+    assert calibration["model"] == f"agri-activity {version}"  # maps fitted on this model
