@@ -51,6 +51,9 @@ def test_documented_bridge_yaml_decodes_what_the_simulators_send(tmp_path: Path)
     app = build_app(BridgeConfig.model_validate(doc), NOWHERE, tmp_path / "data")
     app.start()
     try:
+        # pyserial empties the input buffer when it opens a port: a frame sent before the
+        # bridge's ports are open is lost (as from a real instrument), so wait for them
+        assert wait_for(lambda: all(c.link.connected for c in app.coordinators), 20)
         when = local_now(ZoneInfo(doc["station"]["timezone"]))
         for sim in sims.values():
             run_test(sim, DEMO_TESTS[2], when)  # the positive one
