@@ -4,8 +4,21 @@ Box = tuple[float, float, float, float]  # x1, y1, x2, y2
 Point = tuple[float, float]
 
 
+def _intersection(a: Box, b: Box) -> float:
+    """Area the two boxes share (0 when they do not overlap)."""
+    ix = min(a[2], b[2]) - max(a[0], b[0])
+    iy = min(a[3], b[3]) - max(a[1], b[1])
+    return ix * iy if ix > 0 and iy > 0 else 0.0
+
+
+def _area(a: Box) -> float:
+    """Area of a box (negative sides give ≤ 0: an empty box)."""
+    return (a[2] - a[0]) * (a[3] - a[1])
+
+
 def iou(a: Box, b: Box) -> float:
-    """Intersection over union of two boxes (0 when either is empty)."""
+    """Intersection over union of two boxes (0 when either is empty); inline: the tracker's
+    hot path calls it for every track and detection pair."""
     ix = min(a[2], b[2]) - max(a[0], b[0])
     iy = min(a[3], b[3]) - max(a[1], b[1])
     if ix <= 0 or iy <= 0:
@@ -17,22 +30,14 @@ def iou(a: Box, b: Box) -> float:
 
 def cover(a: Box, b: Box) -> float:
     """Intersection over the smaller box's area (0 when either is empty)."""
-    ix = min(a[2], b[2]) - max(a[0], b[0])
-    iy = min(a[3], b[3]) - max(a[1], b[1])
-    small = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
-    if ix <= 0 or iy <= 0 or small <= 0:
-        return 0.0
-    return ix * iy / small
+    inter, small = _intersection(a, b), min(_area(a), _area(b))
+    return inter / small if inter > 0 and small > 0 else 0.0
 
 
 def inside(a: Box, b: Box) -> float:
     """Share of box A's area that lies in box B."""
-    ix = min(a[2], b[2]) - max(a[0], b[0])
-    iy = min(a[3], b[3]) - max(a[1], b[1])
-    area = (a[2] - a[0]) * (a[3] - a[1])
-    if ix <= 0 or iy <= 0 or area <= 0:
-        return 0.0
-    return ix * iy / area
+    inter, area = _intersection(a, b), _area(a)
+    return inter / area if inter > 0 and area > 0 else 0.0
 
 
 def grow(box: Box, margin: float) -> Box:

@@ -66,8 +66,7 @@ class TrackVerdicts:
     def pending(self, tracks: Sequence[Track], ts: datetime) -> bool:
         """True when a cue track has no verdict yet or an unconfirmed one is due a recheck, or
         a `livestock`/`drone` track seen now has not been looked at."""
-        relabel = self.params.relabel
-        if any(t.seen_now and t.label in relabel and t.id not in self.looked for t in tracks):
+        if any(t.seen_now and self._unlooked(t) for t in tracks):
             return True
         return any(self._due(i, ts) for i in self.cue_ids(tracks))
 
@@ -76,7 +75,7 @@ class TrackVerdicts:
         p = self.params
         seen = [t for t in tracks if t.seen_now]
         dets = [self._det(t) for t in seen]
-        fresh = [i for i, t in enumerate(seen) if t.label in p.relabel and t.id not in self.looked]
+        fresh = [i for i, t in enumerate(seen) if self._unlooked(t)]
         renamed, _ = relabel([dets[i] for i in fresh], refs, p)
         relabelled = 0
         for i, d in zip(fresh, renamed, strict=True):
@@ -126,6 +125,10 @@ class TrackVerdicts:
         self.cues = {k: v for k, v in self.cues.items() if k in keep}
         self.people &= keep
         self.looked &= keep
+
+    def _unlooked(self, t: Track) -> bool:
+        """A track of a `relabel` class the verifier has not looked at yet."""
+        return t.label in self.params.relabel and t.id not in self.looked
 
     def _det(self, t: Track) -> Detection:
         label = PERSON if t.id in self.people else t.label

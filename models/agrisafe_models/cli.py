@@ -45,7 +45,7 @@ def render_dataset(
         False, help="v3: real soil grain (models/backgrounds, CC BY 4.0) on training images"
     ),
     near_people: bool = typer.Option(
-        False, help="v3: a person close to the camera, cut off by the frame, on a quarter of them"
+        False, help="v3: a person close to the camera, cut off by the frame, on 30 % of them"
     ),
 ) -> None:
     """Render a YOLO-format dataset of labelled farm scenes."""

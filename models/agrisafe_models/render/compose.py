@@ -215,10 +215,11 @@ def _extras(
     return out
 
 
-def _in_front(tries: list[Placed], placed: list[Placed]) -> list[Placed]:
-    """The first near person that hides no fifth of an object behind it (whose label would
-    then lie), or none."""
-    for near in tries:
+def _in_front(scene: Scene, placed: list[Placed], rng: np.random.Generator) -> list[Placed]:
+    """A near person that hides no fifth of an object behind it (whose label would then lie),
+    in up to six tries, or none."""
+    for _ in range(6):
+        near = near_person(scene, rng)
         if all(inside(p.rough, near.rough) < 0.2 for p in placed):
             return [near]
     return []
@@ -244,7 +245,7 @@ def render_still(
     extras = _extras(scene, hard, realism, extra, looks)
     placed += [c for c in extras if all(iou(c.rough, p.rough) < 0.1 for p in placed)]
     if realism.near and near_rng.random() < 0.3:
-        placed += _in_front([near_person(scene, near_rng) for _ in range(6)], placed)
+        placed += _in_front(scene, placed, near_rng)
     img = scene.image.copy()
     labels: list[Label] = []
     for p in sorted(placed, key=lambda p: p.row):
