@@ -14,7 +14,7 @@ from edge.errors import ConfigError
 from edge.params import PipelineParams
 from edge.zones import DEFAULT_PLOT
 
-DEFAULT_MODEL = Path("models/agri-activity-v1/model.onnx")
+DEFAULT_MODEL = Path("models/agri-activity-v2/model.onnx")
 
 
 class Strict(BaseModel):
@@ -130,7 +130,7 @@ def load_site(path: Path) -> SiteConfig:
 def model_params(model: Path) -> PipelineParams:
     """Thresholds tuned for a model: `pipeline.yaml` next to it, else the defaults.
 
-    The shipped model carries its own tuning (`models/agri-activity-v1/pipeline.yaml`), so a
+    The shipped model carries its own tuning (a `pipeline.yaml` beside the model file), so a
     retrained model can move its thresholds without a code change; a site YAML's `pipeline:`
     key still wins.
     """
@@ -157,7 +157,7 @@ class EdgeSettings(AgrisafeSettings):
 
 
 def default_model_path() -> Path:
-    """The shipped model: $AGRISAFE_MODEL_PATH, else models/agri-activity-v1 in the repository.
+    """The shipped model: $AGRISAFE_MODEL_PATH, else models/agri-activity-v2 in the repository.
 
     The repository root is found from this file (edge/ sits next to models/), which holds for a
     checkout and an editable install; the current directory is the last resort.

@@ -236,6 +236,12 @@ class VerifierParams(Params):
         "long, then after twice as long each time …",
     )
     recheck_s: float = Field(default=2.0, gt=0, description="… up to this long between looks")
+    sweep_s: float = Field(
+        default=1.0,
+        ge=0,
+        description="seconds between whole-frame looks for people our model missed (COCO "
+        "people become `person` detections); 0: off",
+    )
 
 
 class PipelineParams(Params):

@@ -8,6 +8,7 @@ import logging
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +29,7 @@ from edge.params import PipelineParams
 from edge.tracker import Track, Tracker
 from edge.uncertain import UncertainSample, uncertain_reasons
 from edge.verdicts import TrackVerdicts
+from edge.verify import missed_people
 from edge.zones import PlotZones, frame_warnings
 
 logger = logging.getLogger(__name__)
@@ -43,9 +45,11 @@ class Stats:
     infer_ms: float = 0.0
     motion: float = 0.0
     activities: int = 0
-    verified: int = 0  # frames the COCO verifier looked at (a cue track without a verdict)
+    verified: int = 0  # frames the COCO verifier looked at (a track due a look, or a sweep)
     abstained: int = 0  # cue tracks it did not confirm (hidden from the activity machines)
     relabelled: int = 0  # our tracks it renamed `person`
+    swept: int = 0  # of the verified frames, whole-frame looks for missed people
+    people_added: int = 0  # COCO people our model missed, added as `person` detections
     verify_ms: float = 0.0
 
     def snapshot_and_reset(self) -> "Stats":
@@ -97,6 +101,7 @@ class CameraPipeline:
         self._confirmed_now = False  # a confirmed cue track is seen in this frame
         self._instance_ok: dict[tuple[str, str], bool] = {}  # open spraying: a cue confirmed
         self._new_plots: dict[str, list[Point]] | None = None  # from a set_zones command
+        self._swept_at: datetime | None = None  # the last whole-frame look for missed people
 
     @property
     def last_frame(self) -> Frame | None:
@@ -150,27 +155,51 @@ class CameraPipeline:
             seen = ([(d.label, d.score) for d in dets], luma_stats(frame.image))
             self.drift.add(*seen)
             self._domain.add(*seen)
-            tracks = list(self._tracker.update(dets, frame.ts))
-            out = self._verified(frame, tracks)
-            self._keep_uncertain(frame, dets, tracks)
+            refs = self._sweep(frame)
+            added = missed_people(dets, refs, self.params.verifier) if refs is not None else []
+            self.stats.people_added += len(added)
+            tracks = list(self._tracker.update(dets + added, frame.ts))
+            out = self._verified(frame, tracks, refs)
+            self._keep_uncertain(frame, dets, tracks, len(added))
             return out
         self.stats.gated += 1
         return self._verified(frame, list(self._tracker.hold()))
 
-    def _verified(self, frame: Frame, tracks: list[Track]) -> list[Track]:
-        """The COCO model looks once per cue track (cached by track id), not once per frame."""
+    def _sweep(self, frame: Frame) -> list[Detection] | None:
+        """Every `sweep_s` the COCO model looks at the whole frame (None: not this frame)."""
+        every = self.params.verifier.sweep_s
+        if self.verifier is None or every <= 0:
+            return None
+        last = self._swept_at
+        if last is not None and (frame.ts - last).total_seconds() < every:
+            return None
+        self._swept_at = frame.ts
+        refs = self._look(frame)
+        self.stats.swept += 1
+        return refs
+
+    def _look(self, frame: Frame) -> list[Detection]:
+        """One COCO inference on this frame, counted and timed."""
+        assert self.verifier is not None
+        began = time.perf_counter()
+        refs = self.verifier.reference(frame.image)
+        self.stats.verify_ms += (time.perf_counter() - began) * 1000
+        self.stats.verified += 1
+        return refs
+
+    def _verified(
+        self, frame: Frame, tracks: list[Track], refs: list[Detection] | None = None
+    ) -> list[Track]:
+        """The COCO model looks once per cue track (cached by track id), not once per frame;
+        a sweep's look at this frame (`refs`) is reused."""
         if self.verifier is None:
             return tracks
         self._rejected = 0
         v = self._verdicts
         v.forget(t.id for t in tracks)
         if v.pending(tracks, frame.ts):
-            began = time.perf_counter()
-            refs = self.verifier.reference(frame.image)
-            decided = v.decide(tracks, refs, frame.ts)
+            decided = v.decide(tracks, refs if refs is not None else self._look(frame), frame.ts)
             s = self.stats
-            s.verify_ms += (time.perf_counter() - began) * 1000
-            s.verified += 1
             s.abstained += decided.rejected
             self._rejected = decided.rejected
             s.relabelled += decided.relabelled
@@ -183,10 +212,13 @@ class CameraPipeline:
             if key[0] == "spraying" and m.phase is not Phase.IDLE:
                 self._instance_ok[key] = self._instance_ok.get(key, False) or self._confirmed_now
 
-    def _keep_uncertain(self, frame: Frame, dets: list[Detection], tracks: list[Track]) -> None:
+    def _keep_uncertain(
+        self, frame: Frame, dets: list[Detection], tracks: list[Track], missed: int
+    ) -> None:
         if self.uncertain is None or not self.params.uncertain.enabled:
             return
-        reasons = uncertain_reasons(dets, tracks, self.params.uncertain, self._rejected)
+        p = self.params.uncertain
+        reasons = uncertain_reasons(dets, tracks, p, self._rejected, missed)
         if reasons:
             self.uncertain.offer(frame.ts, frame.image, reasons, dets)
 

@@ -40,6 +40,8 @@ def health_fields(h: Health) -> dict[str, float]:
         "verified_frames": s.verified,
         "abstained_frames": s.abstained,
         "relabelled_boxes": s.relabelled,
+        "swept_frames": s.swept,
+        "people_added": s.people_added,
         "verify_ms": round(s.verify_ms / s.verified, 2) if s.verified else 0.0,
     } | drift_fields(h.drift)
 

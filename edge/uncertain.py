@@ -2,7 +2,8 @@
 
 A frame is uncertain when a detection scores in the ambiguous band, when the detector and the
 tracker disagree (a confirmed track the detector lost this frame, a detection over a track of
-another class), or when the verifier rejected a cue. `uncertain_reasons` decides (pure);
+another class), when the verifier rejected a cue, or when its sweep found a person our model
+missed. `uncertain_reasons` decides (pure);
 `UncertainSample` keeps at most `max_frames` of them per camera as a reservoir sample (every
 uncertain frame so far equally likely to be kept, so a busy morning does not crowd out the
 month) within `max_mb`, each a JPEG with a JSON sidecar (reasons, detections), at most one per
@@ -27,7 +28,11 @@ logger = logging.getLogger(__name__)
 
 
 def uncertain_reasons(
-    dets: Sequence[Detection], tracks: Sequence[Track], p: UncertainParams, rejected: int = 0
+    dets: Sequence[Detection],
+    tracks: Sequence[Track],
+    p: UncertainParams,
+    rejected: int = 0,
+    missed: int = 0,
 ) -> list[str]:
     """Why this frame is worth a label (empty: it is not)."""
     reasons: list[str] = []
@@ -45,6 +50,8 @@ def uncertain_reasons(
         reasons.append("class_flip")
     if rejected:
         reasons.append("verifier_rejected_cue")
+    if missed:
+        reasons.append("missed_person")  # COCO saw a person our model did not
     return reasons
 
 

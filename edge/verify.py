@@ -6,7 +6,10 @@ person our model misnamed would otherwise feed the feeding or drone-spraying mac
 `livestock`/`drone` boxes where COCO sees a `person` become `person`; a cue whose carriers COCO
 cannot confirm (no `person` over the worker, no `truck`/`car` over the tractor …:
 `VerifierParams.support`) is dropped from the frame, so the activity machines see no spraying
-there. The I/O side (the COCO model) is `edge.detect.verifier`.
+there. Every `sweep_s` the COCO model also looks at a whole frame for the people our model
+missed (`missed_people`): our drawings-taught model finds a real worker in a suit or in a rice
+paddy far less often than COCO does, and a missed worker is a missed harvest or spraying. The
+I/O side (the COCO model) is `edge.detect.verifier`.
 """
 
 from collections.abc import Sequence
@@ -50,6 +53,22 @@ def has_cue(dets: Sequence[Detection], p: VerifierParams) -> bool:
 def needs_look(dets: Sequence[Detection], p: VerifierParams) -> bool:
     """True when the verifier must look: a spraying cue, or a box of a `relabel` class."""
     return has_cue(dets, p) or any(d.label in p.relabel for d in dets)
+
+
+def missed_people(
+    dets: Sequence[Detection], refs: Sequence[Detection], p: VerifierParams
+) -> list[Detection]:
+    """COCO people that none of our `person` (or `relabel`-class) boxes covers, as `person`.
+
+    Covering is `overlap` of the smaller box, as for support: our box on a torso is the same
+    worker, and our `livestock` over a person is renamed by `relabel`, not doubled here.
+    """
+    ours = [d.box for d in dets if d.label == PERSON or d.label in p.relabel]
+    return [
+        Detection(PERSON, r.score, r.box)
+        for r in refs
+        if r.label == PERSON and all(cover(r.box, b) < p.overlap for b in ours)
+    ]
 
 
 def relabel(

@@ -32,7 +32,7 @@ from edge.detect.verifier import Verifier, load_verifier
 from edge.detect.yolo import letterbox
 from edge.envelopes import CameraContext
 from edge.frames import FileSource
-from edge.params import DetectorParams, MotionParams, PipelineParams
+from edge.params import DetectorParams, MotionParams, PipelineParams, VerifierParams
 from edge.pipeline import CameraPipeline
 from edge.uncertain import UncertainSample
 
@@ -122,6 +122,7 @@ def pipeline(
     s = pipe.stats
     stats.update(analysed=s.frames, detector_runs=s.detected, verifier_runs=s.verified)
     stats.update(abstained=s.abstained, activities=s.activities)
+    stats.update(swept=s.swept, people_added=s.people_added)
     cap = cv2.VideoCapture(str(clip))
     frames = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
     cap.release()
@@ -185,6 +186,15 @@ def main() -> None:
             busy, det, gated, fps, seen["verified"], verifier=verifier, uncertain=keep
         ),
     )
+    # The same without the whole-frame sweep for missed people (one look a second): its cost.
+    no_sweep = PipelineParams(verifier=VerifierParams(sweep_s=0))
+    seen["no_sweep"] = {}
+    verified_no_sweep = best_of(
+        runs,
+        lambda: pipeline(
+            busy, det, no_sweep, fps, seen["no_sweep"], verifier=verifier, uncertain=keep
+        ),
+    )
     ultra = None if args.no_ultralytics else ultralytics_track(busy, model)
     static_gated = best_of(runs, lambda: pipeline(still, det, gated, fps, seen["still"]))
     static_ungated = best_of(runs, lambda: pipeline(still, det, ungated, fps, seen["still_u"]))
@@ -209,6 +219,10 @@ def main() -> None:
             "pipeline_with_verifier": verified | seen["verified"],
             "verifier_vs_minimal_fps": round(verified["fps"] / minimal["fps"], 3),
             "verifier_vs_minimal_cpu": round(minimal["cpu_s"] / verified["cpu_s"], 3),
+            "pipeline_with_verifier_no_sweep": verified_no_sweep | seen["no_sweep"],
+            "verifier_no_sweep_vs_minimal_cpu": round(
+                minimal["cpu_s"] / verified_no_sweep["cpu_s"], 3
+            ),
             "ultralytics_track": ultra if ultra is not None else "ultralytics not installed",
             "pipeline_vs_ultralytics": (
                 round(full["fps"] / ultra["fps"], 2) if ultra is not None else None

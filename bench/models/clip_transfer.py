@@ -21,7 +21,7 @@ from agrisafe_models import class_id
 from agrisafe_models.preprocess import letterbox
 from agrisafe_models.render.clips import render_clip
 
-SHIPPED = Path(__file__).resolve().parents[2] / "models" / "agri-activity-v1" / "model.onnx"
+SHIPPED = Path(__file__).resolve().parents[2] / "models" / "agri-activity-v2" / "model.onnx"
 MARGIN_S = 0.3
 FPS = 10
 

@@ -21,7 +21,7 @@ import onnxruntime as ort
 from agrisafe_models.preprocess import letterbox
 from agrisafe_models.render.compose import render_still
 
-SHIPPED = Path(__file__).resolve().parents[2] / "models" / "agri-activity-v1"
+SHIPPED = Path(__file__).resolve().parents[2] / "models" / "agri-activity-v2"
 
 
 def _session(path: Path, threads: int) -> Any:

@@ -247,7 +247,7 @@ def _activity(model: Path, workdir: Path, plan: tuple[int, float, int, int]) -> 
     return report
 
 
-DEFAULT_MODEL = Path(__file__).resolve().parents[1] / "agri-activity-v1" / "model.onnx"
+DEFAULT_MODEL = Path(__file__).resolve().parents[1] / "agri-activity-v2" / "model.onnx"
 COCO_MODEL = Path(__file__).resolve().parents[1] / "yolov8n-coco" / "model.onnx"
 
 
@@ -284,6 +284,9 @@ def eval_real(
         COCO_MODEL, help="COCO ONNX model: people misnamed, and the verifier's second opinion"
     ),
     verifier: bool = typer.Option(False, help="apply the edge's COCO verifier to cue frames"),
+    sweep: bool = typer.Option(
+        True, help="with --verifier: add the people COCO sees and ours missed, as the edge does"
+    ),
     tiles: str | None = typer.Option(
         None, help="COLSxROWS: also detect on overlapping crops, as `detector.tiles` (e.g. 2x2)"
     ),
@@ -307,7 +310,7 @@ def eval_real(
     except ValueError as err:
         typer.echo(f"error: --tiles {tiles}: {err}", err=True)
         raise typer.Exit(2) from err
-    params = VerifierParams()
+    params = VerifierParams() if sweep else VerifierParams(sweep_s=0)
     ref = OnnxVerifier(reference, params) if reference is not None and reference.is_file() else None
     scorer = Scorer(load_detector(model, det), ref, verifier, params)
     result = evaluate_real(read_labels(labels or LABELS), set_dir, scorer)

@@ -13,7 +13,7 @@ from testkit.paths import SHIPPED_MODEL_DIR
 MAX_BYTES = 15 * 1024 * 1024
 
 
-DIRS = {"1.0.0": SHIPPED_MODEL_DIR, "2.0.0": SHIPPED_MODEL_DIR.parent / "agri-activity-v2"}
+DIRS = {"1.0.0": SHIPPED_MODEL_DIR.parent / "agri-activity-v1", "2.0.0": SHIPPED_MODEL_DIR}
 
 
 @pytest.mark.parametrize("version", sorted(DIRS))

@@ -73,7 +73,7 @@ def test_model_path_override_by_environment(
     assert default_model_path() == tmp_path / "x.onnx"
     monkeypatch.delenv("AGRISAFE_MODEL_PATH")
     monkeypatch.chdir(tmp_path)  # found from the package, not the working directory
-    assert default_model_path().parts[-3:] == ("models", "agri-activity-v1", "model.onnx")
+    assert default_model_path().parts[-3:] == ("models", "agri-activity-v2", "model.onnx")
     assert (default_model_path().parent.parent.parent / "edge").is_dir()
 
 

@@ -67,7 +67,8 @@ def _run(
     params = PipelineParams(
         motion=MotionParams(enabled=False),
         evidence=EvidenceParams(enabled=False),
-        verifier=vp or VerifierParams(first_recheck_s=10.0, recheck_s=10.0),  # a look per 10 s
+        # a look per 10 s and no sweeps: the per-track looks are counted (sweeps: their tests)
+        verifier=vp or VerifierParams(first_recheck_s=10.0, recheck_s=10.0, sweep_s=0),
     )
     verifier = verifier if verifier is not None else CountingVerifier()
     pipe = CameraPipeline(
@@ -107,7 +108,7 @@ def test_an_unconfirmed_cue_is_looked_at_again_after_recheck_s() -> None:
     _, verifier, _ = _run([[WORKER, PLUME]], 60)  # 12 s
     assert verifier.calls == 2
     # backing off: looks at 0, 0.5, 1.5, 3.5, 7.5 s; the next, 5 s later, is past the end
-    vp = VerifierParams(first_recheck_s=0.5, recheck_s=5.0)
+    vp = VerifierParams(first_recheck_s=0.5, recheck_s=5.0, sweep_s=0)
     _, verifier, _ = _run([[WORKER, PLUME]], 60, vp=vp)
     assert verifier.calls == 5
 
@@ -165,3 +166,44 @@ def test_flag_mode_sends_an_unconfirmed_spraying_as_unverified() -> None:
     _, _, out = _run([[WORKER, SPRAYER, PLUME]], 60, vp=vp)
     assert [e.body.state.value for e in out] == ["start", "end"]
     assert [e.body.model_dump()["verified"] for e in out] == [False, False]
+
+
+def test_a_sweep_finds_the_worker_our_model_missed_and_the_spraying_with_him() -> None:
+    # our model sees the sprayer and the plume but not the man carrying them; COCO sees him
+    vp = VerifierParams(first_recheck_s=10.0, recheck_s=10.0, sweep_s=1.0)
+    pipe, verifier, out = _run([[SPRAYER, PLUME]], 60, PersonVerifier(), vp=vp)  # 12 s, 5 fps
+    assert pipe.stats.swept == 12  # one whole-frame look a second
+    assert verifier.calls == 12  # the cue's own look reused the sweep's frame
+    assert pipe.stats.people_added == 12
+    assert [e.body.state.value for e in out] == ["start", "end"]
+    assert out[0].body.model_dump()["verified"] is True
+    fields = health_fields(Health(60.0, pipe.stats, 0, 0, 0, 1))
+    assert (fields["swept_frames"], fields["people_added"]) == (12, 12)
+    # without sweeps the plume has no carrier: the verifier abstains, nothing is reported
+    off = vp.model_copy(update={"sweep_s": 0.0})
+    pipe, verifier, out = _run([[SPRAYER, PLUME]], 60, PersonVerifier(), vp=off)
+    assert (pipe.stats.swept, pipe.stats.abstained, out) == (0, 2, [])  # looks at 0 and 10 s
+
+
+def test_a_sweep_does_not_double_a_worker_our_model_found() -> None:
+    vp = VerifierParams(sweep_s=2.0)
+    pipe, verifier, _ = _run([[WORKER]], 50, PersonVerifier(), vp=vp)  # 10 s
+    assert (pipe.stats.swept, verifier.calls, pipe.stats.people_added) == (5, 5, 0)
+    assert [t.label for t in pipe._tracker.tracks] == ["person"]
+
+
+def test_the_pipeline_keeps_frames_where_the_sweep_found_a_missed_person(tmp_path: Path) -> None:
+    params = PipelineParams(
+        motion=MotionParams(enabled=False), evidence=EvidenceParams(enabled=False)
+    )
+    pipe = CameraPipeline(
+        CameraContext("s", "d", "c"),
+        ScriptedDetector([[]]),
+        params,
+        5.0,
+        verifier=PersonVerifier(),
+        uncertain=UncertainSample(tmp_path, params.uncertain, "c"),
+    )
+    pipe.process(Frame(0, T0, np.zeros((360, 640, 3), dtype=np.uint8)))
+    [kept] = tmp_path.glob("*.json")
+    assert json.loads(kept.read_text())["reasons"] == ["missed_person"]

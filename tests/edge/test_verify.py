@@ -2,7 +2,7 @@
 
 from edge.detect.base import Detection
 from edge.params import VerifierParams
-from edge.verify import has_cue, needs_look, relabel, supported, verify
+from edge.verify import has_cue, missed_people, needs_look, relabel, supported, verify
 
 P = VerifierParams()
 WORKER = Detection("person", 0.8, (100, 100, 140, 220))
@@ -25,6 +25,19 @@ def test_the_verifier_looks_at_a_cue_or_a_box_it_may_rename() -> None:
     assert needs_look([Detection("drone", 0.3, cow.box)], P)
     assert not needs_look([WORKER, Detection("tractor", 0.9, cow.box)], P)
     assert not needs_look([cow], P.model_copy(update={"relabel": []}))  # renaming off
+
+
+def test_the_sweep_adds_only_the_coco_people_none_of_ours_covers() -> None:
+    far = Detection("person", 0.7, (400, 90, 440, 210))
+    car = Detection("car", 0.9, (200, 100, 300, 160))
+    [added] = missed_people([WORKER], [COCO_WORKER, far, car], P)
+    assert added == Detection("person", 0.7, far.box)  # COCO's score and box, our label
+    torso = Detection("person", 0.6, (100, 100, 140, 150))  # our box on half the worker
+    assert missed_people([torso], [COCO_WORKER], P) == []
+    cow = Detection("livestock", 0.6, (105, 150, 140, 220))  # renamed by relabel instead
+    assert missed_people([cow], [COCO_WORKER], P) == []
+    assert missed_people([Detection("tractor", 0.9, WORKER.box)], [COCO_WORKER], P) != []
+    assert missed_people([], [], P) == []
 
 
 def test_livestock_inside_a_coco_person_becomes_person() -> None:
