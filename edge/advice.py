@@ -10,6 +10,10 @@ from edge.detect.tiles import TiledDetector, tile_grid
 SMALL_PERSON_PX = 32.0
 # a spraying cue on more than this share of frames while nobody sprays is worth a look
 CUE_SHARE = 0.02
+# our model missing more than this share of the people COCO sees (over at least MIN_PEOPLE of
+# them) is a camera whose workers the activity machines will often not see
+MISSED_SHARE = 0.25
+MIN_PEOPLE = 5
 
 
 def input_scale(detector: Detector, width: int, height: int) -> float:
@@ -23,10 +27,23 @@ def input_scale(detector: Detector, width: int, height: int) -> float:
     return min(in_w / (x2 - x1), in_h / (y2 - y1))
 
 
-def advise(frames_with: Mapping[str, float], person_px: float | None, tiled: bool) -> list[str]:
+def advise(
+    frames_with: Mapping[str, float],
+    person_px: float | None,
+    tiled: bool,
+    people: tuple[int, int] | None = None,
+) -> list[str]:
     """What an installer should check (pure): FRAMES_WITH is the share of frames showing each
-    class, PERSON_PX the median person height at the model's input, TILED whether it tiles."""
+    class, PERSON_PX the median person height at the model's input, TILED whether it tiles,
+    PEOPLE (seen by COCO, missed by ours) what the verifier's looks found."""
     out: list[str] = []
+    if people is not None and people[0] >= MIN_PEOPLE and people[1] / people[0] > MISSED_SHARE:
+        seen, missed = people
+        out.append(
+            f"our model missed {missed} of the {seen} people the COCO verifier saw "
+            f"({missed / seen:.0%}): keep pipeline.verifier.sweep_s on (it adds them), and "
+            "label the uncertain frames (missed_person) for fine-tuning"
+        )
     if person_px is None:
         out.append(
             "no person was seen: walk through the plots during commissioning, or the camera "

@@ -136,6 +136,7 @@ def _commission(
     from edge.commission import survey, write_outputs, write_record
     from edge.config import CameraConfig, EdgeSettings, default_model_path, load_site, model_params
     from edge.detect import load_detector
+    from edge.detect.verifier import load_verifier
     from edge.errors import ConfigError
     from edge.frames import open_source
 
@@ -153,8 +154,16 @@ def _commission(
     detector = load_detector(model_path, params.detector)
     url = source or cam.source
     frames = open_source(url, cam.detect_fps, realtime=cam.realtime and source is None)
+    verifier = load_verifier(params.verifier, model_path)
     report, snapshot = survey(
-        frames.frames(), detector, params.motion, camera=camera, source=url, seconds=seconds
+        frames.frames(),
+        detector,
+        params.motion,
+        camera=camera,
+        source=url,
+        seconds=seconds,
+        verifier=verifier,
+        verify=params.verifier,
     )
     root = env.ensure_data_dir()
     files = write_outputs(out or root / "commissioning" / camera, report, snapshot)

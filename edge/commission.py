@@ -26,12 +26,14 @@ from agrisafe.files import atomic_write
 from edge.advice import advise, input_scale
 from edge.detect.base import Detection, Detector
 from edge.detect.tiles import TiledDetector
+from edge.detect.verifier import Verifier
 from edge.errors import EdgeError
 from edge.evidence import jpeg
 from edge.frames import Frame
 from edge.geometry import Point
 from edge.motion import MotionDetector
-from edge.params import MotionParams
+from edge.params import MotionParams, VerifierParams
+from edge.verify import missed_people
 
 logger = logging.getLogger(__name__)
 BINS = 10
@@ -67,6 +69,12 @@ class CommissionReport(BaseModel):
     person_px_at_input: float | None = Field(
         default=None, description="median `person` height in pixels as the model sees it"
     )
+    coco_people: int | None = Field(
+        default=None, description="people the COCO verifier saw, once a second (None: no verifier)"
+    )
+    people_missed: int | None = Field(
+        default=None, description="of those, people no `person` box of our model covered"
+    )
     advice: list[str] = Field(default_factory=list, description="what to check before go-live")
 
 
@@ -91,6 +99,8 @@ class Survey:
     motion: float = 0.0
     moving: int = 0
     person_heights: list[float] = field(default_factory=list)  # frame pixels
+    coco_people: int = 0  # people the COCO model saw on the frames it looked at
+    people_missed: int = 0  # of those, people our model missed (what the edge's sweep adds)
 
     def add(self, dets: Sequence[Detection], motion_ratio: float, moving: bool) -> None:
         """One analysed frame: its detections and the motion gate's result."""
@@ -104,6 +114,13 @@ class Survey:
             hist[min(BINS - 1, max(0, int(d.score * BINS)))] += 1
         for label in {d.label for d in dets}:
             self.present[label] = self.present.get(label, 0) + 1
+
+    def add_look(
+        self, dets: Sequence[Detection], refs: Sequence[Detection], p: VerifierParams
+    ) -> None:
+        """A frame the COCO model also looked at: its people, and those ours missed."""
+        self.coco_people += sum(1 for r in refs if r.label == "person")
+        self.people_missed += len(missed_people(dets, refs, p))
 
     def classes(self) -> dict[str, ClassReport]:
         """Per-class rates and histograms."""
@@ -240,18 +257,26 @@ def survey(
     camera: str,
     source: str,
     seconds: float,
+    verifier: Verifier | None = None,
+    verify: VerifierParams | None = None,
 ) -> tuple[CommissionReport, npt.NDArray[np.uint8]]:
-    """Run the motion gate and the detector on every analysed frame of the first `seconds`."""
+    """Run the motion gate and the detector on every analysed frame of the first `seconds`;
+    with a VERIFIER, the COCO model also looks once a second (how many people ours misses)."""
     gate = MotionDetector(motion)
     sums = Survey()
+    vp = verify or VerifierParams()
     snapshot: npt.NDArray[np.uint8] | None = None
-    first = last = None
+    first = last = looked = None
     for frame in within(frames, seconds):
         if snapshot is None:
             snapshot, first = frame.image, frame.ts
         last = frame.ts
         moved = gate.update(frame.image)
-        sums.add(detector.detect(frame.image), moved.ratio, moved.moving)
+        dets = detector.detect(frame.image)
+        sums.add(dets, moved.ratio, moved.moving)
+        if verifier is not None and (looked is None or (last - looked).total_seconds() >= 1):
+            looked = last
+            sums.add_look(dets, verifier.reference(frame.image), vp)
     if snapshot is None or first is None or last is None:
         raise EdgeError(f"{source}: no frames to commission from")
     h, w = snapshot.shape[:2]
@@ -275,10 +300,13 @@ def survey(
         motion_share=round(sums.moving / n, 4),
         proposed_plots=propose_plots(snapshot),
         person_px_at_input=person_px,
+        coco_people=sums.coco_people if verifier is not None else None,
+        people_missed=sums.people_missed if verifier is not None else None,
         advice=advise(
             {k: c.frames_with for k, c in classes.items()},
             person_px,
             isinstance(detector, TiledDetector),
+            (sums.coco_people, sums.people_missed) if verifier is not None else None,
         ),
     )
     return report, snapshot

@@ -76,7 +76,7 @@ def run_file(
 ) -> list[Envelope]:
     """Activity envelopes (start/end, emission order) of one file, whole frame = plot `default`.
 
-    `model` defaults to the shipped `models/agri-activity-v1/model.onnx` (or
+    `model` defaults to the shipped `models/agri-activity-v2/model.onnx` (or
     $AGRISAFE_MODEL_PATH); `params` default to the model's `pipeline.yaml` (else the built-in
     defaults); evidence is written only when `evidence_dir` is given; `plots` (plot id →
     polygon in pixels) replaces the whole-frame plot `default`.

@@ -112,7 +112,7 @@ def feeding_rule() -> ActivityRule:
 
 
 def default_rules() -> dict[str, ActivityRule]:
-    """Spraying and harvesting over the classes of agri-activity-v1."""
+    """Spraying and harvesting over the classes of the agri-activity models (v1 and v2 alike)."""
     return {
         "spraying": ActivityRule(
             carriers=["person", "tractor", "drone"],
@@ -177,7 +177,8 @@ def default_support() -> dict[str, list[str]]:
 
 
 class VerifierParams(Params):
-    """COCO verifier: run once per cue track, cached by track id (docs/edge.md, Verifier)."""
+    """COCO verifier: once per cue track (cached by track id) and a whole-frame sweep for the
+    people our model missed every `sweep_s` (docs/edge.md, Verifier)."""
 
     enabled: bool | None = Field(
         default=None,

@@ -54,5 +54,6 @@ def load_verifier(params: VerifierParams, activity_model: Path) -> Verifier | No
             raise ModelError(f"{path}: verifier model not found (pipeline.verifier.enabled: true)")
         logger.info("verifier off: no COCO model at %s", path)
         return None
-    logger.info("verifier on: %s (looks once per spraying-cue track)", path)
+    sweep = f"sweeps every {params.sweep_s:g} s for missed people" if params.sweep_s else "no sweep"
+    logger.info("verifier on: %s (looks once per spraying-cue track; %s)", path, sweep)
     return OnnxVerifier(path, params)

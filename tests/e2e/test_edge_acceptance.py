@@ -2,7 +2,7 @@
 
 Clips come from the models' renderer with seeds never used in training (900000+), at a small
 resolution and ≤ 40 s to keep CI time low; one of them shows no spraying (harvesting only) and
-one shows nobody working. The shipped model `models/agri-activity-v1/model.onnx` is required.
+one shows nobody working. The shipped model `models/agri-activity-v2/model.onnx` is required.
 """
 
 from datetime import UTC, datetime, timedelta

@@ -34,6 +34,15 @@ def test_cues_on_many_frames_point_at_labelling_and_thresholds() -> None:
     assert "class_conf.spray_plume" in lines[0]
 
 
+def test_people_our_model_misses_where_coco_sees_them_point_at_the_sweep() -> None:
+    [line] = advise({"person": 0.4}, 60.0, tiled=False, people=(20, 8))
+    assert line.startswith("our model missed 8 of the 20 people")
+    assert "40%" in line
+    assert "sweep_s" in line
+    assert advise({"person": 0.4}, 60.0, tiled=False, people=(20, 5)) == []  # 25 %: fine
+    assert advise({"person": 0.4}, 60.0, tiled=False, people=(4, 4)) == []  # too few to say
+
+
 def test_input_scale_is_the_letterbox_and_grows_with_tiles() -> None:
     whole = load_detector(MODEL, DetectorParams())
     tiled = load_detector(MODEL, DetectorParams(tiles=(2, 2)))

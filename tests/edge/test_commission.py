@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import cv2
@@ -12,7 +13,10 @@ import numpy as np
 import pytest
 
 from agrisafe_models.render.clips import render_clip
-from edge.commission import load_record, propose_plots, record_path
+from edge.commission import load_record, propose_plots, record_path, survey
+from edge.detect.base import Detection, Image, ModelInfo
+from edge.frames import Frame
+from edge.params import MotionParams
 from testkit.paths import SHIPPED_MODEL_DIR
 
 MODEL = SHIPPED_MODEL_DIR / "model.onnx"
@@ -133,3 +137,57 @@ def test_plots_are_proposed_around_green_ground() -> None:
     assert max(xs) < 320
     gray = np.full((360, 640, 3), 90, dtype=np.uint8)
     assert list(propose_plots(gray)) == ["default"]
+
+
+class Scripted:
+    """Fake detector and COCO verifier: fixed boxes (the survey's counting is under test)."""
+
+    info = ModelInfo("scripted", "1", ("person",), (320, 320))
+
+    def __init__(self, boxes: list[Detection]) -> None:
+        self.boxes = boxes
+        self.looks = 0
+
+    def detect(self, frame: Image) -> list[Detection]:
+        return self.boxes
+
+    def reference(self, frame: Image) -> list[Detection]:
+        self.looks += 1
+        return self.boxes
+
+
+def _frames(n: int) -> list[Frame]:
+    t0 = datetime(2026, 5, 1, 8, 0, tzinfo=UTC)
+    image = np.zeros((360, 640, 3), np.uint8)
+    return [Frame(i, t0 + timedelta(seconds=i / 10), image) for i in range(n)]
+
+
+def test_commissioning_counts_the_people_coco_sees_and_ours_misses() -> None:
+    worker = Detection("person", 0.8, (100.0, 100.0, 140.0, 220.0))
+    coco = Scripted([worker])
+    report, _ = survey(
+        iter(_frames(60)),
+        Scripted([]),
+        MotionParams(),
+        camera="c",
+        source="s",
+        seconds=60,
+        verifier=coco,
+    )
+    assert coco.looks == 6  # once a second over 6 s of frames
+    assert (report.coco_people, report.people_missed) == (6, 6)
+    assert any(line.startswith("our model missed 6 of the 6 people") for line in report.advice)
+    report, _ = survey(
+        iter(_frames(60)),
+        Scripted([worker]),
+        MotionParams(),
+        camera="c",
+        source="s",
+        seconds=60,
+        verifier=coco,
+    )
+    assert (report.coco_people, report.people_missed) == (6, 0)
+    report, _ = survey(
+        iter(_frames(10)), Scripted([]), MotionParams(), camera="c", source="s", seconds=60
+    )
+    assert (report.coco_people, report.people_missed) == (None, None)  # no verifier: not said
