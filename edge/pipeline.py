@@ -171,7 +171,8 @@ class CameraPipeline:
         if self.verifier is None or every <= 0:
             return None
         last = self._swept_at
-        if last is not None and (frame.ts - last).total_seconds() < every:
+        # a clock stepped back (NTP on a live camera) makes the next frame due, not the hour after
+        if last is not None and 0 <= (frame.ts - last).total_seconds() < every:
             return None
         self._swept_at = frame.ts
         refs = self._look(frame)

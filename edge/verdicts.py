@@ -140,4 +140,5 @@ class TrackVerdicts:
             return True
         p = self.params
         wait = min(p.recheck_s, p.first_recheck_s * 2 ** (v.tries - 1))
-        return not v.supported and (ts - v.ts).total_seconds() >= wait
+        elapsed = (ts - v.ts).total_seconds()  # < 0: the clock stepped back; look again now
+        return not v.supported and not 0 <= elapsed < wait

@@ -192,6 +192,22 @@ def test_a_sweep_does_not_double_a_worker_our_model_found() -> None:
     assert [t.label for t in pipe._tracker.tracks] == ["person"]
 
 
+def test_a_clock_stepped_back_does_not_stop_the_sweeps() -> None:
+    params = PipelineParams(
+        motion=MotionParams(enabled=False),
+        evidence=EvidenceParams(enabled=False),
+        verifier=VerifierParams(sweep_s=1.0),
+    )
+    verifier = PersonVerifier()
+    pipe = CameraPipeline(
+        CameraContext("s", "d", "c"), ScriptedDetector([[]]), params, 5.0, verifier=verifier
+    )
+    image = np.zeros((360, 640, 3), dtype=np.uint8)
+    for i, ts in enumerate([T0, T0 - timedelta(hours=1), T0 - timedelta(hours=1, seconds=-1)]):
+        pipe.process(Frame(i, ts, image))
+    assert pipe.stats.swept == 3
+
+
 def test_the_pipeline_keeps_frames_where_the_sweep_found_a_missed_person(tmp_path: Path) -> None:
     params = PipelineParams(
         motion=MotionParams(enabled=False), evidence=EvidenceParams(enabled=False)

@@ -51,6 +51,7 @@ def test_an_unconfirmed_cue_is_hidden_then_rechecked() -> None:
     assert [t.id for t in v.apply(tracks)] == [1]
     assert not v.pending(tracks, T0 + timedelta(seconds=4.9))
     assert v.pending(tracks, T0 + timedelta(seconds=5))
+    assert v.pending(tracks, T0 - timedelta(hours=1))  # the clock stepped back: look again
     v.forget([1])
     assert [t.id for t in v.apply(tracks)] == [1, 3]  # a new verdict is needed
 
