@@ -191,7 +191,14 @@ def test_the_detail_plays_the_clips_with_their_hashes_verified(
     page.goto(f"{console.base}/console/#/alert/{console.spray_alert['id']}")
     _wait_page(page, "alert")
     expect(page.locator("#what")).to_contain_text("未记录的施药")
+    # two renderings in flight at once (a hash change while the login's own routing runs, seen
+    # once in CI under load) must not both fill the evidence box
+    page.evaluate("""() => { for (let i = 0; i < 2; i++)
+                               window.dispatchEvent(new HashChangeEvent("hashchange")); }""")
+    _wait_page(page, "alert")
     expect(page.locator(".check.verified")).to_have_count(3)  # snapshot, WebM clip, old mp4v
+    page.wait_for_timeout(1000)  # a late second rendering would land here
+    expect(page.locator(".evidence-item")).to_have_count(3)
     expect(page.locator("video.clip")).to_have_count(2)
     for sha in console.clips:
         playing = page.wait_for_function(

@@ -411,8 +411,18 @@
       });
     }).catch(function (e) { check.className = "check err"; check.textContent = e.message; });
   }
+  // Each rendering of a page claims the view; an older one still waiting for the network then
+  // drops its results instead of adding them to the newer page (a hash change while the login's
+  // own routing is in flight rendered the alert twice, its evidence into one box, six cards).
+  var renders = 0;
+  function claim() {
+    var mine = ++renders;
+    return function () { return mine === renders; };
+  }
   function showAlert(id) {
+    var current = claim();
     return api("/api/v1/alerts/" + encodeURIComponent(id)).then(function (a) {
+      if (!current()) return;
       view.innerHTML = '<h1>' + esc(t("detail")) + ": " + esc(ruleName(a.rule)) + "</h1>" +
         '<div class="card"><p id="what">' + esc(sentence(a)) + "</p>" +
         '<p><span class="sev-' + esc(a.severity) + '">' + esc(a.severity) + '</span> · <span class="status st-' + esc(a.status) + '">' +
@@ -429,6 +439,7 @@
       var q = "site=" + encodeURIComponent(a.site) + "&limit=1000";
       if (a.subject && a.subject.indexOf("plot:") === 0) q += "&plot=" + encodeURIComponent(a.subject.slice(5));
       return api("/api/v1/records?" + q).then(function (page) {
+        if (!current()) return;
         var wanted = {};
         (a.evidence || []).forEach(function (m) { wanted[m] = true; });
         var recs = page.items.filter(function (r) { return wanted[r.id]; });
