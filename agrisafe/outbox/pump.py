@@ -37,11 +37,12 @@ from agrisafe.protocol import (
     StatusBody,
     StatusEnvelope,
 )
-from agrisafe.protocol.topics import ack_topic, message_topic
+from agrisafe.protocol.topics import ACK_ROOT, ack_topic, message_topic
 from agrisafe.timeutil import utc_now
 from agrisafe.worker import BackgroundWorker
 
 logger = logging.getLogger(__name__)
+ACK_FILTER = f"{ACK_ROOT}/+/+"  # every ack topic (ack_topic(site, device))
 
 
 def status_message(
@@ -229,6 +230,11 @@ class OutboxPump(BackgroundWorker):
             if mqtt.topic_matches_sub(filt, msg.topic):
                 handler(msg)
                 return
+        if not mqtt.topic_matches_sub(ACK_FILTER, msg.topic):
+            # Never subscribed to: the embedded amqtt broker (the demo's) sends each new client
+            # the retained messages of every client's subscriptions, e.g. other devices' status.
+            logger.debug("ignoring %s: not a topic this sender subscribed to", msg.topic)
+            return
         self._handle_ack(msg)
 
     def _handle_ack(self, msg: mqtt.MQTTMessage) -> None:

@@ -1,5 +1,6 @@
 """OutboxPump against real brokers: in order, everything delivered, survives a broker outage."""
 
+import logging
 import threading
 from pathlib import Path
 
@@ -109,3 +110,31 @@ def test_pump_resumes_after_broker_outage(tmp_path: Path) -> None:
         pump.stop()
         collector.session.stop()
         broker.stop()
+
+
+@pytest.mark.integration
+def test_other_devices_retained_status_is_not_taken_for_a_bad_ack(
+    embedded_broker: EmbeddedBroker, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # amqtt sends a new client the retained messages of every client's subscriptions (here the
+    # cloud-like collector's), so a sender receives a status it never subscribed to
+    addr = embedded_broker.address
+    site = f"RS-{new_id()[-8:]}"
+    collector = Collector(addr, "agrisafe/v1/+/+/+")
+    first = OutboxPump(
+        SqliteOutbox(tmp_path / "a.db"), addr, client_id="rs-a", presence=(site, "a")
+    )
+    first.start()
+    assert wait_for(lambda: any(t.endswith("/a/status") for t in collector.topics), 10)
+    second = OutboxPump(
+        SqliteOutbox(tmp_path / "b.db"), addr, client_id="rs-b", presence=(site, "b")
+    )
+    ignored = f"ignoring agrisafe/v1/{site}/a/status: not a topic this sender subscribed to"
+    with caplog.at_level(logging.DEBUG, "agrisafe.outbox.pump"):
+        second.start()
+        # the debug line is the proof the broker did deliver it (else the test would prove nothing)
+        assert wait_for(lambda: any(r.getMessage() == ignored for r in caplog.records), 10)
+        second.stop()
+    first.stop()
+    collector.session.stop()
+    assert not [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
