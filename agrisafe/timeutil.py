@@ -52,6 +52,14 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def due(last: datetime | None, now: datetime, every_s: float) -> bool:
+    """True when `every_s` has passed since LAST (or there is none). A clock stepped back (NTP
+    on a live camera) makes it due at once, not once the clock has caught up again."""
+    if last is None:
+        return True
+    return not 0 <= (now - last).total_seconds() < every_s
+
+
 def to_ms(value: datetime) -> int:
     """Epoch milliseconds of an aware datetime."""
     return int(value.timestamp() * 1000)

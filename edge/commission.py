@@ -23,6 +23,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from agrisafe.files import atomic_write
+from agrisafe.timeutil import due
 from edge.advice import advise, input_scale
 from edge.detect.base import Detection, Detector
 from edge.detect.tiles import TiledDetector
@@ -37,6 +38,7 @@ from edge.verify import missed_people
 
 logger = logging.getLogger(__name__)
 BINS = 10
+LOOK_EVERY_S = 1.0  # the COCO verifier's look while commissioning (whatever the site's sweep_s)
 RECORD_DIR = "commissioning"
 
 
@@ -274,7 +276,7 @@ def survey(
         moved = gate.update(frame.image)
         dets = detector.detect(frame.image)
         sums.add(dets, moved.ratio, moved.moving)
-        if verifier is not None and (looked is None or (last - looked).total_seconds() >= 1):
+        if verifier is not None and due(looked, last, LOOK_EVERY_S):
             looked = last
             sums.add_look(dets, verifier.reference(frame.image), vp)
     if snapshot is None or first is None or last is None:
@@ -287,6 +289,7 @@ def survey(
         if sums.person_heights
         else None
     )
+    people = (sums.coco_people, sums.people_missed) if verifier is not None else None
     report = CommissionReport(
         camera=camera,
         source=source,
@@ -300,13 +303,13 @@ def survey(
         motion_share=round(sums.moving / n, 4),
         proposed_plots=propose_plots(snapshot),
         person_px_at_input=person_px,
-        coco_people=sums.coco_people if verifier is not None else None,
-        people_missed=sums.people_missed if verifier is not None else None,
+        coco_people=people[0] if people else None,
+        people_missed=people[1] if people else None,
         advice=advise(
             {k: c.frames_with for k, c in classes.items()},
             person_px,
             isinstance(detector, TiledDetector),
-            (sums.coco_people, sums.people_missed) if verifier is not None else None,
+            people,
         ),
     )
     return report, snapshot

@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from agrisafe.protocol import ActivityEnvelope, EvidenceRef
+from agrisafe.timeutil import due
 from edge.activity import ActivityEvent, ActivityRecognizer, Phase, raw
 from edge.calibration import Calibration
 from edge.detect.base import Detection, Detector
@@ -170,9 +171,7 @@ class CameraPipeline:
         every = self.params.verifier.sweep_s
         if self.verifier is None or every <= 0:
             return None
-        last = self._swept_at
-        # a clock stepped back (NTP on a live camera) makes the next frame due, not the hour after
-        if last is not None and 0 <= (frame.ts - last).total_seconds() < every:
+        if not due(self._swept_at, frame.ts, every):
             return None
         self._swept_at = frame.ts
         refs = self._look(frame)

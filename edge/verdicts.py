@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from agrisafe.timeutil import due
 from edge.detect.base import Detection
 from edge.params import VerifierParams
 from edge.tracker import Track
@@ -140,5 +141,4 @@ class TrackVerdicts:
             return True
         p = self.params
         wait = min(p.recheck_s, p.first_recheck_s * 2 ** (v.tries - 1))
-        elapsed = (ts - v.ts).total_seconds()  # < 0: the clock stepped back; look again now
-        return not v.supported and not 0 <= elapsed < wait
+        return not v.supported and due(v.ts, ts, wait)

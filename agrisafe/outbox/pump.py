@@ -37,12 +37,11 @@ from agrisafe.protocol import (
     StatusBody,
     StatusEnvelope,
 )
-from agrisafe.protocol.topics import ACK_ROOT, ack_topic, message_topic
+from agrisafe.protocol.topics import ACK_FILTER, ack_topic, message_topic
 from agrisafe.timeutil import utc_now
 from agrisafe.worker import BackgroundWorker
 
 logger = logging.getLogger(__name__)
-ACK_FILTER = f"{ACK_ROOT}/+/+"  # every ack topic (ack_topic(site, device))
 
 
 def status_message(

@@ -11,6 +11,7 @@ INGEST_FILTER = f"{ROOT}/+/+/+"
 SHARED_GROUP = "agrisafe-ingest"
 ALERTS_FILTER = f"{CLOUD_ROOT}/alerts/#"
 ACK_ROOT = f"{CLOUD_ROOT}/ack"
+ACK_FILTER = f"{ACK_ROOT}/+/+"  # every ack topic (`ack_topic(site, device)`)
 _FORBIDDEN = frozenset("/+#\x00")
 
 
