@@ -184,7 +184,7 @@ def test_sample_writes_a_spool_request_with_the_photo_hash(tmp_path: Path) -> No
 
 @pytest.mark.integration
 def test_run_stops_cleanly_on_sigterm_after_draining_the_outbox(
-    tmp_path: Path, mosquitto: BrokerAddress
+    tmp_path: Path, private_mosquitto: BrokerAddress
 ) -> None:
     """`docker stop` sends SIGTERM: the bridge stops its readers, drains the outbox, exits 0."""
     site = f"T-TERM-{uuid.uuid4().hex[:6]}"
@@ -200,7 +200,7 @@ def test_run_stops_cleanly_on_sigterm_after_draining_the_outbox(
             return [m for t, m in got if t.endswith(suffix)]
 
     listener = MqttSession(
-        mosquitto, f"listener-{site}", subscriptions=[(f"agrisafe/v1/{site}/#", 1)],
+        private_mosquitto, f"listener-{site}", subscriptions=[(f"agrisafe/v1/{site}/#", 1)],
         on_message=on_message,
     )  # fmt: skip
     listener.start()
@@ -208,7 +208,7 @@ def test_run_stops_cleanly_on_sigterm_after_draining_the_outbox(
     sim.start()
     cfg = tmp_path / "bridge.yaml"
     cfg.write_text(
-        f"site: {site}\nmqtt_url: mqtt://{mosquitto.host}:{mosquitto.port}\n"
+        f"site: {site}\nmqtt_url: mqtt://{private_mosquitto.host}:{private_mosquitto.port}\n"
         f"data_dir: {tmp_path / 'data'}\ninstruments:\n"
         f"  - {{device: rt-01, protocol: dy3000, serial: {{port: {sim.path}, baud: 115200}},"
         " poll_interval_s: 0.2}\n",
