@@ -32,10 +32,12 @@ def advise(
     person_px: float | None,
     tiled: bool,
     people: tuple[int, int] | None = None,
+    sweep_tiled: bool = False,
 ) -> list[str]:
     """What an installer should check (pure): FRAMES_WITH is the share of frames showing each
     class, PERSON_PX the median person height at the model's input, TILED whether it tiles,
-    PEOPLE (seen by COCO, missed by ours) what the verifier's looks found."""
+    PEOPLE (seen by COCO, missed by ours) what the verifier's looks found, SWEEP_TILED whether
+    the verifier's sweep already looks at crops."""
     out: list[str] = []
     if people is not None and people[0] >= MIN_PEOPLE and people[1] / people[0] > MISSED_SHARE:
         seen, missed = people
@@ -50,7 +52,18 @@ def advise(
             "cannot show whether anyone works there"
         )
     elif person_px < SMALL_PERSON_PX:
-        fix = "move or zoom the camera" if tiled else "set pipeline.detector.tiles: [2, 2]"
+        # The sweep's crops find the people (1 + 4 looks a second); the detector's find their
+        # sprayers and crates too, but cost 5 × on every frame and raise more false cues.
+        if tiled:
+            fix = "move or zoom the camera"
+        elif sweep_tiled:
+            fix = "to see their sprayers too, set pipeline.detector.tiles: [2, 2] (5 × the CPU)"
+        else:
+            fix = (
+                "set pipeline.verifier.sweep_tiles: [2, 2] (the COCO sweep finds them on crops "
+                "once a second), and pipeline.detector.tiles: [2, 2] to see their sprayers too "
+                "(5 × the CPU on every frame)"
+            )
         out.append(
             f"people are {person_px:.0f} px tall at the model's input (< {SMALL_PERSON_PX:.0f}): "
             f"many will be missed; {fix}"

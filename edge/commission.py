@@ -278,7 +278,7 @@ def survey(
         sums.add(dets, moved.ratio, moved.moving)
         if verifier is not None and due(looked, last, LOOK_EVERY_S):
             looked = last
-            sums.add_look(dets, verifier.reference(frame.image), vp)
+            sums.add_look(dets, verifier.reference(frame.image, tiled=True), vp)  # a sweep's look
     if snapshot is None or first is None or last is None:
         raise EdgeError(f"{source}: no frames to commission from")
     h, w = snapshot.shape[:2]
@@ -310,6 +310,7 @@ def survey(
             person_px,
             isinstance(detector, TiledDetector),
             people,
+            sweep_tiled=vp.sweep_tiles is not None,
         ),
     )
     return report, snapshot

@@ -12,7 +12,9 @@ from pydantic import BaseModel, ConfigDict, Field
 class Params(BaseModel):
     """Base: unknown keys are an error (a typo must not silently keep a default)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # YAML's `.inf` passes a `ge` bound: an interval that never comes due would switch a
+    # check off without anyone writing `0`; no setting here means infinity or NaN
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 TileCount = Annotated[int, Field(ge=1, le=6)]
@@ -242,6 +244,11 @@ class VerifierParams(Params):
         ge=0,
         description="seconds between whole-frame looks for people our model missed (COCO "
         "people become `person` detections); 0: off",
+    )
+    sweep_tiles: tuple[TileCount, TileCount] | None = Field(
+        default=None,
+        description="[cols, rows]: the sweep also looks at overlapping crops, for people too "
+        "small at the COCO model's input (1 + cols × rows inferences per sweep)",
     )
 
 

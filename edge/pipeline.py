@@ -174,15 +174,15 @@ class CameraPipeline:
         if not due(self._swept_at, frame.ts, every):
             return None
         self._swept_at = frame.ts
-        refs = self._look(frame)
+        refs = self._look(frame, tiled=True)
         self.stats.swept += 1
         return refs
 
-    def _look(self, frame: Frame) -> list[Detection]:
-        """One COCO inference on this frame, counted and timed."""
+    def _look(self, frame: Frame, tiled: bool = False) -> list[Detection]:
+        """One COCO look at this frame (TILED: a sweep's, on `sweep_tiles` crops too), timed."""
         assert self.verifier is not None
         began = time.perf_counter()
-        refs = self.verifier.reference(frame.image)
+        refs = self.verifier.reference(frame.image, tiled)
         self.stats.verify_ms += (time.perf_counter() - began) * 1000
         self.stats.verified += 1
         return refs

@@ -32,6 +32,29 @@ def tile_grid(width: int, height: int, cols: int, rows: int, overlap: float) -> 
     return out
 
 
+def cut_by_crop(
+    box: Box, crop: tuple[int, int, int, int], width: int, height: int, margin: float = 0.02
+) -> bool:
+    """True when BOX (crop pixels) comes within MARGIN (of the crop's side) of a crop edge
+    that lies inside the frame.
+
+    Such a box is part of an object the crop cut: the neighbouring crop (they overlap) or the
+    whole frame shows it whole. Kept, the part would survive NMS beside the whole (a half body
+    and a body overlap by IoU ≈ 0.5) and count one worker twice; the model's box of a cut body
+    stops a few pixels short of the cut (3 px of 400 on `zidane.jpg`), hence a margin. An edge
+    on the frame's own border cuts nothing the frame shows, so boxes there stay.
+    """
+    cx1, cy1, cx2, cy2 = crop
+    bx1, by1, bx2, by2 = box
+    mx, my = max(2.0, margin * (cx2 - cx1)), max(2.0, margin * (cy2 - cy1))
+    return (
+        (cx1 > 0 and bx1 <= mx)
+        or (cy1 > 0 and by1 <= my)
+        or (cx2 < width and bx2 >= cx2 - cx1 - mx)
+        or (cy2 < height and by2 >= cy2 - cy1 - my)
+    )
+
+
 def merge(
     parts: Sequence[tuple[tuple[float, float], Sequence[Detection]]], iou: float, max_det: int
 ) -> list[Detection]:
@@ -83,6 +106,8 @@ class TiledDetector:
             ((0.0, 0.0), self.inner.detect(frame))
         ]
         for x1, y1, x2, y2 in tile_grid(w, h, self.cols, self.rows, self.overlap):
-            crop = np.ascontiguousarray(frame[int(y1) : int(y2), int(x1) : int(x2)])
-            parts.append(((float(int(x1)), float(int(y1))), self.inner.detect(crop)))
+            c = (int(x1), int(y1), int(x2), int(y2))
+            crop = np.ascontiguousarray(frame[c[1] : c[3], c[0] : c[2]])
+            whole = [d for d in self.inner.detect(crop) if not cut_by_crop(d.box, c, w, h)]
+            parts.append(((float(c[0]), float(c[1])), whole))
         return merge(parts, self.iou, self.max_det)

@@ -4,7 +4,8 @@ import logging
 from pathlib import Path
 from typing import Protocol
 
-from edge.detect.base import Detection, Image
+from edge.detect.base import Detection, Detector, Image
+from edge.detect.tiles import TiledDetector
 from edge.params import DetectorParams, VerifierParams
 
 logger = logging.getLogger(__name__)
@@ -14,8 +15,9 @@ COCO_FOLDER = "yolov8n-coco"
 class Verifier(Protocol):
     """Port: a second opinion on one frame, as detections with that model's class names."""
 
-    def reference(self, frame: Image) -> list[Detection]:
-        """Detections of the reference model in frame pixels."""
+    def reference(self, frame: Image, tiled: bool = False) -> list[Detection]:
+        """Detections of the reference model in frame pixels; TILED: a sweep's look, also on
+        the crops of `sweep_tiles` when set."""
         ...
 
 
@@ -25,13 +27,21 @@ class OnnxVerifier:
     def __init__(self, path: Path, params: VerifierParams) -> None:
         from edge.detect.onnx import OnnxDetector
 
-        self._det = OnnxDetector(path, DetectorParams(conf=params.conf, threads=params.threads))
+        self._det: Detector = OnnxDetector(
+            path, DetectorParams(conf=params.conf, threads=params.threads)
+        )
+        # A sweep looks for people; a cue's look needs only the carrier beside the cue, which
+        # the whole frame shows as well as the crops do (and at a fifth of the cost).
+        self._sweeper = (
+            TiledDetector(self._det, *params.sweep_tiles) if params.sweep_tiles else self._det
+        )
         self._wanted = {"person"} | {c for row in params.support.values() for c in row}
         self.path = path
 
-    def reference(self, frame: Image) -> list[Detection]:
+    def reference(self, frame: Image, tiled: bool = False) -> list[Detection]:
         """COCO detections of the classes the verifier uses (person, vehicles …)."""
-        return [d for d in self._det.detect(frame) if d.label in self._wanted]
+        det = self._sweeper if tiled else self._det
+        return [d for d in det.detect(frame) if d.label in self._wanted]
 
 
 def verifier_path(params: VerifierParams, activity_model: Path) -> Path:

@@ -271,6 +271,11 @@ def calibrate(
     typer.echo(json.dumps({"n, ece raw, ece calibrated": summary}))
 
 
+def _grid(text: str | None) -> list[str] | None:
+    """'2x2' → ['2', '2'] for a tiles field (pydantic checks the numbers)."""
+    return text.split("x") if text else None
+
+
 @app.command("eval-real")
 def eval_real(
     set_dir: Path | None = typer.Option(
@@ -290,6 +295,9 @@ def eval_real(
     tiles: str | None = typer.Option(
         None, help="COLSxROWS: also detect on overlapping crops, as `detector.tiles` (e.g. 2x2)"
     ),
+    sweep_tiles: str | None = typer.Option(
+        None, help="COLSxROWS: the sweep's COCO look also on crops, as `verifier.sweep_tiles`"
+    ),
     json_out: Path | None = typer.Option(None, "--json", help="write the results as JSON here"),
 ) -> None:
     """Real photos: cue recall / false cues, `person` recall, people called livestock/drone."""
@@ -306,11 +314,13 @@ def eval_real(
             typer.echo(f"error: {path} does not exist", err=True)
             raise typer.Exit(2)
     try:
-        det = DetectorParams.model_validate({"tiles": tiles.split("x") if tiles else None})
+        det = DetectorParams.model_validate({"tiles": _grid(tiles)})
+        params = VerifierParams.model_validate(
+            {"sweep_s": 1.0 if sweep else 0, "sweep_tiles": _grid(sweep_tiles)}
+        )
     except ValueError as err:
-        typer.echo(f"error: --tiles {tiles}: {err}", err=True)
+        typer.echo(f"error: --tiles {tiles} / --sweep-tiles {sweep_tiles}: {err}", err=True)
         raise typer.Exit(2) from err
-    params = VerifierParams() if sweep else VerifierParams(sweep_s=0)
     ref = OnnxVerifier(reference, params) if reference is not None and reference.is_file() else None
     scorer = Scorer(load_detector(model, det), ref, verifier, params)
     result = evaluate_real(read_labels(labels or LABELS), set_dir, scorer)

@@ -22,7 +22,11 @@ def test_no_person_seen_is_said() -> None:
 def test_small_people_get_tiles_or_a_closer_camera_when_already_tiled() -> None:
     [line] = advise({"person": 0.3}, SMALL_PERSON_PX - 14, tiled=False)
     assert "18 px" in line
-    assert "tiles: [2, 2]" in line
+    assert "verifier.sweep_tiles: [2, 2]" in line
+    assert "detector.tiles: [2, 2]" in line
+    [line] = advise({"person": 0.3}, SMALL_PERSON_PX - 14, tiled=False, sweep_tiled=True)
+    assert "sweep_tiles" not in line
+    assert "detector.tiles: [2, 2]" in line
     [line] = advise({"person": 0.3}, SMALL_PERSON_PX - 14, tiled=True)
     assert "move or zoom the camera" in line
 

@@ -151,7 +151,7 @@ class Scripted:
     def detect(self, frame: Image) -> list[Detection]:
         return self.boxes
 
-    def reference(self, frame: Image) -> list[Detection]:
+    def reference(self, frame: Image, tiled: bool = False) -> list[Detection]:
         self.looks += 1
         return self.boxes
 

@@ -56,6 +56,13 @@ def test_site_yaml_with_plots_geo_and_thresholds(tmp_path: Path) -> None:
         ("site: S\ncameras: [{name: a, source: x.mp4, plots: [{id: P, polygon: [[0, 0]]}]}]\n",
          "cameras.0.plots.0.polygon"),
         ("site: [unclosed\n", "not valid YAML"),
+        # `.inf` passes `ge=0`: an interval that never comes due is a check switched off
+        ("site: S\npipeline: {verifier: {sweep_s: .inf}}\ncameras: [{name: a, source: x.mp4}]\n",
+         "pipeline.verifier.sweep_s"),
+        ("site: S\npipeline: {verifier: {recheck_s: .nan}}\ncameras: [{name: a, source: x.mp4}]\n",
+         "pipeline.verifier.recheck_s"),
+        ("site: S\npipeline: {verifier: {sweep_tiles: [2, 0]}}\n"
+         "cameras: [{name: a, source: x.mp4}]\n", "pipeline.verifier.sweep_tiles.1"),
     ],
 )  # fmt: skip
 def test_bad_site_yaml_names_file_and_key(tmp_path: Path, text: str, needle: str) -> None:

@@ -43,17 +43,20 @@ class CountingVerifier:
 
     def __init__(self) -> None:
         self.calls = 0
+        self.tiled: list[bool] = []  # per call: a sweep's look (tiled when sweep_tiles is set)
 
-    def reference(self, frame: Image) -> list[Detection]:
+    def reference(self, frame: Image, tiled: bool = False) -> list[Detection]:
         self.calls += 1
+        self.tiled.append(tiled)
         return []
 
 
 class PersonVerifier(CountingVerifier):
     """Fake second opinion: sees a person over the worker; counts its calls."""
 
-    def reference(self, frame: Image) -> list[Detection]:
+    def reference(self, frame: Image, tiled: bool = False) -> list[Detection]:
         self.calls += 1
+        self.tiled.append(tiled)
         return [Detection("person", 0.8, WORKER.box)]
 
 
@@ -174,6 +177,7 @@ def test_a_sweep_finds_the_worker_our_model_missed_and_the_spraying_with_him() -
     pipe, verifier, out = _run([[SPRAYER, PLUME]], 60, PersonVerifier(), vp=vp)  # 12 s, 5 fps
     assert pipe.stats.swept == 12  # one whole-frame look a second
     assert verifier.calls == 12  # the cue's own look reused the sweep's frame
+    assert verifier.tiled == [True] * 12  # each a sweep's look (on crops if sweep_tiles is set)
     assert pipe.stats.people_added == 12
     assert [e.body.state.value for e in out] == ["start", "end"]
     assert out[0].body.model_dump()["verified"] is True
@@ -183,6 +187,7 @@ def test_a_sweep_finds_the_worker_our_model_missed_and_the_spraying_with_him() -
     off = vp.model_copy(update={"sweep_s": 0.0})
     pipe, verifier, out = _run([[SPRAYER, PLUME]], 60, PersonVerifier(), vp=off)
     assert (pipe.stats.swept, pipe.stats.abstained, out) == (0, 2, [])  # looks at 0 and 10 s
+    assert verifier.tiled == [False, False]  # a cue's look: the whole frame is enough
 
 
 def test_a_sweep_does_not_double_a_worker_our_model_found() -> None:

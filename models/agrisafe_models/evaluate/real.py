@@ -95,10 +95,11 @@ def score_photo(photo: Photo, path: Path, s: Scorer) -> dict[str, Any]:
         raise ValueError(f"{path}: not a readable image")
     image = np.asarray(raw, dtype=np.uint8)
     dets = s.detector.detect(image)
-    refs = s.reference.reference(image) if s.reference is not None else []
+    sweep = s.use_verifier and s.params.sweep_s > 0  # a still is a first frame: a sweep is due
+    refs = s.reference.reference(image, tiled=sweep) if s.reference is not None else []
     abstained = False
     added = 0
-    if s.use_verifier and s.params.sweep_s > 0:  # a still is a first frame: a sweep is due
+    if sweep:
         missed = missed_people(dets, refs, s.params)
         dets, added = dets + missed, len(missed)
     if s.use_verifier and s.reference is not None and needs_look(dets, s.params):
@@ -168,6 +169,7 @@ def evaluate_real(photos: Sequence[Photo], set_dir: Path | None, scorer: Scorer)
         "model_version": scorer.detector.info.version,
         "verifier": scorer.use_verifier and scorer.reference is not None,
         "sweep": scorer.use_verifier and scorer.reference is not None and scorer.params.sweep_s > 0,
+        "sweep_tiles": scorer.params.sweep_tiles,
         "summary": summarise(rows),
         "missing": missing,
         "images": rows,

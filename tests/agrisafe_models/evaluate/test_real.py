@@ -1,5 +1,6 @@
 """The real-photo evaluator on a few photos: package photos always, shared real-dev if present."""
 
+import json
 from pathlib import Path
 
 import cv2
@@ -96,7 +97,7 @@ class OneBox:
     def detect(self, frame: Image) -> list[Detection]:
         return [self.box]
 
-    def reference(self, frame: Image) -> list[Detection]:
+    def reference(self, frame: Image, tiled: bool = False) -> list[Detection]:
         return [self.box]
 
 
@@ -157,3 +158,21 @@ def test_eval_real_takes_a_tile_grid_and_refuses_a_bad_one() -> None:
     ok = CliRunner().invoke(app, ["eval-real", "--tiles", "2x2", "--reference", ""])
     assert ok.exit_code == 0, ok.output
     assert '"person_recall_count"' in ok.output
+
+
+def test_eval_real_sweeps_on_crops_when_asked(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from agrisafe_models.cli import app
+
+    bad = CliRunner().invoke(app, ["eval-real", "--verifier", "--sweep-tiles", "2x9"])
+    assert bad.exit_code == 2
+    assert "--sweep-tiles 2x9" in bad.output
+    out = tmp_path / "real.json"
+    args = ["eval-real", "--verifier", "--sweep-tiles", "2x2", "--json", str(out)]
+    ok = CliRunner().invoke(app, args)
+    assert ok.exit_code == 0, ok.output
+    result = json.loads(out.read_text())
+    assert (result["sweep"], result["sweep_tiles"]) == (True, [2, 2])
+    zidane = next(r for r in result["images"] if r["file"] == ZIDANE)
+    assert zidane["persons_found"] == 2  # each man once: a crop's cut half is not a third

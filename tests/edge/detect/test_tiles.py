@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from agrisafe_models.render.compose import render_still
 from edge.detect import load_detector
 from edge.detect.base import Detection
-from edge.detect.tiles import TiledDetector, merge, tile_grid
+from edge.detect.tiles import TiledDetector, cut_by_crop, merge, tile_grid
 from edge.geometry import iou
 from edge.params import DetectorParams
 from testkit.paths import SHIPPED_MODEL_DIR
@@ -33,6 +33,25 @@ def test_one_tile_is_the_frame_and_a_grid_overlaps_its_neighbours() -> None:
 def test_a_bad_grid_is_refused(cols: int, rows: int, overlap: float) -> None:
     with pytest.raises(ValueError, match="bad tile grid"):
         tile_grid(100, 100, cols, rows, overlap)
+
+
+@pytest.mark.parametrize(
+    ("box", "crop", "cut"),
+    [
+        ((100, 100, 150, 200), (0, 0, 600, 400), False),  # well inside
+        ((100, 300, 150, 397), (0, 0, 600, 400), True),  # 3 px above the crop's bottom: cut
+        ((100, 300, 150, 491), (0, 0, 600, 500), True),  # within 2 % of the crop's height
+        ((100, 300, 150, 489), (0, 0, 600, 500), False),
+        ((100, 300, 150, 400), (0, 600, 600, 1000), False),  # the frame's own bottom border
+        ((0, 100, 50, 200), (0, 0, 600, 400), False),  # the frame's own left border
+        ((1, 100, 50, 200), (480, 0, 1080, 400), True),  # the crop's left edge inside the frame
+        ((20, 100, 50, 200), (480, 0, 1080, 400), False),
+    ],
+)  # fmt: skip
+def test_a_box_at_a_crop_edge_inside_the_frame_is_a_cut_part(
+    box: tuple[float, float, float, float], crop: tuple[int, int, int, int], cut: bool
+) -> None:
+    assert cut_by_crop(box, crop, 1080, 1000) is cut
 
 
 def test_merge_shifts_crop_boxes_and_keeps_the_best_duplicate() -> None:
