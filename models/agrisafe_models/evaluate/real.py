@@ -20,10 +20,13 @@ import numpy as np
 from edge.detect.base import Detection, Detector
 from edge.detect.verifier import Verifier
 from edge.geometry import inside
-from edge.params import VerifierParams
+from edge.params import TrackerParams, VerifierParams
 from edge.verify import cue_boxes, missed_people, needs_look, verify
 
 LABELS = Path(__file__).resolve().parents[2] / "real-dev" / "labels.csv"
+# a `person` at least this sure starts a track at the edge (`tracker.high_score`); weaker ones
+# only extend tracks, so a false one of them alone never reaches the activity machines
+TRACK_SCORE = TrackerParams().high_score
 PERSON_AS = ("livestock", "drone")
 
 
@@ -107,6 +110,7 @@ def score_photo(photo: Photo, path: Path, s: Scorer) -> dict[str, Any]:
         abstained = not verdict.supported
     has_cues = {"spray_plume", "backpack_sprayer"} & set(s.detector.info.names)
     found = sum(1 for d in dets if d.label == "person")
+    tracked = sum(1 for d in dets if d.label == "person" and d.score >= TRACK_SCORE)
     counts: dict[str, int] = {}
     for d in dets:
         counts[d.label] = counts.get(d.label, 0) + 1
@@ -116,6 +120,7 @@ def score_photo(photo: Photo, path: Path, s: Scorer) -> dict[str, Any]:
         "people": photo.people,
         "persons_found": found,
         "persons_matched": min(found, photo.people),
+        "persons_tracked": tracked,
         "cue": bool(cue_boxes(dets, s.params)) if has_cues else None,
         "abstained": abstained,
         "people_added": added,
@@ -129,13 +134,15 @@ def _rate(num: int, den: int) -> float | None:
 
 
 def summarise(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """Totals over the rows: cue recall / false-cue rate, person recall, people misnamed."""
+    """Totals over the rows: cue recall / false-cue rate, person recall, people misnamed, and
+    `person` reported on photos of nobody (any, and sure enough to start a track)."""
     pos = [r for r in rows if r["label"] == "spraying" and r["cue"] is not None]
     neg = [r for r in rows if r["label"] == "no_spraying" and r["cue"] is not None]
     amb = [r for r in rows if r["label"] == "ambiguous" and r["cue"] is not None]
     ppl = [r for r in rows if r["people"] > 0]
     npeople = sum(r["people"] for r in ppl)
     misnamed = [r["person_as_other"] for r in ppl if r["person_as_other"] is not None]
+    empty = [r for r in rows if r["people"] == 0]
     return {
         "images": len(rows),
         "cue_recall_positives": _rate(sum(r["cue"] for r in pos), len(pos)),
@@ -149,6 +156,11 @@ def summarise(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
         "person_recall_images": _rate(sum(r["persons_found"] > 0 for r in ppl), len(ppl)),
         "person_recall_count": _rate(sum(r["persons_matched"] for r in ppl), npeople),
         "person_as_livestock_or_drone": sum(misnamed) if misnamed else None,
+        "photos_without_people": len(empty),
+        "false_person_rate_empty": _rate(sum(r["persons_found"] > 0 for r in empty), len(empty)),
+        "false_person_rate_empty_tracked": _rate(
+            sum(r.get("persons_tracked", 0) > 0 for r in empty), len(empty)
+        ),
         "abstained": sum(r["abstained"] for r in rows),
         "people_added": sum(r.get("people_added", 0) for r in rows),
     }

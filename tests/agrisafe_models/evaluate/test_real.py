@@ -112,6 +112,26 @@ def test_a_person_called_livestock_is_renamed_without_any_cue(tmp_path: Path) ->
     assert (row["person_as_other"], row["persons_found"], row["cue"]) == (0, 1, False)
 
 
+def test_a_person_on_a_photo_of_nobody_is_a_false_person_tracked_only_when_sure(
+    tmp_path: Path,
+) -> None:
+    cv2.imwrite(str(tmp_path / "a.png"), np.zeros((160, 160, 3), np.uint8))
+    empty = [Photo("a.png", "no_spraying", 0, "test"), Photo("a.png", "ambiguous", 0, "test")]
+    weak = OneBox("person")
+    weak.box = Detection("person", 0.3, weak.box.box)  # below the tracker's start score
+    summary = evaluate_real(empty, tmp_path, Scorer(weak))["summary"]
+    assert summary["photos_without_people"] == 2
+    assert (summary["false_person_rate_empty"], summary["false_person_rate_empty_tracked"]) == (
+        1.0,
+        0.0,
+    )
+    sure = evaluate_real(empty[:1], tmp_path, Scorer(OneBox("person")))["summary"]  # 0.8
+    assert sure["false_person_rate_empty_tracked"] == 1.0
+    # a photo with people in it does not count here, however many are found
+    crowd = evaluate_real([Photo("a.png", "no_spraying", 1, "t")], tmp_path, Scorer(weak))
+    assert crowd["summary"]["false_person_rate_empty"] is None
+
+
 @pytest.mark.skipif(not REAL_DEV.is_dir(), reason=f"{REAL_DEV} absent (shared real-dev set)")
 def test_real_dev_photos() -> None:
     wanted = {"positives", "negatives", "ambiguous"}
