@@ -28,7 +28,9 @@ M = TypeVar("M", bound=BaseModel)
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # unknown keys are typos; `.inf`/`.nan` pass `ge` bounds or none (a NaN surveyed altitude,
+    # an infinite gold-strip threshold calling every card positive) and are never meant
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class SerialConfig(_Strict):

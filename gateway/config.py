@@ -14,7 +14,7 @@ from agrisafe.mqtt.url import parse_mqtt_url
 class GatewayConfig(BaseModel):
     """One gateway: a site, its local broker, the cloud broker, the boundary's rules."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)  # `.inf` passes gt=0
 
     site: str = Field(min_length=1, description="the production base this gateway serves")
     gateway: str = Field(default="gw", min_length=1, description="the gateway's own device id")

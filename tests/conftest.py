@@ -5,8 +5,6 @@ Mosquitto (127.0.0.1:1883) and PostgreSQL (127.0.0.1:5432, database `test`) must
 """
 
 import os
-import shutil
-import subprocess
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,9 +12,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from agrisafe.mqtt.broker import EmbeddedBroker, free_port
+from agrisafe.mqtt.broker import EmbeddedBroker
 from agrisafe.mqtt.url import BrokerAddress, MqttProtocol
-from testkit.net import port_open, wait_port
+from testkit.net import port_open
+from testkit.services import PrivateMosquitto
 
 POSTGRES_URL = os.environ.get("AGRISAFE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 MOSQUITTO = ("127.0.0.1", 1883)
@@ -38,22 +37,17 @@ def mosquitto_v5(mosquitto: BrokerAddress) -> BrokerAddress:
 
 @pytest.fixture
 def private_mosquitto(tmp_path: Path) -> Iterator[BrokerAddress]:
-    """A stock Mosquitto of this test's own, on a free port.
+    """A stock Mosquitto of this test's own, on a free port (MQTT 3.1.1).
 
     For a test whose point is that no cloud answers: on the shared broker a cloud ingest worker
     of a test running beside it (xdist) subscribes to every site and acks this test's messages.
     """
-    binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
-    port = free_port()
-    log = (tmp_path / "mosquitto.log").open("wb")
-    proc = subprocess.Popen([binary, "-p", str(port)], stdout=log, stderr=subprocess.STDOUT)
+    broker = PrivateMosquitto(tmp_path / "private-mosquitto")
+    broker.start()
     try:
-        wait_port("127.0.0.1", port, 10)
-        yield BrokerAddress("127.0.0.1", port)
+        yield broker.address(MqttProtocol.V311)
     finally:
-        proc.terminate()
-        proc.wait(10)
-        log.close()
+        broker.stop()
 
 
 @pytest.fixture

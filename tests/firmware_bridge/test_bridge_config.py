@@ -64,6 +64,8 @@ def test_a_full_config_loads_with_defaults(tmp_path: Path) -> None:
             "instruments.1.line.fields",
         ),
         (GOOD.replace("/dev/ttyUSB2", "/dev/ttyUSB0"), "(top level)"),
+        # `.nan` has no bound to fail; it would go out as the station's altitude
+        (GOOD.replace("alt: 780", "alt: .nan"), "station.alt"),
     ],
 )
 def test_errors_name_file_and_key(tmp_path: Path, text: str, key: str) -> None:
