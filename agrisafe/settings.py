@@ -21,7 +21,8 @@ class SettingsError(ValueError):
 class AgrisafeSettings(BaseSettings):
     """What every component shares: where data lives, which broker, how much to log."""
 
-    model_config = SettingsConfigDict(env_prefix="AGRISAFE_", extra="ignore")
+    # `inf` passes a `gt=0` bound (a timer that never ticks) and `nan` fails no comparison
+    model_config = SettingsConfigDict(env_prefix="AGRISAFE_", extra="ignore", allow_inf_nan=False)
 
     data_dir: Path = Field(
         default=Path("var"),

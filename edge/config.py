@@ -18,9 +18,10 @@ DEFAULT_MODEL = Path("models/agri-activity-v2/model.onnx")
 
 
 class Strict(BaseModel):
-    """Unknown keys are errors: a typo must not silently keep a default."""
+    """Unknown keys are errors: a typo must not silently keep a default; `.inf`/`.nan` too (a
+    NaN altitude or polygon corner has no bound to fail, `.inf` passes `gt=0`)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class CameraGeo(Strict):

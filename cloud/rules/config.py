@@ -6,7 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field
 class RulesConfig(BaseModel):
     """Tunable windows and tolerances; defaults follow protocol-v1.md where it gives one."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     spraying_grace_h: float = Field(
         default=24.0, gt=0, description="unrecorded_spraying grace window (protocol default 24 h)"

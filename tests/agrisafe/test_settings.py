@@ -35,3 +35,17 @@ def test_unusable_credentials_name_the_variable(
     monkeypatch.setenv("AGRISAFE_MQTT_CREDENTIALS", str(creds))
     with pytest.raises(SettingsError, match="AGRISAFE_MQTT_CREDENTIALS"):
         AgrisafeSettings.load()
+
+
+@pytest.mark.parametrize("value", ["inf", "nan", "-inf"])
+def test_an_infinite_or_nan_interval_names_the_variable(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    from cloud.settings import CloudSettings
+
+    # `inf` passed timer_tick_s's gt=0: the rule timers would never have fired
+    monkeypatch.setenv("AGRISAFE_TIMER_TICK_S", value)
+    with pytest.raises(SettingsError, match="AGRISAFE_TIMER_TICK_S"):
+        CloudSettings.load()
+    monkeypatch.setenv("AGRISAFE_TIMER_TICK_S", "0.5")
+    assert CloudSettings.load().timer_tick_s == 0.5

@@ -61,6 +61,10 @@ def test_site_yaml_with_plots_geo_and_thresholds(tmp_path: Path) -> None:
          "pipeline.verifier.sweep_s"),
         ("site: S\npipeline: {verifier: {recheck_s: .nan}}\ncameras: [{name: a, source: x.mp4}]\n",
          "pipeline.verifier.recheck_s"),
+        ("site: S\ncameras: [{name: a, source: x.mp4, plots: [{id: P, polygon: [[0, 0], [9, 0], "
+         "[9, .nan]]}]}]\n", "cameras.0.plots.0.polygon.2.1"),
+        ("site: S\ntelemetry_interval_s: .inf\ncameras: [{name: a, source: x.mp4}]\n",
+         "telemetry_interval_s"),
         ("site: S\npipeline: {verifier: {sweep_tiles: [2, 0]}}\n"
          "cameras: [{name: a, source: x.mp4}]\n", "pipeline.verifier.sweep_tiles.1"),
     ],
