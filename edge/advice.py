@@ -33,11 +33,13 @@ def advise(
     tiled: bool,
     people: tuple[int, int] | None = None,
     sweep_tiled: bool = False,
+    ours: tuple[int, int] | None = None,
 ) -> list[str]:
     """What an installer should check (pure): FRAMES_WITH is the share of frames showing each
     class, PERSON_PX the median person height at the model's input, TILED whether it tiles,
     PEOPLE (seen by COCO, missed by ours) what the verifier's looks found, SWEEP_TILED whether
-    the verifier's sweep already looks at crops."""
+    the verifier's sweep already looks at crops, OURS (our sure people, of them unseen by COCO)
+    the converse."""
     out: list[str] = []
     if people is not None and people[0] >= MIN_PEOPLE and people[1] / people[0] > MISSED_SHARE:
         seen, missed = people
@@ -45,6 +47,14 @@ def advise(
             f"our model missed {missed} of the {seen} people the COCO verifier saw "
             f"({missed / seen:.0%}): keep pipeline.verifier.sweep_s on (it adds them), and "
             "label the uncertain frames (missed_person) for fine-tuning"
+        )
+    if ours is not None and ours[0] >= MIN_PEOPLE and ours[1] / ours[0] > MISSED_SHARE:
+        sure, unseen = ours
+        out.append(
+            f"the COCO verifier saw no person at {unseen} of our model's {sure} people "
+            f"({unseen / sure:.0%}): if nobody stood there (a scarecrow, a post, a parked "
+            "drone's nozzle), label the uncertain frames (unconfirmed_person) as background for "
+            "fine-tuning; a real worker COCO misses needs nothing"
         )
     if person_px is None:
         out.append(

@@ -158,12 +158,11 @@ def _commission(
     report, snapshot = survey(
         frames.frames(),
         detector,
-        params.motion,
+        params,
         camera=camera,
         source=url,
         seconds=seconds,
         verifier=verifier,
-        verify=params.verifier,
     )
     root = env.ensure_data_dir()
     files = write_outputs(out or root / "commissioning" / camera, report, snapshot)

@@ -33,8 +33,8 @@ from edge.evidence import jpeg
 from edge.frames import Frame
 from edge.geometry import Point
 from edge.motion import MotionDetector
-from edge.params import MotionParams, VerifierParams
-from edge.verify import missed_people
+from edge.params import PipelineParams, TrackerParams, VerifierParams
+from edge.verify import missed_people, unconfirmed_people
 
 logger = logging.getLogger(__name__)
 BINS = 10
@@ -77,6 +77,13 @@ class CommissionReport(BaseModel):
     people_missed: int | None = Field(
         default=None, description="of those, people no `person` box of our model covered"
     )
+    our_people: int | None = Field(
+        default=None,
+        description="our sure `person` boxes (≥ tracker.high_score) on the frames COCO looked at",
+    )
+    people_unconfirmed: int | None = Field(
+        default=None, description="of those, boxes no COCO person covered (a scarecrow, a post?)"
+    )
     advice: list[str] = Field(default_factory=list, description="what to check before go-live")
 
 
@@ -103,6 +110,8 @@ class Survey:
     person_heights: list[float] = field(default_factory=list)  # frame pixels
     coco_people: int = 0  # people the COCO model saw on the frames it looked at
     people_missed: int = 0  # of those, people our model missed (what the edge's sweep adds)
+    our_people: int = 0  # our sure `person` boxes on those frames
+    people_unconfirmed: int = 0  # of those, boxes COCO saw no person in
 
     def add(self, dets: Sequence[Detection], motion_ratio: float, moving: bool) -> None:
         """One analysed frame: its detections and the motion gate's result."""
@@ -118,11 +127,18 @@ class Survey:
             self.present[label] = self.present.get(label, 0) + 1
 
     def add_look(
-        self, dets: Sequence[Detection], refs: Sequence[Detection], p: VerifierParams
+        self,
+        dets: Sequence[Detection],
+        refs: Sequence[Detection],
+        p: VerifierParams,
+        sure: float = TrackerParams().high_score,
     ) -> None:
-        """A frame the COCO model also looked at: its people, and those ours missed."""
+        """A frame the COCO model also looked at: its people, those ours missed, and our sure
+        (≥ SURE, what starts a track) people it did not see."""
         self.coco_people += sum(1 for r in refs if r.label == "person")
         self.people_missed += len(missed_people(dets, refs, p))
+        self.our_people += sum(1 for d in dets if d.label == "person" and d.score >= sure)
+        self.people_unconfirmed += len(unconfirmed_people(dets, refs, p, sure))
 
     def classes(self) -> dict[str, ClassReport]:
         """Per-class rates and histograms."""
@@ -254,19 +270,19 @@ def write_record(
 def survey(
     frames: Iterator[Frame],
     detector: Detector,
-    motion: MotionParams,
+    params: PipelineParams,
     *,
     camera: str,
     source: str,
     seconds: float,
     verifier: Verifier | None = None,
-    verify: VerifierParams | None = None,
 ) -> tuple[CommissionReport, npt.NDArray[np.uint8]]:
     """Run the motion gate and the detector on every analysed frame of the first `seconds`;
-    with a VERIFIER, the COCO model also looks once a second (how many people ours misses)."""
-    gate = MotionDetector(motion)
+    with a VERIFIER, the COCO model also looks once a second (how many people ours misses, and
+    how many of our people sure enough to start a track it does not see)."""
+    gate = MotionDetector(params.motion)
     sums = Survey()
-    vp = verify or VerifierParams()
+    vp, sure = params.verifier, params.tracker.high_score
     snapshot: npt.NDArray[np.uint8] | None = None
     first = last = looked = None
     for frame in within(frames, seconds):
@@ -278,7 +294,8 @@ def survey(
         sums.add(dets, moved.ratio, moved.moving)
         if verifier is not None and due(looked, last, LOOK_EVERY_S):
             looked = last
-            sums.add_look(dets, verifier.reference(frame.image, tiled=True), vp)  # a sweep's look
+            refs = verifier.reference(frame.image, tiled=True)  # a sweep's look
+            sums.add_look(dets, refs, vp, sure)
     if snapshot is None or first is None or last is None:
         raise EdgeError(f"{source}: no frames to commission from")
     h, w = snapshot.shape[:2]
@@ -290,6 +307,7 @@ def survey(
         else None
     )
     people = (sums.coco_people, sums.people_missed) if verifier is not None else None
+    ours = (sums.our_people, sums.people_unconfirmed) if verifier is not None else None
     report = CommissionReport(
         camera=camera,
         source=source,
@@ -305,12 +323,15 @@ def survey(
         person_px_at_input=person_px,
         coco_people=people[0] if people else None,
         people_missed=people[1] if people else None,
+        our_people=ours[0] if ours else None,
+        people_unconfirmed=ours[1] if ours else None,
         advice=advise(
             {k: c.frames_with for k, c in classes.items()},
             person_px,
             isinstance(detector, TiledDetector),
             people,
             sweep_tiled=vp.sweep_tiles is not None,
+            ours=ours,
         ),
     )
     return report, snapshot

@@ -30,7 +30,7 @@ from edge.params import PipelineParams
 from edge.tracker import Track, Tracker
 from edge.uncertain import UncertainSample, uncertain_reasons
 from edge.verdicts import TrackVerdicts
-from edge.verify import missed_people
+from edge.verify import missed_people, unconfirmed_people
 from edge.zones import PlotZones, frame_warnings
 
 logger = logging.getLogger(__name__)
@@ -51,6 +51,7 @@ class Stats:
     relabelled: int = 0  # our tracks it renamed `person`
     swept: int = 0  # of the verified frames, whole-frame looks for missed people
     people_added: int = 0  # COCO people our model missed, added as `person` detections
+    people_unconfirmed: int = 0  # our sure `person` boxes no COCO person covered on a sweep
     verify_ms: float = 0.0
 
     def snapshot_and_reset(self) -> "Stats":
@@ -159,9 +160,15 @@ class CameraPipeline:
             refs = self._sweep(frame)
             added = missed_people(dets, refs, self.params.verifier) if refs is not None else []
             self.stats.people_added += len(added)
+            doubted = (
+                unconfirmed_people(dets, refs, self.params.verifier, self.params.tracker.high_score)
+                if refs is not None
+                else []
+            )
+            self.stats.people_unconfirmed += len(doubted)
             tracks = list(self._tracker.update(dets + added, frame.ts))
             out = self._verified(frame, tracks, refs)
-            self._keep_uncertain(frame, dets, tracks, len(added))
+            self._keep_uncertain(frame, dets, tracks, len(added), len(doubted))
             return out
         self.stats.gated += 1
         return self._verified(frame, list(self._tracker.hold()))
@@ -213,12 +220,17 @@ class CameraPipeline:
                 self._instance_ok[key] = self._instance_ok.get(key, False) or self._confirmed_now
 
     def _keep_uncertain(
-        self, frame: Frame, dets: list[Detection], tracks: list[Track], missed: int
+        self,
+        frame: Frame,
+        dets: list[Detection],
+        tracks: list[Track],
+        missed: int,
+        unconfirmed: int,
     ) -> None:
         if self.uncertain is None or not self.params.uncertain.enabled:
             return
         p = self.params.uncertain
-        reasons = uncertain_reasons(dets, tracks, p, self._rejected, missed)
+        reasons = uncertain_reasons(dets, tracks, p, self._rejected, missed, unconfirmed)
         if reasons:
             self.uncertain.offer(frame.ts, frame.image, reasons, dets)
 

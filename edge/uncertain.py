@@ -3,7 +3,8 @@
 A frame is uncertain when a detection scores in the ambiguous band, when the detector and the
 tracker disagree (a confirmed track the detector lost this frame, a detection over a track of
 another class), when the verifier rejected a cue, or when its sweep found a person our model
-missed. `uncertain_reasons` decides (pure);
+missed or did not find one our model reported (a scarecrow, a parked drone's nozzle).
+`uncertain_reasons` decides (pure);
 `UncertainSample` keeps at most `max_frames` of them per camera as a reservoir sample (every
 uncertain frame so far equally likely to be kept, so a busy morning does not crowd out the
 month) within `max_mb`, each a JPEG with a JSON sidecar (reasons, detections), at most one per
@@ -33,6 +34,7 @@ def uncertain_reasons(
     p: UncertainParams,
     rejected: int = 0,
     missed: int = 0,
+    unconfirmed: int = 0,
 ) -> list[str]:
     """Why this frame is worth a label (empty: it is not)."""
     reasons: list[str] = []
@@ -52,6 +54,8 @@ def uncertain_reasons(
         reasons.append("verifier_rejected_cue")
     if missed:
         reasons.append("missed_person")  # COCO saw a person our model did not
+    if unconfirmed:
+        reasons.append("unconfirmed_person")  # ours saw one COCO did not: a scarecrow, a nozzle?
     return reasons
 
 

@@ -71,6 +71,25 @@ def missed_people(
     ]
 
 
+def unconfirmed_people(
+    dets: Sequence[Detection], refs: Sequence[Detection], p: VerifierParams, min_score: float
+) -> list[Detection]:
+    """Our `person` boxes (score ≥ MIN_SCORE) that no COCO `person` covers (`overlap`).
+
+    On real drone photos most such boxes are a parked drone's nozzle or leg; at a farm, a
+    scarecrow or a post. Some are workers COCO missed, so nothing is dropped: the frames go to
+    the uncertain sample for labelling, and commissioning counts them.
+    """
+    coco = [r.box for r in refs if r.label == PERSON]
+    return [
+        d
+        for d in dets
+        if d.label == PERSON
+        and d.score >= min_score
+        and all(cover(d.box, b) < p.overlap for b in coco)
+    ]
+
+
 def relabel(
     dets: Sequence[Detection], refs: Sequence[Detection], p: VerifierParams
 ) -> tuple[list[Detection], int]:

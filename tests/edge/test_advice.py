@@ -47,6 +47,15 @@ def test_people_our_model_misses_where_coco_sees_them_point_at_the_sweep() -> No
     assert advise({"person": 0.4}, 60.0, tiled=False, people=(4, 4)) == []  # too few to say
 
 
+def test_people_coco_never_sees_point_at_labelling_them_as_background() -> None:
+    [line] = advise({"person": 0.4}, 60.0, tiled=False, ours=(10, 7))
+    assert line.startswith("the COCO verifier saw no person at 7 of our model's 10 people")
+    assert "70%" in line
+    assert "unconfirmed_person" in line
+    assert advise({"person": 0.4}, 60.0, tiled=False, ours=(10, 2)) == []
+    assert advise({"person": 0.4}, 60.0, tiled=False, ours=(3, 3)) == []  # too few to say
+
+
 def test_input_scale_is_the_letterbox_and_grows_with_tiles() -> None:
     whole = load_detector(MODEL, DetectorParams())
     tiled = load_detector(MODEL, DetectorParams(tiles=(2, 2)))

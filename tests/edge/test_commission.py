@@ -16,7 +16,7 @@ from agrisafe_models.render.clips import render_clip
 from edge.commission import load_record, propose_plots, record_path, survey
 from edge.detect.base import Detection, Image, ModelInfo
 from edge.frames import Frame
-from edge.params import MotionParams
+from edge.params import PipelineParams
 from testkit.paths import SHIPPED_MODEL_DIR
 
 MODEL = SHIPPED_MODEL_DIR / "model.onnx"
@@ -168,7 +168,7 @@ def test_commissioning_counts_the_people_coco_sees_and_ours_misses() -> None:
     report, _ = survey(
         iter(_frames(60)),
         Scripted([]),
-        MotionParams(),
+        PipelineParams(),
         camera="c",
         source="s",
         seconds=60,
@@ -180,14 +180,41 @@ def test_commissioning_counts_the_people_coco_sees_and_ours_misses() -> None:
     report, _ = survey(
         iter(_frames(60)),
         Scripted([worker]),
-        MotionParams(),
+        PipelineParams(),
         camera="c",
         source="s",
         seconds=60,
         verifier=coco,
     )
     assert (report.coco_people, report.people_missed) == (6, 0)
+    assert (report.our_people, report.people_unconfirmed) == (6, 0)
+    assert report.advice == []
     report, _ = survey(
-        iter(_frames(10)), Scripted([]), MotionParams(), camera="c", source="s", seconds=60
+        iter(_frames(10)), Scripted([]), PipelineParams(), camera="c", source="s", seconds=60
     )
     assert (report.coco_people, report.people_missed) == (None, None)  # no verifier: not said
+    assert (report.our_people, report.people_unconfirmed) == (None, None)
+
+
+def test_commissioning_counts_our_sure_people_coco_never_sees() -> None:
+    nozzle = Detection("person", 0.62, (100.0, 100.0, 120.0, 160.0))  # a parked drone's nozzle
+    weak = Detection("person", 0.3, (300.0, 100.0, 320.0, 160.0))  # never starts a track
+    report, _ = survey(
+        iter(_frames(60)),
+        Scripted([nozzle, weak]),
+        PipelineParams(),
+        camera="c",
+        source="s",
+        seconds=60,
+        verifier=Scripted([]),  # COCO sees nobody
+    )
+    assert (report.our_people, report.people_unconfirmed) == (6, 6)
+    [line] = [a for a in report.advice if "unconfirmed_person" in a]
+    assert line.startswith("the COCO verifier saw no person at 6 of our model's 6 people")
+    # the site's tracker start score decides what counts as sure
+    strict = PipelineParams.model_validate({"tracker": {"high_score": 0.7}})
+    report, _ = survey(
+        iter(_frames(60)), Scripted([nozzle]), strict, camera="c", source="s", seconds=60,
+        verifier=Scripted([]),
+    )  # fmt: skip
+    assert (report.our_people, report.people_unconfirmed) == (0, 0)

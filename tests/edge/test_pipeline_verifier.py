@@ -161,7 +161,11 @@ def test_the_pipeline_keeps_frames_the_verifier_disagreed_with(tmp_path: Path) -
     for i in range(10):
         pipe.process(Frame(i, T0 + timedelta(seconds=i / 5), image))
     [kept] = tmp_path.glob("*.json")
-    assert json.loads(kept.read_text())["reasons"] == ["verifier_rejected_cue"]
+    # COCO saw no one: the cue is rejected and the worker doubted, both worth a label
+    assert json.loads(kept.read_text())["reasons"] == [
+        "verifier_rejected_cue",
+        "unconfirmed_person",
+    ]
 
 
 def test_flag_mode_sends_an_unconfirmed_spraying_as_unverified() -> None:
@@ -228,3 +232,28 @@ def test_the_pipeline_keeps_frames_where_the_sweep_found_a_missed_person(tmp_pat
     pipe.process(Frame(0, T0, np.zeros((360, 640, 3), dtype=np.uint8)))
     [kept] = tmp_path.glob("*.json")
     assert json.loads(kept.read_text())["reasons"] == ["missed_person"]
+
+
+def test_a_sweep_that_sees_nobody_where_ours_sees_a_person_keeps_the_frame(tmp_path: Path) -> None:
+    # our model's sure `person` on a parked drone's nozzle (real photos: 3 of 28 with nobody)
+    params = PipelineParams(
+        motion=MotionParams(enabled=False), evidence=EvidenceParams(enabled=False)
+    )
+    pipe = CameraPipeline(
+        CameraContext("s", "d", "c"),
+        ScriptedDetector([[WORKER]]),
+        params,
+        5.0,
+        verifier=CountingVerifier(),  # COCO sees no one
+        uncertain=UncertainSample(tmp_path, params.uncertain, "c"),
+    )
+    image = np.zeros((360, 640, 3), dtype=np.uint8)
+    for i in range(10):  # 2 s at 5 fps: two sweeps
+        pipe.process(Frame(i, T0 + timedelta(seconds=i / 5), image))
+    assert (pipe.stats.swept, pipe.stats.people_unconfirmed) == (2, 2)
+    fields = health_fields(Health(2.0, pipe.stats, 0, 0, 0, 1))
+    assert fields["people_unconfirmed"] == 2
+    kept = [json.loads(p.read_text())["reasons"] for p in tmp_path.glob("*.json")]
+    assert kept == [["unconfirmed_person"]]  # one per min_gap_s (5 s)
+    # nothing is dropped: a real worker COCO misses still reaches the activity machines
+    assert [t.label for t in pipe._tracker.tracks] == ["person"]

@@ -30,6 +30,7 @@ def test_reasons() -> None:
     assert flip == ["class_flip"]
     assert uncertain_reasons([], [], p, rejected=1) == ["verifier_rejected_cue"]
     assert uncertain_reasons([], [], p, missed=2) == ["missed_person"]
+    assert uncertain_reasons([], [], p, unconfirmed=1) == ["unconfirmed_person"]
 
 
 def test_the_sample_keeps_at_most_max_frames_and_survives_a_restart(tmp_path: Path) -> None:

@@ -2,7 +2,15 @@
 
 from edge.detect.base import Detection
 from edge.params import VerifierParams
-from edge.verify import has_cue, missed_people, needs_look, relabel, supported, verify
+from edge.verify import (
+    has_cue,
+    missed_people,
+    needs_look,
+    relabel,
+    supported,
+    unconfirmed_people,
+    verify,
+)
 
 P = VerifierParams()
 WORKER = Detection("person", 0.8, (100, 100, 140, 220))
@@ -38,6 +46,17 @@ def test_the_sweep_adds_only_the_coco_people_none_of_ours_covers() -> None:
     assert missed_people([cow], [COCO_WORKER], P) == []
     assert missed_people([Detection("tractor", 0.9, WORKER.box)], [COCO_WORKER], P) != []
     assert missed_people([], [], P) == []
+
+
+def test_our_sure_people_coco_does_not_see_are_doubted() -> None:
+    nozzle = Detection("person", 0.62, (400, 90, 420, 150))  # a parked drone's nozzle
+    weak = Detection("person", 0.3, (500, 90, 520, 150))  # below the track start score
+    assert unconfirmed_people([WORKER, nozzle, weak], [COCO_WORKER], P, 0.5) == [nozzle]
+    torso = Detection("person", 0.6, (100, 100, 140, 150))  # half the worker COCO sees whole
+    assert unconfirmed_people([torso], [COCO_WORKER], P, 0.5) == []
+    tractor = Detection("tractor", 0.9, (400, 90, 480, 150))  # only `person` boxes are doubted
+    assert unconfirmed_people([tractor], [], P, 0.5) == []
+    assert unconfirmed_people([WORKER], [], P, 0.5) == [WORKER]
 
 
 def test_livestock_inside_a_coco_person_becomes_person() -> None:
