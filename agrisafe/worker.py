@@ -21,6 +21,7 @@ class BackgroundWorker:
         self._stop_event = threading.Event()
         self._wake_event = threading.Event()
         self._thread: threading.Thread | None = None
+        self.crashed = False  # run() raised: whoever supervises decides (the demo fails)
 
     # -- what subclasses write -------------------------------------------------------------
     def run(self) -> None:
@@ -85,4 +86,5 @@ class BackgroundWorker:
             self.run()
         except Exception:
             # A dead worker must be visible in the log, not a silently missing thread.
+            self.crashed = True
             logger.exception("%s crashed", self.name)

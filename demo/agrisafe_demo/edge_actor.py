@@ -11,10 +11,14 @@ or the edge extra the demo runs without it.
 
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agrisafe.mqtt.url import BrokerAddress
 from agrisafe.worker import BackgroundWorker
+
+if TYPE_CHECKING:  # the edge extra is optional for the demo: imported in run() when present
+    from edge.config import SiteConfig
+    from edge.detect.base import Detector
 
 logger = logging.getLogger(__name__)
 CAMERA_GEO = {"lat": 37.4301, "lon": 112.5603}  # inside the demo site's geofence
@@ -104,7 +108,7 @@ class EdgeActor(BackgroundWorker):
         self.node.start()
         logger.info("demo camera cam-01 watching a rendered clip of plot P1 (seed %d)", self.seed)
 
-    def _commission(self, cfg: Any, detector: Any) -> None:
+    def _commission(self, cfg: "SiteConfig", detector: "Detector") -> None:
         """What an installer does before go-live (`agrisafe edge commission --confirm`)."""
         from edge.commission import survey, write_outputs, write_record
         from edge.frames import open_source
@@ -112,7 +116,7 @@ class EdgeActor(BackgroundWorker):
         cam = cfg.cameras[0]
         frames = open_source(cam.source, cam.detect_fps).frames()
         report, snapshot = survey(
-            frames, detector, cfg.pipeline.motion, camera=cam.name, source=cam.source, seconds=5
+            frames, detector, cfg.pipeline, camera=cam.name, source=cam.source, seconds=5
         )
         write_outputs(self.data_dir / "commissioning" / cam.name, report, snapshot)
         write_record(self.data_dir, report, cam.polygons())

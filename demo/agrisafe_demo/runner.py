@@ -100,16 +100,25 @@ def run_demo(duration_s: float | None, data_dir: Path | None = None) -> int:
         runtime = build_runtime(settings)
         try:
             with serve_in_thread(create_app(runtime), runtime.hub, http_port):
-                alerts = _run_actors(runtime, f"http://127.0.0.1:{http_port}", root, duration_s)
+                alerts, crashed = _run_actors(
+                    runtime, f"http://127.0.0.1:{http_port}", root, duration_s
+                )
         except ServerStartError as err:
             logger.error("%s", err)
             return 1
     print(f"demo finished: {alerts} alert(s) on the live stream", file=sys.stderr)
+    if crashed:
+        # the alerts of the devices still running came through, but a part of the product died
+        logger.error("demo failed: %s crashed (traceback above)", ", ".join(crashed))
+        return 1
     return 0
 
 
-def _run_actors(runtime: CloudRuntime, base: str, data_dir: Path, duration_s: float | None) -> int:
-    """Start the devices and the alert printer, wait, stop them; return the alerts seen."""
+def _run_actors(
+    runtime: CloudRuntime, base: str, data_dir: Path, duration_s: float | None
+) -> tuple[int, list[str]]:
+    """Start the devices and the alert printer, wait, stop them; return the alerts seen and
+    the names of the devices that crashed."""
     # The bootstrap token only mints tokens: the demo mints an admin and the camera's own token.
     admin = mint_local(runtime.engine, {"name": "demo-admin", "role": "admin"})
     camera_token = mint_local(
@@ -154,4 +163,5 @@ def _run_actors(runtime: CloudRuntime, base: str, data_dir: Path, duration_s: fl
         tester.stop()
         runtime.hub.close_streams()
         printer.stop()
-    return len(printer.alerts)
+    crashed = [w.name for w in (camera, records, tester, printer) if w.crashed]
+    return len(printer.alerts), crashed

@@ -56,6 +56,11 @@ def test_a_crash_is_logged(caplog: pytest.LogCaptureFixture) -> None:
         w.join(5)
     assert "crasher crashed" in caplog.text
     assert not w.alive
+    assert w.crashed  # a supervisor (the demo) can tell a dead worker from a finished one
+    done = Counter()
+    done.start()
+    done.stop()
+    assert not done.crashed
 
 
 class Blocked(BackgroundWorker):
