@@ -1,6 +1,7 @@
 """Commissioning advice (pure): what an installer should fix before a camera goes live."""
 
 from collections.abc import Mapping
+from typing import TypeGuard
 
 from edge.detect.base import Detector
 from edge.detect.tiles import TiledDetector, tile_grid
@@ -11,7 +12,8 @@ SMALL_PERSON_PX = 32.0
 # a spraying cue on more than this share of frames while nobody sprays is worth a look
 CUE_SHARE = 0.02
 # our model missing more than this share of the people COCO sees (over at least MIN_PEOPLE of
-# them) is a camera whose workers the activity machines will often not see
+# them) is a camera whose workers the activity machines will often not see; COCO seeing nobody
+# at more than this share of ours, a camera with something person-like in view
 MISSED_SHARE = 0.25
 MIN_PEOPLE = 5
 
@@ -41,14 +43,14 @@ def advise(
     the verifier's sweep already looks at crops, OURS (our sure people, of them unseen by COCO)
     the converse."""
     out: list[str] = []
-    if people is not None and people[0] >= MIN_PEOPLE and people[1] / people[0] > MISSED_SHARE:
+    if _disagree(people):
         seen, missed = people
         out.append(
             f"our model missed {missed} of the {seen} people the COCO verifier saw "
             f"({missed / seen:.0%}): keep pipeline.verifier.sweep_s on (it adds them), and "
             "label the uncertain frames (missed_person) for fine-tuning"
         )
-    if ours is not None and ours[0] >= MIN_PEOPLE and ours[1] / ours[0] > MISSED_SHARE:
+    if _disagree(ours):
         sure, unseen = ours
         out.append(
             f"the COCO verifier saw no person at {unseen} of our model's {sure} people "
@@ -87,3 +89,8 @@ def advise(
                 f"pipeline.detector.class_conf.{cue}"
             )
     return out
+
+
+def _disagree(pair: tuple[int, int] | None) -> TypeGuard[tuple[int, int]]:
+    """(people one model saw, of them the other did not) over MISSED_SHARE of MIN_PEOPLE+."""
+    return pair is not None and pair[0] >= MIN_PEOPLE and pair[1] / pair[0] > MISSED_SHARE
