@@ -122,7 +122,7 @@ def pipeline(
     s = pipe.stats
     stats.update(analysed=s.frames, detector_runs=s.detected, verifier_runs=s.verified)
     stats.update(abstained=s.abstained, activities=s.activities)
-    stats.update(swept=s.swept, people_added=s.people_added)
+    stats.update(swept=s.swept, people_added=s.people_added, unconfirmed=s.people_unconfirmed)
     cap = cv2.VideoCapture(str(clip))
     frames = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
     cap.release()
