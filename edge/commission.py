@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-import cv2
 import numpy as np
 import numpy.typing as npt
 import yaml
@@ -34,6 +33,7 @@ from edge.frames import Frame
 from edge.geometry import Point
 from edge.motion import MotionDetector
 from edge.params import PipelineParams, TrackerParams, VerifierParams
+from edge.plot_proposal import draw_plots, propose_plots
 from edge.verify import missed_people, unconfirmed_people
 
 logger = logging.getLogger(__name__)
@@ -151,51 +151,6 @@ class Survey:
             )
             for k in sorted(self.counts)
         }
-
-
-def propose_plots(
-    image: npt.NDArray[np.uint8], *, max_plots: int = 4, min_share: float = 0.03
-) -> dict[str, list[Point]]:
-    """Polygons around the largest green (planted) regions; the whole frame when none."""
-    h, w = image.shape[:2]
-    b, g, r = (image[..., i].astype(np.float32) for i in range(3))
-    exg = np.clip(2 * g - r - b, 0, 255).astype(np.uint8)
-    _, mask = cv2.threshold(exg, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    if exg.max() < 20:  # no green anywhere: Otsu would split noise
-        mask[:] = 0
-    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (15, 15))
-    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, kernel)
-    mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, kernel)
-    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-    big = sorted(
-        (c for c in contours if cv2.contourArea(c) >= min_share * h * w),
-        key=cv2.contourArea,
-        reverse=True,
-    )[:max_plots]
-    plots: dict[str, list[Point]] = {}
-    for i, c in enumerate(sorted(big, key=lambda c: tuple(cv2.boundingRect(c)[:2]))):
-        hull = cv2.convexHull(c)
-        poly = cv2.approxPolyDP(hull, 0.01 * cv2.arcLength(hull, True), True)
-        pts = [(float(p[0][0]), float(p[0][1])) for p in poly]
-        if len(pts) >= 3:
-            plots[f"P{i + 1}"] = pts
-    if not plots:
-        plots["default"] = [(0.0, 0.0), (w - 1.0, 0.0), (w - 1.0, h - 1.0), (0.0, h - 1.0)]
-    return plots
-
-
-def draw_plots(
-    image: npt.NDArray[np.uint8], plots: Mapping[str, Sequence[Point]]
-) -> npt.NDArray[np.uint8]:
-    """A copy of the snapshot with each polygon outlined and named."""
-    out = image.copy()
-    for name, poly in plots.items():
-        pts = np.array([[round(x), round(y)] for x, y in poly], dtype=np.int32)
-        cv2.polylines(out, [pts], True, (0, 255, 255), 3)
-        x, y = pts.min(axis=0)
-        cv2.putText(out, name, (int(x) + 8, int(y) + 30), cv2.FONT_HERSHEY_SIMPLEX, 1.0,
-                    (0, 255, 255), 2)  # fmt: skip
-    return np.asarray(out, dtype=np.uint8)
 
 
 def within(frames: Iterator[Frame], seconds: float) -> Iterator[Frame]:

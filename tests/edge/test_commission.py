@@ -8,12 +8,11 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import cv2
 import numpy as np
 import pytest
 
 from agrisafe_models.render.clips import render_clip
-from edge.commission import load_record, propose_plots, record_path, survey
+from edge.commission import load_record, record_path, survey
 from edge.detect.base import Detection, Image, ModelInfo
 from edge.frames import Frame
 from edge.params import PipelineParams
@@ -124,19 +123,6 @@ def test_a_damaged_record_leaves_the_camera_uncommissioned(tmp_path: Path) -> No
     assert load_record(tmp_path, "cam-01") is None
     path.write_bytes(path.read_bytes()[:0] + b"\xff\xfe")
     assert load_record(tmp_path, "cam-01") is None
-
-
-def test_plots_are_proposed_around_green_ground() -> None:
-    image = np.full((360, 640, 3), 120, dtype=np.uint8)
-    cv2.rectangle(image, (20, 200), (300, 350), (40, 160, 40), -1)
-    cv2.rectangle(image, (340, 180), (620, 350), (30, 150, 50), -1)
-    plots = propose_plots(image)
-    assert list(plots) == ["P1", "P2"]
-    xs = [x for x, _ in plots["P1"]]
-    assert min(xs) < 40
-    assert max(xs) < 320
-    gray = np.full((360, 640, 3), 90, dtype=np.uint8)
-    assert list(propose_plots(gray)) == ["default"]
 
 
 class Scripted:
