@@ -9,9 +9,18 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 M = TypeVar("M", bound=BaseModel)
+
+
+class StrictModel(BaseModel):
+    """Base of the components' configuration models: unknown keys are errors (a typo must not
+    silently keep a default), values are frozen, and `.inf`/`.nan` are refused — YAML's `.inf`
+    passes a `gt=0` bound (an interval that never comes due switches a check off without anyone
+    writing `0`) and NaN passes a field with no bound at all (an altitude, a polygon corner)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class ConfigError(ValueError):

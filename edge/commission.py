@@ -32,7 +32,7 @@ from edge.evidence import jpeg
 from edge.frames import Frame
 from edge.geometry import Point
 from edge.motion import MotionDetector
-from edge.params import PipelineParams, TrackerParams, VerifierParams
+from edge.params import PipelineParams, VerifierParams
 from edge.plot_proposal import draw_plots, propose_plots
 from edge.verify import missed_people, unconfirmed_people
 
@@ -131,7 +131,7 @@ class Survey:
         dets: Sequence[Detection],
         refs: Sequence[Detection],
         p: VerifierParams,
-        sure: float = TrackerParams().high_score,
+        sure: float,
     ) -> None:
         """A frame the COCO model also looked at: its people, those ours missed, and our sure
         (≥ SURE, what starts a track) people it did not see."""

@@ -3,7 +3,7 @@
 from pathlib import Path
 from typing import Self
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from agrisafe import config as shared
 from agrisafe.identity import KeyError_, VerifyKey
@@ -17,11 +17,8 @@ from edge.zones import DEFAULT_PLOT
 DEFAULT_MODEL = Path("models/agri-activity-v2/model.onnx")
 
 
-class Strict(BaseModel):
-    """Unknown keys are errors: a typo must not silently keep a default; `.inf`/`.nan` too (a
-    NaN altitude or polygon corner has no bound to fail, `.inf` passes `gt=0`)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+class Strict(shared.StrictModel):
+    """Base of the site file's models (unknown keys, `.inf` and `.nan` are errors)."""
 
 
 class CameraGeo(Strict):

@@ -6,15 +6,13 @@ on plain parameter objects only, and the coordinator can tune them against a tra
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from agrisafe.config import StrictModel
 
 
-class Params(BaseModel):
-    """Base: unknown keys are an error (a typo must not silently keep a default)."""
-
-    # YAML's `.inf` passes a `ge` bound: an interval that never comes due would switch a
-    # check off without anyone writing `0`; no setting here means infinity or NaN
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+class Params(StrictModel):
+    """Base of the pipeline's parameters (unknown keys, `.inf` and `.nan` are errors)."""
 
 
 TileCount = Annotated[int, Field(ge=1, le=6)]

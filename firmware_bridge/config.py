@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from agrisafe import config as shared
 from agrisafe.protocol import Geo, GeoFix, TestMethod
@@ -27,10 +27,9 @@ from firmware_bridge.serial_link import PortSettings
 M = TypeVar("M", bound=BaseModel)
 
 
-class _Strict(BaseModel):
-    # unknown keys are typos; `.inf`/`.nan` pass `ge` bounds or none (a NaN surveyed altitude,
-    # an infinite gold-strip threshold calling every card positive) and are never meant
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+class _Strict(shared.StrictModel):
+    """Base of bridge.yaml's models (a NaN surveyed altitude, an infinite gold-strip threshold
+    calling every card positive: refused like unknown keys)."""
 
 
 class SerialConfig(_Strict):

@@ -1,12 +1,12 @@
 """Policy settings of the rules (not legal values: those live in the reference data)."""
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from agrisafe.config import StrictModel
 
 
-class RulesConfig(BaseModel):
+class RulesConfig(StrictModel):
     """Tunable windows and tolerances; defaults follow protocol-v1.md where it gives one."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     spraying_grace_h: float = Field(
         default=24.0, gt=0, description="unrecorded_spraying grace window (protocol default 24 h)"
