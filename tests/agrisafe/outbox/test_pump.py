@@ -137,4 +137,8 @@ def test_other_devices_retained_status_is_not_taken_for_a_bad_ack(
         second.stop()
     first.stop()
     collector.session.stop()
-    assert not [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    # the pump itself complained of nothing (the old code warned "ignoring a malformed cloud
+    # ack"); a dropped connection the client logs and reconnects from is not this test's point
+    # (amqtt under a loaded CI once dropped one with "Unspecified error" mid-test)
+    pump_said = [r for r in caplog.records if r.name == "agrisafe.outbox.pump"]
+    assert not [r.getMessage() for r in pump_said if r.levelno >= logging.WARNING]
