@@ -285,6 +285,9 @@ def eval_real(
     labels: Path | None = typer.Option(
         None, help="labels CSV (default models/real-dev/labels.csv)"
     ),
+    boxes: Path | None = typer.Option(
+        None, help="people boxed by hand (default models/real-dev/people-boxes.csv)"
+    ),
     reference: Path | None = typer.Option(
         COCO_MODEL, help="COCO ONNX model: people misnamed, and the verifier's second opinion"
     ),
@@ -303,13 +306,14 @@ def eval_real(
     """Real photos: cue recall / false cues, `person` recall, people called livestock/drone."""
     import json
 
+    from agrisafe_models.evaluate.people import BOXES, read_boxes
     from agrisafe_models.evaluate.real import LABELS, Scorer, evaluate_real, read_labels
     from edge.detect import load_detector
     from edge.detect.verifier import OnnxVerifier
     from edge.params import DetectorParams, VerifierParams
 
     setup_logging("INFO")
-    for path in (model, labels, set_dir):
+    for path in (model, labels, boxes, set_dir):
         if path is not None and not path.exists():
             typer.echo(f"error: {path} does not exist", err=True)
             raise typer.Exit(2)
@@ -323,7 +327,9 @@ def eval_real(
         raise typer.Exit(2) from err
     ref = OnnxVerifier(reference, params) if reference is not None and reference.is_file() else None
     scorer = Scorer(load_detector(model, det), ref, verifier, params)
-    result = evaluate_real(read_labels(labels or LABELS), set_dir, scorer)
+    result = evaluate_real(
+        read_labels(labels or LABELS), set_dir, scorer, read_boxes(boxes or BOXES)
+    )
     text = json.dumps(result, indent=2) + "\n"
     if json_out is not None:
         json_out.parent.mkdir(parents=True, exist_ok=True)

@@ -28,6 +28,7 @@ GATED: tuple[tuple[str, str, bool], ...] = (
     ("real", "false_cue_rate_negatives", False),
     ("real", "person_recall_count", True),
     ("real", "person_recall_images", True),
+    ("real", "person_recall_boxes", True),  # people matched one to one (evaluate.people)
     ("real", "person_as_livestock_or_drone", False),
     ("hard", "false_cue_rate", False),
     ("hard_v3", "false_cue_rate", False),
@@ -108,13 +109,17 @@ def score(model: Path, spec: FinetuneSpec) -> dict[str, Any]:
     """Rendered mAP (val split) and the real-photo summary of one ONNX model."""
     from agrisafe_models.evaluate.detection import evaluate_detection
     from agrisafe_models.evaluate.hard import HARD_V3, evaluate_hard
+    from agrisafe_models.evaluate.people import BOXES, read_boxes
     from agrisafe_models.evaluate.real import LABELS, Scorer, evaluate_real, read_labels
     from edge.detect import load_detector
     from edge.params import DetectorParams
 
     rendered = evaluate_detection(model, spec.rendered, split="val", imgsz=spec.imgsz)
     detector = load_detector(model, DetectorParams())
-    real = evaluate_real(read_labels(spec.real_labels or LABELS), spec.real_set, Scorer(detector))
+    # boxes only beside the default labels: another labels CSV names other photos
+    boxes = read_boxes(BOXES) if spec.real_labels is None else None
+    photos = read_labels(spec.real_labels or LABELS)
+    real = evaluate_real(photos, spec.real_set, Scorer(detector), boxes)
     return {
         "rendered": rendered,
         "real": real["summary"],

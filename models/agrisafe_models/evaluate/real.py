@@ -4,12 +4,14 @@ The set is a labels CSV (`models/real-dev/labels.csv`: file, label, people, lice
 a folder of photos (`../shared/real-dev`) plus photos shipped inside installed packages
 (`pkg:ultralytics/assets/bus.jpg`) and photos kept in this repository (`repo:photos/…`,
 sources in `models/real-dev/SOURCES.md`), located at run time. Person ground truth is a count per
-photo (no boxes): `person` recall counts min(found, people) / people.
+photo (`person` recall counts min(found, people) / people) and, where the photo's people are
+boxed by hand (`people-boxes.csv`, `evaluate.people`), box-matched recall by height and the
+false persons beside them.
 """
 
 import csv
 import importlib.util
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,9 +21,11 @@ import numpy as np
 
 from edge.detect.base import Detection, Detector
 from edge.detect.verifier import Verifier
-from edge.geometry import inside
+from edge.geometry import Box, inside
 from edge.params import TrackerParams, VerifierParams
 from edge.verify import cue_boxes, missed_people, needs_look, verify
+
+from .people import PersonBox, match_people, summarise_people
 
 LABELS = Path(__file__).resolve().parents[2] / "real-dev" / "labels.csv"
 # a `person` at least this sure starts a track at the edge (`tracker.high_score`); weaker ones
@@ -73,9 +77,8 @@ def locate(file: str, set_dir: Path | None) -> Path | None:
     return path if path.is_file() else None
 
 
-def person_as_other(dets: Sequence[Detection], refs: Sequence[Detection], share: float) -> int:
-    """Our livestock/drone boxes lying inside a reference `person` box (a person misnamed)."""
-    people = [r.box for r in refs if r.label == "person"]
+def person_as_other(dets: Sequence[Detection], people: Sequence[Box], share: float) -> int:
+    """Our livestock/drone boxes lying inside a person's box (a person misnamed)."""
     return sum(
         1 for d in dets if d.label in PERSON_AS and any(inside(d.box, b) >= share for b in people)
     )
@@ -91,8 +94,11 @@ class Scorer:
     params: VerifierParams = field(default_factory=VerifierParams)
 
 
-def score_photo(photo: Photo, path: Path, s: Scorer) -> dict[str, Any]:
-    """One photo's detections → its row of the report."""
+def score_photo(
+    photo: Photo, path: Path, s: Scorer, truth: Sequence[PersonBox] | None = None
+) -> dict[str, Any]:
+    """One photo's detections → its row of the report; TRUTH, the photo's people boxed by hand,
+    matches them one to one and names a misnamed person by the labelled box, not COCO's."""
     raw = cv2.imread(str(path), cv2.IMREAD_COLOR)
     if raw is None:
         raise ValueError(f"{path}: not a readable image")
@@ -114,6 +120,13 @@ def score_photo(photo: Photo, path: Path, s: Scorer) -> dict[str, Any]:
     counts: dict[str, int] = {}
     for d in dets:
         counts[d.label] = counts.get(d.label, 0) + 1
+    if truth is not None:
+        misnamed: int | None = person_as_other(dets, [t.box for t in truth], s.params.relabel_cover)
+    elif refs:
+        people = [r.box for r in refs if r.label == "person"]
+        misnamed = person_as_other(dets, people, s.params.relabel_cover)
+    else:
+        misnamed = None
     return {
         "file": photo.file,
         "label": photo.label,
@@ -124,7 +137,8 @@ def score_photo(photo: Photo, path: Path, s: Scorer) -> dict[str, Any]:
         "cue": bool(cue_boxes(dets, s.params)) if has_cues else None,
         "abstained": abstained,
         "people_added": added,
-        "person_as_other": person_as_other(dets, refs, s.params.relabel_cover) if refs else None,
+        "person_as_other": misnamed,
+        "boxes": match_people(dets, truth, image.shape[0]) if truth is not None else None,
         "detections": counts,
     }
 
@@ -163,11 +177,17 @@ def summarise(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
         ),
         "abstained": sum(r["abstained"] for r in rows),
         "people_added": sum(r.get("people_added", 0) for r in rows),
-    }
+    } | summarise_people(rows)
 
 
-def evaluate_real(photos: Sequence[Photo], set_dir: Path | None, scorer: Scorer) -> dict[str, Any]:
-    """Every photo that can be found, scored; the missing ones listed."""
+def evaluate_real(
+    photos: Sequence[Photo],
+    set_dir: Path | None,
+    scorer: Scorer,
+    boxes: Mapping[str, Sequence[PersonBox]] | None = None,
+) -> dict[str, Any]:
+    """Every photo that can be found, scored (against its people's BOXES where labelled);
+    the missing ones listed."""
     rows: list[dict[str, Any]] = []
     missing: list[str] = []
     for photo in photos:
@@ -175,7 +195,8 @@ def evaluate_real(photos: Sequence[Photo], set_dir: Path | None, scorer: Scorer)
         if path is None:
             missing.append(photo.file)
             continue
-        rows.append(score_photo(photo, path, scorer))
+        truth = boxes.get(photo.file) if boxes is not None else None
+        rows.append(score_photo(photo, path, scorer, truth))
     return {
         "model": scorer.detector.info.name,
         "model_version": scorer.detector.info.version,

@@ -7,6 +7,7 @@ import cv2
 import numpy as np
 import pytest
 
+from agrisafe_models.evaluate.people import read_boxes
 from agrisafe_models.evaluate.real import (
     LABELS,
     Photo,
@@ -80,10 +81,13 @@ def test_package_photos_with_and_without_verifier() -> None:
 
 def test_the_shipped_model_with_its_verifier_finds_both_men_in_zidane() -> None:
     photos = [p for p in read_labels(LABELS) if p.file == ZIDANE]
-    plain = evaluate_real(photos, None, _scorer(False))["images"][0]
-    checked = evaluate_real(photos, None, _scorer(True))["images"][0]
+    boxes = read_boxes()
+    plain = evaluate_real(photos, None, _scorer(False), boxes)["images"][0]
+    checked = evaluate_real(photos, None, _scorer(True), boxes)["images"][0]
     assert (checked["persons_found"], checked["person_as_other"], checked["cue"]) == (2, 0, False)
     assert checked["people_added"] == 2 - plain["persons_found"]  # what the sweep added
+    # and they are the two men, each boxed as labelled by hand, with no false person beside
+    assert (checked["boxes"]["found"], checked["boxes"]["false"]) == (2, 0)
 
 
 class OneBox:
