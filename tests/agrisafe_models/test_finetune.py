@@ -20,6 +20,7 @@ BASE: dict[str, Any] = {
         "false_cue_rate_negatives": 0.1,
         "person_recall_count": 0.7,
         "person_recall_images": 0.8,
+        "person_recall_boxes": 0.5,
         "person_as_livestock_or_drone": 3,
     },
     "hard": {"false_cue_rate": 0.2},
