@@ -248,6 +248,14 @@ class VerifierParams(Params):
         description="[cols, rows]: the sweep also looks at overlapping crops, for people too "
         "small at the COCO model's input (1 + cols × rows inferences per sweep)",
     )
+    sweep_input: int | None = Field(
+        default=None,
+        ge=160,
+        le=1280,
+        multiple_of=32,
+        description="the sweep's look at this square input (e.g. 640: people twice as large as "
+        "at 320, for about 3.5 × one look's CPU); the shipped COCO model takes any size",
+    )
 
 
 class PipelineParams(Params):

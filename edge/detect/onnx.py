@@ -1,7 +1,9 @@
 """onnxruntime adapter of the `Detector` port for YOLOv8/YOLO11 exports (`nms=False`)."""
 
+import copy
 import hashlib
 import logging
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +66,8 @@ class OnnxDetector:
         except ModelError as err:
             raise ModelError(f"{path}: {err}") from err
         self._input = inp.name
+        # a dynamic export (`dynamic=True`) runs at any multiple of the stride: `at_input`
+        self.dynamic = not all(isinstance(d, int) for d in inp.shape[2:])
         self._params = params
         self._class_min = np.array(
             [params.class_conf.get(n, params.conf) for n in names], dtype=np.float32
@@ -87,6 +91,21 @@ class OnnxDetector:
         self._class_min = np.array(
             [merged.class_conf.get(n, merged.conf) for n in self.info.names], dtype=np.float32
         )
+
+    def at_input(self, size: int) -> "OnnxDetector":
+        """The same model and session at a SIZE × SIZE input (a multiple of 32), for a model
+        exported with a dynamic input; a fixed-input model only at its own size."""
+        if (size, size) == self.info.imgsz:
+            return self
+        if not self.dynamic or size % 32:
+            raise ModelError(
+                f"{self.info.name}: input {size} needs a model exported with dynamic=True and a "
+                f"multiple of 32 (this one is fixed at {self.info.imgsz[0]})"
+            )
+        other = copy.copy(self)
+        other.info = replace(self.info, imgsz=(size, size))
+        other._warm_up()
+        return other
 
     def _warm_up(self) -> None:
         h, w = self.info.imgsz

@@ -16,8 +16,8 @@ class Verifier(Protocol):
     """Port: a second opinion on one frame, as detections with that model's class names."""
 
     def reference(self, frame: Image, tiled: bool = False) -> list[Detection]:
-        """Detections of the reference model in frame pixels; TILED: a sweep's look, also on
-        the crops of `sweep_tiles` when set."""
+        """Detections of the reference model in frame pixels; TILED: a sweep's look, at
+        `sweep_input` and on the crops of `sweep_tiles` when set."""
         ...
 
 
@@ -27,13 +27,14 @@ class OnnxVerifier:
     def __init__(self, path: Path, params: VerifierParams) -> None:
         from edge.detect.onnx import OnnxDetector
 
-        self._det: Detector = OnnxDetector(
-            path, DetectorParams(conf=params.conf, threads=params.threads)
-        )
+        onnx = OnnxDetector(path, DetectorParams(conf=params.conf, threads=params.threads))
+        self._det: Detector = onnx
         # A sweep looks for people; a cue's look needs only the carrier beside the cue, which
-        # the whole frame shows as well as the crops do (and at a fifth of the cost).
+        # the whole frame shows as well as a larger input or the crops do, at a fraction of
+        # the cost. The larger input shares the model's session (a dynamic export).
+        sweeper: Detector = onnx.at_input(params.sweep_input) if params.sweep_input else onnx
         self._sweeper = (
-            TiledDetector(self._det, *params.sweep_tiles) if params.sweep_tiles else self._det
+            TiledDetector(sweeper, *params.sweep_tiles) if params.sweep_tiles else sweeper
         )
         self._wanted = {"person"} | {c for row in params.support.values() for c in row}
         self.path = path

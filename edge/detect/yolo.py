@@ -43,14 +43,16 @@ def letterbox(frame: npt.NDArray[np.uint8], size: tuple[int, int]) -> tuple[Floa
 
 
 def check_output_shape(shape: Sequence[int | str | None], n_classes: int) -> None:
-    """Refuse anything but `[1, 4+nc, N]` with the metadata's class count."""
+    """Refuse anything but `[1, 4+nc, N]` with the metadata's class count (a dynamic export
+    names its batch and N, e.g. `['batch', 84, 'anchors']`: one image is sent at a time)."""
     dims = list(shape)
     if len(dims) == 3 and dims[2] == 6 and isinstance(dims[1], int) and dims[1] <= 1000:
         raise ModelError(
             f"model output {dims} looks like an end-to-end (YOLO26 / NMS-included) head; "
             "export a YOLOv8/YOLO11 model with nms=False (output [1, 4+nc, N])"
         )
-    if len(dims) != 3 or dims[0] not in (1, None) or not isinstance(dims[1], int):
+    batch_ok = dims[0] in (1, None) or isinstance(dims[0], str) if dims else False  # str: dynamic
+    if len(dims) != 3 or not batch_ok or not isinstance(dims[1], int):
         raise ModelError(f"model output {dims} is not a YOLOv8/YOLO11 head [1, 4+nc, N]")
     if dims[1] != 4 + n_classes:
         raise ModelError(

@@ -301,6 +301,9 @@ def eval_real(
     sweep_tiles: str | None = typer.Option(
         None, help="COLSxROWS: the sweep's COCO look also on crops, as `verifier.sweep_tiles`"
     ),
+    sweep_input: int | None = typer.Option(
+        None, help="the sweep's COCO look at this input size, as `verifier.sweep_input` (e.g. 640)"
+    ),
     json_out: Path | None = typer.Option(None, "--json", help="write the results as JSON here"),
 ) -> None:
     """Real photos: cue recall / false cues, `person` recall, people called livestock/drone."""
@@ -320,10 +323,15 @@ def eval_real(
     try:
         det = DetectorParams.model_validate({"tiles": _grid(tiles)})
         params = VerifierParams.model_validate(
-            {"sweep_s": 1.0 if sweep else 0, "sweep_tiles": _grid(sweep_tiles)}
+            {
+                "sweep_s": 1.0 if sweep else 0,
+                "sweep_tiles": _grid(sweep_tiles),
+                "sweep_input": sweep_input,
+            }
         )
     except ValueError as err:
-        typer.echo(f"error: --tiles {tiles} / --sweep-tiles {sweep_tiles}: {err}", err=True)
+        given = f"--tiles {tiles} / --sweep-tiles {sweep_tiles} / --sweep-input {sweep_input}"
+        typer.echo(f"error: {given}: {err}", err=True)
         raise typer.Exit(2) from err
     ref = OnnxVerifier(reference, params) if reference is not None and reference.is_file() else None
     scorer = Scorer(load_detector(model, det), ref, verifier, params)

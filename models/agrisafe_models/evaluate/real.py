@@ -203,6 +203,7 @@ def evaluate_real(
         "verifier": scorer.use_verifier and scorer.reference is not None,
         "sweep": scorer.use_verifier and scorer.reference is not None and scorer.params.sweep_s > 0,
         "sweep_tiles": scorer.params.sweep_tiles,
+        "sweep_input": scorer.params.sweep_input,
         "summary": summarise(rows),
         "missing": missing,
         "images": rows,

@@ -200,3 +200,23 @@ def test_eval_real_sweeps_on_crops_when_asked(tmp_path: Path) -> None:
     assert (result["sweep"], result["sweep_tiles"]) == (True, [2, 2])
     zidane = next(r for r in result["images"] if r["file"] == ZIDANE)
     assert zidane["persons_found"] == 2  # each man once: a crop's cut half is not a third
+
+
+def test_eval_real_sweeps_at_a_larger_input_when_asked(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from agrisafe_models.cli import app
+
+    bad = CliRunner().invoke(app, ["eval-real", "--verifier", "--sweep-input", "500"])
+    assert bad.exit_code == 2
+    assert "--sweep-input 500" in bad.output
+    assert "multiple of 32" in bad.output
+    out = tmp_path / "real.json"
+    args = ["eval-real", "--verifier", "--sweep-input", "640", "--json", str(out)]
+    ok = CliRunner().invoke(app, args)
+    assert ok.exit_code == 0, ok.output
+    result = json.loads(out.read_text())
+    assert (result["sweep"], result["sweep_input"]) == (True, 640)
+    assert result["summary"]["people_boxed"] >= 5  # the package and repository photos' people
+    zidane = next(r for r in result["images"] if r["file"] == ZIDANE)
+    assert zidane["boxes"]["found"] == 2

@@ -8,13 +8,17 @@ import pytest
 
 from agrisafe_models.evaluate.real import locate
 from edge.detect.base import Detection, Image
+from edge.detect.onnx import OnnxDetector
 from edge.detect.verifier import OnnxVerifier
+from edge.errors import ModelError
 from edge.geometry import iou
-from edge.params import VerifierParams
+from edge.params import DetectorParams, VerifierParams
 
 REPO = Path(__file__).resolve().parents[3]
 COCO = REPO / "models" / "yolov8n-coco" / "model.onnx"
 REAL_DEV = REPO.parent / "shared" / "real-dev"  # ../shared beside the checkout
+V2 = REPO / "models" / "agri-activity-v2" / "model.onnx"  # exported with a fixed input
+PADDY = "repo:photos/harvesting-paddy-bangladesh-workers.jpg"  # 23 workers, most of them small
 # one worker about 6 % of the frame tall beside a pickup (labels.csv): too small at 320
 SMALL_WORKER = "ambiguous/csd__G03_DJI_Agras_T30_2023-06-21_11-27-11_i0.jpg"
 
@@ -54,3 +58,38 @@ def test_a_tiled_sweep_finds_the_small_worker_the_whole_frame_misses() -> None:
     assert len(found) == 1
     h = frame.shape[0]
     assert (found[0].box[3] - found[0].box[1]) < 0.1 * h  # the small one
+
+
+def test_the_shipped_coco_model_runs_at_any_multiple_of_32_on_one_session() -> None:
+    coco = OnnxDetector(COCO, DetectorParams())
+    assert coco.dynamic
+    assert coco.info.imgsz == (320, 320)
+    large = coco.at_input(640)
+    assert large.info.imgsz == (640, 640)
+    assert coco.info.imgsz == (320, 320)
+    assert large._session is coco._session  # one model in memory, not two
+    assert coco.at_input(320) is coco
+    with pytest.raises(ModelError, match="multiple of 32"):
+        coco.at_input(500)
+    fixed = OnnxDetector(V2, DetectorParams())
+    assert not fixed.dynamic
+    with pytest.raises(ModelError, match="dynamic=True"):
+        fixed.at_input(640)
+
+
+def test_a_sweep_at_a_larger_input_finds_workers_the_320_look_misses() -> None:
+    frame = _image(PADDY)
+    plain = OnnxVerifier(COCO, VerifierParams())
+    large = OnnxVerifier(COCO, VerifierParams(sweep_input=640))
+    at_320 = _people(plain.reference(frame, tiled=True))
+    at_640 = _people(large.reference(frame, tiled=True))
+    assert len(at_640) > len(at_320) >= 3  # the far workers start to show
+    # a cue's look stays at 320: the same detections, and as cheap
+    assert large.reference(frame) == plain.reference(frame)
+
+
+def test_a_larger_sweep_input_needs_a_dynamic_model() -> None:
+    with pytest.raises(ModelError, match="dynamic=True"):
+        OnnxVerifier(V2, VerifierParams(sweep_input=640))
+    with pytest.raises(ValueError, match="multiple of 32"):
+        VerifierParams(sweep_input=500)

@@ -109,3 +109,6 @@ def test_output_shape_errors_name_the_problem(shape: list[int], needle: str) -> 
     with pytest.raises(ModelError, match=needle):
         check_output_shape(shape, 7)
     check_output_shape([1, 11, 8400], 7)
+    check_output_shape(["batch", 11, "anchors"], 7)  # a dynamic export names its free axes
+    with pytest.raises(ModelError, match="not a YOLOv8/YOLO11 head"):
+        check_output_shape([2, 11, 8400], 7)
