@@ -30,6 +30,9 @@ GATED: tuple[tuple[str, str, bool], ...] = (
     ("real", "person_recall_images", True),
     ("real", "person_recall_boxes", True),  # people matched one to one (evaluate.people)
     ("real", "person_as_livestock_or_drone", False),
+    # a `person` on a photo of nobody: v2 passed a gate without these and doubled v1's rate
+    ("real", "false_person_rate_empty", False),
+    ("real", "false_person_rate_empty_tracked", False),  # sure enough to start a track
     ("hard", "false_cue_rate", False),
     ("hard_v3", "false_cue_rate", False),
     ("hard_v3", "person_recall_count", True),  # people far off, under camera artefacts

@@ -21,6 +21,8 @@ BASE: dict[str, Any] = {
         "person_recall_count": 0.7,
         "person_recall_images": 0.8,
         "person_recall_boxes": 0.5,
+        "false_person_rate_empty": 0.3,
+        "false_person_rate_empty_tracked": 0.1,
         "person_as_livestock_or_drone": 3,
     },
     "hard": {"false_cue_rate": 0.2},
