@@ -305,6 +305,9 @@ def eval_real(
         None, help="the sweep's COCO look at this input size, as `verifier.sweep_input` (e.g. 640)"
     ),
     json_out: Path | None = typer.Option(None, "--json", help="write the results as JSON here"),
+    draw: Path | None = typer.Option(
+        None, help="write each photo here with people found / missed / false drawn on it"
+    ),
 ) -> None:
     """Real photos: cue recall / false cues, `person` recall, people called livestock/drone."""
     import json
@@ -334,7 +337,7 @@ def eval_real(
         typer.echo(f"error: {given}: {err}", err=True)
         raise typer.Exit(2) from err
     ref = OnnxVerifier(reference, params) if reference is not None and reference.is_file() else None
-    scorer = Scorer(load_detector(model, det), ref, verifier, params)
+    scorer = Scorer(load_detector(model, det), ref, verifier, params, draw)
     result = evaluate_real(
         read_labels(labels or LABELS), set_dir, scorer, read_boxes(boxes or BOXES)
     )

@@ -64,18 +64,37 @@ def band(box: Box, image_height: int) -> str:
 
 def _match(
     people: Sequence[Detection], truth: Sequence[PersonBox], overlap: Callable[[Box, Box], float]
-) -> tuple[set[int], int]:
-    """One to one, surest first: the labelled people taken, and the detections on none."""
-    taken: set[int] = set()
-    false = 0
-    for det in people:
+) -> tuple[dict[int, int], list[int]]:
+    """One to one, surest first: {detection: labelled person taken}, and the detections on
+    nobody (indices into PEOPLE); a detection on a difficult person is in neither."""
+    taken: dict[int, int] = {}
+    false: list[int] = []
+    for di, det in enumerate(people):
         shares = [overlap(det.box, t.box) for t in truth]
         best = max(range(len(truth)), key=shares.__getitem__, default=None)
-        if best is None or shares[best] < MATCH_IOU or best in taken:
-            false += 1
+        if best is None or shares[best] < MATCH_IOU or best in taken.values():
+            false.append(di)
         elif not truth[best].difficult:
-            taken.add(best)
+            taken[di] = best
     return taken, false
+
+
+@dataclass(frozen=True, slots=True)
+class Matches:
+    """Which labelled people were found (IoU) or only covered, and which detections are false."""
+
+    people: list[Detection]  # the `person` detections, surest first
+    found: set[int]  # labelled people whose box a detection took (IoU ≥ MATCH_IOU)
+    on_person: set[int]  # labelled people a detection lies mostly inside
+    false: list[int]  # detections (indices into `people`) on nobody, doubles included
+
+
+def matches(dets: Sequence[Detection], truth: Sequence[PersonBox]) -> Matches:
+    """`person` detections against the labelled people, both ways (see the module's doc)."""
+    people = sorted((d for d in dets if d.label == "person"), key=lambda d: -d.score)
+    found, _ = _match(people, truth, iou)
+    on_person, false = _match(people, truth, inside)
+    return Matches(people, set(found.values()), set(on_person.values()), false)
 
 
 def match_people(
@@ -85,21 +104,19 @@ def match_people(
     (the box is the person's: its foot is where the edge places him on a plot) and `on_person`
     with at least half the detection inside the person's box (a box on his head or torso still
     names a real person); `false` are detections on nobody, the lenient way."""
-    people = sorted((d for d in dets if d.label == "person"), key=lambda d: -d.score)
-    found, _ = _match(people, truth, iou)
-    on_person, false = _match(people, truth, inside)
+    m = matches(dets, truth)
     by_height: dict[str, dict[str, int]] = {}
     for i, t in enumerate(truth):
         if not t.difficult:
             tally = by_height.setdefault(band(t.box, image_height), dict.fromkeys(_TALLY, 0))
             tally["of"] += 1
-            tally["found"] += i in found
-            tally["on_person"] += i in on_person
+            tally["found"] += i in m.found
+            tally["on_person"] += i in m.on_person
     return {
         "boxed": sum(not t.difficult for t in truth),
-        "found": len(found),
-        "on_person": len(on_person),
-        "false": false,
+        "found": len(m.found),
+        "on_person": len(m.on_person),
+        "false": len(m.false),
         "by_height": by_height,
     }
 

@@ -25,6 +25,7 @@ from edge.geometry import Box, inside
 from edge.params import TrackerParams, VerifierParams
 from edge.verify import cue_boxes, missed_people, needs_look, verify
 
+from .draw import draw_photo, write_drawing
 from .people import PersonBox, match_people, summarise_people
 
 LABELS = Path(__file__).resolve().parents[2] / "real-dev" / "labels.csv"
@@ -92,6 +93,7 @@ class Scorer:
     reference: Verifier | None = None
     use_verifier: bool = False
     params: VerifierParams = field(default_factory=VerifierParams)
+    draw: Path | None = None  # write each photo with the decisions drawn here (evaluate.draw)
 
 
 def score_photo(
@@ -115,6 +117,9 @@ def score_photo(
         dets, verdict = verify(dets, refs, s.params)
         abstained = not verdict.supported
     has_cues = {"spray_plume", "backpack_sprayer"} & set(s.detector.info.names)
+    cues = cue_boxes(dets, s.params) if has_cues else []
+    if s.draw is not None:
+        write_drawing(s.draw, photo.file, draw_photo(image, dets, truth, cues))
     found = sum(1 for d in dets if d.label == "person")
     tracked = sum(1 for d in dets if d.label == "person" and d.score >= TRACK_SCORE)
     counts: dict[str, int] = {}
@@ -134,7 +139,7 @@ def score_photo(
         "persons_found": found,
         "persons_matched": min(found, photo.people),
         "persons_tracked": tracked,
-        "cue": bool(cue_boxes(dets, s.params)) if has_cues else None,
+        "cue": bool(cues) if has_cues else None,
         "abstained": abstained,
         "people_added": added,
         "person_as_other": misnamed,

@@ -212,11 +212,15 @@ def test_eval_real_sweeps_at_a_larger_input_when_asked(tmp_path: Path) -> None:
     assert "--sweep-input 500" in bad.output
     assert "multiple of 32" in bad.output
     out = tmp_path / "real.json"
+    drawn = tmp_path / "drawn"
     args = ["eval-real", "--verifier", "--sweep-input", "640", "--json", str(out)]
-    ok = CliRunner().invoke(app, args)
+    ok = CliRunner().invoke(app, [*args, "--draw", str(drawn)])
     assert ok.exit_code == 0, ok.output
     result = json.loads(out.read_text())
     assert (result["sweep"], result["sweep_input"]) == (True, 640)
+    # one drawing per photo scored, for a person to check the numbers by eye
+    assert len(list(drawn.glob("*.jpg"))) == len(result["images"])
+    assert (drawn / "pkg_ultralytics_assets_zidane.jpg").is_file()
     assert result["summary"]["people_boxed"] >= 5  # the package and repository photos' people
     zidane = next(r for r in result["images"] if r["file"] == ZIDANE)
     assert zidane["boxes"]["found"] == 2
