@@ -52,7 +52,7 @@ def run(
                 f"{config}: mqtt_url: the bridge needs a broker URL (mqtt://host:1883)"
             )
         bridge = build_app(cfg, parse_mqtt_url(env.mqtt_url), env.ensure_data_dir())
-    stop = _stop_on_sigterm()
+    stop = _stop_on_signals()
     bridge.start()
     typer.echo(f"bridge {cfg.site}/{cfg.device}: {len(cfg.instruments)} instrument(s)", err=True)
     try:
@@ -63,23 +63,24 @@ def run(
     typer.echo("bridge stopped", err=True)
 
 
-def _stop_on_sigterm() -> threading.Event:
-    """An event SIGTERM sets (docker stop, systemd), so the command can stop cleanly."""
+def _stop_on_signals() -> threading.Event:
+    """An event SIGTERM (docker stop, systemd) and SIGINT (Ctrl-C) set, so the command stops
+    cleanly. Ctrl-C sets it too rather than raising KeyboardInterrupt, which lands at whatever
+    line runs then (inside a threading primitive or a cleanup); CI once saw `bridge simulate`
+    still alive 10 s after SIGINT, which the event makes deterministic."""
     stop = threading.Event()
 
-    def on_term(_sig: int, _frame: object) -> None:
+    def on_signal(_sig: int, _frame: object) -> None:
         stop.set()
 
-    signal.signal(signal.SIGTERM, on_term)
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
     return stop
 
 
 def _wait(stop: threading.Event) -> None:
-    """Until SIGTERM (`stop`) or Ctrl-C."""
-    try:
-        while not stop.wait(1.0):
-            pass
-    except KeyboardInterrupt:
+    """Until SIGTERM or SIGINT (`stop`)."""
+    while not stop.wait(1.0):
         pass
 
 
@@ -135,7 +136,7 @@ def simulate(
     if instrument not in INSTRUMENTS:
         typer.echo(f"error: --instrument must be one of {', '.join(INSTRUMENTS)}", err=True)
         raise typer.Exit(2)
-    stop = _stop_on_sigterm()
+    stop = _stop_on_signals()
     sim = make_simulator(instrument, link)
     path = sim.start()
     feeder = Feeder(sim, interval)
