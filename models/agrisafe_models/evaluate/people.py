@@ -15,6 +15,7 @@ camera (people 30–120 px tall): `<30` is below what the product is designed to
 """
 
 import csv
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,8 +48,10 @@ def read_boxes(path: Path = BOXES) -> dict[str, list[PersonBox]]:
         for n, row in enumerate(csv.DictReader(fh), start=2):
             try:
                 x1, y1, x2, y2 = (float(row[k]) for k in ("x1", "y1", "x2", "y2"))
-                if not (0 <= x1 < x2 and 0 <= y1 < y2) or row["difficult"] not in ("0", "1"):
-                    raise ValueError("want 0 <= x1 < x2, 0 <= y1 < y2 and difficult 0 or 1")
+                finite = all(map(math.isfinite, (x1, y1, x2, y2)))
+                ordered = finite and 0 <= x1 < x2 and 0 <= y1 < y2
+                if not ordered or row["difficult"] not in ("0", "1"):
+                    raise ValueError("want finite 0 <= x1 < x2, 0 <= y1 < y2; difficult 0 or 1")
                 box = PersonBox((x1, y1, x2, y2), row["difficult"] == "1")
             except (KeyError, ValueError, TypeError) as err:
                 raise ValueError(f"{path}:{n}: bad row ({err})") from err

@@ -30,7 +30,13 @@ def test_every_labelled_person_is_boxed_and_nobody_else() -> None:
 
 def test_a_bad_box_row_names_its_line(tmp_path: Path) -> None:
     head = "file,x1,y1,x2,y2,difficult,note\n"
-    for row in ("a.jpg,10,10,5,20,0,x", "a.jpg,1,1,5,5,2,x", "a.jpg,1,one,5,5,0,x"):
+    rows = (
+        "a.jpg,10,10,5,20,0,x",
+        "a.jpg,1,1,5,5,2,x",
+        "a.jpg,1,one,5,5,0,x",
+        "a.jpg,1,1,inf,5,0,x",
+    )
+    for row in rows:
         bad = tmp_path / "boxes.csv"
         bad.write_text(head + "a.jpg,0,0,5,5,0,fine\n" + row + "\n")
         with pytest.raises(ValueError, match=r"boxes\.csv:3"):
