@@ -122,12 +122,23 @@ def drop_plumes_on_people(
 def carriers_of(
     dets: Sequence[Detection], cues: Sequence[Detection], p: VerifierParams
 ) -> list[Detection]:
-    """Carrier boxes (person, tractor, drone) whose grown box touches a cue."""
-    return [
-        d
-        for d in dets
-        if d.label in CARRIERS and any(touches(grow(d.box, p.margin), c.box) for c in cues)
-    ]
+    """Carrier boxes (person, tractor, drone) whose grown box touches a cue.
+
+    A person carries a plume only with a sprayer on him (a sprayer cue touching his grown box),
+    as the `spraying` activity asks a person for both: a worker makes no mist by hand. Without
+    this, a bright patch of soil, foliage or a tent near a real worker was confirmed by that
+    worker, whom COCO rightly sees (3 of the 39 real photos of nobody spraying, 2026-12-04).
+    """
+    sprayers = [d.box for d in dets if d.label == SPRAYER and d.score >= p.cue_score]
+    out: list[Detection] = []
+    for d in dets:
+        if d.label not in CARRIERS:
+            continue
+        area = grow(d.box, p.margin)
+        armed = d.label != PERSON or any(touches(area, s) for s in sprayers)
+        if any(touches(area, c.box) and (armed or c.label != PLUME) for c in cues):
+            out.append(d)
+    return out
 
 
 def supported(carrier: Detection, refs: Sequence[Detection], p: VerifierParams) -> bool:

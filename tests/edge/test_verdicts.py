@@ -64,6 +64,18 @@ def test_a_plume_on_a_coco_person_is_rejected() -> None:
     assert [t.id for t in v.apply(tracks)] == [1]
 
 
+def test_a_plume_track_beside_a_confirmed_worker_needs_his_sprayer() -> None:
+    coco = [Detection("person", 0.9, WORKER_BOX)]
+    bare = TrackVerdicts(VerifierParams())
+    tracks = [track(1, "person", WORKER_BOX), track(3, "spray_plume", (145, 150, 200, 210))]
+    assert bare.decide(tracks, coco, T0).rejected == 1  # soil beside a real worker
+    assert [t.id for t in bare.apply(tracks)] == [1]
+    armed = TrackVerdicts(VerifierParams())
+    with_sprayer = [*tracks, track(2, "backpack_sprayer", (120, 120, 150, 180))]
+    assert armed.decide(with_sprayer, coco, T0).confirmed == 2
+    assert [t.id for t in armed.apply(with_sprayer)] == [1, 3, 2]
+
+
 def test_a_livestock_track_gets_one_look_without_any_cue() -> None:
     v = TrackVerdicts(VerifierParams())
     worker, cow = track(1, "livestock", WORKER_BOX), track(2, "livestock", (400, 150, 480, 220))

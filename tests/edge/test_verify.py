@@ -3,6 +3,7 @@
 from edge.detect.base import Detection
 from edge.params import VerifierParams
 from edge.verify import (
+    carriers_of,
     has_cue,
     missed_people,
     needs_look,
@@ -69,11 +70,34 @@ def test_livestock_inside_a_coco_person_becomes_person() -> None:
     assert out[0].score == cow.score
 
 
-def test_confirmed_worker_keeps_the_cue() -> None:
-    dets, verdict = verify([WORKER, PLUME], [COCO_WORKER], P)
+def test_confirmed_worker_with_a_sprayer_keeps_the_cue() -> None:
+    sprayer = Detection("backpack_sprayer", 0.6, (120, 120, 135, 150))
+    dets, verdict = verify([WORKER, sprayer, PLUME], [COCO_WORKER], P)
     assert verdict.supported
     assert verdict.dropped == 0
-    assert dets == [WORKER, PLUME]
+    assert dets == [WORKER, sprayer, PLUME]
+
+
+def test_a_plume_beside_a_real_worker_without_a_sprayer_is_not_confirmed_by_him() -> None:
+    # the real photos' false cues: soil or foliage called a plume near a worker COCO sees
+    dets, verdict = verify([WORKER, PLUME], [COCO_WORKER], P)
+    assert not verdict.supported
+    assert dets == [WORKER]
+    # a sprayer too weak to be a cue arms nobody
+    weak = Detection("backpack_sprayer", 0.2, (120, 120, 135, 150))
+    assert not verify([WORKER, weak, PLUME], [COCO_WORKER], P)[1].supported
+    # a sprayer on another, far worker arms only him
+    other = Detection("person", 0.8, (600, 100, 640, 220))
+    far_sprayer = Detection("backpack_sprayer", 0.6, (620, 120, 635, 150))
+    coco_other = Detection("person", 0.9, (598, 96, 642, 224))
+    refs = [COCO_WORKER, coco_other]
+    # (the frame stays a confirmed one: the far worker's sprayer is a cue COCO backs; the edge
+    # decides per cue track, and the plume's own track has no carrier)
+    assert verify([WORKER, PLUME, other, far_sprayer], refs, P)[1].supported
+    assert carriers_of([WORKER, PLUME, other, far_sprayer], [PLUME], P) == []
+    # a drone or a tractor needs no sprayer to carry a plume
+    drone = Detection("drone", 0.8, (140, 60, 200, 100))
+    assert carriers_of([WORKER, drone, PLUME], [PLUME], P) == [drone]
 
 
 def test_unconfirmed_worker_drops_the_cue() -> None:
