@@ -158,13 +158,13 @@ class CameraPipeline:
             self.drift.add(*seen)
             self._domain.add(*seen)
             refs = self._sweep(frame)
-            added = missed_people(dets, refs, self.params.verifier) if refs is not None else []
+            added: list[Detection] = []
+            doubted: list[Detection] = []
+            if refs is not None:  # a sweep's look: people COCO saw that ours missed, and back
+                vp = self.params.verifier
+                added = missed_people(dets, refs, vp)
+                doubted = unconfirmed_people(dets, refs, vp, self.params.tracker.high_score)
             self.stats.people_added += len(added)
-            doubted = (
-                unconfirmed_people(dets, refs, self.params.verifier, self.params.tracker.high_score)
-                if refs is not None
-                else []
-            )
             self.stats.people_unconfirmed += len(doubted)
             tracks = list(self._tracker.update(dets + added, frame.ts))
             out = self._verified(frame, tracks, refs)

@@ -129,7 +129,7 @@ def carriers_of(
     this, a bright patch of soil, foliage or a tent near a real worker was confirmed by that
     worker, whom COCO rightly sees (3 of the 39 real photos of nobody spraying, 2026-12-04).
     """
-    sprayers = [d.box for d in dets if d.label == SPRAYER and d.score >= p.cue_score]
+    sprayers = [c.box for c in cue_boxes(dets, p) if c.label == SPRAYER]
     out: list[Detection] = []
     for d in dets:
         if d.label not in CARRIERS:

@@ -20,6 +20,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -224,6 +225,7 @@ def main() -> None:
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
     report = {
+        "date": date.today().isoformat(),
         "machine": {"cpus": len(__import__("os").sched_getaffinity(0))},
         "model": {"path": str(model), "imgsz": det.info.imgsz, "version": det.info.version},
         "clip": {"size": "1280x720", "fps": args.fps, "seconds": args.seconds},

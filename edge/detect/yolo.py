@@ -51,8 +51,11 @@ def check_output_shape(shape: Sequence[int | str | None], n_classes: int) -> Non
             f"model output {dims} looks like an end-to-end (YOLO26 / NMS-included) head; "
             "export a YOLOv8/YOLO11 model with nms=False (output [1, 4+nc, N])"
         )
-    batch_ok = dims[0] in (1, None) or isinstance(dims[0], str) if dims else False  # str: dynamic
-    if len(dims) != 3 or not batch_ok or not isinstance(dims[1], int):
+    if (
+        len(dims) != 3
+        or not (dims[0] in (1, None) or isinstance(dims[0], str))  # str: a dynamic batch axis
+        or not isinstance(dims[1], int)
+    ):
         raise ModelError(f"model output {dims} is not a YOLOv8/YOLO11 head [1, 4+nc, N]")
     if dims[1] != 4 + n_classes:
         raise ModelError(
