@@ -11,7 +11,7 @@ def _intersection(a: Box, b: Box) -> float:
     return ix * iy if ix > 0 and iy > 0 else 0.0
 
 
-def _area(a: Box) -> float:
+def area(a: Box) -> float:
     """Area of a box (negative sides give ≤ 0: an empty box)."""
     return (a[2] - a[0]) * (a[3] - a[1])
 
@@ -30,14 +30,14 @@ def iou(a: Box, b: Box) -> float:
 
 def cover(a: Box, b: Box) -> float:
     """Intersection over the smaller box's area (0 when either is empty)."""
-    inter, small = _intersection(a, b), min(_area(a), _area(b))
+    inter, small = _intersection(a, b), min(area(a), area(b))
     return inter / small if inter > 0 and small > 0 else 0.0
 
 
 def inside(a: Box, b: Box) -> float:
     """Share of box A's area that lies in box B."""
-    inter, area = _intersection(a, b), _area(a)
-    return inter / area if inter > 0 and area > 0 else 0.0
+    inter, own = _intersection(a, b), area(a)
+    return inter / own if inter > 0 and own > 0 else 0.0
 
 
 def grow(box: Box, margin: float) -> Box:

@@ -58,6 +58,13 @@ class TrackerParams(Params):
 
     high_score: float = Field(default=0.5, ge=0, le=1, description="first-stage score")
     match_iou: float = Field(default=0.2, ge=0, le=1, description="minimum IoU to associate")
+    part_cover: float | None = Field(
+        default=0.8,
+        ge=0,
+        le=1,
+        description="after IoU, a detection and a track of one class whose smaller box lies "
+        "this much inside the larger are one object seen in part and whole (null: IoU only)",
+    )
     max_age: int = Field(default=10, ge=0, description="frames a track survives unseen")
     min_hits: int = Field(default=2, ge=1, description="detections before a track may count")
     confirm_median: float = Field(

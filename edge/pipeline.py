@@ -30,7 +30,7 @@ from edge.params import PipelineParams
 from edge.tracker import Track, Tracker
 from edge.uncertain import UncertainSample, uncertain_reasons
 from edge.verdicts import TrackVerdicts
-from edge.verify import missed_people, unconfirmed_people
+from edge.verify import fuse_people, unconfirmed_people
 from edge.zones import PlotZones, frame_warnings
 
 logger = logging.getLogger(__name__)
@@ -52,6 +52,7 @@ class Stats:
     swept: int = 0  # of the verified frames, whole-frame looks for missed people
     people_added: int = 0  # COCO people our model missed, added as `person` detections
     people_unconfirmed: int = 0  # our sure `person` boxes no COCO person covered on a sweep
+    people_widened: int = 0  # our `person` boxes on a part of a COCO person, given his box
     verify_ms: float = 0.0
 
     def snapshot_and_reset(self) -> "Stats":
@@ -158,17 +159,18 @@ class CameraPipeline:
             self.drift.add(*seen)
             self._domain.add(*seen)
             refs = self._sweep(frame)
-            added: list[Detection] = []
-            doubted: list[Detection] = []
+            fused, added, doubted = dets, 0, 0
             if refs is not None:  # a sweep's look: people COCO saw that ours missed, and back
                 vp = self.params.verifier
-                added = missed_people(dets, refs, vp)
-                doubted = unconfirmed_people(dets, refs, vp, self.params.tracker.high_score)
-            self.stats.people_added += len(added)
-            self.stats.people_unconfirmed += len(doubted)
-            tracks = list(self._tracker.update(dets + added, frame.ts))
+                doubted = len(unconfirmed_people(dets, refs, vp, self.params.tracker.high_score))
+                sweep = fuse_people(dets, refs, vp)
+                fused, added = sweep.dets, sweep.added
+                self.stats.people_widened += sweep.widened
+            self.stats.people_added += added
+            self.stats.people_unconfirmed += doubted
+            tracks = list(self._tracker.update(fused, frame.ts))
             out = self._verified(frame, tracks, refs)
-            self._keep_uncertain(frame, dets, tracks, len(added), len(doubted))
+            self._keep_uncertain(frame, dets, tracks, added, doubted)
             return out
         self.stats.gated += 1
         return self._verified(frame, list(self._tracker.hold()))

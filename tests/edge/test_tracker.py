@@ -74,3 +74,36 @@ def test_since_restarts_after_an_unseen_stretch() -> None:
     [t] = tr.update([person(2)], t0.replace(second=4))
     assert t.born == t0
     assert t.since == t0.replace(second=4)
+
+
+HEAD = Detection("person", 0.8, (100.0, 100.0, 120.0, 120.0))
+WHOLE = Detection("person", 0.8, (90.0, 95.0, 130.0, 215.0))  # the same worker, head to foot
+
+
+def test_a_worker_seen_by_his_head_then_whole_keeps_one_track_and_no_jump_velocity() -> None:
+    tr = Tracker(TrackerParams())
+    [t] = tr.update([HEAD])
+    [t] = tr.update([HEAD])
+    [whole] = tr.update([WHOLE])  # a sweep widened our box: IoU with the head is 0.08
+    assert (whole.id, whole.box) == (t.id, WHOLE.box)
+    assert whole.velocity == (0.0, 0.0, 0.0, 0.0)  # a part seen whole is not motion
+    [back] = tr.update([HEAD])
+    assert (back.id, back.box, back.hits) == (t.id, HEAD.box, 4)
+
+
+def test_containment_matching_can_be_turned_off() -> None:
+    tr = Tracker(TrackerParams(part_cover=None))
+    tr.update([HEAD])
+    tracks = tr.update([WHOLE])
+    assert len({x.id for x in tracks}) == 2
+
+
+def test_iou_matches_before_containment() -> None:
+    """A worker and a second one standing in front of him: each keeps his own track."""
+    tr = Tracker(TrackerParams())
+    back, front = HEAD, WHOLE
+    tr.update([back, front])
+    ids = {x.box: x.id for x in tr.tracks}
+    moved = [Detection("person", 0.8, (101.0, 100.0, 121.0, 120.0)), front]
+    after = {x.box: x.id for x in tr.update(moved)}
+    assert after == {moved[0].box: ids[back.box], front.box: ids[front.box]}

@@ -4,6 +4,7 @@ from edge.detect.base import Detection
 from edge.params import VerifierParams
 from edge.verify import (
     carriers_of,
+    fuse_people,
     has_cue,
     missed_people,
     needs_look,
@@ -11,6 +12,7 @@ from edge.verify import (
     supported,
     unconfirmed_people,
     verify,
+    widen_parts,
 )
 
 P = VerifierParams()
@@ -127,3 +129,39 @@ def test_support_table_per_carrier() -> None:
     assert not supported(drone, [truck], P)
     unchecked = VerifierParams(support={"person": ["person"]})
     assert supported(drone, [], unchecked)  # no table row: not checked
+
+
+HEAD = Detection("person", 0.7, (110, 100, 130, 125))  # our box on COCO_WORKER's head
+
+
+def test_our_box_on_a_part_of_a_coco_person_takes_his_whole_box() -> None:
+    out, n = widen_parts([HEAD, PLUME], [COCO_WORKER], P)
+    assert n == 1
+    assert out == [Detection("person", 0.7, COCO_WORKER.box), PLUME]  # our score kept
+
+
+def test_widening_leaves_a_box_already_on_the_man_ours_larger_or_another_class() -> None:
+    assert widen_parts([WORKER], [COCO_WORKER], P) == ([WORKER], 0)  # IoU 0.8: already him
+    big = Detection("person", 0.7, (80, 80, 170, 240))
+    assert widen_parts([big], [COCO_WORKER], P) == ([big], 0)
+    cow = Detection("livestock", 0.7, HEAD.box)
+    assert widen_parts([cow], [COCO_WORKER], P) == ([cow], 0)  # renamed by `relabel`, not here
+    beside = Detection("person", 0.7, (135, 100, 160, 125))  # mostly outside him
+    assert widen_parts([beside], [COCO_WORKER], P) == ([beside], 0)
+
+
+def test_one_coco_person_widens_one_of_our_boxes_the_best_first() -> None:
+    """Two of ours inside one COCO box may be two workers: only the better fit is widened."""
+    legs = Detection("person", 0.6, (100, 150, 140, 224))  # IoU 0.53 with COCO: already him
+    out, n = widen_parts([HEAD, legs], [COCO_WORKER], P)
+    assert (out, n) == ([HEAD, legs], 0)
+    torso = Detection("person", 0.6, (100, 120, 140, 180))  # IoU 0.43: a part
+    out, n = widen_parts([HEAD, torso], [COCO_WORKER], P)
+    assert (out, n) == ([HEAD, Detection("person", 0.6, COCO_WORKER.box)], 1)
+
+
+def test_a_sweep_widens_parts_then_adds_the_people_ours_missed() -> None:
+    far = Detection("person", 0.6, (400, 90, 440, 210))
+    fused = fuse_people([HEAD], [COCO_WORKER, far], P)
+    assert fused.dets == [Detection("person", 0.7, COCO_WORKER.box), far]
+    assert (fused.added, fused.widened) == (1, 1)

@@ -23,7 +23,7 @@ from edge.detect.base import Detection, Detector
 from edge.detect.verifier import Verifier
 from edge.geometry import Box, inside
 from edge.params import TrackerParams, VerifierParams
-from edge.verify import cue_boxes, missed_people, needs_look, verify
+from edge.verify import cue_boxes, fuse_people, needs_look, verify
 
 from .draw import draw_photo, write_drawing
 from .people import PersonBox, match_people, summarise_people
@@ -109,10 +109,10 @@ def score_photo(
     sweep = s.use_verifier and s.params.sweep_s > 0  # a still is a first frame: a sweep is due
     refs = s.reference.reference(image, tiled=sweep) if s.reference is not None else []
     abstained = False
-    added = 0
+    added = widened = 0
     if sweep:
-        missed = missed_people(dets, refs, s.params)
-        dets, added = dets + missed, len(missed)
+        fused = fuse_people(dets, refs, s.params)
+        dets, added, widened = fused.dets, fused.added, fused.widened
     if s.use_verifier and s.reference is not None and needs_look(dets, s.params):
         dets, verdict = verify(dets, refs, s.params)
         abstained = not verdict.supported
@@ -142,6 +142,7 @@ def score_photo(
         "cue": bool(cues) if has_cues else None,
         "abstained": abstained,
         "people_added": added,
+        "people_widened": widened,
         "person_as_other": misnamed,
         "boxes": match_people(dets, truth, image.shape[0]) if truth is not None else None,
         "detections": counts,
@@ -182,6 +183,7 @@ def summarise(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
         ),
         "abstained": sum(r["abstained"] for r in rows),
         "people_added": sum(r.get("people_added", 0) for r in rows),
+        "people_widened": sum(r.get("people_widened", 0) for r in rows),
     } | summarise_people(rows)
 
 
