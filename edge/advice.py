@@ -36,12 +36,13 @@ def advise(
     people: tuple[int, int] | None = None,
     sweep_tiled: bool = False,
     ours: tuple[int, int] | None = None,
+    motion_cropped: bool = False,
 ) -> list[str]:
     """What an installer should check (pure): FRAMES_WITH is the share of frames showing each
     class, PERSON_PX the median person height at the model's input, TILED whether it tiles,
-    PEOPLE (seen by COCO, missed by ours) what the verifier's looks found, SWEEP_TILED whether
-    the verifier's sweep already looks at crops, OURS (our sure people, of them unseen by COCO)
-    the converse."""
+    PEOPLE (seen by COCO, missed by ours) what the verifier's looks found, SWEEP_TILED and
+    MOTION_CROPPED whether the verifier's sweep already looks at crops (a grid, around motion),
+    OURS (our sure people, of them unseen by COCO) the converse."""
     out: list[str] = []
     if _disagree(people):
         seen, missed = people
@@ -64,24 +65,9 @@ def advise(
             "cannot show whether anyone works there"
         )
     elif person_px < SMALL_PERSON_PX:
-        # The sweep's crops find the people (1 + 4 looks a second); the detector's find their
-        # sprayers and crates too, but cost 5 × on every frame and raise more false cues.
-        if tiled:
-            fix = "move or zoom the camera"
-        elif sweep_tiled:
-            fix = "to see their sprayers too, set pipeline.detector.tiles: [2, 2] (5 × the CPU)"
-        else:
-            fix = (
-                "set pipeline.verifier.sweep_tiles: [2, 2] (the COCO sweep finds them on crops "
-                "once a second), and pipeline.detector.tiles: [2, 2] to see their sprayers too "
-                "(5 × the CPU on every frame)"
-            )
-        # Measured on the real photos, matched to hand-drawn boxes (docs/models.md): people
-        # 30–120 px tall at 1080p are found 0 of 13 times by default, 2 with the sweep on crops.
-        zoom = "" if tiled else "; zooming the camera in on the plots helps most"
         out.append(
             f"people are {person_px:.0f} px tall at the model's input (< {SMALL_PERSON_PX:.0f}): "
-            f"many will be missed; {fix}{zoom}"
+            f"many will be missed; {_small_people_fix(tiled, sweep_tiled, motion_cropped)}"
         )
     for cue in ("spray_plume", "backpack_sprayer"):
         share = frames_with.get(cue, 0.0)
@@ -97,3 +83,27 @@ def advise(
 def _disagree(pair: tuple[int, int] | None) -> TypeGuard[tuple[int, int]]:
     """(people one model saw, of them the other did not) over MISSED_SHARE of MIN_PEOPLE+."""
     return pair is not None and pair[0] >= MIN_PEOPLE and pair[1] / pair[0] > MISSED_SHARE
+
+
+def _small_people_fix(tiled: bool, sweep_tiled: bool, motion_cropped: bool) -> str:
+    """The settings that find small people, cheapest first, then the camera itself."""
+    if tiled:
+        return "move or zoom the camera"
+    # Measured on the real photos, people matched to hand-drawn boxes (docs/models.md): of the
+    # 13 people 30–120 px tall at 1080p, the default sweep finds 0, on a 2 × 2 grid 2, and a
+    # crop a third of the height centred on one 6 (if motion points at him: a walking worker).
+    fixes = []
+    if not motion_cropped:
+        fixes.append(
+            "set pipeline.verifier.sweep_motion_crop: 0.33 (the COCO sweep also looks at a "
+            "crop around where the frame moved, one more look a second: walking workers)"
+        )
+    if not sweep_tiled:
+        fixes.append(
+            "pipeline.verifier.sweep_tiles: [2, 2] (the sweep also looks at a grid of crops, "
+            "four more looks a second: workers standing still too)"
+        )
+    fixes.append(
+        "pipeline.detector.tiles: [2, 2] to see their sprayers too (5 × the CPU on every frame)"
+    )
+    return "; ".join(fixes) + "; zooming the camera in on the plots helps most"

@@ -25,7 +25,7 @@ from agrisafe.files import atomic_write
 from agrisafe.timeutil import due
 from edge.advice import advise, input_scale
 from edge.detect.base import Detection, Detector
-from edge.detect.tiles import TiledDetector
+from edge.detect.tiles import TiledDetector, motion_crops
 from edge.detect.verifier import Verifier
 from edge.errors import EdgeError
 from edge.evidence import jpeg
@@ -249,7 +249,10 @@ def survey(
         sums.add(dets, moved.ratio, moved.moving)
         if verifier is not None and due(looked, last, LOOK_EVERY_S):
             looked = last
-            refs = verifier.reference(frame.image, tiled=True)  # a sweep's look
+            fh, fw = frame.image.shape[:2]
+            side, most = vp.sweep_motion_crop, vp.sweep_motion_crops
+            crops = motion_crops(gate.regions(), fw, fh, side, most)
+            refs = verifier.reference(frame.image, tiled=True, crops=crops)  # a sweep's look
             sums.add_look(dets, refs, vp, sure)
     if snapshot is None or first is None or last is None:
         raise EdgeError(f"{source}: no frames to commission from")
@@ -287,6 +290,7 @@ def survey(
             people,
             sweep_tiled=vp.sweep_tiles is not None,
             ours=ours,
+            motion_cropped=vp.sweep_motion_crop is not None,
         ),
     )
     return report, snapshot

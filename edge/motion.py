@@ -12,6 +12,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
+from edge.geometry import Box
 from edge.params import MotionParams
 
 
@@ -30,13 +31,15 @@ class MotionDetector:
 
     params: MotionParams
     _background: npt.NDArray[np.float32] | None = field(default=None, repr=False)
+    _changed: npt.NDArray[np.uint8] | None = field(default=None, repr=False)
+    _step: int = 1
 
     def small_luma(self, frame: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
         """Grey, ~`height` px high, blurred: what motion is computed on."""
         # A strided view costs nothing; converting and blurring ~100×180 pixels costs little.
         # (An INTER_AREA resize of the full frame took as long as decoding it.) The blur
         # removes the aliasing that skipping pixels leaves.
-        step = max(1, frame.shape[0] // self.params.height)
+        step = self._step = max(1, frame.shape[0] // self.params.height)
         small = frame[::step, ::step]
         grey = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY) if small.ndim == 3 else small
         return cv2.GaussianBlur(grey, (5, 5), 0).astype(np.float32)
@@ -48,9 +51,27 @@ class MotionDetector:
             self._background = luma
             return MotionResult(1.0, True, True)  # first frame: look at it
         diff = cv2.absdiff(luma, self._background)
-        ratio = float(np.count_nonzero(diff > self.params.threshold)) / diff.size
+        changed = diff > self.params.threshold
+        ratio = float(np.count_nonzero(changed)) / diff.size
+        self._changed = None
         if ratio > self.params.recalibrate_above:
             self._background = luma
             return MotionResult(ratio, False, True)
         cv2.accumulateWeighted(luma, self._background, self.params.alpha)
-        return MotionResult(ratio, ratio >= self.params.min_area, False)
+        moving = ratio >= self.params.min_area
+        if moving:
+            self._changed = changed.astype(np.uint8)
+        return MotionResult(ratio, moving, False)
+
+    def regions(self) -> list[Box]:
+        """Where the last frame moved: one box per connected changed area, in frame pixels,
+        largest first; none when it did not move (or only reset the background)."""
+        if self._changed is None:
+            return []
+        n, _, stats, _ = cv2.connectedComponentsWithStats(self._changed, connectivity=8)
+        k = self._step
+        blobs = sorted(stats[1:n].tolist(), key=lambda s: -s[cv2.CC_STAT_AREA])
+        return [
+            (float(x * k), float(y * k), float((x + w) * k), float((y + h) * k))
+            for x, y, w, h, _ in blobs
+        ]

@@ -263,6 +263,17 @@ class VerifierParams(Params):
         description="the sweep's look at this square input (e.g. 640: people twice as large as "
         "at 320, for about 3.5 × one look's CPU); the shipped COCO model takes any size",
     )
+    sweep_motion_crop: float | None = Field(
+        default=None,
+        gt=0,
+        le=1,
+        description="the sweep also looks at square crops this share of the frame's height "
+        "around where the frame moved (far workers walking; 0.33: a 60 px worker at 1080p "
+        "comes out 53 px, not 18), one inference each; needs motion.enabled",
+    )
+    sweep_motion_crops: int = Field(
+        default=1, ge=1, le=8, description="at most this many motion crops per sweep"
+    )
 
 
 class PipelineParams(Params):

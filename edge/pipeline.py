@@ -19,7 +19,8 @@ from agrisafe.timeutil import due
 from edge.activity import ActivityEvent, ActivityRecognizer, Phase, raw
 from edge.calibration import Calibration
 from edge.detect.base import Detection, Detector
-from edge.detect.verifier import Verifier
+from edge.detect.tiles import motion_crops
+from edge.detect.verifier import Crops, Verifier
 from edge.drift import DriftProfile, DriftStats, drift, luma_stats
 from edge.envelopes import CameraContext, Trust, activity_envelope
 from edge.evidence import CLIP_MEDIA, CLIP_SUFFIX, ClipRecorder, EvidenceStore, jpeg
@@ -53,6 +54,7 @@ class Stats:
     people_added: int = 0  # COCO people our model missed, added as `person` detections
     people_unconfirmed: int = 0  # our sure `person` boxes no COCO person covered on a sweep
     people_widened: int = 0  # our `person` boxes on a part of a COCO person, given his box
+    motion_crops: int = 0  # crops around motion the sweeps looked at (`sweep_motion_crop`)
     verify_ms: float = 0.0
 
     def snapshot_and_reset(self) -> "Stats":
@@ -183,15 +185,21 @@ class CameraPipeline:
         if not due(self._swept_at, frame.ts, every):
             return None
         self._swept_at = frame.ts
-        refs = self._look(frame, tiled=True)
+        vp = self.params.verifier
+        height, width = frame.image.shape[:2]  # around where it moved (none: motion off)
+        side, most = vp.sweep_motion_crop, vp.sweep_motion_crops
+        crops = motion_crops(self._motion.regions(), width, height, side, most)
+        refs = self._look(frame, tiled=True, crops=crops)
         self.stats.swept += 1
+        self.stats.motion_crops += len(crops)
         return refs
 
-    def _look(self, frame: Frame, tiled: bool = False) -> list[Detection]:
-        """One COCO look at this frame (TILED: a sweep's, on `sweep_tiles` crops too), timed."""
+    def _look(self, frame: Frame, tiled: bool = False, crops: Crops = ()) -> list[Detection]:
+        """One COCO look at this frame (TILED: a sweep's, on `sweep_tiles` crops too; CROPS:
+        also there), timed."""
         assert self.verifier is not None
         began = time.perf_counter()
-        refs = self.verifier.reference(frame.image, tiled)
+        refs = self.verifier.reference(frame.image, tiled, crops)
         self.stats.verify_ms += (time.perf_counter() - began) * 1000
         self.stats.verified += 1
         return refs

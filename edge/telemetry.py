@@ -44,6 +44,7 @@ def health_fields(h: Health) -> dict[str, float]:
         "people_added": s.people_added,
         "people_unconfirmed": s.people_unconfirmed,
         "people_widened": s.people_widened,
+        "motion_crops": s.motion_crops,
         "verify_ms": round(s.verify_ms / s.verified, 2) if s.verified else 0.0,
     } | drift_fields(h.drift)
 

@@ -32,6 +32,55 @@ def tile_grid(width: int, height: int, cols: int, rows: int, overlap: float) -> 
     return out
 
 
+def motion_crops(
+    regions: Sequence[Box], width: int, height: int, side: float | None, most: int
+) -> list[tuple[int, int, int, int]]:
+    """Up to MOST square crops, SIDE × the frame's height, each centred on a moving region
+    (none when SIDE is None: `sweep_motion_crop` unset).
+
+    Where motion is, a worker may be; one too far for the whole frame at 320 px (a 60 px
+    worker at 1080p comes out 18 px) comes out 53 px in a third-of-the-height crop. REGIONS
+    come largest first; one over half a crop's side is big enough for the whole frame and is
+    skipped, and so is one whose centre an earlier crop already holds. Crops are kept inside
+    the frame.
+    """
+    out: list[tuple[int, int, int, int]] = []
+    if side is None:
+        return out
+    s = min(int(side * height), width, height)
+    for x1, y1, x2, y2 in regions:
+        if len(out) >= most or s < 1:
+            break
+        cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
+        if max(x2 - x1, y2 - y1) > s / 2 or any(
+            a <= cx <= c and b <= cy <= d for a, b, c, d in out
+        ):
+            continue
+        left = int(min(max(cx - s / 2, 0), width - s))
+        top = int(min(max(cy - s / 2, 0), height - s))
+        out.append((left, top, left + s, top + s))
+    return out
+
+
+def detect_with_crops(
+    inner: Detector,
+    frame: Image,
+    crops: Sequence[tuple[int, int, int, int]],
+    whole: Sequence[Detection],
+    iou: float = 0.45,
+    max_det: int = 100,
+) -> list[Detection]:
+    """WHOLE (the frame's own detections) merged with INNER's on each of CROPS, in frame
+    pixels; a box a crop's inner edge cut is dropped (`cut_by_crop`)."""
+    h, w = frame.shape[:2]
+    parts: list[tuple[tuple[float, float], Sequence[Detection]]] = [((0.0, 0.0), whole)]
+    for c in crops:
+        crop = np.ascontiguousarray(frame[c[1] : c[3], c[0] : c[2]])
+        kept = [d for d in inner.detect(crop) if not cut_by_crop(d.box, c, w, h)]
+        parts.append(((float(c[0]), float(c[1])), kept))
+    return merge(parts, iou, max_det)
+
+
 def cut_by_crop(
     box: Box, crop: tuple[int, int, int, int], width: int, height: int, margin: float = 0.02
 ) -> bool:
@@ -102,12 +151,7 @@ class TiledDetector:
     def detect(self, frame: Image) -> list[Detection]:
         """Whole-frame detections merged with those of every crop, in frame pixels."""
         h, w = frame.shape[:2]
-        parts: list[tuple[tuple[float, float], Sequence[Detection]]] = [
-            ((0.0, 0.0), self.inner.detect(frame))
-        ]
-        for x1, y1, x2, y2 in tile_grid(w, h, self.cols, self.rows, self.overlap):
-            c = (int(x1), int(y1), int(x2), int(y2))
-            crop = np.ascontiguousarray(frame[c[1] : c[3], c[0] : c[2]])
-            whole = [d for d in self.inner.detect(crop) if not cut_by_crop(d.box, c, w, h)]
-            parts.append(((float(c[0]), float(c[1])), whole))
-        return merge(parts, self.iou, self.max_det)
+        grid = tile_grid(w, h, self.cols, self.rows, self.overlap)
+        crops = [(int(x1), int(y1), int(x2), int(y2)) for x1, y1, x2, y2 in grid]
+        whole = self.inner.detect(frame)
+        return detect_with_crops(self.inner, frame, crops, whole, self.iou, self.max_det)

@@ -1,23 +1,26 @@
 """The `Verifier` port and its onnxruntime adapter (a COCO-pretrained YOLOv8 export)."""
 
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
 
 from edge.detect.base import Detection, Detector, Image
-from edge.detect.tiles import TiledDetector
+from edge.detect.tiles import TiledDetector, detect_with_crops
 from edge.params import DetectorParams, VerifierParams
 
 logger = logging.getLogger(__name__)
 COCO_FOLDER = "yolov8n-coco"
+Crops = Sequence[tuple[int, int, int, int]]  # x1, y1, x2, y2 in frame pixels
 
 
 class Verifier(Protocol):
     """Port: a second opinion on one frame, as detections with that model's class names."""
 
-    def reference(self, frame: Image, tiled: bool = False) -> list[Detection]:
+    def reference(self, frame: Image, tiled: bool = False, crops: Crops = ()) -> list[Detection]:
         """Detections of the reference model in frame pixels; TILED: a sweep's look, at
-        `sweep_input` and on the crops of `sweep_tiles` when set."""
+        `sweep_input` and on the crops of `sweep_tiles` when set; CROPS: also on these
+        (frame pixels: where motion is, `sweep_motion_crop`)."""
         ...
 
 
@@ -39,10 +42,13 @@ class OnnxVerifier:
         self._wanted = {"person"} | {c for row in params.support.values() for c in row}
         self.path = path
 
-    def reference(self, frame: Image, tiled: bool = False) -> list[Detection]:
+    def reference(self, frame: Image, tiled: bool = False, crops: Crops = ()) -> list[Detection]:
         """COCO detections of the classes the verifier uses (person, vehicles …)."""
         det = self._sweeper if tiled else self._det
-        return [d for d in det.detect(frame) if d.label in self._wanted]
+        found = det.detect(frame)
+        if crops:  # at the model's own input: a crop is already close
+            found = detect_with_crops(self._det, frame, crops, found)
+        return [d for d in found if d.label in self._wanted]
 
 
 def verifier_path(params: VerifierParams, activity_model: Path) -> Path:

@@ -22,11 +22,15 @@ def test_no_person_seen_is_said() -> None:
 def test_small_people_get_tiles_or_a_closer_camera_when_already_tiled() -> None:
     [line] = advise({"person": 0.3}, SMALL_PERSON_PX - 14, tiled=False)
     assert "18 px" in line
-    assert "verifier.sweep_tiles: [2, 2]" in line
-    assert "detector.tiles: [2, 2]" in line
+    # cheapest first: one crop around motion, then the grid, then our own detector on crops
+    wanted = ("sweep_motion_crop: 0.33", "sweep_tiles: [2, 2]", "detector.tiles: [2, 2]")
+    assert [line.index(w) for w in wanted] == sorted(line.index(w) for w in wanted)
     assert "zooming the camera in" in line  # crops find few such people on real photos
-    [line] = advise({"person": 0.3}, SMALL_PERSON_PX - 14, tiled=False, sweep_tiled=True)
+    [line] = advise(
+        {"person": 0.3}, SMALL_PERSON_PX - 14, tiled=False, sweep_tiled=True, motion_cropped=True
+    )
     assert "sweep_tiles" not in line
+    assert "sweep_motion_crop" not in line
     assert "detector.tiles: [2, 2]" in line
     [line] = advise({"person": 0.3}, SMALL_PERSON_PX - 14, tiled=True)
     assert "move or zoom the camera" in line

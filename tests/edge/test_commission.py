@@ -14,8 +14,9 @@ import pytest
 from agrisafe_models.render.clips import render_clip
 from edge.commission import load_record, record_path, survey
 from edge.detect.base import Detection, Image, ModelInfo
+from edge.detect.verifier import Crops
 from edge.frames import Frame
-from edge.params import PipelineParams
+from edge.params import PipelineParams, VerifierParams
 from testkit.paths import SHIPPED_MODEL_DIR
 
 MODEL = SHIPPED_MODEL_DIR / "model.onnx"
@@ -133,12 +134,14 @@ class Scripted:
     def __init__(self, boxes: list[Detection]) -> None:
         self.boxes = boxes
         self.looks = 0
+        self.crops: list[list[tuple[int, int, int, int]]] = []  # per look
 
     def detect(self, frame: Image) -> list[Detection]:
         return self.boxes
 
-    def reference(self, frame: Image, tiled: bool = False) -> list[Detection]:
+    def reference(self, frame: Image, tiled: bool = False, crops: Crops = ()) -> list[Detection]:
         self.looks += 1
+        self.crops.append(list(crops))
         return self.boxes
 
 
@@ -204,3 +207,27 @@ def test_commissioning_counts_our_sure_people_coco_never_sees() -> None:
         verifier=Scripted([]),
     )  # fmt: skip
     assert (report.our_people, report.people_unconfirmed) == (0, 0)
+
+
+def test_commissioning_looks_around_motion_as_the_sweep_is_set_to() -> None:
+    t0 = datetime(2026, 5, 1, 8, 0, tzinfo=UTC)
+    frames = []
+    for i in range(20):  # a small square crossing a dark frame, 2 s at 10 fps
+        image = np.zeros((360, 640, 3), np.uint8)
+        image[200:212, 100 + 10 * i : 108 + 10 * i] = 255
+        frames.append(Frame(i, t0 + timedelta(seconds=i / 10), image))
+
+    def crops_looked_at(params: PipelineParams) -> list[list[tuple[int, int, int, int]]]:
+        coco = Scripted([])
+        survey(
+            iter(frames), Scripted([]), params, camera="c", source="s", seconds=60, verifier=coco
+        )
+        return coco.crops
+
+    looked = crops_looked_at(PipelineParams(verifier=VerifierParams(sweep_motion_crop=0.33)))
+    assert looked[0] == []  # the first frame only sets the motion background
+    [(x1, y1, x2, y2)] = looked[1]  # at 1 s the square is at x 200-208, y 200-212
+    assert (x2 - x1, y2 - y1) == (118, 118)
+    assert x1 < 204 < x2
+    assert y1 < 206 < y2
+    assert crops_looked_at(PipelineParams()) == [[], []]  # off by default

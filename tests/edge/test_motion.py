@@ -27,3 +27,18 @@ def test_light_switch_recalibrates_instead_of_motion() -> None:
     assert r.recalibrated
     assert not r.moving
     assert not md.update(frame(220)).moving
+
+
+def test_regions_are_where_the_frame_moved_in_frame_pixels() -> None:
+    md = MotionDetector(MotionParams())
+    md.update(frame(60))
+    assert md.regions() == []  # the first frame only sets the background
+    md.update(frame(60, square_at=400))
+    [(x1, y1, x2, y2)] = md.regions()
+    # the square is at x 400-480, y 100-180; the luma is 1/3 scale and blurred: ± a few px
+    assert abs(x1 - 400) <= 6
+    assert abs(x2 - 480) <= 6
+    assert abs(y1 - 100) <= 6
+    assert abs(y2 - 180) <= 6
+    md.update(frame(220))  # a light switch resets the background: no region
+    assert md.regions() == []

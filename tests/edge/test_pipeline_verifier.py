@@ -9,6 +9,7 @@ import numpy as np
 
 from agrisafe.protocol import ActivityEnvelope, validate_envelope
 from edge.detect.base import Detection, Image, ModelInfo
+from edge.detect.verifier import Crops
 from edge.drift import DriftStats, drift, profile_from
 from edge.envelopes import CameraContext
 from edge.frames import Frame
@@ -45,7 +46,7 @@ class CountingVerifier:
         self.calls = 0
         self.tiled: list[bool] = []  # per call: a sweep's look (tiled when sweep_tiles is set)
 
-    def reference(self, frame: Image, tiled: bool = False) -> list[Detection]:
+    def reference(self, frame: Image, tiled: bool = False, crops: Crops = ()) -> list[Detection]:
         self.calls += 1
         self.tiled.append(tiled)
         return []
@@ -54,7 +55,7 @@ class CountingVerifier:
 class PersonVerifier(CountingVerifier):
     """Fake second opinion: sees a person over the worker; counts its calls."""
 
-    def reference(self, frame: Image, tiled: bool = False) -> list[Detection]:
+    def reference(self, frame: Image, tiled: bool = False, crops: Crops = ()) -> list[Detection]:
         self.calls += 1
         self.tiled.append(tiled)
         return [Detection("person", 0.8, WORKER.box)]

@@ -19,7 +19,7 @@ from agrisafe_models.evaluate.real import (
 )
 from edge.detect import load_detector
 from edge.detect.base import Detection, Image, ModelInfo
-from edge.detect.verifier import OnnxVerifier
+from edge.detect.verifier import Crops, OnnxVerifier
 from edge.params import DetectorParams, VerifierParams
 from testkit.paths import REPO, SHIPPED_MODEL_DIR
 
@@ -101,7 +101,7 @@ class OneBox:
     def detect(self, frame: Image) -> list[Detection]:
         return [self.box]
 
-    def reference(self, frame: Image, tiled: bool = False) -> list[Detection]:
+    def reference(self, frame: Image, tiled: bool = False, crops: Crops = ()) -> list[Detection]:
         return [self.box]
 
 

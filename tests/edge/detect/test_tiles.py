@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from agrisafe_models.render.compose import render_still
 from edge.detect import load_detector
 from edge.detect.base import Detection
-from edge.detect.tiles import TiledDetector, cut_by_crop, merge, tile_grid
+from edge.detect.tiles import TiledDetector, cut_by_crop, merge, motion_crops, tile_grid
 from edge.geometry import iou
 from edge.params import DetectorParams
 from testkit.paths import SHIPPED_MODEL_DIR
@@ -115,3 +115,47 @@ def test_tiles_outside_their_range_are_a_config_error() -> None:
     with pytest.raises(ValueError, match="tiles"):
         DetectorParams.model_validate({"tiles": [0, 2]})
     assert DetectorParams.model_validate({"tiles": [3, 2]}).tiles == (3, 2)
+
+
+def test_a_motion_crop_is_centred_on_the_moving_region_and_kept_in_the_frame() -> None:
+    walker = (900.0, 500.0, 920.0, 560.0)  # a far worker walking, 1920 × 1080
+    assert motion_crops([walker], 1920, 1080, 1 / 3, 1) == [(730, 350, 1090, 710)]
+    corner = (5.0, 1050.0, 25.0, 1079.0)
+    assert motion_crops([corner], 1920, 1080, 1 / 3, 1) == [(0, 720, 360, 1080)]
+    assert motion_crops([(110.0, 40.0, 120.0, 60.0)], 200, 100, 1.0, 1) == [(65, 0, 165, 100)]
+
+
+def test_motion_crops_skip_big_regions_and_regions_a_crop_already_holds() -> None:
+    tractor = (0.0, 0.0, 400.0, 300.0)  # large: the whole frame shows it well
+    walker = (900.0, 500.0, 920.0, 560.0)
+    beside = (950.0, 520.0, 960.0, 540.0)  # inside the walker's crop
+    far = (1500.0, 200.0, 1510.0, 230.0)
+    regions = [tractor, walker, beside, far]
+    assert motion_crops(regions, 1920, 1080, 1 / 3, 8) == [
+        (730, 350, 1090, 710),
+        (1325, 35, 1685, 395),
+    ]
+    assert motion_crops(regions, 1920, 1080, 1 / 3, 1) == [(730, 350, 1090, 710)]
+    assert motion_crops([], 1920, 1080, 1 / 3, 1) == []
+
+
+@given(
+    st.lists(st.tuples(*(st.floats(-1e4, 1e4, allow_nan=False) for _ in range(4))), max_size=12),
+    st.integers(1, 4000),
+    st.integers(1, 4000),
+    st.floats(0.01, 1.0),
+    st.integers(1, 8),
+)
+def test_motion_crops_are_squares_inside_the_frame_and_never_too_many(
+    regions: list[tuple[float, float, float, float]],
+    width: int,
+    height: int,
+    side: float,
+    most: int,
+) -> None:
+    crops = motion_crops(regions, width, height, side, most)
+    assert len(crops) <= most
+    for x1, y1, x2, y2 in crops:
+        assert 0 <= x1 < x2 <= width
+        assert 0 <= y1 < y2 <= height
+        assert x2 - x1 == y2 - y1

@@ -9,6 +9,7 @@ import pytest
 from agrisafe_models.evaluate.real import locate
 from edge.detect.base import Detection, Image
 from edge.detect.onnx import OnnxDetector
+from edge.detect.tiles import motion_crops
 from edge.detect.verifier import OnnxVerifier
 from edge.errors import ModelError
 from edge.geometry import iou
@@ -93,3 +94,19 @@ def test_a_larger_sweep_input_needs_a_dynamic_model() -> None:
         OnnxVerifier(V2, VerifierParams(sweep_input=640))
     with pytest.raises(ValueError, match="multiple of 32"):
         VerifierParams(sweep_input=500)
+
+
+def test_a_sweep_also_looks_at_a_crop_and_finds_far_workers_there() -> None:
+    frame = _image(PADDY)
+    h, w = frame.shape[:2]
+    plain = OnnxVerifier(COCO, VerifierParams())
+    whole = _people(plain.reference(frame, tiled=True))
+    # a quarter-height crop around one far-side worker (896-916 × 297-319, hand-boxed)
+    crops = motion_crops([(896.0, 297.0, 916.0, 319.0)], w, h, 0.25, 1)
+    seen = _people(plain.reference(frame, tiled=True, crops=crops))
+    far = [d for d in seen if d.box[3] - d.box[1] < 0.05 * h]
+    assert len(far) >= 3
+    assert not any(d.box[3] - d.box[1] < 0.05 * h for d in whole)
+    [(x1, y1, x2, y2)] = crops
+    assert all(x1 <= d.box[0] and d.box[2] <= x2 and y1 <= d.box[1] and d.box[3] <= y2 for d in far)
+    assert len(seen) > len(whole)  # and nobody the whole frame found was lost
