@@ -58,14 +58,14 @@ class MotionDetector:
             self._background = luma
             return MotionResult(ratio, False, True)
         cv2.accumulateWeighted(luma, self._background, self.params.alpha)
-        moving = ratio >= self.params.min_area
-        if moving:
+        if ratio > 0:  # under `min_area` too: a far worker walking changes a few pixels
             self._changed = changed.astype(np.uint8)
-        return MotionResult(ratio, moving, False)
+        return MotionResult(ratio, ratio >= self.params.min_area, False)
 
     def regions(self) -> list[Box]:
-        """Where the last frame moved: one box per connected changed area, in frame pixels,
-        largest first; none when it did not move (or only reset the background)."""
+        """Where the last frame changed, under `min_area` too: one box per connected changed
+        area, in frame pixels, largest first; none when nothing changed (or the background
+        was reset)."""
         if self._changed is None:
             return []
         n, _, stats, _ = cv2.connectedComponentsWithStats(self._changed, connectivity=8)

@@ -55,6 +55,7 @@ class Stats:
     people_unconfirmed: int = 0  # our sure `person` boxes no COCO person covered on a sweep
     people_widened: int = 0  # our `person` boxes on a part of a COCO person, given his box
     motion_crops: int = 0  # crops around motion the sweeps looked at (`sweep_motion_crop`)
+    woken: int = 0  # frames the motion gate let pass that such a sweep's person woke
     verify_ms: float = 0.0
 
     def snapshot_and_reset(self) -> "Stats":
@@ -151,7 +152,10 @@ class CameraPipeline:
             moving = result.moving
         live = bool(self._tracker.tracks)
         self._since_detect += 1
-        if moving or (live and self._since_detect >= mp.stationary_every) or not mp.enabled:
+        wake = moving or (live and self._since_detect >= mp.stationary_every) or not mp.enabled
+        refs = None if wake else self._sweep_quiet(frame)
+        if wake or (refs is not None and any(r.label == "person" for r in refs)):
+            self.stats.woken += not wake
             self._since_detect = 0
             began = time.perf_counter()
             dets: list[Detection] = self.detector.detect(frame.image)
@@ -160,7 +164,7 @@ class CameraPipeline:
             seen = ([(d.label, d.score) for d in dets], luma_stats(frame.image))
             self.drift.add(*seen)
             self._domain.add(*seen)
-            refs = self._sweep(frame)
+            refs = refs if refs is not None else self._sweep(frame)
             fused, added, doubted = dets, 0, 0
             if refs is not None:  # a sweep's look: people COCO saw that ours missed, and back
                 vp = self.params.verifier
@@ -175,7 +179,15 @@ class CameraPipeline:
             self._keep_uncertain(frame, dets, tracks, added, doubted)
             return out
         self.stats.gated += 1
-        return self._verified(frame, list(self._tracker.hold()))
+        return self._verified(frame, list(self._tracker.hold()), refs)
+
+    def _sweep_quiet(self, frame: Frame) -> list[Detection] | None:
+        """On a frame the motion gate let pass, the sweep still looks when it looks around
+        motion (`sweep_motion_crop`) and something changed: a far worker walking changes
+        fewer pixels than `min_area`; a person it sees wakes the frame."""
+        if self.params.verifier.sweep_motion_crop is None or not self._motion.regions():
+            return None
+        return self._sweep(frame)
 
     def _sweep(self, frame: Frame) -> list[Detection] | None:
         """Every `sweep_s` the COCO model looks at the whole frame (None: not this frame)."""
