@@ -25,7 +25,7 @@ from agrisafe.files import atomic_write
 from agrisafe.timeutil import due
 from edge.advice import advise, input_scale
 from edge.detect.base import Detection, Detector
-from edge.detect.tiles import TiledDetector, motion_crops
+from edge.detect.tiles import TiledDetector, crops_around
 from edge.detect.verifier import Verifier
 from edge.errors import EdgeError
 from edge.evidence import jpeg
@@ -251,7 +251,7 @@ def survey(
             looked = last
             fh, fw = frame.image.shape[:2]
             side, most = vp.sweep_motion_crop, vp.sweep_motion_crops
-            crops = motion_crops(gate.regions(), fw, fh, side, most)
+            crops = crops_around(gate.regions(), fw, fh, side, most)
             refs = verifier.reference(frame.image, tiled=True, crops=crops)  # a sweep's look
             sums.add_look(dets, refs, vp, sure)
     if snapshot is None or first is None or last is None:

@@ -16,6 +16,8 @@ class Params(StrictModel):
 
 
 TileCount = Annotated[int, Field(ge=1, le=6)]
+CropShare = Annotated[float, Field(gt=0, le=1)]  # a square crop's side / the frame's height
+CropCount = Annotated[int, Field(ge=1, le=8)]  # crops per look
 
 
 class DetectorParams(Params):
@@ -263,17 +265,20 @@ class VerifierParams(Params):
         description="the sweep's look at this square input (e.g. 640: people twice as large as "
         "at 320, for about 3.5 × one look's CPU); the shipped COCO model takes any size",
     )
-    sweep_motion_crop: float | None = Field(
+    sweep_motion_crop: CropShare | None = Field(
         default=None,
-        gt=0,
-        le=1,
         description="the sweep also looks at square crops this share of the frame's height "
         "around where the frame moved (far workers walking; 0.33: a 60 px worker at 1080p "
         "comes out 53 px, not 18), one inference each; needs motion.enabled",
     )
-    sweep_motion_crops: int = Field(
-        default=1, ge=1, le=8, description="at most this many motion crops per sweep"
+    sweep_motion_crops: CropCount = Field(default=1, description="at most this many a sweep")
+    relabel_crop: CropShare | None = Field(
+        default=0.33,
+        description="a look at a new box of a `relabel` class also looks at a square crop this "
+        "share of the frame's height around it, where a bent-over or distant worker our model "
+        "called livestock or drone is large enough for COCO to see; null: the whole frame only",
     )
+    relabel_crops: CropCount = Field(default=2, description="at most this many a look")
 
 
 class PipelineParams(Params):

@@ -19,7 +19,7 @@ from agrisafe.timeutil import due
 from edge.activity import ActivityEvent, ActivityRecognizer, Phase, raw
 from edge.calibration import Calibration
 from edge.detect.base import Detection, Detector
-from edge.detect.tiles import motion_crops
+from edge.detect.tiles import crops_around
 from edge.detect.verifier import Crops, Verifier
 from edge.drift import DriftProfile, DriftStats, drift, luma_stats
 from edge.envelopes import CameraContext, Trust, activity_envelope
@@ -31,7 +31,7 @@ from edge.params import PipelineParams
 from edge.tracker import Track, Tracker
 from edge.uncertain import UncertainSample, uncertain_reasons
 from edge.verdicts import TrackVerdicts
-from edge.verify import fuse_people, unconfirmed_people
+from edge.verify import RELABEL_FIT, fuse_people, unconfirmed_people
 from edge.zones import PlotZones, frame_warnings
 
 logger = logging.getLogger(__name__)
@@ -200,7 +200,7 @@ class CameraPipeline:
         vp = self.params.verifier
         height, width = frame.image.shape[:2]  # around where it moved (none: motion off)
         side, most = vp.sweep_motion_crop, vp.sweep_motion_crops
-        crops = motion_crops(self._motion.regions(), width, height, side, most)
+        crops = crops_around(self._motion.regions(), width, height, side, most)
         refs = self._look(frame, tiled=True, crops=crops)
         self.stats.swept += 1
         self.stats.motion_crops += len(crops)
@@ -227,7 +227,12 @@ class CameraPipeline:
         v = self._verdicts
         v.forget(t.id for t in tracks)
         if v.pending(tracks, frame.ts):
-            decided = v.decide(tracks, refs if refs is not None else self._look(frame), frame.ts)
+            vp, (height, width) = self.params.verifier, frame.image.shape[:2]
+            side, most = vp.relabel_crop, vp.relabel_crops
+            crops = crops_around(v.unlooked(tracks), width, height, side, most, RELABEL_FIT)
+            if refs is None or crops:  # a sweep's look is reused; a crop needs one more
+                refs = (refs or []) + self._look(frame, crops=crops)
+            decided = v.decide(tracks, refs, frame.ts)
             s = self.stats
             s.abstained += decided.rejected
             self._rejected = decided.rejected

@@ -22,6 +22,9 @@ from edge.params import VerifierParams
 PLUME, SPRAYER, PERSON = "spray_plume", "backpack_sprayer", "person"
 CUES = frozenset({PLUME, SPRAYER})
 CARRIERS = ("person", "tractor", "drone")
+# A crop around a box our model called livestock or drone is at least this × its larger side:
+# enough to hold the whole worker it may be a part of (the bent back of a harvester in a cap).
+RELABEL_FIT = 2.5
 PART_IOU = 0.5  # a box at this IoU with a person is already his (PASCAL VOC's match)
 
 

@@ -5,7 +5,7 @@ motion, and to choose by recall per CPU-millisecond. `bench/models/person_scale.
 first two on the real photos. A still has no motion, so this measures the third as an upper
 bound: for each person boxed by hand (`models/real-dev/people-boxes.csv`, `difficult` left out),
 the COCO model looks at the whole photo and at one square crop centred on him, as
-`edge.detect.tiles.motion_crops` places it around a walking worker's moving region, side = a
+`edge.detect.tiles.crops_around` places it around a walking worker's moving region, side = a
 share of the frame's height. A person counts as found when a `person` box of the merged look
 matches him at IoU ≥ 0.5. Reported by his height in a 1080-line frame (`<30`, `30-120` — the
 pole camera's far field —, `>=120`), with CPU ms of a look with a crop against the whole-frame
@@ -32,7 +32,7 @@ import numpy as np
 from agrisafe_models.evaluate.people import LINES, read_boxes
 from agrisafe_models.evaluate.real import locate
 from edge.detect.onnx import OnnxDetector
-from edge.detect.tiles import detect_with_crops, motion_crops
+from edge.detect.tiles import crops_around, detect_with_crops
 from edge.geometry import iou
 from edge.params import DetectorParams
 
@@ -55,7 +55,7 @@ def _measure(det: OnnxDetector, set_dir: Path, side: float | None, runs: int) ->
         image = np.asarray(cv2.imread(str(path), cv2.IMREAD_COLOR), dtype=np.uint8)
         h, w = image.shape[:2]
         for person in (p for p in people if not p.difficult):
-            crops = motion_crops([person.box], w, h, side, 1) if side else []
+            crops = crops_around([person.box], w, h, side, 1) if side else []
             spent = []
             for _ in range(runs):
                 began = time.process_time()

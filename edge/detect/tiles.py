@@ -32,29 +32,39 @@ def tile_grid(width: int, height: int, cols: int, rows: int, overlap: float) -> 
     return out
 
 
-def motion_crops(
-    regions: Sequence[Box], width: int, height: int, side: float | None, most: int
+def crops_around(
+    regions: Sequence[Box],
+    width: int,
+    height: int,
+    side: float | None,
+    most: int,
+    fit: float | None = None,
 ) -> list[tuple[int, int, int, int]]:
-    """Up to MOST square crops, SIDE × the frame's height, each centred on a moving region
-    (none when SIDE is None: `sweep_motion_crop` unset).
+    """Up to MOST square crops, SIDE × the frame's height, each centred on one of REGIONS
+    (none when SIDE is None: the setting is unset).
 
-    Where motion is, a worker may be; one too far for the whole frame at 320 px (a 60 px
-    worker at 1080p comes out 18 px) comes out 53 px in a third-of-the-height crop. REGIONS
-    come largest first; one over half a crop's side is big enough for the whole frame and is
-    skipped, and so is one whose centre an earlier crop already holds. Crops are kept inside
-    the frame.
+    A closer look where a worker may be: where the frame moved (`sweep_motion_crop`), or a box
+    our model called livestock or drone (`relabel_crop`). One too far for the whole frame at
+    320 px (a 60 px worker at 1080p comes out 18 px) comes out 53 px in a third-of-the-height
+    crop. REGIONS come largest first; one whose centre an earlier crop already holds is
+    skipped. Without FIT, so is one over half a crop's side: the whole frame shows it well.
+    With FIT, a crop is at least FIT × its region's larger side instead, so that it holds the
+    whole of what the region is part of (a bent-over worker's back called a drone). Crops are
+    kept inside the frame.
     """
     out: list[tuple[int, int, int, int]] = []
     if side is None:
         return out
-    s = min(int(side * height), width, height)
     for x1, y1, x2, y2 in regions:
-        if len(out) >= most or s < 1:
+        if len(out) >= most:
             break
-        cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
-        if max(x2 - x1, y2 - y1) > s / 2 or any(
+        cx, cy, big = (x1 + x2) / 2, (y1 + y2) / 2, max(x2 - x1, y2 - y1)
+        if (fit is None and big > side * height / 2) or any(
             a <= cx <= c and b <= cy <= d for a, b, c, d in out
         ):
+            continue
+        s = int(min(max(side * height, (fit or 0.0) * big), width, height))
+        if s < 1:
             continue
         left = int(min(max(cx - s / 2, 0), width - s))
         top = int(min(max(cy - s / 2, 0), height - s))

@@ -10,6 +10,8 @@ from datetime import UTC, datetime, timedelta
 
 import cv2
 import numpy as np
+import pytest
+from pydantic import ValidationError
 
 from agrisafe_models.evaluate.real import locate
 from edge.detect.base import Detection, Image, ModelInfo
@@ -91,3 +93,19 @@ def test_a_lone_far_worker_walking_under_the_motion_gate_wakes_the_sweep() -> No
     tracked = [t for t in cropped._tracker.tracks if t.label == "person"]
     assert any(iou(t.box, moved) > 0.3 for t in tracked), "the walker is not tracked"
     assert not any(iou(t.box, moved) > 0.3 for t in plain._tracker.tracks)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"sweep_motion_crop": 0.0},
+        {"sweep_motion_crop": 1.5},
+        {"sweep_motion_crop": float("nan")},
+        {"relabel_crop": float("inf")},
+        {"sweep_motion_crops": 0},
+        {"relabel_crops": 9},
+    ],
+)
+def test_crop_settings_out_of_range_are_refused(bad: dict[str, float]) -> None:
+    with pytest.raises(ValidationError):
+        VerifierParams(**bad)

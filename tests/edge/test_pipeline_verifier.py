@@ -45,10 +45,12 @@ class CountingVerifier:
     def __init__(self) -> None:
         self.calls = 0
         self.tiled: list[bool] = []  # per call: a sweep's look (tiled when sweep_tiles is set)
+        self.crops: list[list[tuple[int, int, int, int]]] = []  # per call: crops looked at
 
     def reference(self, frame: Image, tiled: bool = False, crops: Crops = ()) -> list[Detection]:
         self.calls += 1
         self.tiled.append(tiled)
+        self.crops.append(list(crops))
         return []
 
 
@@ -58,6 +60,7 @@ class PersonVerifier(CountingVerifier):
     def reference(self, frame: Image, tiled: bool = False, crops: Crops = ()) -> list[Detection]:
         self.calls += 1
         self.tiled.append(tiled)
+        self.crops.append(list(crops))
         return [Detection("person", 0.8, WORKER.box)]
 
 
@@ -106,6 +109,9 @@ def test_a_person_called_livestock_is_renamed_after_one_look() -> None:
     assert verifier.calls == 1  # one look for the track, not one per frame
     assert pipe.stats.relabelled == 1
     assert pipe.stats.abstained == 0
+    # the look is closer around it too: a crop 2.5 × the box's 120 px height (more than a
+    # third of the frame's), centred on it and kept in the frame
+    assert verifier.crops == [[(0, 10, 300, 310)]]
 
 
 def test_an_unconfirmed_cue_is_looked_at_again_after_recheck_s() -> None:

@@ -112,3 +112,12 @@ def test_after_a_look_nothing_is_pending(
     v.decide(tracks, [Detection(lab, 0.9, box) for lab, box in refs], T0)
     assert not v.pending(tracks, T0)
     assert len(v.apply(tracks)) <= len(tracks)
+
+
+def test_the_unlooked_livestock_and_drone_boxes_are_given_largest_first() -> None:
+    v = TrackVerdicts(VerifierParams())
+    small = track(4, "drone", (300.0, 50.0, 320.0, 60.0))
+    tracks = [*scene(), small]
+    assert v.unlooked(tracks) == [WORKER_BOX, small.box]  # the sprayer and plume are not asked
+    v.decide(tracks, [], T0)
+    assert v.unlooked(tracks) == []  # looked at once

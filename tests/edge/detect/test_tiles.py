@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from agrisafe_models.render.compose import render_still
 from edge.detect import load_detector
 from edge.detect.base import Detection
-from edge.detect.tiles import TiledDetector, cut_by_crop, merge, motion_crops, tile_grid
+from edge.detect.tiles import TiledDetector, crops_around, cut_by_crop, merge, tile_grid
 from edge.geometry import iou
 from edge.params import DetectorParams
 from testkit.paths import SHIPPED_MODEL_DIR
@@ -119,24 +119,37 @@ def test_tiles_outside_their_range_are_a_config_error() -> None:
 
 def test_a_motion_crop_is_centred_on_the_moving_region_and_kept_in_the_frame() -> None:
     walker = (900.0, 500.0, 920.0, 560.0)  # a far worker walking, 1920 × 1080
-    assert motion_crops([walker], 1920, 1080, 1 / 3, 1) == [(730, 350, 1090, 710)]
+    assert crops_around([walker], 1920, 1080, 1 / 3, 1) == [(730, 350, 1090, 710)]
     corner = (5.0, 1050.0, 25.0, 1079.0)
-    assert motion_crops([corner], 1920, 1080, 1 / 3, 1) == [(0, 720, 360, 1080)]
-    assert motion_crops([(110.0, 40.0, 120.0, 60.0)], 200, 100, 1.0, 1) == [(65, 0, 165, 100)]
+    assert crops_around([corner], 1920, 1080, 1 / 3, 1) == [(0, 720, 360, 1080)]
+    assert crops_around([(110.0, 40.0, 120.0, 60.0)], 200, 100, 1.0, 1) == [(65, 0, 165, 100)]
 
 
-def test_motion_crops_skip_big_regions_and_regions_a_crop_already_holds() -> None:
+def test_crops_around_skip_big_regions_and_regions_a_crop_already_holds() -> None:
     tractor = (0.0, 0.0, 400.0, 300.0)  # large: the whole frame shows it well
     walker = (900.0, 500.0, 920.0, 560.0)
     beside = (950.0, 520.0, 960.0, 540.0)  # inside the walker's crop
     far = (1500.0, 200.0, 1510.0, 230.0)
     regions = [tractor, walker, beside, far]
-    assert motion_crops(regions, 1920, 1080, 1 / 3, 8) == [
+    assert crops_around(regions, 1920, 1080, 1 / 3, 8) == [
         (730, 350, 1090, 710),
         (1325, 35, 1685, 395),
     ]
-    assert motion_crops(regions, 1920, 1080, 1 / 3, 1) == [(730, 350, 1090, 710)]
-    assert motion_crops([], 1920, 1080, 1 / 3, 1) == []
+    assert crops_around(regions, 1920, 1080, 1 / 3, 1) == [(730, 350, 1090, 710)]
+    assert crops_around([], 1920, 1080, 1 / 3, 1) == []
+
+
+def test_a_crop_fitted_to_a_region_holds_the_whole_of_what_it_may_be_part_of() -> None:
+    back = (903.0, 316.0, 1073.0, 379.0)  # a harvester's back called a drone, 1280 × 854
+    # 170 px wide: over half a third-of-the-height crop, so a motion crop skips it …
+    assert crops_around([back], 1280, 854, 0.33, 1) == []
+    # … and a fitted one is 2.5 × as wide, around it
+    [(x1, y1, x2, y2)] = crops_around([back], 1280, 854, 0.33, 1, fit=2.5)
+    assert x2 - x1 == y2 - y1 == 425
+    assert x1 < back[0]
+    assert back[2] < x2
+    big = (0.0, 0.0, 1000.0, 900.0)
+    assert crops_around([big], 1280, 854, 0.33, 1, fit=2.5) == [(73, 0, 927, 854)]  # ≤ frame
 
 
 @given(
@@ -145,15 +158,17 @@ def test_motion_crops_skip_big_regions_and_regions_a_crop_already_holds() -> Non
     st.integers(1, 4000),
     st.floats(0.01, 1.0),
     st.integers(1, 8),
+    st.none() | st.floats(1.0, 5.0),
 )
-def test_motion_crops_are_squares_inside_the_frame_and_never_too_many(
+def test_crops_around_regions_are_squares_inside_the_frame_and_never_too_many(
     regions: list[tuple[float, float, float, float]],
     width: int,
     height: int,
     side: float,
     most: int,
+    fit: float | None,
 ) -> None:
-    crops = motion_crops(regions, width, height, side, most)
+    crops = crops_around(regions, width, height, side, most, fit)
     assert len(crops) <= most
     for x1, y1, x2, y2 in crops:
         assert 0 <= x1 < x2 <= width
