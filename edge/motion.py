@@ -47,13 +47,13 @@ class MotionDetector:
     def update(self, frame: npt.NDArray[np.uint8]) -> MotionResult:
         """Compare with the background, then fold the frame into it."""
         luma = self.small_luma(frame)
+        self._changed = None
         if self._background is None or self._background.shape != luma.shape:
             self._background = luma
             return MotionResult(1.0, True, True)  # first frame: look at it
         diff = cv2.absdiff(luma, self._background)
         changed = diff > self.params.threshold
         ratio = float(np.count_nonzero(changed)) / diff.size
-        self._changed = None
         if ratio > self.params.recalibrate_above:
             self._background = luma
             return MotionResult(ratio, False, True)

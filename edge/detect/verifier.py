@@ -20,7 +20,8 @@ class Verifier(Protocol):
     def reference(self, frame: Image, tiled: bool = False, crops: Crops = ()) -> list[Detection]:
         """Detections of the reference model in frame pixels; TILED: a sweep's look, at
         `sweep_input` and on the crops of `sweep_tiles` when set; CROPS: also on these
-        (frame pixels: where motion is, `sweep_motion_crop`)."""
+        (frame pixels: around motion, `sweep_motion_crop`, or around a box our model may have
+        misnamed, `relabel_crop`)."""
         ...
 
 

@@ -42,3 +42,7 @@ def test_regions_are_where_the_frame_moved_in_frame_pixels() -> None:
     assert abs(y2 - 180) <= 6
     md.update(frame(220))  # a light switch resets the background: no region
     assert md.regions() == []
+    md.update(frame(220, square_at=100))
+    assert md.regions() != []
+    md.update(np.full((720, 1280, 3), 220, dtype=np.uint8))  # a new resolution: a new start
+    assert md.regions() == []
