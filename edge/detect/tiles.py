@@ -47,10 +47,10 @@ def crops_around(
     our model called livestock or drone (`relabel_crop`). One too far for the whole frame at
     320 px (a 60 px worker at 1080p comes out 18 px) comes out 53 px in a third-of-the-height
     crop. REGIONS come largest first; one whose centre an earlier crop already holds is
-    skipped. Without FIT, so is one over half a crop's side: the whole frame shows it well.
-    With FIT, a crop is at least FIT × its region's larger side instead, so that it holds the
-    whole of what the region is part of (a bent-over worker's back called a drone). Crops are
-    kept inside the frame.
+    skipped, and so is one the whole frame shows well: over half a crop's side, or with FIT
+    over a whole crop's side. With FIT, a crop is at least FIT × its region's larger side, so
+    that it holds the whole of what the region is part of (a bent-over worker's back called a
+    drone). Crops are kept inside the frame.
     """
     out: list[tuple[int, int, int, int]] = []
     if side is None:
@@ -59,7 +59,7 @@ def crops_around(
         if len(out) >= most:
             break
         cx, cy, big = (x1 + x2) / 2, (y1 + y2) / 2, max(x2 - x1, y2 - y1)
-        if (fit is None and big > side * height / 2) or any(
+        if big > side * height / (1 if fit else 2) or any(
             a <= cx <= c and b <= cy <= d for a, b, c, d in out
         ):
             continue

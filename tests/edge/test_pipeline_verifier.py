@@ -104,14 +104,17 @@ def test_verifier_looks_once_per_cue_track_and_abstains() -> None:
 
 
 def test_a_person_called_livestock_is_renamed_after_one_look() -> None:
-    cow = Detection("livestock", 0.7, WORKER.box)  # our model's mistake on the worker
+    cow = Detection("livestock", 0.7, (110, 150, 140, 190))  # our model's mistake on his legs
     pipe, verifier, _ = _run([[cow]], 40, verifier=PersonVerifier())
     assert verifier.calls == 1  # one look for the track, not one per frame
     assert pipe.stats.relabelled == 1
     assert pipe.stats.abstained == 0
-    # the look is closer around it too: a crop 2.5 × the box's 120 px height (more than a
-    # third of the frame's), centred on it and kept in the frame
-    assert verifier.crops == [[(0, 10, 300, 310)]]
+    # the look is closer around it too: a crop a third of the frame's height (more than 2.5 ×
+    # the box's 40 px), centred on it
+    assert verifier.crops == [[(66, 111, 184, 229)]]
+    big = Detection("livestock", 0.7, WORKER.box)  # 120 px of 360: the whole frame shows it
+    _, verifier, _ = _run([[big]], 40, verifier=PersonVerifier())
+    assert verifier.crops == [[]]
 
 
 def test_an_unconfirmed_cue_is_looked_at_again_after_recheck_s() -> None:

@@ -148,8 +148,10 @@ def test_a_crop_fitted_to_a_region_holds_the_whole_of_what_it_may_be_part_of() -
     assert x2 - x1 == y2 - y1 == 425
     assert x1 < back[0]
     assert back[2] < x2
-    big = (0.0, 0.0, 1000.0, 900.0)
-    assert crops_around([big], 1280, 854, 0.33, 1, fit=2.5) == [(73, 0, 927, 854)]  # ≤ frame
+    # one a third of the frame's height or more is large enough for the whole frame
+    assert crops_around([(0.0, 0.0, 300.0, 290.0)], 1280, 854, 0.33, 1, fit=2.5) == []
+    near = (0.0, 0.0, 280.0, 270.0)  # just under: the crop is 2.5 × 280 = 700 px
+    assert crops_around([near], 1280, 854, 0.33, 1, fit=2.5) == [(0, 0, 700, 700)]
 
 
 @given(
