@@ -25,7 +25,7 @@ from agrisafe.files import atomic_write
 from agrisafe.timeutil import due
 from edge.advice import advise, input_scale
 from edge.detect.base import Detection, Detector
-from edge.detect.tiles import TiledDetector, crops_around
+from edge.detect.tiles import TiledDetector
 from edge.detect.verifier import Verifier
 from edge.errors import EdgeError
 from edge.evidence import jpeg
@@ -34,7 +34,7 @@ from edge.geometry import Point
 from edge.motion import MotionDetector
 from edge.params import PipelineParams, VerifierParams
 from edge.plot_proposal import draw_plots, propose_plots
-from edge.verify import missed_people, unconfirmed_people
+from edge.verify import missed_people, sweep_crops, unconfirmed_people
 
 logger = logging.getLogger(__name__)
 BINS = 10
@@ -250,8 +250,7 @@ def survey(
         if verifier is not None and due(looked, last, LOOK_EVERY_S):
             looked = last
             fh, fw = frame.image.shape[:2]
-            side, most = vp.sweep_motion_crop, vp.sweep_motion_crops
-            crops = crops_around(gate.regions(), fw, fh, side, most)
+            crops = sweep_crops(gate.regions(), fw, fh, vp)
             refs = verifier.reference(frame.image, tiled=True, crops=crops)  # a sweep's look
             sums.add_look(dets, refs, vp, sure)
     if snapshot is None or first is None or last is None:

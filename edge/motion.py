@@ -62,6 +62,11 @@ class MotionDetector:
             self._changed = changed.astype(np.uint8)
         return MotionResult(ratio, ratio >= self.params.min_area, False)
 
+    @property
+    def changed(self) -> bool:
+        """True when the last frame changed anywhere, under `min_area` too."""
+        return self._changed is not None
+
     def regions(self) -> list[Box]:
         """Where the last frame changed, under `min_area` too: one box per connected changed
         area, in frame pixels, largest first; none when nothing changed (or the background

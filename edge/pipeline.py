@@ -19,7 +19,6 @@ from agrisafe.timeutil import due
 from edge.activity import ActivityEvent, ActivityRecognizer, Phase, raw
 from edge.calibration import Calibration
 from edge.detect.base import Detection, Detector
-from edge.detect.tiles import crops_around
 from edge.detect.verifier import Crops, Verifier
 from edge.drift import DriftProfile, DriftStats, drift, luma_stats
 from edge.envelopes import CameraContext, Trust, activity_envelope
@@ -31,7 +30,7 @@ from edge.params import PipelineParams
 from edge.tracker import Track, Tracker
 from edge.uncertain import UncertainSample, uncertain_reasons
 from edge.verdicts import TrackVerdicts
-from edge.verify import RELABEL_FIT, fuse_people, unconfirmed_people
+from edge.verify import fuse_people, relabel_crops, sweep_crops, unconfirmed_people
 from edge.zones import PlotZones, frame_warnings
 
 logger = logging.getLogger(__name__)
@@ -185,7 +184,7 @@ class CameraPipeline:
         """On a frame the motion gate let pass, the sweep still looks when it looks around
         motion (`sweep_motion_crop`) and something changed: a far worker walking changes
         fewer pixels than `min_area`; a person it sees wakes the frame."""
-        if self.params.verifier.sweep_motion_crop is None or not self._motion.regions():
+        if self.params.verifier.sweep_motion_crop is None or not self._motion.changed:
             return None
         return self._sweep(frame)
 
@@ -197,10 +196,8 @@ class CameraPipeline:
         if not due(self._swept_at, frame.ts, every):
             return None
         self._swept_at = frame.ts
-        vp = self.params.verifier
         height, width = frame.image.shape[:2]  # around where it moved (none: motion off)
-        side, most = vp.sweep_motion_crop, vp.sweep_motion_crops
-        crops = crops_around(self._motion.regions(), width, height, side, most)
+        crops = sweep_crops(self._motion.regions(), width, height, self.params.verifier)
         refs = self._look(frame, tiled=True, crops=crops)
         self.stats.swept += 1
         self.stats.motion_crops += len(crops)
@@ -227,9 +224,8 @@ class CameraPipeline:
         v = self._verdicts
         v.forget(t.id for t in tracks)
         if v.pending(tracks, frame.ts):
-            vp, (height, width) = self.params.verifier, frame.image.shape[:2]
-            side, most = vp.relabel_crop, vp.relabel_crops
-            crops = crops_around(v.unlooked(tracks), width, height, side, most, RELABEL_FIT)
+            height, width = frame.image.shape[:2]
+            crops = relabel_crops(v.unlooked(tracks), width, height, self.params.verifier)
             if refs is None or crops:  # a sweep's look is reused; a crop needs one more
                 refs = (refs or []) + self._look(frame, crops=crops)
             decided = v.decide(tracks, refs, frame.ts)

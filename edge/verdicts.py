@@ -17,7 +17,7 @@ from datetime import datetime
 
 from agrisafe.timeutil import due
 from edge.detect.base import Detection
-from edge.geometry import Box, area
+from edge.geometry import Box
 from edge.params import VerifierParams
 from edge.tracker import Track
 from edge.verify import (
@@ -73,10 +73,9 @@ class TrackVerdicts:
         return any(self._due(i, ts) for i in self.cue_ids(tracks))
 
     def unlooked(self, tracks: Sequence[Track]) -> list[Box]:
-        """Boxes of the `livestock`/`drone` tracks seen now and not looked at yet, largest
-        first (for the look's crops: `relabel_crop`)."""
-        boxes = [t.box for t in tracks if t.seen_now and self._unlooked(t)]
-        return sorted(boxes, key=lambda b: -area(b))
+        """Boxes of the `livestock`/`drone` tracks seen now and not looked at yet (for the
+        look's crops: `edge.verify.relabel_crops`)."""
+        return [t.box for t in tracks if t.seen_now and self._unlooked(t)]
 
     def decide(self, tracks: Sequence[Track], refs: Sequence[Detection], ts: datetime) -> Decided:
         """Take the verifier's detections `refs` on this frame into the cache."""

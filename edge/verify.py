@@ -16,7 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from edge.detect.base import Detection
-from edge.geometry import area, cover, grow, inside, iou, touches
+from edge.detect.tiles import Crop, crops_around
+from edge.geometry import Box, area, cover, grow, inside, iou, touches
 from edge.params import VerifierParams
 
 PLUME, SPRAYER, PERSON = "spray_plume", "backpack_sprayer", "person"
@@ -129,6 +130,18 @@ def fuse_people(dets: Sequence[Detection], refs: Sequence[Detection], p: Verifie
     widened, n = widen_parts(dets, refs, p)
     missed = missed_people(widened, refs, p)
     return Fused(widened + missed, len(missed), n)
+
+
+def sweep_crops(moved: Sequence[Box], width: int, height: int, p: VerifierParams) -> list[Crop]:
+    """Where a sweep also looks closer: around where the frame MOVED (`sweep_motion_crop`)."""
+    return crops_around(moved, width, height, p.sweep_motion_crop, p.sweep_motion_crops)
+
+
+def relabel_crops(boxes: Sequence[Box], width: int, height: int, p: VerifierParams) -> list[Crop]:
+    """Where a look at our `livestock`/`drone` BOXES also looks closer (`relabel_crop`): around
+    the largest first, each crop wide enough for the whole worker a box may be part of."""
+    largest = sorted(boxes, key=lambda b: -area(b))
+    return crops_around(largest, width, height, p.relabel_crop, p.relabel_crops, RELABEL_FIT)
 
 
 def unconfirmed_people(

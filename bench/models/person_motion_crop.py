@@ -29,7 +29,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from agrisafe_models.evaluate.people import LINES, read_boxes
+from agrisafe_models.evaluate.people import BANDS, MATCH_IOU, band, read_boxes
 from agrisafe_models.evaluate.real import locate
 from edge.detect.onnx import OnnxDetector
 from edge.detect.tiles import crops_around, detect_with_crops
@@ -37,12 +37,6 @@ from edge.geometry import iou
 from edge.params import DetectorParams
 
 REPO = Path(__file__).resolve().parents[2]
-BANDS = ((30.0, "<30"), (120.0, "30-120"), (float("inf"), ">=120"))
-
-
-def _band(height_px: float, lines: int) -> str:
-    h = height_px * LINES / lines
-    return next(name for top, name in BANDS if h < top)
 
 
 def _measure(det: OnnxDetector, set_dir: Path, side: float | None, runs: int) -> dict[str, Any]:
@@ -62,10 +56,10 @@ def _measure(det: OnnxDetector, set_dir: Path, side: float | None, runs: int) ->
                 found = detect_with_crops(det, image, crops, det.detect(image))
                 spent.append(time.process_time() - began)
             times[bool(crops)].append(statistics.median(spent))
-            band = tally[_band(person.box[3] - person.box[1], h)]
-            band["of"] += 1
-            band["found"] += any(
-                d.label == "person" and iou(d.box, person.box) >= 0.5 for d in found
+            row = tally[band(person.box, h)]
+            row["of"] += 1
+            row["found"] += any(
+                d.label == "person" and iou(d.box, person.box) >= MATCH_IOU for d in found
             )
     of = sum(b["of"] for b in tally.values())
     hits = sum(b["found"] for b in tally.values())

@@ -17,6 +17,8 @@ from edge.detect.base import Detection, Detector, Image
 from edge.detect.yolo import nms
 from edge.geometry import Box
 
+Crop = tuple[int, int, int, int]  # x1, y1, x2, y2 in frame pixels
+
 
 def tile_grid(width: int, height: int, cols: int, rows: int, overlap: float) -> list[Box]:
     """COLS × ROWS crops covering the frame, neighbours sharing OVERLAP of a crop's size."""
@@ -39,7 +41,7 @@ def crops_around(
     side: float | None,
     most: int,
     fit: float | None = None,
-) -> list[tuple[int, int, int, int]]:
+) -> list[Crop]:
     """Up to MOST square crops, SIDE × the frame's height, each centred on one of REGIONS
     (none when SIDE is None: the setting is unset).
 
@@ -52,7 +54,7 @@ def crops_around(
     that it holds the whole of what the region is part of (a bent-over worker's back called a
     drone). Crops are kept inside the frame.
     """
-    out: list[tuple[int, int, int, int]] = []
+    out: list[Crop] = []
     if side is None:
         return out
     for x1, y1, x2, y2 in regions:
@@ -75,7 +77,7 @@ def crops_around(
 def detect_with_crops(
     inner: Detector,
     frame: Image,
-    crops: Sequence[tuple[int, int, int, int]],
+    crops: Sequence[Crop],
     whole: Sequence[Detection],
     iou: float = 0.45,
     max_det: int = 100,
@@ -91,9 +93,7 @@ def detect_with_crops(
     return merge(parts, iou, max_det)
 
 
-def cut_by_crop(
-    box: Box, crop: tuple[int, int, int, int], width: int, height: int, margin: float = 0.02
-) -> bool:
+def cut_by_crop(box: Box, crop: Crop, width: int, height: int, margin: float = 0.02) -> bool:
     """True when BOX (crop pixels) comes within MARGIN (of the crop's side) of a crop edge
     that lies inside the frame.
 

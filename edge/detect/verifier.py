@@ -6,12 +6,12 @@ from pathlib import Path
 from typing import Protocol
 
 from edge.detect.base import Detection, Detector, Image
-from edge.detect.tiles import TiledDetector, detect_with_crops
+from edge.detect.tiles import Crop, TiledDetector, detect_with_crops
 from edge.params import DetectorParams, VerifierParams
 
 logger = logging.getLogger(__name__)
 COCO_FOLDER = "yolov8n-coco"
-Crops = Sequence[tuple[int, int, int, int]]  # x1, y1, x2, y2 in frame pixels
+Crops = Sequence[Crop]
 
 
 class Verifier(Protocol):

@@ -114,7 +114,7 @@ def test_after_a_look_nothing_is_pending(
     assert len(v.apply(tracks)) <= len(tracks)
 
 
-def test_the_unlooked_livestock_and_drone_boxes_are_given_largest_first() -> None:
+def test_the_unlooked_livestock_and_drone_boxes_are_given_for_a_closer_look() -> None:
     v = TrackVerdicts(VerifierParams())
     small = track(4, "drone", (300.0, 50.0, 320.0, 60.0))
     tracks = [*scene(), small]

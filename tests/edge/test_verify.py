@@ -9,6 +9,7 @@ from edge.verify import (
     missed_people,
     needs_look,
     relabel,
+    relabel_crops,
     supported,
     unconfirmed_people,
     verify,
@@ -165,3 +166,13 @@ def test_a_sweep_widens_parts_then_adds_the_people_ours_missed() -> None:
     fused = fuse_people([HEAD], [COCO_WORKER, far], P)
     assert fused.dets == [Detection("person", 0.7, COCO_WORKER.box), far]
     assert (fused.added, fused.widened) == (1, 1)
+
+
+def test_a_closer_look_crops_around_the_largest_misnamed_box_first() -> None:
+    small = (600.0, 100.0, 620.0, 120.0)
+    back = (300.0, 200.0, 400.0, 240.0)  # a worker's back called a drone
+    one = P.model_copy(update={"relabel_crops": 1})
+    # the back first, 2.5 × its 100 px; then the small one, a third of the frame's height
+    assert relabel_crops([small, back], 1280, 720, one) == [(225, 95, 475, 345)]
+    assert relabel_crops([small, back], 1280, 720, P)[1] == (491, 0, 728, 237)
+    assert relabel_crops([back], 1280, 720, P.model_copy(update={"relabel_crop": None})) == []

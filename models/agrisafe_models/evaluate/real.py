@@ -20,11 +20,10 @@ import cv2
 import numpy as np
 
 from edge.detect.base import Detection, Detector
-from edge.detect.tiles import crops_around
 from edge.detect.verifier import Verifier
-from edge.geometry import Box, area, inside
+from edge.geometry import Box, inside
 from edge.params import TrackerParams, VerifierParams
-from edge.verify import RELABEL_FIT, cue_boxes, fuse_people, needs_look, verify
+from edge.verify import cue_boxes, fuse_people, needs_look, relabel_crops, verify
 
 from .draw import draw_photo, write_drawing
 from .people import PersonBox, match_people, summarise_people
@@ -116,10 +115,8 @@ def score_photo(
         dets, added, widened = fused.dets, fused.added, fused.widened
     if s.use_verifier and s.reference is not None and needs_look(dets, s.params):
         # as the edge looks at a new livestock/drone track: closer, on a crop around each
-        boxes = sorted((d.box for d in dets if d.label in s.params.relabel), key=lambda b: -area(b))
-        h, w = image.shape[:2]
-        side, most = s.params.relabel_crop, s.params.relabel_crops
-        crops = crops_around(boxes, w, h, side, most, RELABEL_FIT)
+        boxes = [d.box for d in dets if d.label in s.params.relabel]
+        crops = relabel_crops(boxes, image.shape[1], image.shape[0], s.params)
         if crops:
             refs = refs + s.reference.reference(image, False, crops)
         dets, verdict = verify(dets, refs, s.params)

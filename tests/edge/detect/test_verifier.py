@@ -14,7 +14,7 @@ from edge.detect.verifier import OnnxVerifier
 from edge.errors import ModelError
 from edge.geometry import inside, iou
 from edge.params import DetectorParams, VerifierParams
-from edge.verify import RELABEL_FIT, relabel
+from edge.verify import relabel, relabel_crops
 
 REPO = Path(__file__).resolve().parents[3]
 COCO = REPO / "models" / "yolov8n-coco" / "model.onnx"
@@ -125,6 +125,6 @@ def test_a_closer_look_renames_the_bent_harvester_our_model_calls_a_drone() -> N
     coco = OnnxVerifier(COCO, params)
     whole = coco.reference(frame)
     assert relabel([back], whole, params)[1] == 0
-    crops = crops_around([back.box], w, h, params.relabel_crop, params.relabel_crops, RELABEL_FIT)
+    crops = relabel_crops([back.box], w, h, params)
     closer = coco.reference(frame, crops=crops)
     assert relabel([back], closer, params) == ([Detection("person", back.score, back.box)], 1)
