@@ -26,7 +26,8 @@ from edge.envelopes import CameraContext
 from edge.errors import ConfigError
 from edge.evidence import EvidenceStore
 from edge.frames import FrameSource, open_source
-from edge.pipeline import CameraPipeline, Stats
+from edge.pipeline import CameraPipeline
+from edge.stats import Stats
 from edge.telemetry import Health, telemetry_envelope
 from edge.uncertain import UncertainSample
 from edge.upload import EvidenceUploader

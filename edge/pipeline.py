@@ -8,61 +8,30 @@ import logging
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
 from agrisafe.protocol import ActivityEnvelope, EvidenceRef
-from agrisafe.timeutil import due
 from edge.activity import ActivityEvent, ActivityRecognizer, Phase, raw
 from edge.calibration import Calibration
 from edge.detect.base import Detection, Detector
-from edge.detect.verifier import Crops, Verifier
+from edge.detect.verifier import Verifier
 from edge.drift import DriftProfile, DriftStats, drift, luma_stats
 from edge.envelopes import CameraContext, Trust, activity_envelope
 from edge.evidence import CLIP_MEDIA, CLIP_SUFFIX, ClipRecorder, EvidenceStore, jpeg
 from edge.frames import Frame
 from edge.geometry import Point
+from edge.looks import Looks, Tracked
 from edge.motion import MotionDetector
 from edge.params import PipelineParams
+from edge.stats import Stats
 from edge.tracker import Track, Tracker
 from edge.uncertain import UncertainSample, uncertain_reasons
-from edge.verdicts import TrackVerdicts
-from edge.verify import fuse_people, relabel_crops, sweep_crops, unconfirmed_people
 from edge.zones import PlotZones, frame_warnings
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass
-class Stats:
-    """Counters for telemetry (reset by whoever reports them)."""
-
-    frames: int = 0
-    detected: int = 0
-    gated: int = 0
-    infer_ms: float = 0.0
-    motion: float = 0.0
-    activities: int = 0
-    verified: int = 0  # frames the COCO verifier looked at (a track due a look, or a sweep)
-    abstained: int = 0  # cue tracks it did not confirm (hidden from the activity machines)
-    relabelled: int = 0  # our tracks it renamed `person`
-    swept: int = 0  # of the verified frames, whole-frame looks for missed people
-    people_added: int = 0  # COCO people our model missed, added as `person` detections
-    people_unconfirmed: int = 0  # our sure `person` boxes no COCO person covered on a sweep
-    people_widened: int = 0  # our `person` boxes on a part of a COCO person, given his box
-    motion_crops: int = 0  # crops around motion the sweeps looked at (`sweep_motion_crop`)
-    woken: int = 0  # frames the motion gate let pass that such a sweep's person woke
-    verify_ms: float = 0.0
-
-    def snapshot_and_reset(self) -> "Stats":
-        """The counts so far; this object starts again from zero."""
-        out = Stats(**vars(self))
-        for name in vars(self):
-            setattr(self, name, type(getattr(self, name))())
-        return out
 
 
 @dataclass
@@ -99,14 +68,13 @@ class CameraPipeline:
         self._peak: dict[tuple[str, str], npt.NDArray[np.uint8]] = {}
         self._since_detect = 0
         self._last: Frame | None = None
-        self._verdicts = TrackVerdicts(p.verifier)
         self._domain = DriftStats()  # a longer window than telemetry's, for out_of_domain
         self._ood = False
-        self._rejected = 0  # cue tracks the verifier rejected on this frame
-        self._confirmed_now = False  # a confirmed cue track is seen in this frame
         self._instance_ok: dict[tuple[str, str], bool] = {}  # open spraying: a cue confirmed
         self._new_plots: dict[str, list[Point]] | None = None  # from a set_zones command
-        self._swept_at: datetime | None = None  # the last whole-frame look for missed people
+        self._looks = Looks(
+            self.verifier, p.verifier, p.tracker.high_score, self._tracker, self._motion, self.stats
+        )
 
     @property
     def last_frame(self) -> Frame | None:
@@ -152,7 +120,7 @@ class CameraPipeline:
         live = bool(self._tracker.tracks)
         self._since_detect += 1
         wake = moving or (live and self._since_detect >= mp.stationary_every) or not mp.enabled
-        refs = None if wake else self._sweep_quiet(frame)
+        refs = None if wake else self._looks.quiet(frame)
         if wake or (refs is not None and any(r.label == "person" for r in refs)):
             self.stats.woken += not wake
             self._since_detect = 0
@@ -163,97 +131,28 @@ class CameraPipeline:
             seen = ([(d.label, d.score) for d in dets], luma_stats(frame.image))
             self.drift.add(*seen)
             self._domain.add(*seen)
-            refs = refs if refs is not None else self._sweep(frame)
-            fused, added, doubted = dets, 0, 0
-            if refs is not None:  # a sweep's look: people COCO saw that ours missed, and back
-                vp = self.params.verifier
-                doubted = len(unconfirmed_people(dets, refs, vp, self.params.tracker.high_score))
-                sweep = fuse_people(dets, refs, vp)
-                fused, added = sweep.dets, sweep.added
-                self.stats.people_widened += sweep.widened
-            self.stats.people_added += added
-            self.stats.people_unconfirmed += doubted
-            tracks = list(self._tracker.update(fused, frame.ts))
-            out = self._verified(frame, tracks, refs)
-            self._keep_uncertain(frame, dets, tracks, added, doubted)
+            tracked = self._looks.track(frame, dets, refs)
+            out = self._looks.verified(frame, tracked)
+            self._keep_uncertain(frame, dets, tracked)
             return out
         self.stats.gated += 1
-        return self._verified(frame, list(self._tracker.hold()), refs)
-
-    def _sweep_quiet(self, frame: Frame) -> list[Detection] | None:
-        """On a frame the motion gate let pass, the sweep still looks when it looks around
-        motion (`sweep_motion_crop`) and something changed: a far worker walking changes
-        fewer pixels than `min_area`; a person it sees wakes the frame."""
-        if self.params.verifier.sweep_motion_crop is None or not self._motion.changed:
-            return None
-        return self._sweep(frame)
-
-    def _sweep(self, frame: Frame) -> list[Detection] | None:
-        """Every `sweep_s` the COCO model looks at the whole frame (None: not this frame)."""
-        every = self.params.verifier.sweep_s
-        if self.verifier is None or every <= 0:
-            return None
-        if not due(self._swept_at, frame.ts, every):
-            return None
-        self._swept_at = frame.ts
-        height, width = frame.image.shape[:2]  # around where it moved (none: motion off)
-        crops = sweep_crops(self._motion.regions(), width, height, self.params.verifier)
-        refs = self._look(frame, tiled=True, crops=crops)
-        self.stats.swept += 1
-        self.stats.motion_crops += len(crops)
-        return refs
-
-    def _look(self, frame: Frame, tiled: bool = False, crops: Crops = ()) -> list[Detection]:
-        """One COCO look at this frame (TILED: a sweep's, on `sweep_tiles` crops too; CROPS:
-        also there), timed."""
-        assert self.verifier is not None
-        began = time.perf_counter()
-        refs = self.verifier.reference(frame.image, tiled, crops)
-        self.stats.verify_ms += (time.perf_counter() - began) * 1000
-        self.stats.verified += 1
-        return refs
-
-    def _verified(
-        self, frame: Frame, tracks: list[Track], refs: list[Detection] | None = None
-    ) -> list[Track]:
-        """The COCO model looks once per cue track (cached by track id), not once per frame;
-        a sweep's look at this frame (`refs`) is reused."""
-        if self.verifier is None:
-            return tracks
-        self._rejected = 0
-        v = self._verdicts
-        v.forget(t.id for t in tracks)
-        if v.pending(tracks, frame.ts):
-            height, width = frame.image.shape[:2]
-            crops = relabel_crops(v.unlooked(tracks), width, height, self.params.verifier)
-            if refs is None or crops:  # a sweep's look is reused; a crop needs one more
-                refs = (refs or []) + self._look(frame, crops=crops)
-            decided = v.decide(tracks, refs, frame.ts)
-            s = self.stats
-            s.abstained += decided.rejected
-            self._rejected = decided.rejected
-            s.relabelled += decided.relabelled
-        self._confirmed_now = v.confirmed(tracks)
-        return v.apply(tracks)
+        return self._looks.verified(frame, Tracked(list(self._tracker.hold()), refs))
 
     def _note_confirmation(self) -> None:
         """Remember, per open spraying, whether any of its frames had a confirmed cue."""
         for key, m in self._activities.machines.items():
             if key[0] == "spraying" and m.phase is not Phase.IDLE:
-                self._instance_ok[key] = self._instance_ok.get(key, False) or self._confirmed_now
+                self._instance_ok[key] = (
+                    self._instance_ok.get(key, False) or self._looks.confirmed_now
+                )
 
-    def _keep_uncertain(
-        self,
-        frame: Frame,
-        dets: list[Detection],
-        tracks: list[Track],
-        missed: int,
-        unconfirmed: int,
-    ) -> None:
+    def _keep_uncertain(self, frame: Frame, dets: list[Detection], tracked: Tracked) -> None:
         if self.uncertain is None or not self.params.uncertain.enabled:
             return
-        p = self.params.uncertain
-        reasons = uncertain_reasons(dets, tracks, p, self._rejected, missed, unconfirmed)
+        t, rejected = tracked, self._looks.rejected
+        reasons = uncertain_reasons(
+            dets, t.tracks, self.params.uncertain, rejected, t.added, t.doubted
+        )
         if reasons:
             self.uncertain.offer(frame.ts, frame.image, reasons, dets)
 

@@ -6,7 +6,7 @@ from agrisafe.ids import new_id
 from agrisafe.protocol import Kind, TelemetryBody, TelemetryEnvelope
 from agrisafe.timeutil import utc_now
 from edge.drift import DriftReport
-from edge.pipeline import Stats
+from edge.stats import Stats
 
 
 @dataclass(frozen=True, slots=True)

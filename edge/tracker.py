@@ -11,7 +11,7 @@ last `window` at or above `confirm_median` — Frigate's guard against one-frame
 import statistics
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from edge.detect.base import Detection
@@ -19,6 +19,7 @@ from edge.geometry import Box, area, cover, iou
 from edge.params import TrackerParams
 
 RESIZED_BELOW = 0.5  # a matched box with under half (or over twice) the area: no velocity
+TrackerState = tuple[list["Track"], int]  # the tracks (copies) and the next id
 
 
 @dataclass
@@ -69,6 +70,16 @@ class Tracker:
             self._new(d, ts)
         self.tracks = [t for t in self.tracks if t.missed <= p.max_age]
         return self.tracks
+
+    def snapshot(self) -> TrackerState:
+        """The state before a frame, for `restore`: the frame taken again with more boxes (a
+        verifier look it made turned out to see people ours missed)."""
+        copies = [replace(t, scores=deque(t.scores, t.scores.maxlen)) for t in self.tracks]
+        return copies, self._next_id
+
+    def restore(self, state: TrackerState) -> None:
+        """Back to a `snapshot` (the tracks it copied, the ids it would have given next)."""
+        self.tracks, self._next_id = state
 
     def hold(self) -> list[Track]:
         """A frame without detection (motion-gated): tracks keep their state unchanged."""

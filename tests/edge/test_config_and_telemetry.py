@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from agrisafe.protocol import validate_envelope
 from edge.config import default_model_path, load_site, model_params
 from edge.errors import ConfigError
-from edge.pipeline import Stats
+from edge.stats import Stats
 from edge.telemetry import Health, health_fields, telemetry_envelope
 
 SITE = """

@@ -9,7 +9,7 @@ from edge.app import Publisher, build_app
 from edge.config import SiteConfig
 from edge.detect import load_detector
 from edge.params import DetectorParams
-from edge.pipeline import Stats
+from edge.stats import Stats
 from edge.telemetry import Health, telemetry_envelope
 from testkit.edge_media import brightness_video, yolo_model
 

@@ -14,7 +14,8 @@ from edge.drift import DriftStats, drift, profile_from
 from edge.envelopes import CameraContext
 from edge.frames import Frame
 from edge.params import EvidenceParams, MotionParams, PipelineParams, VerifierParams
-from edge.pipeline import CameraPipeline, Stats
+from edge.pipeline import CameraPipeline
+from edge.stats import Stats
 from edge.telemetry import Health, health_fields, telemetry_envelope
 from edge.uncertain import UncertainSample
 
@@ -279,3 +280,36 @@ def test_a_sweep_widens_our_box_on_the_workers_head_and_his_track_goes_on() -> N
     assert track.velocity == (0.0, 0.0, 0.0, 0.0)  # the jumps were not taken for motion
     fields = health_fields(Health(5.0, pipe.stats, 0, 0, 0, 1))
     assert fields["people_widened"] == 5
+
+
+def test_a_cue_look_between_sweeps_is_the_sweep_and_its_people_are_tracked_at_once() -> None:
+    # the sprayer and plume appear at 0.4 s; their look sees the man carrying them, whom our
+    # model misses: he is added on that frame, and the next sweep is due 2 s after it
+    script = [[], [], *[[SPRAYER, PLUME]] * 23]
+    vp = VerifierParams(sweep_s=2.0)
+    pipe, verifier, out = _run(script, 25, PersonVerifier(), vp=vp)  # 5 s at 5 fps
+    # looks at 0, 0.4 (the cue's, made the sweep's), 2.4 and 4.4 s; before: 0, 0.4, 2 and 4 s,
+    # the 0.4 s look's man left out of the tracks
+    assert (pipe.stats.swept, verifier.calls, pipe.stats.people_added) == (4, 4, 4)
+    assert verifier.tiled == [True] * 4
+    assert out[0].body.model_dump()["verified"] is True
+
+
+def test_a_dearer_sweep_takes_a_cues_look_only_in_the_second_half_of_its_interval() -> None:
+    # a sweep on 2 × 2 crops costs five looks: a cue's look soon after one stays a cue's
+    vp = VerifierParams(sweep_s=2.0, sweep_tiles=(2, 2), first_recheck_s=0.4)
+    pipe, verifier, _ = _run([[SPRAYER, PLUME]], 20, vp=vp)  # 4 s; COCO sees no carrier
+    # 0 s: the sweep (the cue's first look with it); 0.4 s: a recheck 0.4 s after the sweep,
+    # a cue's own look; 1.2 s and 2.8 s: rechecks past half the interval, made sweeps
+    assert verifier.tiled == [True, False, True, True]
+    assert pipe.stats.swept == 3
+
+
+def test_a_sweep_crops_around_a_new_livestock_box_in_the_same_look() -> None:
+    cow = Detection("livestock", 0.8, (300, 200, 340, 230))  # small: a crop is looked at
+    pipe, verifier, _ = _run([[cow]], 1, vp=VerifierParams(sweep_s=1.0))
+    assert verifier.calls == 1  # was two: the sweep's look, then the whole frame again
+    assert verifier.tiled == [True]
+    [(x1, y1, x2, y2)] = verifier.crops[0]
+    assert max(x1 - 300, y1 - 200, 340 - x2, 230 - y2) <= 0  # the crop holds the cow's box
+    assert pipe._looks.verdicts.looked == {t.id for t in pipe._tracker.tracks}

@@ -107,3 +107,18 @@ def test_iou_matches_before_containment() -> None:
     moved = [Detection("person", 0.8, (101.0, 100.0, 121.0, 120.0)), front]
     after = {x.box: x.id for x in tr.update(moved)}
     assert after == {moved[0].box: ids[back.box], front.box: ids[front.box]}
+
+
+def test_restore_takes_the_tracker_back_to_its_snapshot() -> None:
+    tracker = Tracker(TrackerParams())
+    tracker.update([Detection("person", 0.9, (0, 0, 10, 20))])
+    before = tracker.snapshot()
+    tracker.update(
+        [Detection("person", 0.9, (1, 0, 11, 20)), Detection("drone", 0.9, (50, 50, 90, 80))]
+    )
+    assert [t.id for t in tracker.tracks] == [1, 2]
+    tracker.restore(before)
+    [track] = tracker.tracks
+    assert (track.id, track.box, track.hits, list(track.scores)) == (1, (0, 0, 10, 20), 1, [0.9])
+    tracker.update([Detection("drone", 0.9, (50, 50, 90, 80))])  # ids go on from the snapshot's
+    assert [t.id for t in tracker.tracks] == [1, 2]
