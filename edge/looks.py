@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from agrisafe.timeutil import due
+from edge.carry import Extent, carry, measured, renewed
 from edge.detect.base import Detection
 from edge.detect.verifier import Crops, Verifier
 from edge.frames import Frame
@@ -54,6 +55,8 @@ class Looks:
     rejected: int = 0  # cue tracks rejected on this frame
     confirmed_now: bool = False  # a confirmed cue track is seen in this frame
     _swept_at: datetime | None = None  # the last sweep
+    _extents: list[Extent] = field(default_factory=list)  # widenings carried between sweeps
+    _carried: int = 0  # this frame's boxes given a carried widening
 
     def __post_init__(self) -> None:
         self.verdicts = TrackVerdicts(self.params)
@@ -69,24 +72,28 @@ class Looks:
     def track(
         self, frame: Frame, dets: list[Detection], refs: list[Detection] | None = None
     ) -> Tracked:
-        """This frame's tracks from our detections, fused with a sweep's people. REFS: the
-        look that woke a quiet frame (`quiet`), fused before tracking."""
+        """This frame's tracks from our detections, with earlier sweeps' widenings carried
+        (`edge.carry`) and fused with a sweep's people. REFS: the look that woke a quiet frame
+        (`quiet`), fused before tracking."""
+        self._carried = 0
+        carried = self._carry(frame, dets)
         if refs is not None:
-            fused, added, doubted = self._fuse(dets, refs)
+            fused, added, doubted = self._fuse(frame, dets, refs, carried)
             return Tracked(list(self.tracker.update(fused, frame.ts)), refs, False, added, doubted)
         sweeping = self.verifier is not None and self.params.sweep_s > 0
         before = self.tracker.snapshot() if sweeping else None
-        tracks = list(self.tracker.update(dets, frame.ts))
+        tracks = list(self.tracker.update(carried, frame.ts))
         if before is None or not (
             self._sweep_due(frame.ts)
             or (self.verdicts.pending(tracks, frame.ts) and self._sweep_due(frame.ts, cue=True))
         ):
+            self.stats.people_carried += self._carried  # counted on frames without a sweep
             return Tracked(tracks)
         height, width = frame.image.shape[:2]
         boxes = self.verdicts.unlooked(tracks)
         refs = self._sweep(frame, relabel_crops(boxes, width, height, self.params))
-        fused, added, doubted = self._fuse(dets, refs)
-        if fused is not dets:
+        fused, added, doubted = self._fuse(frame, dets, refs, carried)
+        if fused is not carried:
             self.tracker.restore(before)
             tracks = list(self.tracker.update(fused, frame.ts))
         return Tracked(tracks, refs, True, added, doubted)
@@ -112,17 +119,32 @@ class Looks:
         self.confirmed_now = v.confirmed(tracks)
         return v.apply(tracks)
 
+    def _carry(self, frame: Frame, dets: list[Detection]) -> list[Detection]:
+        """DETS with the widenings of earlier sweeps carried (DETS itself when none applied)."""
+        if not self._extents:
+            return dets
+        height, width = frame.image.shape[:2]
+        p = self.params
+        out, self._extents = carry(dets, self._extents, frame.ts, p.sweep_s, (width, height))
+        changed = sum(a.box != b.box for a, b in zip(dets, out, strict=True))
+        self._carried = changed
+        return out if changed else dets
+
     def _fuse(
-        self, dets: list[Detection], refs: list[Detection]
+        self, frame: Frame, dets: list[Detection], refs: list[Detection], carried: list[Detection]
     ) -> tuple[list[Detection], int, int]:
-        """Our detections with a sweep's people (`fuse_people`; DETS itself when it changed
-        nothing), the people added and ours doubted; counted."""
+        """Our detections (DETS; CARRIED: with earlier widenings carried) with a sweep's people
+        (`fuse_people`; CARRIED itself when it changed nothing), the people added and ours
+        doubted; counted. The sweep's widenings replace the extents of the parts it saw."""
         doubted = len(unconfirmed_people(dets, refs, self.params, self.high_score))
-        sweep = fuse_people(dets, refs, self.params)
+        sweep = fuse_people(dets, refs, self.params, carried)
+        fresh = measured(sweep.widenings, frame.ts)
+        self._extents = renewed(self._extents, fresh, frame.ts, self.params.sweep_s)
         self.stats.people_added += sweep.added
         self.stats.people_unconfirmed += doubted
         self.stats.people_widened += sweep.widened
-        return (sweep.dets if sweep.added or sweep.widened else dets), sweep.added, doubted
+        changed = sweep.added or sweep.widened
+        return (sweep.dets if changed else carried), sweep.added, doubted
 
     def _sweep_due(self, ts: datetime, cue: bool = False) -> bool:
         """A sweep is due every `sweep_s`. A cue's look (CUE) is made the sweep's when it costs

@@ -68,6 +68,7 @@ class CameraPipeline:
         self._peak: dict[tuple[str, str], npt.NDArray[np.uint8]] = {}
         self._since_detect = 0
         self._last: Frame | None = None
+        self._tracks: list[Track] = []
         self._domain = DriftStats()  # a longer window than telemetry's, for out_of_domain
         self._ood = False
         self._instance_ok: dict[tuple[str, str], bool] = {}  # open spraying: a cue confirmed
@@ -80,6 +81,11 @@ class CameraPipeline:
     def last_frame(self) -> Frame | None:
         """The latest frame processed (for a snapshot command), or None before the first."""
         return self._last
+
+    @property
+    def tracks(self) -> list[Track]:
+        """The latest frame's tracks as the activity machines saw them (verifier applied)."""
+        return self._tracks
 
     def replace_plots(self, plots: Mapping[str, Sequence[Point]]) -> None:
         """New plot polygons from another thread (a command); used from the next frame on."""
@@ -96,7 +102,7 @@ class CameraPipeline:
             height, width = frame.image.shape[:2]
             for line in frame_warnings(self.plots, width, height):
                 logger.warning("camera %s: %s", self.ctx.camera, line)
-        tracks = self._detect_and_track(frame)
+        tracks = self._tracks = self._detect_and_track(frame)
         plot_of = self._zones.update(tracks)
         events = self._activities.step(frame.ts, tracks, plot_of)
         self._note_confirmation()

@@ -20,6 +20,7 @@ class Stats:
     people_added: int = 0  # COCO people our model missed, added as `person` detections
     people_unconfirmed: int = 0  # our sure `person` boxes no COCO person covered on a sweep
     people_widened: int = 0  # our `person` boxes on a part of a COCO person, given his box
+    people_carried: int = 0  # on frames between sweeps, our boxes on such a part, given it again
     motion_crops: int = 0  # crops around motion the sweeps looked at (`sweep_motion_crop`)
     woken: int = 0  # frames the motion gate let pass that such a sweep's person woke
     verify_ms: float = 0.0

@@ -121,15 +121,32 @@ class Fused:
 
     dets: list[Detection]
     added: int
-    widened: int
+    widenings: list[tuple[Box, Box]]  # (our box on a part of a worker, COCO's box of him)
+
+    @property
+    def widened(self) -> int:
+        """Our boxes widened."""
+        return len(self.widenings)
 
 
-def fuse_people(dets: Sequence[Detection], refs: Sequence[Detection], p: VerifierParams) -> Fused:
+def fuse_people(
+    dets: Sequence[Detection],
+    refs: Sequence[Detection],
+    p: VerifierParams,
+    carried: Sequence[Detection] | None = None,
+) -> Fused:
     """What a sweep's look (REFS) does to one frame's detections: widen our parts of people
-    (`widen_parts`), then add the COCO people none of ours covers (`missed_people`)."""
-    widened, n = widen_parts(dets, refs, p)
+    (`widen_parts`), then add the COCO people none of ours covers (`missed_people`). CARRIED:
+    DETS with earlier sweeps' widenings carried over (`edge.carry`); a box this sweep does not
+    widen keeps its carried box."""
+    widened, _ = widen_parts(dets, refs, p)
+    pairs = [(d.box, w.box) for d, w in zip(dets, widened, strict=True) if d.box != w.box]
+    if carried is not None:
+        widened = [
+            w if w.box != d.box else c for d, w, c in zip(dets, widened, carried, strict=True)
+        ]
     missed = missed_people(widened, refs, p)
-    return Fused(widened + missed, len(missed), n)
+    return Fused(widened + missed, len(missed), pairs)
 
 
 def sweep_crops(moved: Sequence[Box], width: int, height: int, p: VerifierParams) -> list[Crop]:

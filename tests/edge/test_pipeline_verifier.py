@@ -275,11 +275,60 @@ def test_a_sweep_widens_our_box_on_the_workers_head_and_his_track_goes_on() -> N
     vp = VerifierParams(sweep_s=1.0)
     pipe, _, _ = _run([[head]], 25, PersonVerifier(), vp=vp)  # 5 s at 5 fps
     assert (pipe.stats.swept, pipe.stats.people_widened, pipe.stats.people_added) == (5, 5, 0)
-    [track] = pipe._tracker.tracks  # head and whole body: one worker, one track
-    assert (track.hits, track.box) == (25, head.box)  # the last frame was not a sweep's
-    assert track.velocity == (0.0, 0.0, 0.0, 0.0)  # the jumps were not taken for motion
+    [track] = pipe._tracker.tracks  # one worker, one track
+    # between sweeps our box on his head takes his whole box again (`edge.carry`)
+    assert (track.hits, track.box) == (25, WORKER.box)  # the last frame was not a sweep's
+    assert track.velocity == (0.0, 0.0, 0.0, 0.0)
     fields = health_fields(Health(5.0, pipe.stats, 0, 0, 0, 1))
-    assert fields["people_widened"] == 5
+    assert (fields["people_widened"], fields["people_carried"]) == (5, 20)
+    # without the carry (the track's box is our head box between sweeps) the tracker holds
+    # the worker by containment: he stays one track with no velocity from the jumps
+    pipe._looks._extents.clear()
+    pipe.process(Frame(25, T0 + timedelta(seconds=4.9), np.zeros((360, 640, 3), np.uint8)))
+    [track] = pipe._tracker.tracks
+    assert (track.hits, track.box, track.velocity) == (26, head.box, (0.0, 0.0, 0.0, 0.0))
+
+
+class WalkingVerifier(CountingVerifier):
+    """Fake second opinion: sees the walking worker's whole box where `at` says he is now, and
+    nobody once `blind` is set (COCO missing him)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.at = 0.0
+        self.blind = False
+
+    def reference(self, frame: Image, tiled: bool = False, crops: Crops = ()) -> list[Detection]:
+        self.calls += 1
+        x = self.at
+        return [] if self.blind else [Detection("person", 0.8, (100 + x, 100, 140 + x, 220))]
+
+
+def test_a_walking_workers_widened_box_follows_his_head_between_sweeps() -> None:
+    params = PipelineParams(
+        motion=MotionParams(enabled=False),
+        evidence=EvidenceParams(enabled=False),
+        verifier=VerifierParams(sweep_s=1.0),
+    )
+    verifier = WalkingVerifier()
+    pipe = CameraPipeline(
+        CameraContext("s", "d", "c"), ScriptedDetector([[]]), params, 5.0, verifier=verifier
+    )
+    image = np.zeros((360, 640, 3), dtype=np.uint8)
+    boxes = []
+    for i in range(20):  # 4 s at 5 fps, walking 4 px a frame; COCO blind from 1.6 s
+        verifier.at, verifier.blind = 4.0 * i, i >= 8
+        head = Detection("person", 0.9, (110 + 4.0 * i, 100, 130 + 4.0 * i, 125))
+        pipe.detector = ScriptedDetector([[head]])
+        pipe.process(Frame(i, T0 + timedelta(seconds=i / 5), image))
+        [track] = pipe._tracker.tracks
+        boxes.append(track.box)
+    # frames 1-4 (between the sweeps at 0 and 1 s): his whole box, moved with his head
+    assert boxes[3] == (112.0, 100.0, 152.0, 220.0)
+    # the sweep at 2 s does not see him: the widening carries on until 2 × sweep_s after the
+    # last sweep that saw him (1 s), then our head box is his track's box again
+    assert boxes[14] == (156.0, 100.0, 196.0, 220.0)  # 2.8 s
+    assert boxes[16] == (174.0, 100.0, 194.0, 125.0)  # 3.2 s
 
 
 def test_a_cue_look_between_sweeps_is_the_sweep_and_its_people_are_tracked_at_once() -> None:

@@ -1,0 +1,125 @@
+"""People's boxes frame by frame: a sweep's widening carried between sweeps, or not.
+
+A still is a first frame, so `agrisafe models eval-real` scores every photo as a sweep's frame;
+a camera sweeps once a second. Between sweeps our model boxes a real worker's head or torso
+again unless the edge carries the sweep's widening (`edge.carry`). This plays each real photo
+with people boxed by hand (`models/real-dev/people-boxes.csv`, `difficult` left out) as a short
+clip through the edge's own pipeline (the verifier on, its default sweep): --seconds at 5
+detect-fps, the photo panned --pan px a frame (as a camera on a slow pan, or the wind moving
+it), the hand boxes moved with it. Per frame, each person counts as found when a `person` track
+seen that frame matches him at IoU ≥ 0.5 (one to one, `evaluate.people`). Reported: recall on
+the sweeps' frames and on the frames between them, with the carry and without it (its extents
+kept for no time: `edge.carry.KEPT_SWEEPS = 0`), in the same run. Not real video: the people do
+not move against the field, and the photo is the same each frame but for the pan. Prints one
+JSON object.
+
+Usage: python bench/edge/person_carry.py [--set ../shared/real-dev] [--seconds 2] [--pan 3]
+"""
+
+import argparse
+import json
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+import edge.carry
+from agrisafe_models.evaluate.people import PersonBox, matches, read_boxes
+from agrisafe_models.evaluate.real import locate
+from edge.config import default_model_path
+from edge.detect.base import Detection, Image
+from edge.detect.onnx import OnnxDetector
+from edge.detect.verifier import load_verifier
+from edge.envelopes import CameraContext
+from edge.frames import Frame
+from edge.geometry import Box
+from edge.params import DetectorParams, EvidenceParams, PipelineParams
+from edge.pipeline import CameraPipeline
+
+REPO = Path(__file__).resolve().parents[2]
+T0 = datetime(2026, 5, 1, 8, 0, tzinfo=UTC)
+FPS = 5.0
+WIDTH = 1280  # photos are scaled to this width, as a 720p camera's frame
+
+
+def scaled(box: Box, scale: float) -> Box:
+    """BOX in the pixels of the photo scaled by SCALE."""
+    return (box[0] * scale, box[1] * scale, box[2] * scale, box[3] * scale)
+
+
+def clip(image: Image, frames: int, pan: float) -> list[Image]:
+    """The photo panned PAN px a frame to the left (the border repeated)."""
+    h, w = image.shape[:2]
+    out = []
+    for i in range(frames):
+        m = np.array([[1, 0, -pan * i], [0, 1, 0]], dtype=np.float32)
+        moved = cv2.warpAffine(image, m, (w, h), borderMode=cv2.BORDER_REPLICATE)
+        out.append(np.asarray(moved, dtype=np.uint8))
+    return out
+
+
+def play(
+    images: list[Image], truth: list[PersonBox], pan: float, det: OnnxDetector, model: Path
+) -> list[tuple[bool, int]]:
+    """Per frame: was it a sweep's, and how many labelled people a track seen then matches."""
+    params = PipelineParams(evidence=EvidenceParams(enabled=False))
+    verifier = load_verifier(params.verifier, model)
+    pipe = CameraPipeline(CameraContext("b", "e", "c"), det, params, FPS, verifier=verifier)
+    out = []
+    for i, image in enumerate(images):
+        swept = pipe.stats.swept
+        pipe.process(Frame(i, T0 + timedelta(seconds=i / FPS), image))
+        moved = [
+            PersonBox((t.box[0] - pan * i, t.box[1], t.box[2] - pan * i, t.box[3]), t.difficult)
+            for t in truth
+        ]
+        seen = [Detection(t.label, t.score, t.box) for t in pipe.tracks if t.seen_now]
+        out.append((pipe.stats.swept > swept, len(matches(seen, moved).found)))
+    return out
+
+
+def measure(set_dir: Path, seconds: float, pan: float, kept: float) -> dict[str, Any]:
+    """Recall on sweep frames and between them, with extents kept for KEPT sweep intervals."""
+    edge.carry.KEPT_SWEEPS = kept
+    model = default_model_path()
+    det = OnnxDetector(model, DetectorParams(threads=1))
+    tally = {True: [0, 0], False: [0, 0]}  # sweep frame? → [found, of]
+    for file, people in sorted(read_boxes().items()):
+        path = locate(file, set_dir)
+        if path is None:
+            continue
+        photo = np.asarray(cv2.imread(str(path), cv2.IMREAD_COLOR), dtype=np.uint8)
+        scale = WIDTH / photo.shape[1]
+        size = (WIDTH, round(photo.shape[0] * scale))
+        image = np.asarray(cv2.resize(photo, size), dtype=np.uint8)
+        truth = [PersonBox(scaled(p.box, scale), p.difficult) for p in people]
+        of = sum(not t.difficult for t in truth)
+        for swept, found in play(clip(image, round(seconds * FPS), pan), truth, pan, det, model):
+            tally[swept][0] += found
+            tally[swept][1] += of
+    return {
+        name: {"found": f, "of": n, "recall": round(f / n, 3) if n else None}
+        for name, (f, n) in (("sweep_frames", tally[True]), ("between_sweeps", tally[False]))
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--set", type=Path, default=REPO.parent / "shared" / "real-dev")
+    ap.add_argument("--seconds", type=float, default=2.0)
+    ap.add_argument("--pan", type=float, default=3.0, help="pixels a frame")
+    args = ap.parse_args()
+    kept = edge.carry.KEPT_SWEEPS
+    report = {
+        "date": date.today().isoformat(),
+        "clip": {"seconds": args.seconds, "detect_fps": FPS, "pan_px": args.pan, "width": WIDTH},
+        "without_carry": measure(args.set, args.seconds, args.pan, 0.0),
+        "with_carry": measure(args.set, args.seconds, args.pan, kept),
+    }
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()
