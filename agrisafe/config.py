@@ -15,7 +15,8 @@ M = TypeVar("M", bound=BaseModel)
 
 
 class StrictModel(BaseModel):
-    """Base of the components' configuration models: unknown keys are errors (a typo must not
+    """Base of the components' configuration models and stored rows (registry, reference
+    data): unknown keys are errors (a typo must not
     silently keep a default), values are frozen, and `.inf`/`.nan` are refused — YAML's `.inf`
     passes a `gt=0` bound (an interval that never comes due switches a check off without anyone
     writing `0`) and NaN passes a field with no bound at all (an altitude, a polygon corner)."""

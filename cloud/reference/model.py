@@ -9,8 +9,9 @@ from datetime import date
 from functools import lru_cache
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
+from agrisafe.config import StrictModel
 from agrisafe.protocol import AnimalProduct, Species
 
 Name = Annotated[str, Field(min_length=1, max_length=128)]
@@ -23,8 +24,8 @@ def normalise(text: str) -> str:
     return "".join(out.split()).upper()
 
 
-class _Row(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+class _Row(StrictModel):
+    model_config = ConfigDict(str_strip_whitespace=True)  # and StrictModel's: merged
 
 
 class Source(_Row):

@@ -7,8 +7,9 @@ file and the key, not a silently ignored setting.
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
+from agrisafe.config import StrictModel
 from agrisafe.protocol.bodies import Ident
 from agrisafe.protocol.enums import Species
 from agrisafe.timeutil import DEFAULT_TZ, site_zone
@@ -40,10 +41,6 @@ class DeviceType(StrEnum):
     OTHER = "other"
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
 def _polygon(value: Any) -> dict[str, Any] | None:
     """Accept a GeoJSON Polygon; check rings are closed lists of [lon, lat] pairs."""
     if value is None:
@@ -65,7 +62,7 @@ def _polygon(value: Any) -> dict[str, Any] | None:
     return value
 
 
-class ProducerConfig(_Strict):
+class ProducerConfig(StrictModel):
     """A producer (生产经营主体), identified by its 统一社会信用代码."""
 
     id: Ident = Field(description="统一社会信用代码 (or another stable id)")
@@ -75,7 +72,7 @@ class ProducerConfig(_Strict):
     show_contact: bool = Field(default=False, description="show the contact on trace pages")
 
 
-class PlotConfig(_Strict):
+class PlotConfig(StrictModel):
     """A plot (地块) and the crop currently grown on it."""
 
     id: Ident = Field(description="plot id, unique within the site")
@@ -86,7 +83,7 @@ class PlotConfig(_Strict):
     _check_polygon = field_validator("polygon", mode="before")(_polygon)
 
 
-class HerdConfig(_Strict):
+class HerdConfig(StrictModel):
     """A herd or flock (畜禽批次 / 群)."""
 
     id: Ident = Field(description="herd id, unique within the site")
@@ -94,7 +91,7 @@ class HerdConfig(_Strict):
     species: Species = Field(description="pig, cattle, dairy_cow, sheep, goat, broiler, layer …")
 
 
-class DeviceConfig(_Strict):
+class DeviceConfig(StrictModel):
     """A device or user terminal allowed to send messages for the site."""
 
     id: Ident = Field(description="device id as used in topics and envelopes")
@@ -107,7 +104,7 @@ class DeviceConfig(_Strict):
     )
 
 
-class SiteConfig(_Strict):
+class SiteConfig(StrictModel):
     """A production base (生产基地)."""
 
     id: Ident = Field(description="site id as used in topics and envelopes")
@@ -146,7 +143,7 @@ class SiteConfig(_Strict):
         return self
 
 
-class RegistryFile(_Strict):
+class RegistryFile(StrictModel):
     """The whole registry file."""
 
     producers: list[ProducerConfig] = Field(default_factory=list, description="producers")
