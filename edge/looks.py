@@ -13,6 +13,7 @@ fused). When the look's people change our boxes, the tracker takes the frame aga
 it stood (`Tracker.snapshot`).
 """
 
+import math
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,6 +23,7 @@ from edge.carry import Extent, carry, measured, renewed
 from edge.detect.base import Detection
 from edge.detect.verifier import Crops, Verifier
 from edge.frames import Frame
+from edge.hold import Patch, find, grey, patch
 from edge.motion import MotionDetector
 from edge.params import VerifierParams
 from edge.stats import Stats
@@ -56,7 +58,7 @@ class Looks:
     confirmed_now: bool = False  # a confirmed cue track is seen in this frame
     _swept_at: datetime | None = None  # the last sweep
     _extents: list[Extent] = field(default_factory=list)  # widenings carried between sweeps
-    _carried: int = 0  # this frame's boxes given a carried widening
+    _patches: list[Patch] = field(default_factory=list)  # the last sweep's added people
 
     def __post_init__(self) -> None:
         self.verdicts = TrackVerdicts(self.params)
@@ -73,27 +75,29 @@ class Looks:
         self, frame: Frame, dets: list[Detection], refs: list[Detection] | None = None
     ) -> Tracked:
         """This frame's tracks from our detections, with earlier sweeps' widenings carried
-        (`edge.carry`) and fused with a sweep's people. REFS: the look that woke a quiet frame
-        (`quiet`), fused before tracking."""
-        self._carried = 0
-        carried = self._carry(frame, dets)
+        (`edge.carry`) and their people held (`edge.hold`), or fused with this frame's sweep.
+        REFS: the look that woke a quiet frame (`quiet`), fused before tracking."""
+        carried, n_carried = self._carry(frame, dets)
         if refs is not None:
             fused, added, doubted = self._fuse(frame, dets, refs, carried)
             return Tracked(list(self.tracker.update(fused, frame.ts)), refs, False, added, doubted)
+        held = [] if self._sweep_due(frame.ts) else self._held(frame)
+        base = [*carried, *held] if held else carried
         sweeping = self.verifier is not None and self.params.sweep_s > 0
         before = self.tracker.snapshot() if sweeping else None
-        tracks = list(self.tracker.update(carried, frame.ts))
+        tracks = list(self.tracker.update(base, frame.ts))
         if before is None or not (
             self._sweep_due(frame.ts)
             or (self.verdicts.pending(tracks, frame.ts) and self._sweep_due(frame.ts, cue=True))
         ):
-            self.stats.people_carried += self._carried  # counted on frames without a sweep
+            self.stats.people_carried += n_carried  # counted on frames without a sweep
+            self.stats.people_held += len(held)
             return Tracked(tracks)
         height, width = frame.image.shape[:2]
         boxes = self.verdicts.unlooked(tracks)
         refs = self._sweep(frame, relabel_crops(boxes, width, height, self.params))
         fused, added, doubted = self._fuse(frame, dets, refs, carried)
-        if fused is not carried:
+        if fused is not base:  # the sweep's people replace what was carried and held
             self.tracker.restore(before)
             tracks = list(self.tracker.update(fused, frame.ts))
         return Tracked(tracks, refs, True, added, doubted)
@@ -119,16 +123,30 @@ class Looks:
         self.confirmed_now = v.confirmed(tracks)
         return v.apply(tracks)
 
-    def _carry(self, frame: Frame, dets: list[Detection]) -> list[Detection]:
-        """DETS with the widenings of earlier sweeps carried (DETS itself when none applied)."""
+    def _carry(self, frame: Frame, dets: list[Detection]) -> tuple[list[Detection], int]:
+        """DETS with the widenings of earlier sweeps carried (DETS itself when none applied),
+        and how many."""
         if not self._extents:
-            return dets
+            return dets, 0
         height, width = frame.image.shape[:2]
         p = self.params
         out, self._extents = carry(dets, self._extents, frame.ts, p.sweep_s, (width, height))
         changed = sum(a.box != b.box for a, b in zip(dets, out, strict=True))
-        self._carried = changed
-        return out if changed else dets
+        return (out if changed else dets), changed
+
+    def _held(self, frame: Frame) -> list[Detection]:
+        """The people the last sweep added, found again on FRAME by their templates."""
+        if not self._patches:
+            return []
+        cap = math.nextafter(self.high_score, 0.0)  # may keep a track seen, never start one
+        image = grey(frame.image)
+        out: list[Detection] = []
+        for i, p in enumerate(self._patches):
+            found = find(image, p, cap)
+            if found is not None:
+                out.append(found[0])
+                self._patches[i] = found[1]
+        return out
 
     def _fuse(
         self, frame: Frame, dets: list[Detection], refs: list[Detection], carried: list[Detection]
@@ -140,6 +158,8 @@ class Looks:
         sweep = fuse_people(dets, refs, self.params, carried)
         fresh = measured(sweep.widenings, frame.ts)
         self._extents = renewed(self._extents, fresh, frame.ts, self.params.sweep_s)
+        added = sweep.dets[len(sweep.dets) - sweep.added :]
+        self._patches = [p for d in added if (p := patch(frame.image, d)) is not None]
         self.stats.people_added += sweep.added
         self.stats.people_unconfirmed += doubted
         self.stats.people_widened += sweep.widened

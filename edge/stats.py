@@ -21,6 +21,7 @@ class Stats:
     people_unconfirmed: int = 0  # our sure `person` boxes no COCO person covered on a sweep
     people_widened: int = 0  # our `person` boxes on a part of a COCO person, given his box
     people_carried: int = 0  # on frames between sweeps, our boxes on such a part, given it again
+    people_held: int = 0  # on frames between sweeps, people only COCO saw, found by template
     motion_crops: int = 0  # crops around motion the sweeps looked at (`sweep_motion_crop`)
     woken: int = 0  # frames the motion gate let pass that such a sweep's person woke
     verify_ms: float = 0.0

@@ -45,6 +45,7 @@ def health_fields(h: Health) -> dict[str, float]:
         "people_unconfirmed": s.people_unconfirmed,
         "people_widened": s.people_widened,
         "people_carried": s.people_carried,
+        "people_held": s.people_held,
         "motion_crops": s.motion_crops,
         "woken_frames": s.woken,
         "verify_ms": round(s.verify_ms / s.verified, 2) if s.verified else 0.0,

@@ -26,6 +26,7 @@ import cv2
 import numpy as np
 
 import edge.carry
+import edge.hold
 from agrisafe_models.evaluate.people import PersonBox, matches, read_boxes
 from agrisafe_models.evaluate.real import locate
 from edge.config import default_model_path
@@ -42,6 +43,7 @@ REPO = Path(__file__).resolve().parents[2]
 T0 = datetime(2026, 5, 1, 8, 0, tzinfo=UTC)
 FPS = 5.0
 WIDTH = 1280  # photos are scaled to this width, as a 720p camera's frame
+KEPT, MATCH = edge.carry.KEPT_SWEEPS, edge.hold.MATCH
 
 
 def scaled(box: Box, scale: float) -> Box:
@@ -49,21 +51,25 @@ def scaled(box: Box, scale: float) -> Box:
     return (box[0] * scale, box[1] * scale, box[2] * scale, box[3] * scale)
 
 
-def clip(image: Image, frames: int, pan: float) -> list[Image]:
-    """The photo panned PAN px a frame to the left (the border repeated)."""
+def clip(image: Image, frames: int, pan: float, noise: float, seed: int) -> list[Image]:
+    """The photo panned PAN px a frame to the left (the border repeated), each frame with its
+    own sensor noise (Gaussian, NOISE grey levels) and a flicker of ±NOISE in brightness."""
+    rng = np.random.default_rng(seed)
     h, w = image.shape[:2]
     out = []
     for i in range(frames):
         m = np.array([[1, 0, -pan * i], [0, 1, 0]], dtype=np.float32)
         moved = cv2.warpAffine(image, m, (w, h), borderMode=cv2.BORDER_REPLICATE)
-        out.append(np.asarray(moved, dtype=np.uint8))
+        shift = rng.uniform(-noise, noise) + rng.normal(0.0, noise, moved.shape)
+        out.append(np.clip(moved + shift, 0, 255).astype(np.uint8))
     return out
 
 
 def play(
     images: list[Image], truth: list[PersonBox], pan: float, det: OnnxDetector, model: Path
-) -> list[tuple[bool, int]]:
-    """Per frame: was it a sweep's, and how many labelled people a track seen then matches."""
+) -> list[tuple[bool, int, int]]:
+    """Per frame: was it a sweep's, how many labelled people a track seen then matches, and
+    how many `person` tracks seen then are on nobody."""
     params = PipelineParams(evidence=EvidenceParams(enabled=False))
     verifier = load_verifier(params.verifier, model)
     pipe = CameraPipeline(CameraContext("b", "e", "c"), det, params, FPS, verifier=verifier)
@@ -76,17 +82,20 @@ def play(
             for t in truth
         ]
         seen = [Detection(t.label, t.score, t.box) for t in pipe.tracks if t.seen_now]
-        out.append((pipe.stats.swept > swept, len(matches(seen, moved).found)))
+        m = matches(seen, moved)
+        out.append((pipe.stats.swept > swept, len(m.found), len(m.false)))
     return out
 
 
-def measure(set_dir: Path, seconds: float, pan: float, kept: float) -> dict[str, Any]:
-    """Recall on sweep frames and between them, with extents kept for KEPT sweep intervals."""
-    edge.carry.KEPT_SWEEPS = kept
+def measure(set_dir: Path, seconds: float, pan: float, noise: float, carry: bool) -> dict[str, Any]:
+    """Recall on sweep frames and between them; CARRY: what a sweep found is carried and held
+    between sweeps (else its extents last no time and no template matches)."""
+    edge.carry.KEPT_SWEEPS = KEPT if carry else 0.0
+    edge.hold.MATCH = MATCH if carry else 2.0
     model = default_model_path()
     det = OnnxDetector(model, DetectorParams(threads=1))
-    tally = {True: [0, 0], False: [0, 0]}  # sweep frame? → [found, of]
-    for file, people in sorted(read_boxes().items()):
+    tally = {True: [0, 0, 0], False: [0, 0, 0]}  # sweep frame? → [found, of, false]
+    for n, (file, people) in enumerate(sorted(read_boxes().items())):
         path = locate(file, set_dir)
         if path is None:
             continue
@@ -96,12 +105,14 @@ def measure(set_dir: Path, seconds: float, pan: float, kept: float) -> dict[str,
         image = np.asarray(cv2.resize(photo, size), dtype=np.uint8)
         truth = [PersonBox(scaled(p.box, scale), p.difficult) for p in people]
         of = sum(not t.difficult for t in truth)
-        for swept, found in play(clip(image, round(seconds * FPS), pan), truth, pan, det, model):
+        images = clip(image, round(seconds * FPS), pan, noise, seed=n)
+        for swept, found, false in play(images, truth, pan, det, model):
             tally[swept][0] += found
             tally[swept][1] += of
+            tally[swept][2] += false
     return {
-        name: {"found": f, "of": n, "recall": round(f / n, 3) if n else None}
-        for name, (f, n) in (("sweep_frames", tally[True]), ("between_sweeps", tally[False]))
+        name: {"found": f, "of": n, "recall": round(f / n, 3) if n else None, "false": x}
+        for name, (f, n, x) in (("sweep_frames", tally[True]), ("between_sweeps", tally[False]))
     }
 
 
@@ -110,13 +121,14 @@ def main() -> None:
     ap.add_argument("--set", type=Path, default=REPO.parent / "shared" / "real-dev")
     ap.add_argument("--seconds", type=float, default=2.0)
     ap.add_argument("--pan", type=float, default=3.0, help="pixels a frame")
+    ap.add_argument("--noise", type=float, default=3.0, help="grey levels of sensor noise")
     args = ap.parse_args()
-    kept = edge.carry.KEPT_SWEEPS
+    clip_ = {"seconds": args.seconds, "detect_fps": FPS, "pan_px": args.pan, "width": WIDTH}
     report = {
         "date": date.today().isoformat(),
-        "clip": {"seconds": args.seconds, "detect_fps": FPS, "pan_px": args.pan, "width": WIDTH},
-        "without_carry": measure(args.set, args.seconds, args.pan, 0.0),
-        "with_carry": measure(args.set, args.seconds, args.pan, kept),
+        "clip": clip_ | {"noise": args.noise},
+        "without_carry_and_hold": measure(args.set, args.seconds, args.pan, args.noise, False),
+        "with_carry_and_hold": measure(args.set, args.seconds, args.pan, args.noise, True),
     }
     print(json.dumps(report, indent=2))
 
