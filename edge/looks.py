@@ -23,7 +23,7 @@ from edge.carry import Extent, carry, measured, renewed
 from edge.detect.base import Detection
 from edge.detect.verifier import Crops, Verifier
 from edge.frames import Frame
-from edge.hold import Patch, find, grey, patch
+from edge.hold import Patch, find, patch
 from edge.motion import MotionDetector
 from edge.params import VerifierParams
 from edge.stats import Stats
@@ -139,10 +139,9 @@ class Looks:
         if not self._patches:
             return []
         cap = math.nextafter(self.high_score, 0.0)  # may keep a track seen, never start one
-        image = grey(frame.image)
         out: list[Detection] = []
         for i, p in enumerate(self._patches):
-            found = find(image, p, cap)
+            found = find(frame.image, p, cap)  # greys only the region it searches
             if found is not None:
                 out.append(found[0])
                 self._patches[i] = found[1]
