@@ -59,23 +59,19 @@ def carry(
     again (one to one, best IoU first, clipped to the frame SIZE: width, height), and the
     extents as they stand now (each followed its part; the ones too old dropped)."""
     live = [e for e in extents if (ts - e.ts).total_seconds() <= KEPT_SWEEPS * sweep_s]
-    pairs = sorted(
-        (
-            (iou(d.box, e.part), di, ei)
-            for di, d in enumerate(dets)
-            if d.label == PERSON
-            for ei, e in enumerate(live)
-        ),
-        reverse=True,
+    scored = (
+        (iou(d.box, e.part), di, ei)
+        for di, d in enumerate(dets)
+        if d.label == PERSON
+        for ei, e in enumerate(live)
     )
+    pairs = sorted((p for p in scored if p[0] >= SAME_PART), reverse=True)  # NaN: never
     out = list(dets)
     kept = list(live)
     used_d: set[int] = set()
     used_e: set[int] = set()
     width, height = size
-    for overlap, di, ei in pairs:
-        if overlap < SAME_PART:
-            break
+    for _, di, ei in pairs:
         if di in used_d or ei in used_e:
             continue
         e, box = live[ei], dets[di].box

@@ -11,6 +11,7 @@ score under `tracker.high_score`: it can keep his track seen, never start a trac
 next sweep replaces every patch, so a person COCO no longer sees is no longer held.
 """
 
+import math
 from dataclasses import dataclass
 
 import cv2
@@ -46,6 +47,8 @@ def grey(image: Image) -> Grey:
 
 def _cut(image: Image, box: Box) -> tuple[Image, int, int] | None:
     """BOX cut from IMAGE (clipped to it) with its top-left corner; None when nothing is left."""
+    if not all(math.isfinite(v) for v in box):  # a model's NaN must not stop the camera
+        return None
     h, w = image.shape[:2]
     x1, y1 = max(0, round(box[0])), max(0, round(box[1]))
     x2, y2 = min(w, round(box[2])), min(h, round(box[3]))

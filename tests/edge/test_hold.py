@@ -40,6 +40,11 @@ def test_a_flat_patch_is_not_kept_and_a_gone_man_is_not_found() -> None:
     assert find(other, p, 0.49) is None  # he left: other pixels there
 
 
+def test_a_box_with_nan_or_inf_is_not_kept() -> None:
+    for bad in (float("nan"), float("inf"), -float("inf")):
+        assert patch(FIELD, Detection("person", 0.8, (bad, 100.0, 340.0, 200.0))) is None
+
+
 def test_a_man_at_the_frame_edge_is_cut_and_not_searched_outside_it() -> None:
     p = patch(FIELD, Detection("person", 0.8, (600.0, 300.0, 660.0, 420.0)))  # half outside
     assert p is not None
