@@ -5,16 +5,23 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from edge.detect.base import Detection
+from edge.detect.base import Detection, Image
 from edge.hold import find, patch
 
 RNG = np.random.default_rng(7)
-# textured like a field: smoothed noise (a flat image matches anywhere and is refused)
-FIELD = cv2.GaussianBlur(RNG.integers(0, 256, (360, 640, 3), dtype=np.uint8), (5, 5), 0)
+
+
+def textured(rng: np.random.Generator) -> Image:
+    """Smoothed noise, textured like a field (a flat image matches anywhere and is refused)."""
+    noise = rng.integers(0, 256, (360, 640, 3), dtype=np.uint8)
+    return np.asarray(cv2.GaussianBlur(noise, (5, 5), 0), dtype=np.uint8)
+
+
+FIELD = textured(RNG)
 HIM = Detection("person", 0.8, (300.0, 100.0, 340.0, 200.0))
 
 
-def shifted(image: np.ndarray, dx: int, dy: int) -> np.ndarray:
+def shifted(image: Image, dx: int, dy: int) -> Image:
     return np.roll(image, (dy, dx), axis=(0, 1))
 
 
@@ -36,7 +43,7 @@ def test_a_flat_patch_is_not_kept_and_a_gone_man_is_not_found() -> None:
     assert patch(flat, HIM) is None
     p = patch(FIELD, HIM)
     assert p is not None
-    other = cv2.GaussianBlur(RNG.integers(0, 256, FIELD.shape, dtype=np.uint8), (5, 5), 0)
+    other = textured(np.random.default_rng(8))
     assert find(other, p, 0.49) is None  # he left: other pixels there
 
 

@@ -107,18 +107,17 @@ def score_photo(
     image = np.asarray(raw, dtype=np.uint8)
     dets = s.detector.detect(image)
     sweep = s.use_verifier and s.params.sweep_s > 0  # a still is a first frame: a sweep is due
-    refs = s.reference.reference(image, tiled=sweep) if s.reference is not None else []
+    # one look, as the edge's (edge.looks): also on a crop around each livestock/drone box,
+    # where a person our model misnamed is seen closer
+    boxes = [d.box for d in dets if d.label in s.params.relabel] if s.use_verifier else []
+    crops = relabel_crops(boxes, image.shape[1], image.shape[0], s.params)
+    refs = s.reference.reference(image, sweep, crops) if s.reference is not None else []
     abstained = False
     added = widened = 0
     if sweep:
         fused = fuse_people(dets, refs, s.params)
         dets, added, widened = fused.dets, fused.added, fused.widened
     if s.use_verifier and s.reference is not None and needs_look(dets, s.params):
-        # as the edge looks at a new livestock/drone track: closer, on a crop around each
-        boxes = [d.box for d in dets if d.label in s.params.relabel]
-        crops = relabel_crops(boxes, image.shape[1], image.shape[0], s.params)
-        if crops:
-            refs = refs + s.reference.reference(image, False, crops)
         dets, verdict = verify(dets, refs, s.params)
         abstained = not verdict.supported
     has_cues = {"spray_plume", "backpack_sprayer"} & set(s.detector.info.names)

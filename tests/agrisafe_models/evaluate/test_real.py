@@ -116,6 +116,28 @@ def test_a_person_called_livestock_is_renamed_without_any_cue(tmp_path: Path) ->
     assert (row["person_as_other"], row["persons_found"], row["cue"]) == (0, 1, False)
 
 
+class CropSeer(OneBox):
+    """Fake COCO that sees a far worker only when it looks at a crop; records its looks."""
+
+    def __init__(self) -> None:
+        super().__init__("livestock")
+        self.looks: list[tuple[bool, int]] = []
+
+    def reference(self, frame: Image, tiled: bool = False, crops: Crops = ()) -> list[Detection]:
+        self.looks.append((tiled, len(crops)))
+        return [Detection("person", 0.7, (100.0, 10.0, 110.0, 30.0))] if crops else []
+
+
+def test_the_sweep_and_the_crop_around_a_livestock_box_are_one_look(tmp_path: Path) -> None:
+    # the box is under a third of the photo's height: a crop is looked at around it
+    cv2.imwrite(str(tmp_path / "a.png"), np.zeros((480, 480, 3), np.uint8))
+    coco = CropSeer()
+    scorer = Scorer(OneBox("livestock"), coco, True)
+    row = evaluate_real([Photo("a.png", "no_spraying", 1, "t")], tmp_path, scorer)["images"][0]
+    assert coco.looks == [(True, 1)]  # as the edge: one sweep's look, with the crop
+    assert (row["people_added"], row["persons_found"]) == (1, 1)  # what the crop saw is added
+
+
 def test_a_person_on_a_photo_of_nobody_is_a_false_person_tracked_only_when_sure(
     tmp_path: Path,
 ) -> None:
