@@ -212,16 +212,20 @@ def test_a_sweep_does_not_double_a_worker_our_model_found() -> None:
     assert [t.label for t in pipe._tracker.tracks] == ["person"]
 
 
-def test_a_clock_stepped_back_does_not_stop_the_sweeps() -> None:
+def _swept(verifier: CountingVerifier) -> CameraPipeline:
+    """A pipeline at 5 fps sweeping once a second, motion and evidence off, seeing nobody."""
     params = PipelineParams(
         motion=MotionParams(enabled=False),
         evidence=EvidenceParams(enabled=False),
         verifier=VerifierParams(sweep_s=1.0),
     )
-    verifier = PersonVerifier()
-    pipe = CameraPipeline(
+    return CameraPipeline(
         CameraContext("s", "d", "c"), ScriptedDetector([[]]), params, 5.0, verifier=verifier
     )
+
+
+def test_a_clock_stepped_back_does_not_stop_the_sweeps() -> None:
+    pipe = _swept(PersonVerifier())
     image = np.zeros((360, 640, 3), dtype=np.uint8)
     for i, ts in enumerate([T0, T0 - timedelta(hours=1), T0 - timedelta(hours=1, seconds=-1)]):
         pipe.process(Frame(i, ts, image))
@@ -305,15 +309,8 @@ class WalkingVerifier(CountingVerifier):
 
 
 def test_a_walking_workers_widened_box_follows_his_head_between_sweeps() -> None:
-    params = PipelineParams(
-        motion=MotionParams(enabled=False),
-        evidence=EvidenceParams(enabled=False),
-        verifier=VerifierParams(sweep_s=1.0),
-    )
     verifier = WalkingVerifier()
-    pipe = CameraPipeline(
-        CameraContext("s", "d", "c"), ScriptedDetector([[]]), params, 5.0, verifier=verifier
-    )
+    pipe = _swept(verifier)
     image = np.zeros((360, 640, 3), dtype=np.uint8)
     boxes = []
     for i in range(20):  # 4 s at 5 fps, walking 4 px a frame; COCO blind from 1.6 s
