@@ -126,7 +126,7 @@ class Looks:
     def _carry(self, frame: Frame, dets: list[Detection]) -> tuple[list[Detection], int]:
         """DETS with the widenings of earlier sweeps carried (DETS itself when none applied),
         and how many."""
-        if not self._extents:
+        if not self._extents or not self.params.between_sweeps:
             return dets, 0
         height, width = frame.image.shape[:2]
         p = self.params
@@ -136,7 +136,7 @@ class Looks:
 
     def _held(self, frame: Frame) -> list[Detection]:
         """The people the last sweep added, found again on FRAME by their templates."""
-        if not self._patches:
+        if not self._patches or not self.params.between_sweeps:
             return []
         cap = math.nextafter(self.high_score, 0.0)  # may keep a track seen, never start one
         out: list[Detection] = []

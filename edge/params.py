@@ -272,6 +272,12 @@ class VerifierParams(Params):
         "comes out 53 px, not 18), one inference each; needs motion.enabled",
     )
     sweep_motion_crops: CropCount = Field(default=1, description="at most this many a sweep")
+    between_sweeps: bool = Field(
+        default=True,
+        description="on the frames between sweeps, our box on part of a worker keeps the "
+        "sweep's whole box of him (edge.carry) and a person only COCO saw is found again by "
+        "his template (edge.hold); false: a sweep's people count on its own frame only",
+    )
     relabel_crop: CropShare | None = Field(
         default=0.33,
         description="a look at a new box of a `relabel` class also looks at a square crop this "

@@ -9,7 +9,7 @@ detect-fps, the photo panned --pan px a frame (as a camera on a slow pan, or the
 it), the hand boxes moved with it. Per frame, each person counts as found when a `person` track
 seen that frame matches him at IoU ≥ 0.5 (one to one, `evaluate.people`). Reported: recall on
 the sweeps' frames and on the frames between them, with the carry and without it (its extents
-kept for no time: `edge.carry.KEPT_SWEEPS = 0`), in the same run. Not real video: the people do
+`verifier.between_sweeps: false`), in the same run. Not real video: the people do
 not move against the field, and the photo is the same each frame but for the pan. Prints one
 JSON object.
 
@@ -25,8 +25,6 @@ from typing import Any
 import cv2
 import numpy as np
 
-import edge.carry
-import edge.hold
 from agrisafe_models.evaluate.people import PersonBox, matches, read_boxes
 from agrisafe_models.evaluate.real import locate
 from edge.config import default_model_path
@@ -36,14 +34,13 @@ from edge.detect.verifier import load_verifier
 from edge.envelopes import CameraContext
 from edge.frames import Frame
 from edge.geometry import Box
-from edge.params import DetectorParams, EvidenceParams, PipelineParams
+from edge.params import DetectorParams, EvidenceParams, PipelineParams, VerifierParams
 from edge.pipeline import CameraPipeline
 
 REPO = Path(__file__).resolve().parents[2]
 T0 = datetime(2026, 5, 1, 8, 0, tzinfo=UTC)
 FPS = 5.0
 WIDTH = 1280  # photos are scaled to this width, as a 720p camera's frame
-KEPT, MATCH = edge.carry.KEPT_SWEEPS, edge.hold.MATCH
 
 
 def scaled(box: Box, scale: float) -> Box:
@@ -66,11 +63,18 @@ def clip(image: Image, frames: int, pan: float, noise: float, seed: int) -> list
 
 
 def play(
-    images: list[Image], truth: list[PersonBox], pan: float, det: OnnxDetector, model: Path
+    images: list[Image],
+    truth: list[PersonBox],
+    pan: float,
+    det: OnnxDetector,
+    model: Path,
+    between: bool,
 ) -> list[tuple[bool, int, int]]:
     """Per frame: was it a sweep's, how many labelled people a track seen then matches, and
     how many `person` tracks seen then are on nobody."""
-    params = PipelineParams(evidence=EvidenceParams(enabled=False))
+    params = PipelineParams(
+        evidence=EvidenceParams(enabled=False), verifier=VerifierParams(between_sweeps=between)
+    )
     verifier = load_verifier(params.verifier, model)
     pipe = CameraPipeline(CameraContext("b", "e", "c"), det, params, FPS, verifier=verifier)
     out = []
@@ -89,9 +93,7 @@ def play(
 
 def measure(set_dir: Path, seconds: float, pan: float, noise: float, carry: bool) -> dict[str, Any]:
     """Recall on sweep frames and between them; CARRY: what a sweep found is carried and held
-    between sweeps (else its extents last no time and no template matches)."""
-    edge.carry.KEPT_SWEEPS = KEPT if carry else 0.0
-    edge.hold.MATCH = MATCH if carry else 2.0
+    between sweeps (`verifier.between_sweeps`)."""
     model = default_model_path()
     det = OnnxDetector(model, DetectorParams(threads=1))
     tally = {True: [0, 0, 0], False: [0, 0, 0]}  # sweep frame? → [found, of, false]
@@ -106,7 +108,7 @@ def measure(set_dir: Path, seconds: float, pan: float, noise: float, carry: bool
         truth = [PersonBox(scaled(p.box, scale), p.difficult) for p in people]
         of = sum(not t.difficult for t in truth)
         images = clip(image, round(seconds * FPS), pan, noise, seed=n)
-        for swept, found, false in play(images, truth, pan, det, model):
+        for swept, found, false in play(images, truth, pan, det, model, carry):
             tally[swept][0] += found
             tally[swept][1] += of
             tally[swept][2] += false

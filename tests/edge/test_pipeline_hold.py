@@ -16,7 +16,8 @@ from edge.detect.base import Detection, Image, ModelInfo
 from edge.detect.verifier import OnnxVerifier
 from edge.envelopes import CameraContext
 from edge.frames import Frame
-from edge.params import EvidenceParams, PipelineParams
+from edge.geometry import Box
+from edge.params import EvidenceParams, PipelineParams, VerifierParams
 from edge.pipeline import CameraPipeline
 from edge.telemetry import Health, health_fields
 from testkit.paths import REPO
@@ -47,24 +48,37 @@ def frame(photo: Image, i: int, gone: bool) -> Frame:
     return Frame(i, T0 + timedelta(seconds=i / 5), noisy)
 
 
-@pytest.mark.skipif(not COCO.is_file(), reason="the COCO model ships in models/yolov8n-coco")
-def test_a_worker_only_coco_sees_is_seen_on_every_frame_until_he_goes() -> None:
-    params = PipelineParams(evidence=EvidenceParams(enabled=False))
+def play(between_sweeps: bool) -> tuple[CameraPipeline, list[list[Box]]]:
+    """3.2 s at 5 fps: sweeps at 0, 1, 2 and 3 s; he goes at 1.6 s. Per frame: the boxes of
+    the `person` tracks seen."""
+    vp = VerifierParams(between_sweeps=between_sweeps)
+    params = PipelineParams(evidence=EvidenceParams(enabled=False), verifier=vp)
     pipe = CameraPipeline(
-        CameraContext("s", "d", "c"),
-        Nobody(),
-        params,
-        5.0,
-        verifier=OnnxVerifier(COCO, params.verifier),
+        CameraContext("s", "d", "c"), Nobody(), params, 5.0, verifier=OnnxVerifier(COCO, vp)
     )
     photo = np.asarray(cv2.imread(str(PHOTO), cv2.IMREAD_COLOR), dtype=np.uint8)
     seen = []
-    for i in range(16):  # 3.2 s at 5 fps: sweeps at 0, 1, 2 and 3 s; he goes at 1.6 s
+    for i in range(16):
         pipe.process(frame(photo, i, gone=i >= 8))
         seen.append([t.box for t in pipe.tracks if t.seen_now and t.label == "person"])
+    return pipe, seen
+
+
+@pytest.mark.skipif(not COCO.is_file(), reason="the COCO model ships in models/yolov8n-coco")
+def test_a_worker_only_coco_sees_is_seen_on_every_frame_until_he_goes() -> None:
+    pipe, seen = play(between_sweeps=True)
     assert all(len(boxes) == 1 for boxes in seen[:8])  # every frame while he is there
     x1 = seen[7][0][0]
     assert abs(x1 - (FARMER[0] - 2 * 7)) < 6  # where he is in frame 7: panned 14 px
     assert seen[8:] == [[]] * 8  # gone: no template match, and no sweep sees him
     fields = health_fields(Health(3.2, pipe.stats, 0, 0, 0, 1))
     assert (fields["swept_frames"], fields["people_added"], fields["people_held"]) == (4, 2, 6)
+
+
+@pytest.mark.skipif(not COCO.is_file(), reason="the COCO model ships in models/yolov8n-coco")
+def test_without_between_sweeps_he_is_seen_on_the_sweeps_frames_only() -> None:
+    pipe, seen = play(between_sweeps=False)
+    assert [bool(boxes) for boxes in seen[:8]] == [True, False, False, False, False, True] + [
+        False
+    ] * 2
+    assert pipe.stats.people_held == 0
