@@ -7,9 +7,10 @@ with people boxed by hand (`models/real-dev/people-boxes.csv`, `difficult` left 
 clip through the edge's own pipeline (the verifier on, its default sweep): --seconds at 5
 detect-fps, the photo panned --pan px a frame (as a camera on a slow pan, or the wind moving
 it), the hand boxes moved with it. Per frame, each person counts as found when a `person` track
-seen that frame matches him at IoU ≥ 0.5 (one to one, `evaluate.people`). Reported: recall on
-the sweeps' frames and on the frames between them, with the carry and without it (its extents
-`verifier.between_sweeps: false`), in the same run. Not real video: the people do
+seen that frame matches him at IoU ≥ 0.5 (one to one, `evaluate.people`). Reported: the
+pipeline's CPU ms a frame, and recall on the sweeps' frames and on the frames between them,
+with the carry and the hold and without them (`verifier.between_sweeps: false`), in the same
+run. Not real video: the people do
 not move against the field, and the photo is the same each frame but for the pan. Prints one
 JSON object.
 
@@ -18,6 +19,7 @@ Usage: python bench/edge/person_carry.py [--set ../shared/real-dev] [--seconds 2
 
 import argparse
 import json
+import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -30,7 +32,7 @@ from agrisafe_models.evaluate.real import locate
 from edge.config import default_model_path
 from edge.detect.base import Detection, Image
 from edge.detect.onnx import OnnxDetector
-from edge.detect.verifier import load_verifier
+from edge.detect.verifier import Verifier, load_verifier
 from edge.envelopes import CameraContext
 from edge.frames import Frame
 from edge.geometry import Box
@@ -67,7 +69,7 @@ def play(
     truth: list[PersonBox],
     pan: float,
     det: OnnxDetector,
-    model: Path,
+    verifier: Verifier | None,
     between: bool,
 ) -> list[tuple[bool, int, int]]:
     """Per frame: was it a sweep's, how many labelled people a track seen then matches, and
@@ -75,7 +77,6 @@ def play(
     params = PipelineParams(
         evidence=EvidenceParams(enabled=False), verifier=VerifierParams(between_sweeps=between)
     )
-    verifier = load_verifier(params.verifier, model)
     pipe = CameraPipeline(CameraContext("b", "e", "c"), det, params, FPS, verifier=verifier)
     out = []
     for i, image in enumerate(images):
@@ -96,7 +97,14 @@ def measure(set_dir: Path, seconds: float, pan: float, noise: float, carry: bool
     between sweeps (`verifier.between_sweeps`)."""
     model = default_model_path()
     det = OnnxDetector(model, DetectorParams(threads=1))
+    verifier = load_verifier(VerifierParams(), model)
+    blank = np.zeros((720, WIDTH, 3), dtype=np.uint8)
+    for _ in range(3):  # warm both sessions: the first runs are slower
+        det.detect(blank)
+        if verifier is not None:
+            verifier.reference(blank)
     tally = {True: [0, 0, 0], False: [0, 0, 0]}  # sweep frame? → [found, of, false]
+    cpu_s, frames = 0.0, 0  # the pipeline's CPU, frames played
     for n, (file, people) in enumerate(sorted(read_boxes().items())):
         path = locate(file, set_dir)
         if path is None:
@@ -108,14 +116,18 @@ def measure(set_dir: Path, seconds: float, pan: float, noise: float, carry: bool
         truth = [PersonBox(scaled(p.box, scale), p.difficult) for p in people]
         of = sum(not t.difficult for t in truth)
         images = clip(image, round(seconds * FPS), pan, noise, seed=n)
-        for swept, found, false in play(images, truth, pan, det, model, carry):
+        began = time.process_time()
+        played = play(images, truth, pan, det, verifier, carry)
+        cpu_s += time.process_time() - began
+        frames += len(played)
+        for swept, found, false in played:
             tally[swept][0] += found
             tally[swept][1] += of
             tally[swept][2] += false
     return {
         name: {"found": f, "of": n, "recall": round(f / n, 3) if n else None, "false": x}
         for name, (f, n, x) in (("sweep_frames", tally[True]), ("between_sweeps", tally[False]))
-    }
+    } | {"cpu_ms_per_frame": round(1000 * cpu_s / frames, 2) if frames else None}
 
 
 def main() -> None:
