@@ -10,7 +10,7 @@ worker follows him whole. An extent lasts until a sweep measures it again or `2 
 passes (one sweep where COCO blinks keeps it; two drop it).
 """
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -54,15 +54,17 @@ def carry(
     ts: datetime,
     sweep_s: float,
     size: tuple[int, int],
+    labels: Collection[str] = (PERSON,),
 ) -> tuple[list[Detection], list[Extent]]:
-    """On a frame between sweeps: our `person` boxes on a part a sweep widened take the whole
-    again (one to one, best IoU first, clipped to the frame SIZE: width, height), and the
-    extents as they stand now (each followed its part; the ones too old dropped)."""
+    """On a frame between sweeps: our boxes of LABELS (`person`, and the `relabel` classes a
+    sweep widens too) on a part a sweep widened take the whole again (one to one, best IoU
+    first, clipped to the frame SIZE: width, height), and the extents as they stand now (each
+    followed its part; the ones too old dropped)."""
     live = [e for e in extents if (ts - e.ts).total_seconds() <= KEPT_SWEEPS * sweep_s]
     scored = (
         (iou(d.box, e.part), di, ei)
         for di, d in enumerate(dets)
-        if d.label == PERSON
+        if d.label in labels
         for ei, e in enumerate(live)
     )
     pairs = sorted((p for p in scored if p[0] >= SAME_PART), reverse=True)  # NaN: never

@@ -29,7 +29,7 @@ from edge.params import VerifierParams
 from edge.stats import Stats
 from edge.tracker import Track, Tracker
 from edge.verdicts import TrackVerdicts
-from edge.verify import fuse_people, relabel_crops, sweep_crops, unconfirmed_people
+from edge.verify import PERSON, fuse_people, relabel_crops, sweep_crops, unconfirmed_people
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +130,8 @@ class Looks:
             return dets, 0
         height, width = frame.image.shape[:2]
         p = self.params
-        out, self._extents = carry(dets, self._extents, frame.ts, p.sweep_s, (width, height))
+        size, labels = (width, height), (PERSON, *p.relabel)  # the labels a sweep widens
+        out, self._extents = carry(dets, self._extents, frame.ts, p.sweep_s, size, labels)
         changed = sum(a.box != b.box for a, b in zip(dets, out, strict=True))
         return (out if changed else dets), changed
 

@@ -31,6 +31,14 @@ def test_carry_gives_our_head_box_the_whole_and_follows_it() -> None:
     assert kept == [Extent(moved.box, (104.0, 100.0, 144.0, 220.0), T0)]  # the sweep's time
 
 
+def test_carry_takes_the_labels_it_is_given() -> None:
+    back = Detection("drone", 0.9, HEAD)  # a worker's back our model called drone
+    extent = [Extent(HEAD, WHOLE, T0)]
+    assert carry([back], extent, T0, 1.0, SIZE)[0] == [back]  # `person` only by default
+    out, _ = carry([back], extent, T0, 1.0, SIZE, ("person", "drone", "livestock"))
+    assert out == [Detection("drone", 0.9, WHOLE)]
+
+
 def test_carry_matches_one_to_one_and_leaves_other_boxes() -> None:
     near = Detection("person", 0.9, (111.0, 100.0, 131.0, 125.0))
     second = Detection("person", 0.8, (112.0, 101.0, 132.0, 126.0))  # a worker behind him

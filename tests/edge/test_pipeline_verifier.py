@@ -293,6 +293,19 @@ def test_a_sweep_widens_our_box_on_the_workers_head_and_his_track_goes_on() -> N
     assert (track.hits, track.box, track.velocity) == (26, head.box, (0.0, 0.0, 0.0, 0.0))
 
 
+def test_a_worker_called_drone_is_renamed_and_boxed_whole_between_sweeps() -> None:
+    back = Detection("drone", 0.9, (110, 100, 130, 125))  # his bent back, inside the worker
+    pipe, _, _ = _run([[back]], 7, PersonVerifier(), vp=VerifierParams(sweep_s=1.0))
+    [track] = pipe.tracks  # 1.2 s: not a sweep's frame
+    assert (track.label, track.box) == ("person", WORKER.box)
+    # looked at once (renamed for its life), widened on the two sweeps, carried between
+    assert (pipe.stats.relabelled, pipe.stats.people_widened, pipe.stats.people_carried) == (
+        1,
+        2,
+        5,
+    )
+
+
 class WalkingVerifier(CountingVerifier):
     """Fake second opinion: sees the walking worker's whole box where `at` says he is now, and
     nobody once `blind` is set (COCO missing him)."""

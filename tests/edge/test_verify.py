@@ -145,10 +145,21 @@ def test_widening_leaves_a_box_already_on_the_man_ours_larger_or_another_class()
     assert widen_parts([WORKER], [COCO_WORKER], P) == ([WORKER], 0)  # IoU 0.8: already him
     big = Detection("person", 0.7, (80, 80, 170, 240))
     assert widen_parts([big], [COCO_WORKER], P) == ([big], 0)
-    cow = Detection("livestock", 0.7, HEAD.box)
-    assert widen_parts([cow], [COCO_WORKER], P) == ([cow], 0)  # renamed by `relabel`, not here
+    tractor = Detection("tractor", 0.7, HEAD.box)  # not a class `relabel` renames
+    assert widen_parts([tractor], [COCO_WORKER], P) == ([tractor], 0)
     beside = Detection("person", 0.7, (135, 100, 160, 125))  # mostly outside him
     assert widen_parts([beside], [COCO_WORKER], P) == ([beside], 0)
+
+
+def test_a_livestock_or_drone_part_of_a_man_takes_his_box_and_keeps_its_label() -> None:
+    # the bent harvester's back called `drone`: its track's look renames it (`relabel`); the
+    # box must be the man's, or his COCO box stays out (ours covers it) and his foot is wrong
+    back = Detection("drone", 0.6, HEAD.box)
+    out, n = widen_parts([back], [COCO_WORKER], P)
+    assert (out, n) == ([Detection("drone", 0.6, COCO_WORKER.box)], 1)
+    fused = fuse_people([back], [COCO_WORKER], P)
+    assert (fused.dets, fused.added, fused.widenings) == (out, 0, [(HEAD.box, COCO_WORKER.box)])
+    assert relabel(fused.dets, [COCO_WORKER], P)[0][0].label == "person"
 
 
 def test_one_coco_person_widens_one_of_our_boxes_the_best_first() -> None:
