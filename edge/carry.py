@@ -36,6 +36,12 @@ def measured(widenings: Sequence[tuple[Box, Box]], ts: datetime) -> list[Extent]
     return [Extent(part, whole, ts) for part, whole in widenings]
 
 
+def young(e: Extent, ts: datetime, sweep_s: float) -> bool:
+    """True while E is young enough to carry: measured at most `KEPT_SWEEPS × sweep_s` before
+    TS, and not after it (a clock stepped back must not keep it for as long as it stepped)."""
+    return 0 <= (ts - e.ts).total_seconds() <= KEPT_SWEEPS * sweep_s
+
+
 def transfer(part: Box, whole: Box, now: Box) -> Box:
     """WHOLE moved and scaled, per axis, as PART became NOW."""
     sx = (now[2] - now[0]) / max(part[2] - part[0], 1e-6)
@@ -60,7 +66,7 @@ def carry(
     sweep widens too) on a part a sweep widened take the whole again (one to one, best IoU
     first, clipped to the frame SIZE: width, height), and the extents as they stand now (each
     followed its part; the ones too old dropped)."""
-    live = [e for e in extents if (ts - e.ts).total_seconds() <= KEPT_SWEEPS * sweep_s]
+    live = [e for e in extents if young(e, ts, sweep_s)]
     scored = (
         (iou(d.box, e.part), di, ei)
         for di, d in enumerate(dets)
@@ -96,7 +102,6 @@ def renewed(
     kept = [
         e
         for e in old
-        if (ts - e.ts).total_seconds() <= KEPT_SWEEPS * sweep_s
-        and all(iou(e.part, f.part) < SAME_PART for f in fresh)
+        if young(e, ts, sweep_s) and all(iou(e.part, f.part) < SAME_PART for f in fresh)
     ]
     return [*fresh, *kept]

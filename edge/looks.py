@@ -59,6 +59,7 @@ class Looks:
     _swept_at: datetime | None = None  # the last sweep
     _extents: list[Extent] = field(default_factory=list)  # widenings carried between sweeps
     _patches: list[Patch] = field(default_factory=list)  # the last sweep's added people
+    _size: tuple[int, ...] | None = None  # the frames' (height, width) the two above are in
 
     def __post_init__(self) -> None:
         self.verdicts = TrackVerdicts(self.params)
@@ -77,6 +78,9 @@ class Looks:
         """This frame's tracks from our detections, with earlier sweeps' widenings carried
         (`edge.carry`) and their people held (`edge.hold`), or fused with this frame's sweep.
         REFS: the look that woke a quiet frame (`quiet`), fused before tracking."""
+        size = frame.image.shape[:2]
+        if size != self._size:  # a new resolution: the last sweep's boxes are not this frame's
+            self._size, self._extents, self._patches = size, [], []
         carried, n_carried = self._carry(frame, dets)
         if refs is not None:
             fused, added, doubted = self._fuse(frame, dets, refs, carried)

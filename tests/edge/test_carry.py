@@ -73,6 +73,13 @@ def test_a_sweep_renews_the_parts_it_saw_and_keeps_the_others_a_while() -> None:
     assert renewed(old, [], T0 + timedelta(seconds=2.5), 1.0) == []
 
 
+def test_a_clock_stepped_back_drops_the_extents() -> None:
+    head = Detection("person", 0.9, HEAD)
+    out, kept = carry([head], [Extent(HEAD, WHOLE, T0)], T0 - timedelta(hours=1), 1.0, SIZE)
+    assert (out, kept) == ([head], [])
+    assert renewed([Extent(HEAD, WHOLE, T0)], [], T0 - timedelta(seconds=1), 1.0) == []
+
+
 def test_a_nan_box_is_never_carried() -> None:
     nan = Detection("person", 0.9, (float("nan"), 100.0, 130.0, 125.0))
     out, kept = carry([nan], [Extent(HEAD, WHOLE, T0)], T0, 1.0, SIZE)

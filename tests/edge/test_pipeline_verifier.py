@@ -306,6 +306,16 @@ def test_a_worker_called_drone_is_renamed_and_boxed_whole_between_sweeps() -> No
     )
 
 
+def test_a_new_resolution_forgets_the_last_sweeps_boxes() -> None:
+    head = Detection("person", 0.9, (110, 100, 130, 125))
+    pipe = _swept(PersonVerifier())
+    pipe.detector = ScriptedDetector([[head]])
+    pipe.process(Frame(0, T0, np.zeros((360, 640, 3), dtype=np.uint8)))  # a sweep: widened
+    assert pipe.tracks[0].box == WORKER.box
+    pipe.process(Frame(1, T0 + timedelta(seconds=0.2), np.zeros((720, 1280, 3), np.uint8)))
+    assert (pipe.tracks[0].box, pipe.stats.people_carried) == (head.box, 0)
+
+
 class WalkingVerifier(CountingVerifier):
     """Fake second opinion: sees the walking worker's whole box where `at` says he is now, and
     nobody once `blind` is set (COCO missing him)."""
