@@ -10,7 +10,9 @@ Two needs share one COCO inference per frame at most:
 The tracker takes a frame first, so that a sweep's look knows which new tracks to crop around,
 and a cue's look made when a sweep is nearly due is that sweep (one look, not two; its people
 fused). When the look's people change our boxes, the tracker takes the frame again from where
-it stood (`Tracker.snapshot`).
+it stood (`Tracker.snapshot`). On the frames between sweeps, what the last one saw is kept:
+our part boxes it widened get the whole again (`edge.carry`), and the people it added are found
+again by their templates (`edge.hold`; `verifier.between_sweeps`).
 """
 
 import math
