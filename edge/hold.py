@@ -25,6 +25,7 @@ MATCH = 0.75  # correlation of the template with the frame that counts as him, s
 SEARCH = 0.5  # the search reaches this share of his box's size beyond it on every side
 SIDE = 48  # templates are scaled so their longer side is at most this (cheap, blur-tolerant)
 MIN_STD = 4.0  # a template this flat (grey levels) matches anywhere: it is not kept
+MOST = 16  # templates a sweep keeps, COCO's surest first: 0.1-0.35 ms a search, bounded on a crowd
 Grey = npt.NDArray[np.uint8]
 
 

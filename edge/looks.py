@@ -25,7 +25,7 @@ from edge.carry import Extent, carry, measured, renewed
 from edge.detect.base import Detection
 from edge.detect.verifier import Crops, Verifier
 from edge.frames import Frame
-from edge.hold import Patch, find, patch
+from edge.hold import MOST, Patch, find, patch
 from edge.motion import MotionDetector
 from edge.params import VerifierParams
 from edge.stats import Stats
@@ -164,8 +164,8 @@ class Looks:
         sweep = fuse_people(dets, refs, self.params, carried)
         fresh = measured(sweep.widenings, frame.ts)
         self._extents = renewed(self._extents, fresh, frame.ts, self.params.sweep_s)
-        added = sweep.dets[len(sweep.dets) - sweep.added :]
-        self._patches = [p for d in added if (p := patch(frame.image, d)) is not None]
+        added = sorted(sweep.dets[len(sweep.dets) - sweep.added :], key=lambda d: -d.score)
+        self._patches = [p for d in added[:MOST] if (p := patch(frame.image, d)) is not None]
         self.stats.people_added += sweep.added
         self.stats.people_unconfirmed += doubted
         self.stats.people_widened += sweep.widened
