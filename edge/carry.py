@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from edge.detect.base import Detection
-from edge.geometry import Box, iou
+from edge.geometry import Box, best_first, iou
 
 PERSON = "person"
 SAME_PART = 0.3  # IoU of our box now with the part a sweep widened: the same part, moved
@@ -67,30 +67,25 @@ def carry(
     first, clipped to the frame SIZE: width, height), and the extents as they stand now (each
     followed its part; the ones too old dropped)."""
     live = [e for e in extents if young(e, ts, sweep_s)]
-    scored = (
-        (iou(d.box, e.part), di, ei)
-        for di, d in enumerate(dets)
-        if d.label in labels
-        for ei, e in enumerate(live)
-    )
-    pairs = sorted((p for p in scored if p[0] >= SAME_PART), reverse=True)  # NaN: never
+    width, height = size
+    found: list[tuple[float, int, int]] = []  # (IoU with the part, det, extent)
+    wholes: dict[tuple[int, int], Box] = {}  # (det, extent) → the whole there, in the frame
+    for di, d in enumerate(dets):
+        for ei, e in enumerate(live):
+            overlap = iou(d.box, e.part)
+            if d.label not in labels or not overlap >= SAME_PART:  # NaN: never
+                continue
+            x1, y1, x2, y2 = transfer(e.part, e.whole, d.box)
+            whole = (max(0.0, x1), max(0.0, y1), min(float(width), x2), min(float(height), y2))
+            if whole[2] > whole[0] and whole[3] > whole[1]:  # something of it left in the frame
+                found.append((overlap, di, ei))
+                wholes[di, ei] = whole
     out = list(dets)
     kept = list(live)
-    used_d: set[int] = set()
-    used_e: set[int] = set()
-    width, height = size
-    for _, di, ei in pairs:
-        if di in used_d or ei in used_e:
-            continue
-        e, box = live[ei], dets[di].box
-        x1, y1, x2, y2 = transfer(e.part, e.whole, box)
-        whole = (max(0.0, x1), max(0.0, y1), min(float(width), x2), min(float(height), y2))
-        if whole[2] <= whole[0] or whole[3] <= whole[1]:  # nothing of it left in the frame
-            continue
-        used_d.add(di)
-        used_e.add(ei)
+    for _, di, ei in best_first(found):
+        whole = wholes[di, ei]
         out[di] = replace(dets[di], box=whole)
-        kept[ei] = Extent(box, whole, e.ts)
+        kept[ei] = Extent(dets[di].box, whole, live[ei].ts)
     return out, kept
 
 

@@ -1,5 +1,7 @@
 """Box and polygon geometry (pure)."""
 
+from collections.abc import Iterable
+
 Box = tuple[float, float, float, float]  # x1, y1, x2, y2
 Point = tuple[float, float]
 
@@ -58,3 +60,17 @@ def touches(a: Box, b: Box) -> bool:
 def foot(box: Box) -> Point:
     """Bottom centre: where an object stands on the ground (what decides its plot)."""
     return (box[0] + box[2]) / 2, box[3]
+
+
+def best_first(pairs: Iterable[tuple[float, int, int]]) -> list[tuple[float, int, int]]:
+    """Greedy one-to-one matching: PAIRS (measure, left index, right index) taken by the
+    largest measure first, each index on either side at most once."""
+    out: list[tuple[float, int, int]] = []
+    left: set[int] = set()
+    right: set[int] = set()
+    for m, i, j in sorted(pairs, reverse=True):
+        if i not in left and j not in right:
+            left.add(i)
+            right.add(j)
+            out.append((m, i, j))
+    return out

@@ -118,10 +118,11 @@ class Looks:
         v = self.verdicts
         v.forget(t.id for t in tracks)
         if v.pending(tracks, frame.ts):
-            height, width = frame.image.shape[:2]
-            crops = relabel_crops(v.unlooked(tracks), width, height, self.params)
-            if refs is None or (crops and not tracked.cropped):  # else the sweep's is reused
-                refs = (refs or []) + self._look(frame, crops=crops)
+            if refs is None or not tracked.cropped:  # else the sweep's look crops for them too
+                height, width = frame.image.shape[:2]
+                crops = relabel_crops(v.unlooked(tracks), width, height, self.params)
+                if refs is None or crops:
+                    refs = (refs or []) + self._look(frame, crops=crops)
             decided = v.decide(tracks, refs, frame.ts)
             self.stats.abstained += decided.rejected
             self.rejected = decided.rejected

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from edge.detect.base import Detection
-from edge.geometry import Box, area, cover, iou
+from edge.geometry import Box, area, best_first, cover, iou
 from edge.params import TrackerParams
 
 RESIZED_BELOW = 0.5  # a matched box with under half (or over twice) the area: no velocity
@@ -107,21 +107,14 @@ class Tracker:
         ts: datetime | None,
     ) -> None:
         """Greedy one-to-one matching by MEASURE ≥ LEAST, best first; USED: matched dets."""
-        pairs = sorted(
-            (
-                (measure(d.box, t.box), di, ti)
-                for di, d in enumerate(dets)
-                if di not in used
-                for ti, t in enumerate(tracks)
-                if d.label == t.label and t.missed > 0
-            ),
-            reverse=True,
+        pairs = (
+            (measure(d.box, t.box), di, ti)
+            for di, d in enumerate(dets)
+            if di not in used
+            for ti, t in enumerate(tracks)
+            if d.label == t.label and t.missed > 0
         )
-        for overlap, di, ti in pairs:
-            if overlap < least:
-                break
-            if di in used or tracks[ti].missed == 0:
-                continue
+        for _, di, ti in best_first(p for p in pairs if not p[0] < least):
             used.add(di)
             self._hit(tracks[ti], dets[di], ts)
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 
 from edge.detect.base import Detection
 from edge.detect.tiles import Crop, crops_around
-from edge.geometry import Box, area, cover, grow, inside, iou, touches
+from edge.geometry import Box, area, best_first, cover, grow, inside, iou, touches
 from edge.params import VerifierParams
 
 PLUME, SPRAYER, PERSON = "spray_plume", "backpack_sprayer", "person"
@@ -93,25 +93,16 @@ def widen_parts(
     otherwise kept out) from 0.52 to 0.56.
     """
     people = [r.box for r in refs if r.label == PERSON]
-    pairs = sorted(
-        (
-            (iou(d.box, r), di, ri)
-            for di, d in enumerate(dets)
-            if d.label == PERSON or d.label in p.relabel
-            for ri, r in enumerate(people)
-            if inside(d.box, r) >= p.relabel_cover and area(d.box) < area(r)
-        ),
-        reverse=True,
+    pairs = (
+        (iou(d.box, r), di, ri)
+        for di, d in enumerate(dets)
+        if d.label == PERSON or d.label in p.relabel
+        for ri, r in enumerate(people)
+        if inside(d.box, r) >= p.relabel_cover and area(d.box) < area(r)
     )
     out = list(dets)
-    used_d: set[int] = set()
-    used_r: set[int] = set()
     widened = 0
-    for overlap, di, ri in pairs:
-        if di in used_d or ri in used_r:
-            continue
-        used_d.add(di)
-        used_r.add(ri)
+    for overlap, di, ri in best_first(pairs):
         if overlap < PART_IOU:
             out[di] = replace(dets[di], box=people[ri])
             widened += 1
