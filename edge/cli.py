@@ -154,7 +154,7 @@ def _commission(
     detector = load_detector(model_path, params.detector)
     url = source or cam.source
     frames = open_source(url, cam.detect_fps, realtime=cam.realtime and source is None)
-    verifier = load_verifier(params.verifier, model_path)
+    verifier = load_verifier(params.verifier, model_path, detector)
     report, snapshot = survey(
         frames.frames(),
         detector,
@@ -222,7 +222,7 @@ def _run(opts: RunOptions) -> int:
     if "pipeline" not in cfg.model_fields_set:  # the model's own tuning, if it has one
         cfg = cfg.model_copy(update={"pipeline": model_params(model_path)})
     detector = load_detector(model_path, cfg.pipeline.detector)
-    verifier = load_verifier(cfg.pipeline.verifier, model_path)
+    verifier = load_verifier(cfg.pipeline.verifier, model_path, detector)
     try:
         addr = None if env.mqtt_url == EMBEDDED else parse_mqtt_url(env.mqtt_url)
     except ValueError as err:

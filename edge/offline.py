@@ -84,7 +84,7 @@ def run_file(
     model = model or default_model_path()
     params = params or model_params(model)
     detector = load_detector(model, params.detector)
-    verifier = load_verifier(params.verifier, model)
+    verifier = load_verifier(params.verifier, model, detector)
     store = EvidenceStore(evidence_dir, params.evidence.quota_mb << 20) if evidence_dir else None
     try:
         camera = whole_frame_camera(str(source))

@@ -149,6 +149,12 @@ def ultralytics_track(clip: Path, model: Path) -> dict[str, Any] | None:
     return measure(work)
 
 
+def _shared(verifier: Verifier | None) -> dict[str, int] | None:
+    """Looks through the shared trunk and whole looks, over every run (None: no sharing)."""
+    head = getattr(verifier, "shared", None)
+    return None if head is None else {"head_only": head.shared, "whole": head.whole}
+
+
 def main() -> None:
     """Run every measurement and print the JSON report."""
     ap = argparse.ArgumentParser()
@@ -179,13 +185,24 @@ def main() -> None:
     # The COCO verifier (on by default when its model is there) looks once per spraying-cue
     # track (an unconfirmed one again after 0.5 s, doubling to 2 s): the busy clip is a worker
     # spraying, its worst case.
-    verifier = load_verifier(gated.verifier, model)
-    seen["verified"] = {}
+    # Its whole-frame looks run only COCO's head on the trunk our model shares with it
+    # (`edge.detect.head`): that detector keeps its trunk's tensors, so it is a second one, and
+    # the same verifier with whole looks (`share_trunk: false`) runs beside it.
+    shares = OnnxDetector(model, DetectorParams(threads=1))
+    verifier = load_verifier(gated.verifier, model, shares)
+    whole_looks = load_verifier(VerifierParams(share_trunk=False), model)
+    seen["verified"], seen["whole_looks"] = {}, {}
     keep = work / "uncertain"
     verified = best_of(
         runs,
         lambda: pipeline(
-            busy, det, gated, fps, seen["verified"], verifier=verifier, uncertain=keep
+            busy, shares, gated, fps, seen["verified"], verifier=verifier, uncertain=keep
+        ),
+    )
+    verified_whole = best_of(
+        runs,
+        lambda: pipeline(
+            busy, det, gated, fps, seen["whole_looks"], verifier=whole_looks, uncertain=keep
         ),
     )
     # The same without the whole-frame sweep for missed people (one look a second): its cost.
@@ -194,7 +211,7 @@ def main() -> None:
     verified_no_sweep = best_of(
         runs,
         lambda: pipeline(
-            busy, det, no_sweep, fps, seen["no_sweep"], verifier=verifier, uncertain=keep
+            busy, shares, no_sweep, fps, seen["no_sweep"], verifier=verifier, uncertain=keep
         ),
     )
     # A camera whose people are small: the sweep also looks at 2 × 2 crops (5 looks a second),
@@ -207,11 +224,11 @@ def main() -> None:
         ("sweep_motion_crop_033", VerifierParams(sweep_motion_crop=0.33)),
     ):
         params, seen[name] = PipelineParams(verifier=vp), {}
-        v = load_verifier(vp, model)
+        v = load_verifier(vp, model, shares)
         run = best_of(
             runs,
             lambda p=params, v=v, n=name: pipeline(  # type: ignore[misc]
-                busy, det, p, fps, seen[n], verifier=v, uncertain=keep
+                busy, shares, p, fps, seen[n], verifier=v, uncertain=keep
             ),
         )
         small[f"pipeline_with_{name}"] = run | seen[name]
@@ -241,6 +258,11 @@ def main() -> None:
             "pipeline_with_verifier": verified | seen["verified"],
             "verifier_vs_minimal_fps": round(verified["fps"] / minimal["fps"], 3),
             "verifier_vs_minimal_cpu": round(minimal["cpu_s"] / verified["cpu_s"], 3),
+            "pipeline_with_verifier_whole_looks": verified_whole | seen["whole_looks"],
+            "verifier_whole_looks_vs_minimal_cpu": round(
+                minimal["cpu_s"] / verified_whole["cpu_s"], 3
+            ),
+            "shared_trunk_looks": _shared(verifier),
             "pipeline_with_verifier_no_sweep": verified_no_sweep | seen["no_sweep"],
             "verifier_no_sweep_vs_minimal_cpu": round(
                 minimal["cpu_s"] / verified_no_sweep["cpu_s"], 3

@@ -97,7 +97,7 @@ def measure(set_dir: Path, seconds: float, pan: float, noise: float, carry: bool
     between sweeps (`verifier.between_sweeps`)."""
     model = default_model_path()
     det = OnnxDetector(model, DetectorParams(threads=1))
-    verifier = load_verifier(VerifierParams(), model)
+    verifier = load_verifier(VerifierParams(), model, det)
     blank = np.zeros((720, WIDTH, 3), dtype=np.uint8)
     for _ in range(3):  # warm both sessions: the first runs are slower
         det.detect(blank)

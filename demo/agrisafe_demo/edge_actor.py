@@ -102,7 +102,7 @@ class EdgeActor(BackgroundWorker):
             self.data_dir,
             self.addr,
             on_envelope=self._seen,
-            verifier=load_verifier(cfg.pipeline.verifier, model),
+            verifier=load_verifier(cfg.pipeline.verifier, model, detector),
             profile=load_profile(model),
         )
         self.node.start()

@@ -3,14 +3,23 @@
 import copy
 import hashlib
 import logging
-from dataclasses import replace
+import threading
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from edge.detect.base import Detection, Image, ModelInfo
-from edge.detect.yolo import check_output_shape, decode, letterbox, nms, parse_imgsz, parse_names
+from edge.detect.yolo import (
+    Letterbox,
+    check_output_shape,
+    decode,
+    letterbox,
+    nms,
+    parse_imgsz,
+    parse_names,
+)
 from edge.errors import ModelError
 from edge.params import DetectorParams
 
@@ -27,6 +36,15 @@ def model_identity(path: Path, meta: dict[str, str]) -> tuple[str, str]:
     return name or "model", version
 
 
+@dataclass(frozen=True, slots=True)
+class Features:
+    """Tensors a detect() computed on FRAME (the very array), for a model sharing the trunk."""
+
+    frame: Image
+    box: Letterbox
+    tensors: dict[str, Any]
+
+
 class OnnxDetector:
     """Letterbox → `session.run` → decode → class-wise NMS, on one onnxruntime session."""
 
@@ -38,6 +56,13 @@ class OnnxDetector:
         # other cameras on a 2-core box.
         opts.intra_op_num_threads = params.threads
         opts.inter_op_num_threads = 1
+        self._opts = opts
+        self.path = path
+        # the last frame's features when `expose` named some, per thread: each camera's
+        # pipeline runs in its own thread over one shared detector and verifier
+        self._kept = threading.local()
+        self._exposed: tuple[str, ...] = ()
+        self._plain: Any = None  # the session as loaded, while `expose` runs another
         try:
             self._session: Any = ort.InferenceSession(
                 str(path), sess_options=opts, providers=["CPUExecutionProvider"]
@@ -107,6 +132,36 @@ class OnnxDetector:
         other._warm_up()
         return other
 
+    def expose(self, model: bytes, names: tuple[str, ...]) -> None:
+        """Run MODEL (this one with the tensors NAMES as extra outputs) from now on, keeping
+        what it computed on the last frame in `features` (`edge.detect.head`)."""
+        import onnxruntime as ort
+
+        session = ort.InferenceSession(model, self._opts, providers=["CPUExecutionProvider"])
+        self._plain = self._plain or self._session
+        self._session, self._exposed = session, names
+        self._warm_up()
+
+    def unexpose(self) -> None:
+        """Back to the model as loaded: no extra outputs, no features kept."""
+        self._session, self._plain = self._plain or self._session, None
+        self._exposed, self.features = (), None
+
+    @property
+    def features(self) -> Features | None:
+        """What the last detect() in this thread kept (None: none, or nothing exposed)."""
+        kept: Features | None = getattr(self._kept, "features", None)
+        return kept
+
+    @features.setter
+    def features(self, value: Features | None) -> None:
+        self._kept.features = value
+
+    @property
+    def session_options(self) -> Any:
+        """The onnxruntime options this model runs with (threads), for a session beside it."""
+        return self._opts
+
     def _warm_up(self) -> None:
         h, w = self.info.imgsz
         self._session.run(None, {self._input: np.zeros((1, 3, h, w), dtype=np.float32)})
@@ -118,8 +173,14 @@ class OnnxDetector:
     def detect(self, frame: Image) -> list[Detection]:
         """Detections in frame pixels, best first."""
         blob, box = letterbox(frame, self.info.imgsz)
-        out = self.infer(blob)
-        boxes, scores, classes = decode(out, box, frame.shape[:2], self._class_min)
+        outs = self._session.run(None, {self._input: blob})
+        if self._exposed:
+            self.features = Features(frame, box, dict(zip(self._exposed, outs[1:], strict=True)))
+        return self.decoded(outs[0], box, frame.shape[:2])
+
+    def decoded(self, out: Any, box: Letterbox, shape: tuple[int, int]) -> list[Detection]:
+        """Detections in pixels of a frame of SHAPE from this model's raw output OUT."""
+        boxes, scores, classes = decode(out, box, shape, self._class_min)
         keep = nms(boxes, scores, classes, self._params.iou)[: self._params.max_det]
         return [
             Detection(

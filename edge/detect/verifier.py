@@ -28,15 +28,26 @@ class Verifier(Protocol):
 class OnnxVerifier:
     """The COCO model through the edge's own ONNX detector; keeps only the classes it is asked."""
 
-    def __init__(self, path: Path, params: VerifierParams) -> None:
+    def __init__(self, path: Path, params: VerifierParams, partner: Detector | None = None) -> None:
+        from edge.detect.head import share_trunk
         from edge.detect.onnx import OnnxDetector
 
         onnx = OnnxDetector(path, DetectorParams(conf=params.conf, threads=params.threads))
-        self._det: Detector = onnx
+        # A look at the whole frame at our model's input runs only COCO's head on the trunk
+        # PARTNER (our detector) shares with it, when it does (`edge.detect.head`).
+        self.shared = (
+            share_trunk(partner, onnx)
+            if params.share_trunk and isinstance(partner, OnnxDetector)
+            else None
+        )
+        self._det: Detector = self.shared or onnx
         # A sweep looks for people; a cue's look needs only the carrier beside the cue, which
         # the whole frame shows as well as a larger input or the crops do, at a fraction of
         # the cost. The larger input shares the model's session (a dynamic export).
-        sweeper: Detector = onnx.at_input(params.sweep_input) if params.sweep_input else onnx
+        size = params.sweep_input
+        sweeper = (
+            self._det if size is None or (size, size) == onnx.info.imgsz else onnx.at_input(size)
+        )
         self._sweeper = (
             TiledDetector(sweeper, *params.sweep_tiles) if params.sweep_tiles else sweeper
         )
@@ -59,8 +70,11 @@ def verifier_path(params: VerifierParams, activity_model: Path) -> Path:
     return activity_model.resolve().parent.parent / COCO_FOLDER / "model.onnx"
 
 
-def load_verifier(params: VerifierParams, activity_model: Path) -> Verifier | None:
-    """The verifier, or None (off, or unset and no model file); the choice is logged."""
+def load_verifier(
+    params: VerifierParams, activity_model: Path, detector: Detector | None = None
+) -> Verifier | None:
+    """The verifier, or None (off, or unset and no model file); the choice is logged.
+    DETECTOR: the activity detector, whose trunk the verifier's looks share when they can."""
     path = verifier_path(params, activity_model)
     if params.enabled is False:
         logger.info("verifier off (pipeline.verifier.enabled: false)")
@@ -74,4 +88,4 @@ def load_verifier(params: VerifierParams, activity_model: Path) -> Verifier | No
         return None
     sweep = f"sweeps every {params.sweep_s:g} s for missed people" if params.sweep_s else "no sweep"
     logger.info("verifier on: %s (looks once per spraying-cue track; %s)", path, sweep)
-    return OnnxVerifier(path, params)
+    return OnnxVerifier(path, params, detector)

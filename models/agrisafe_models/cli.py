@@ -336,8 +336,11 @@ def eval_real(
         given = f"--tiles {tiles} / --sweep-tiles {sweep_tiles} / --sweep-input {sweep_input}"
         typer.echo(f"error: {given}: {err}", err=True)
         raise typer.Exit(2) from err
-    ref = OnnxVerifier(reference, params) if reference is not None and reference.is_file() else None
-    scorer = Scorer(load_detector(model, det), ref, verifier, params, draw)
+    detector = load_detector(model, det)
+    ref = None
+    if reference is not None and reference.is_file():
+        ref = OnnxVerifier(reference, params, detector)
+    scorer = Scorer(detector, ref, verifier, params, draw)
     result = evaluate_real(
         read_labels(labels or LABELS), set_dir, scorer, read_boxes(boxes or BOXES)
     )
