@@ -125,6 +125,7 @@ def pipeline(
     stats.update(abstained=s.abstained, activities=s.activities)
     stats.update(swept=s.swept, people_added=s.people_added, unconfirmed=s.people_unconfirmed)
     stats.update(widened=s.people_widened, motion_crops=s.motion_crops)
+    stats.update(verify_us_per_look=int(1000 * s.verify_ms / s.verified) if s.verified else 0)
     cap = cv2.VideoCapture(str(clip))
     frames = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
     cap.release()
