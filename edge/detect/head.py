@@ -43,7 +43,9 @@ class SharedHead:
         return self.session.run(None, {theirs: tensors[ours] for ours, theirs in self.pairs})[0]
 
     def detect(self, frame: Image) -> list[Detection]:
-        """COCO's detections on FRAME, from the shared features when they are FRAME's."""
+        """COCO's detections on FRAME, from the shared features when they are FRAME's: the same
+        array object (every frame source hands each frame in an array of its own; a crop is a
+        view, another object), not a copy or a frame our detector skipped."""
         kept = self.partner.features
         if kept is None or kept.frame is not frame:
             self.whole += 1
