@@ -69,9 +69,13 @@ def shared_boundary(
         mine, theirs = tensor_hashes(ours), tensor_hashes(ref)
     except ValueError:
         return []
-    weights = {t.name for t in ref.initializer}
     by_hash = {h: name for name, h in mine.items()}
-    shared = {name for name, h in theirs.items() if h in by_hash and name not in weights}
+    # Only what the image flows into: a weight or a constant both graphs hold is no feature.
+    seen = {name for name, h in theirs.items() if h == IMAGE}
+    for node in ref.node:
+        if any(name in seen for name in node.input):
+            seen.update(node.output)
+    shared = {name for name in seen if theirs[name] in by_hash}
     convs = sum(1 for n in ref.node if n.op_type == "Conv" and set(n.output) <= shared)
     if convs < least:
         return []
@@ -82,8 +86,8 @@ def shared_boundary(
         for name in node.input:
             if name in shared and theirs[name] != IMAGE and name not in (p[1] for p in pairs):
                 pairs.append((by_hash[theirs[name]], name))
-    if any(name in (o.name for o in ref.output) for _, name in pairs):
-        return []  # an output of REF is itself shared: nothing of REF's own is left to run
+    if any(o.name in shared for o in ref.output):
+        return []  # REF's head would have to start from the image for this output
     return pairs
 
 

@@ -68,6 +68,38 @@ def test_a_whole_graph_alike_or_too_little_alike_is_no_boundary() -> None:
     assert shared_boundary(_net("x_", W1, W2).graph, _net("y_", W1, -W2).graph, least=2) == []
 
 
+def _scaled(prefix: str, op: str) -> ModelProto:
+    """image → Conv(W1) → Relu → OP(·, a Constant node) → out."""
+    p = prefix
+    nodes = [
+        helper.make_node("Conv", [f"{p}in", f"{p}w1"], [f"{p}a"], pads=[1, 1, 1, 1]),
+        helper.make_node("Relu", [f"{p}a"], [f"{p}b"]),
+        helper.make_node(
+            "Constant", [], [f"{p}k"], value=numpy_helper.from_array(np.float32(2.0), f"{p}kv")
+        ),
+        helper.make_node(op, [f"{p}b", f"{p}k"], [f"{p}out"]),
+    ]
+    graph = helper.make_graph(
+        nodes,
+        p + "net",
+        [helper.make_tensor_value_info(f"{p}in", TensorProto.FLOAT, [1, 3, 8, 8])],
+        [helper.make_tensor_value_info(f"{p}out", TensorProto.FLOAT, None)],
+        [numpy_helper.from_array(W1, f"{p}w1")],
+    )
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+
+
+def test_a_constant_both_graphs_hold_is_no_feature() -> None:
+    """The head is fed what the image flows into, not a constant it can hold itself."""
+    assert _boundary(_scaled("x_", "Add"), _scaled("y_", "Mul")) == [("x_b", "y_b")]
+
+
+def test_a_graph_with_a_shared_output_has_no_head_to_cut() -> None:
+    coco = _net("y_", W1, -W2)
+    coco.graph.output.append(helper.make_tensor_value_info("y_b", TensorProto.FLOAT, None))
+    assert _boundary(_net("x_", W1, W2), coco) == []
+
+
 def test_a_second_input_is_refused() -> None:
     model = _net("x_", W1, W2)
     graph: GraphProto = model.graph
