@@ -75,7 +75,10 @@ def _scaled(prefix: str, op: str) -> ModelProto:
         helper.make_node("Conv", [f"{p}in", f"{p}w1"], [f"{p}a"], pads=[1, 1, 1, 1]),
         helper.make_node("Relu", [f"{p}a"], [f"{p}b"]),
         helper.make_node(
-            "Constant", [], [f"{p}k"], value=numpy_helper.from_array(np.float32(2.0), f"{p}kv")
+            "Constant",
+            [],
+            [f"{p}k"],
+            value=numpy_helper.from_array(np.array(2.0, dtype=np.float32), f"{p}kv"),
         ),
         helper.make_node(op, [f"{p}b", f"{p}k"], [f"{p}out"]),
     ]
