@@ -30,7 +30,7 @@ class SharedHead:
     partner: OnnxDetector  # our model, keeping the trunk's tensors of its last frame
     full: OnnxDetector  # the whole COCO model: its decoding, and looks elsewhere
     session: Any  # onnxruntime session of COCO's head
-    pairs: list[tuple[str, str]]  # (our tensor, the head's input) in the head's order
+    pairs: tuple[tuple[str, str], ...]  # (our tensor, the head's input) in the head's order
     shared: int = 0  # looks made on shared features
     whole: int = 0  # looks made by the whole model (another image)
     info: ModelInfo = field(init=False)
@@ -101,7 +101,7 @@ def share_trunk(partner: OnnxDetector, full: OnnxDetector) -> SharedHead | None:
     opts = full.session_options
     session = ort.InferenceSession(head, opts, providers=["CPUExecutionProvider"])
     partner.expose(exposed, tuple(mine for mine, _ in pairs))
-    shared = SharedHead(partner, full, session, list(pairs))
+    shared = SharedHead(partner, full, session, pairs)
     # A probe: noise at the input size, through both ways; the hashes say they agree, this
     # checks the extraction and the sessions too.
     h, w = full.info.imgsz
