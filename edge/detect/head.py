@@ -81,7 +81,9 @@ def _split(ours: str, ref: str, stamp: tuple[int, ...]) -> Split | None:
 
 def share_trunk(partner: OnnxDetector, full: OnnxDetector) -> SharedHead | None:
     """COCO's look through PARTNER's trunk, or None (logged) when the two share none, look at
-    different input sizes, or `onnx` is not installed; PARTNER then keeps its trunk's tensors."""
+    different input sizes, `onnx` is not installed, or the graphs cannot be cut or run as cut;
+    PARTNER is then left as it was loaded. Sharing only saves time: no failure of it may stop
+    the edge, so any error on the way means whole looks."""
     if partner.info.imgsz != full.info.imgsz:
         logger.info(
             "verifier: whole looks (input %s, our model's %s)", full.info.imgsz, partner.info.imgsz
@@ -92,25 +94,21 @@ def share_trunk(partner: OnnxDetector, full: OnnxDetector) -> SharedHead | None:
     except ImportError:  # the edge extra installs onnx; a trimmed install keeps whole looks
         logger.info("verifier: whole looks (no onnx package to read the graphs)")
         return None
+    except Exception as e:  # a graph onnxruntime runs but onnx cannot read, infer or cut
+        logger.warning(
+            "verifier: whole looks (cannot cut %s and %s: %r)", partner.path, full.path, e
+        )
+        return None
     if found is None:
         logger.info("verifier: whole looks (%s shares no trunk with %s)", partner.path, full.path)
         return None
-    import onnxruntime as ort
-
-    head, exposed, pairs = found
-    opts = full.session_options
-    session = ort.InferenceSession(head, opts, providers=["CPUExecutionProvider"])
-    partner.expose(exposed, tuple(mine for mine, _ in pairs))
-    shared = SharedHead(partner, full, session, pairs)
-    # A probe: noise at the input size, through both ways; the hashes say they agree, this
-    # checks the extraction and the sessions too.
-    h, w = full.info.imgsz
-    image = np.random.default_rng(20261205).integers(0, 256, (h, w, 3), dtype=np.uint8)
-    partner.detect(image)
-    assert partner.features is not None
-    got, want = shared.head(partner.features.tensors), full.infer(letterbox(image, (h, w))[0])
-    partner.features = None
-    if got.shape != want.shape or not np.allclose(got, want, rtol=0, atol=PROBE_ATOL):
+    try:
+        shared = _probed(partner, full, found)
+    except Exception as e:  # the cut graphs do not load or run: the models as loaded go on
+        partner.unexpose()
+        logger.warning("verifier: whole looks (the cut graphs do not run: %r)", e)
+        return None
+    if shared is None:
         partner.unexpose()
         logger.warning(
             "verifier: whole looks (COCO's head on %s's trunk disagrees with COCO on a probe)",
@@ -120,6 +118,28 @@ def share_trunk(partner: OnnxDetector, full: OnnxDetector) -> SharedHead | None:
     logger.info(
         "verifier: whole-frame looks run COCO's head on %s's trunk (%d tensors shared)",
         partner.info.name,
-        len(pairs),
+        len(found[2]),
     )
+    return shared
+
+
+def _probed(partner: OnnxDetector, full: OnnxDetector, found: Split) -> SharedHead | None:
+    """The head's session with PARTNER exposing the trunk, or None: on a probe image (noise at
+    the input size, through both ways) the head does not give COCO's own output. The hashes say
+    the two agree; this checks the extraction and the sessions too."""
+    import onnxruntime as ort
+
+    head, exposed, pairs = found
+    session = ort.InferenceSession(head, full.session_options, providers=["CPUExecutionProvider"])
+    partner.expose(exposed, tuple(mine for mine, _ in pairs))
+    h, w = full.info.imgsz
+    image = np.random.default_rng(20261205).integers(0, 256, (h, w, 3), dtype=np.uint8)
+    partner.detect(image)
+    kept, partner.features = partner.features, None
+    if kept is None:
+        return None
+    shared = SharedHead(partner, full, session, pairs)
+    got, want = shared.head(kept.tensors), full.infer(letterbox(image, (h, w))[0])
+    if got.shape != want.shape or not np.allclose(got, want, rtol=0, atol=PROBE_ATOL):
+        return None
     return shared

@@ -115,6 +115,53 @@ def test_features_that_are_not_coco_s_are_refused_by_the_probe(
     assert v1.features is None
 
 
+def test_graphs_that_cannot_be_cut_leave_whole_looks(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """onnx's extractor failing on a graph (here: asked for a tensor COCO's graph lacks, so the
+    real extractor raises) must not stop the edge: whole looks, our model as loaded."""
+    from edge.detect import trunk
+
+    real = trunk.shared_boundary
+
+    def renamed(ours: object, ref: object, least: int = trunk.MIN_SHARED_CONVS) -> object:
+        return [(m, t + "-missing") for m, t in real(ours, ref, least)]  # type: ignore[arg-type]
+
+    monkeypatch.setattr(trunk, "shared_boundary", renamed)
+    head._split.cache_clear()
+    try:
+        ours = OnnxDetector(V2, DetectorParams())
+        with caplog.at_level(logging.WARNING):
+            verifier = OnnxVerifier(COCO, VerifierParams(), ours)
+    finally:
+        head._split.cache_clear()
+    assert verifier.shared is None
+    assert "cannot cut" in caplog.text
+    frame = _photo(PHOTOS[1])
+    assert verifier.reference(frame) == OnnxVerifier(
+        COCO, VerifierParams(share_trunk=False)
+    ).reference(frame)
+    assert ours.features is None
+
+
+def test_a_cut_head_that_does_not_load_leaves_our_model_as_loaded(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The head's bytes refused by onnxruntime (truncated here) after the split: a warning,
+    whole looks, and our detector unexposed."""
+    real = head.split(V2, COCO)
+    assert real is not None
+    monkeypatch.setattr(head, "split", lambda ours, ref: (real[0][:4096], real[1], real[2]))
+    ours = OnnxDetector(V2, DetectorParams())
+    with caplog.at_level(logging.WARNING):
+        verifier = OnnxVerifier(COCO, VerifierParams(), ours)
+    assert verifier.shared is None
+    assert "do not run" in caplog.text
+    frame = _photo(PHOTOS[0])
+    assert ours.detect(frame) == OnnxDetector(V2, DetectorParams()).detect(frame)
+    assert ours.features is None
+
+
 def test_each_camera_thread_looks_through_its_own_frame(whole: OnnxVerifier) -> None:
     """Cameras run in threads over one detector and one verifier (edge.app): camera B's frame
     between camera A's detection and A's look must not cost A its shared look."""
