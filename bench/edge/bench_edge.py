@@ -15,6 +15,7 @@ Usage: python bench/edge/bench_edge.py [--model M] [--seconds S] [--out DIR]
 import argparse
 import importlib
 import json
+import os
 import resource
 import sys
 import tempfile
@@ -27,6 +28,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from agrisafe.machine import fingerprint
 from edge.config import default_model_path
 from edge.detect.onnx import OnnxDetector
 from edge.detect.verifier import Verifier, load_verifier
@@ -247,7 +249,7 @@ def main() -> None:
 
     report = {
         "date": date.today().isoformat(),
-        "machine": {"cpus": len(__import__("os").sched_getaffinity(0))},
+        "machine": fingerprint() | {"cpus": len(os.sched_getaffinity(0))},
         "model": {"path": str(model), "imgsz": det.info.imgsz, "version": det.info.version},
         "clip": {"size": "1280x720", "fps": args.fps, "seconds": args.seconds},
         "busy": {

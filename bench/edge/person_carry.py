@@ -27,6 +27,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from agrisafe.machine import fingerprint
 from agrisafe_models.evaluate.people import PersonBox, matches, read_boxes
 from agrisafe_models.evaluate.real import locate
 from edge.config import default_model_path
@@ -140,6 +141,7 @@ def main() -> None:
     clip_ = {"seconds": args.seconds, "detect_fps": FPS, "pan_px": args.pan, "width": WIDTH}
     report = {
         "date": date.today().isoformat(),
+        "machine": fingerprint(),
         "clip": clip_ | {"noise": args.noise},
         "without_carry_and_hold": measure(args.set, args.seconds, args.pan, args.noise, False),
         "with_carry_and_hold": measure(args.set, args.seconds, args.pan, args.noise, True),

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import onnxruntime as ort
 
+from agrisafe.machine import fingerprint
 from agrisafe_models.preprocess import letterbox
 from agrisafe_models.render.compose import render_still
 
@@ -71,6 +72,7 @@ def main() -> None:
         "threads": args.threads,
         "cpu_count": os.cpu_count(),
         "onnxruntime": ort.__version__,
+        "machine": fingerprint(),
     }
     fns: dict[str, Any] = {"baseline_preprocess": lambda: letterbox(frame, args.imgsz)}
     for name, path in (("fp32", args.fp32), ("int8", args.int8), ("previous", args.previous)):

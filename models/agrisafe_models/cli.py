@@ -218,6 +218,9 @@ def evaluate(
         plan = (clips, clip_seconds, clip_width, clip_height)
         result["activity"] = _activity(model, clip_dir, plan)
     if json_out is not None:
+        from agrisafe.machine import fingerprint
+
+        result["machine"] = fingerprint()  # the figures move with the CPU's kernels
         json_out.parent.mkdir(parents=True, exist_ok=True)
         json_out.write_text(json.dumps(result, indent=2) + "\n")
 
@@ -344,6 +347,9 @@ def eval_real(
     result = evaluate_real(
         read_labels(labels or LABELS), set_dir, scorer, read_boxes(boxes or BOXES)
     )
+    from agrisafe.machine import fingerprint
+
+    result["machine"] = fingerprint()  # the figures move with the CPU's kernels
     text = json.dumps(result, indent=2) + "\n"
     if json_out is not None:
         json_out.parent.mkdir(parents=True, exist_ok=True)

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
+from agrisafe.machine import fingerprint
 from agrisafe_models import class_id
 from agrisafe_models.cli import app
 from agrisafe_models.evaluate.hard import HARD_ONLY, HARD_SEED_OFFSET, HARD_V3, evaluate_hard
@@ -36,9 +37,12 @@ def test_eval_command_reports_hard_negatives(tmp_path: Path) -> None:
         app, ["eval", "--model", str(MODEL), "--hard", "4", "--json", str(out)]
     )
     assert res.exit_code == 0, res.output
-    hard = json.loads(out.read_text())["hard"]
+    written = json.loads(out.read_text())
+    hard = written["hard"]
     assert hard["images"] == 4
     assert hard == evaluate_hard(load_detector(MODEL, DetectorParams()), images=4)
+    # the figures move with the CPU's kernels: the JSON says which machine gave them
+    assert written["machine"] == fingerprint()
 
 
 def test_v3_hard_set_is_a_different_harder_set_with_small_people(tmp_path: Path) -> None:
