@@ -7,16 +7,28 @@ clips of agri-activity-v2 give recall 0.733 on an AVX-512 box and 0.667 on anoth
 with the libraries' versions too. Every evaluation and benchmark JSON records both.
 """
 
+import importlib
 import os
 import platform
 import sys
+from collections.abc import Mapping
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 # The instruction sets onnxruntime's CPU kernels choose between (x86 and Arm), as /proc/cpuinfo
-# spells them.
+# spells them, and as numpy's run-time CPU detection does (None: numpy does not report it).
 ISA = ("avx2", "fma", "avx512f", "avx512_vnni", "avx512_bf16", "amx_tile", "asimd", "sve")
+NUMPY_NAMES = {
+    "avx2": "AVX2",
+    "fma": "FMA3",
+    "avx512f": "AVX512F",
+    "avx512_vnni": "AVX512VNNI",
+    "avx512_bf16": "AVX512BF16",
+    "amx_tile": None,
+    "asimd": "ASIMD",
+    "sve": "SVE",
+}
 PACKAGES = ("numpy", "onnxruntime", "onnx", "opencv-python-headless", "opencv-python")
 
 
@@ -40,6 +52,25 @@ def isa_of(cpuinfo: str) -> list[str]:
     return []
 
 
+def isa_from_features(features: Mapping[str, bool]) -> list[str]:
+    """Which of ISA numpy's run-time detection (CPUID itself) found, in ISA's order."""
+    return [n for n in ISA if (k := NUMPY_NAMES[n]) is not None and features.get(k, False)]
+
+
+def _numpy_features() -> Mapping[str, bool] | None:
+    """numpy's run-time CPU features, or None (no numpy, or a numpy that keeps them elsewhere).
+    Preferred to /proc/cpuinfo: they come from CPUID, so an emulated CPU (qemu-user, which
+    passes the host's /proc/cpuinfo through) reports what the code really runs on."""
+    for module in ("numpy._core._multiarray_umath", "numpy.core._multiarray_umath"):  # 2.x, 1.x
+        try:
+            features = getattr(importlib.import_module(module), "__cpu_features__", None)
+        except ImportError:
+            continue
+        if isinstance(features, dict):
+            return features
+    return None
+
+
 def _version(name: str) -> str | None:
     try:
         return metadata.version(name)
@@ -47,18 +78,20 @@ def _version(name: str) -> str | None:
         return None
 
 
-def fingerprint(cpuinfo: Path = Path("/proc/cpuinfo")) -> dict[str, Any]:
-    """The machine and the libraries a measurement ran with (an unreadable CPUINFO: no model,
-    no ISA; the rest is still known)."""
+def fingerprint(cpuinfo: Path = Path("/proc/cpuinfo"), use_numpy: bool = True) -> dict[str, Any]:
+    """The machine and the libraries a measurement ran with: the instruction sets from numpy's
+    run-time detection where USE_NUMPY and it has them, else from CPUINFO (unreadable: none;
+    the rest is still known)."""
     try:
         text = cpuinfo.read_text(errors="replace")
     except OSError:
         text = ""
+    features = _numpy_features() if use_numpy else None
     return {
         "python": platform.python_version(),
         "system": f"{sys.platform} {platform.machine()}",
         "cpu": cpu_model(text) or platform.processor() or None,
         "cpus": os.cpu_count(),
-        "isa": isa_of(text),
+        "isa": isa_of(text) if features is None else isa_from_features(features),
         "packages": {name: _version(name) for name in PACKAGES},
     }

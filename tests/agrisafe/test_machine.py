@@ -1,8 +1,9 @@
 """The machine fingerprint every evaluation records: parsed from /proc/cpuinfo's two spellings."""
 
+import platform
 from pathlib import Path
 
-from agrisafe.machine import cpu_model, fingerprint, isa_of
+from agrisafe.machine import _numpy_features, cpu_model, fingerprint, isa_from_features, isa_of
 
 X86 = """processor\t: 0
 vendor_id\t: AuthenticAMD
@@ -35,11 +36,31 @@ def test_the_cpu_s_name() -> None:
     assert cpu_model("no colon here") is None
 
 
+def test_numpy_s_run_time_detection_spelt_as_the_kernels_choose() -> None:
+    haswell = {"AVX": True, "AVX2": True, "FMA3": True, "AVX512F": False, "SSE42": True}
+    assert isa_from_features(haswell) == ["avx2", "fma"]
+    skx = haswell | {"AVX512F": True, "AVX512VNNI": True}
+    assert isa_from_features(skx) == ["avx2", "fma", "avx512f", "avx512_vnni"]
+    assert isa_from_features({"ASIMD": True, "SVE": False}) == ["asimd"]
+    assert isa_from_features({}) == []
+
+
 def test_fingerprint_without_cpuinfo_still_names_the_libraries(tmp_path: Path) -> None:
-    got = fingerprint(tmp_path / "absent")
+    got = fingerprint(tmp_path / "absent", use_numpy=False)
     assert got["isa"] == []
     assert got["packages"]["numpy"]  # installed with every extra
     assert got["python"].count(".") == 2
     (tmp_path / "cpuinfo").write_text(X86_AVX2)
-    assert fingerprint(tmp_path / "cpuinfo")["isa"] == ["avx2", "fma"]
+    assert fingerprint(tmp_path / "cpuinfo", use_numpy=False)["isa"] == ["avx2", "fma"]
     assert fingerprint(tmp_path / "cpuinfo")["cpu"] == "Intel(R) Xeon(R) CPU E5-2686 v4"
+
+
+def test_the_instruction_sets_come_from_cpuid_where_numpy_has_them(tmp_path: Path) -> None:
+    """On x86 every CPU onnxruntime runs on has SSE2; numpy's detection, not a cpuinfo file
+    that says otherwise (qemu-user passes the host's through), names what the code runs on."""
+    (tmp_path / "cpuinfo").write_text(ARM)
+    got = fingerprint(tmp_path / "cpuinfo")["isa"]
+    features = _numpy_features()
+    assert features is not None  # numpy 1.26 and 2.x both keep them
+    assert got == isa_from_features(features)
+    assert got != ["asimd", "sve"] or platform.machine() == "aarch64"
