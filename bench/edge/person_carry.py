@@ -29,7 +29,7 @@ import numpy as np
 
 from agrisafe.machine import fingerprint
 from agrisafe_models.evaluate.people import PersonBox, matches, read_boxes
-from agrisafe_models.evaluate.real import locate
+from agrisafe_models.evaluate.real import locate, read_photo
 from edge.config import default_model_path
 from edge.detect.base import Detection, Image
 from edge.detect.onnx import OnnxDetector
@@ -110,7 +110,7 @@ def measure(set_dir: Path, seconds: float, pan: float, noise: float, carry: bool
         path = locate(file, set_dir)
         if path is None:
             continue
-        photo = np.asarray(cv2.imread(str(path), cv2.IMREAD_COLOR), dtype=np.uint8)
+        photo = read_photo(path)
         scale = WIDTH / photo.shape[1]
         size = (WIDTH, round(photo.shape[0] * scale))
         image = np.asarray(cv2.resize(photo, size), dtype=np.uint8)

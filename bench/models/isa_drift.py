@@ -23,11 +23,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import cv2
-import numpy as np
-
 from agrisafe.machine import fingerprint
-from agrisafe_models.evaluate.real import locate, read_labels
+from agrisafe_models.evaluate.real import locate, read_labels, read_photo
 from edge.detect.onnx import OnnxDetector
 from edge.geometry import iou
 from edge.params import DetectorParams
@@ -46,10 +43,12 @@ def record(set_dir: Path | None) -> dict[str, Any]:
     photos: dict[str, dict[str, list[list[Any]]]] = {}
     for photo in read_labels():
         path = locate(photo.file, set_dir)
-        raw = None if path is None else cv2.imread(str(path), cv2.IMREAD_COLOR)
-        if raw is None:
+        if path is None:
             continue
-        image = np.asarray(raw, dtype=np.uint8)
+        try:
+            image = read_photo(path)
+        except ValueError:  # not an image: not compared
+            continue
         photos[photo.file] = {
             name: [[d.label, d.score, list(d.box)] for d in det.detect(image)]
             for name, det in detectors.items()
@@ -83,15 +82,15 @@ def compare(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
     common = sorted(set(a["photos"]) & set(b["photos"]))
     out: dict[str, Any] = {"machines": [a["machine"], b["machine"]], "photos": len(common)}
     for name in MODELS:
-        differ = alone = 0
+        total = differ = alone = 0
         gap = 0.0
         for file in common:
             da, db = a["photos"][file].get(name, []), b["photos"][file].get(name, [])
+            total += len(da)
             differ += da != db
             n, g = _pair(da, db)
             alone += n
             gap = max(gap, g)
-        total = sum(len(a["photos"][f].get(name, [])) for f in common)
         out[name] = {
             "detections": total,
             "photos_differing": differ,

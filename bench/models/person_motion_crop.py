@@ -26,11 +26,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import cv2
-import numpy as np
-
 from agrisafe_models.evaluate.people import BANDS, MATCH_IOU, band, read_boxes
-from agrisafe_models.evaluate.real import locate
+from agrisafe_models.evaluate.real import locate, read_photo
 from edge.detect.onnx import OnnxDetector
 from edge.detect.tiles import crops_around, detect_with_crops
 from edge.geometry import iou
@@ -46,7 +43,7 @@ def _measure(det: OnnxDetector, set_dir: Path, side: float | None, runs: int) ->
         path = locate(file, set_dir)
         if path is None:
             continue
-        image = np.asarray(cv2.imread(str(path), cv2.IMREAD_COLOR), dtype=np.uint8)
+        image = read_photo(path)
         h, w = image.shape[:2]
         for person in (p for p in people if not p.difficult):
             crops = crops_around([person.box], w, h, side, 1) if side else []

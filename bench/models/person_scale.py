@@ -24,11 +24,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import cv2
 import numpy as np
 
 from agrisafe_models.evaluate.people import PersonBox, match_people, read_boxes
-from agrisafe_models.evaluate.real import LABELS, locate, read_labels
+from agrisafe_models.evaluate.real import LABELS, locate, read_labels, read_photo
 from edge.detect import load_detector
 from edge.params import DetectorParams
 
@@ -44,7 +43,7 @@ def _photos(set_dir: Path) -> list[Photo]:
     for photo in read_labels(LABELS):
         path = locate(photo.file, set_dir)
         if photo.people > 0 and path is not None:
-            image = np.asarray(cv2.imread(str(path), cv2.IMREAD_COLOR))
+            image = read_photo(path)
             out.append((image, photo.people, boxes.get(photo.file, [])))
     return out
 

@@ -78,6 +78,14 @@ def locate(file: str, set_dir: Path | None) -> Path | None:
     return path if path.is_file() else None
 
 
+def read_photo(path: Path) -> np.ndarray:
+    """The photo at PATH as BGR pixels; ValueError when it is not a readable image."""
+    raw = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if raw is None:
+        raise ValueError(f"{path}: not a readable image")
+    return np.asarray(raw, dtype=np.uint8)
+
+
 def person_as_other(dets: Sequence[Detection], people: Sequence[Box], share: float) -> int:
     """Our livestock/drone boxes lying inside a person's box (a person misnamed)."""
     return sum(
@@ -101,10 +109,7 @@ def score_photo(
 ) -> dict[str, Any]:
     """One photo's detections → its row of the report; TRUTH, the photo's people boxed by hand,
     matches them one to one and names a misnamed person by the labelled box, not COCO's."""
-    raw = cv2.imread(str(path), cv2.IMREAD_COLOR)
-    if raw is None:
-        raise ValueError(f"{path}: not a readable image")
-    image = np.asarray(raw, dtype=np.uint8)
+    image = read_photo(path)
     dets = s.detector.detect(image)
     sweep = s.use_verifier and s.params.sweep_s > 0  # a still is a first frame: a sweep is due
     # one look, as the edge's (edge.looks): also on a crop around each livestock/drone box,

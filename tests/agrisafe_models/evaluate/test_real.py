@@ -15,6 +15,7 @@ from agrisafe_models.evaluate.real import (
     evaluate_real,
     locate,
     read_labels,
+    read_photo,
     summarise,
 )
 from edge.detect import load_detector
@@ -27,6 +28,18 @@ REAL_DEV = REPO.parent / "shared" / "real-dev"  # ../shared beside the checkout
 COCO = REPO / "models" / "yolov8n-coco" / "model.onnx"
 ZIDANE = "pkg:ultralytics/assets/zidane.jpg"
 V1_DIR = SHIPPED_MODEL_DIR.parent / "agri-activity-v1"  # the first model: its mistakes are known
+
+
+def test_a_photo_is_read_as_bgr_bytes_and_a_broken_one_named(tmp_path: Path) -> None:
+    zidane = locate(ZIDANE, None)
+    assert zidane is not None
+    image = read_photo(zidane)
+    assert image.dtype == np.uint8
+    assert image.shape[2:] == (3,)
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(b"\xff\xd8 not a jpeg \x00")
+    with pytest.raises(ValueError, match=r"broken\.jpg: not a readable image"):
+        read_photo(broken)
 
 
 def test_labels_cover_the_set_and_package_photos() -> None:
