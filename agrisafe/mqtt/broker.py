@@ -5,6 +5,7 @@ installed; production points `AGRISAFE_MQTT_URL` at Mosquitto or EMQX instead.
 """
 
 import asyncio
+import errno
 import logging
 import socket
 import threading
@@ -19,6 +20,20 @@ class BrokerStartError(RuntimeError):
     """The embedded broker could not start (usually: the port is taken)."""
 
 
+class PortTakenError(BrokerStartError):
+    """The broker's port is in use by someone else."""
+
+
+def _port_taken(err: BaseException) -> bool:
+    """True when ERR (amqtt wraps it) comes from binding a port that is in use."""
+    seen: BaseException | None = err
+    while seen is not None:
+        if isinstance(seen, OSError) and seen.errno == errno.EADDRINUSE:
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
 def free_port(host: str = "127.0.0.1") -> int:
     """A TCP port that was free a moment ago (for tests and the demo)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
@@ -31,6 +46,9 @@ class EmbeddedBroker:
 
     def __init__(self, host: str = "127.0.0.1", port: int = 1883) -> None:
         self.host = host
+        # Port 0: ours to choose, and to choose again if another process takes it between
+        # free_port() and amqtt's bind (free_port cannot hold it for amqtt).
+        self._auto_port = port == 0
         self.port = port or free_port(host)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._broker: Any = None
@@ -41,8 +59,23 @@ class EmbeddedBroker:
         """How clients reach this broker."""
         return BrokerAddress(host=self.host, port=self.port)
 
-    def start(self, timeout_s: float = 10.0) -> None:
-        """Start the broker thread and wait until it listens."""
+    def start(self, timeout_s: float = 10.0, *, auto_port_tries: int = 5) -> None:
+        """Start the broker thread and wait until it listens.
+
+        On a port picked for us (port 0) that turns out to be taken, try AUTO_PORT_TRIES fresh
+        ones before giving up; a port the caller chose is never swapped for another.
+        """
+        for attempt in range(1, auto_port_tries + 1):
+            try:
+                self._start_once(timeout_s)
+                return
+            except PortTakenError:
+                if not self._auto_port or attempt == auto_port_tries:
+                    raise
+                logger.info("port %s was taken before the broker bound it; another", self.port)
+                self.port = free_port(self.host)
+
+    def _start_once(self, timeout_s: float) -> None:
         # amqtt is an extra (cloud, broker, demo): devices that only publish never import it.
         from amqtt.broker import Broker
         from amqtt.contexts import BrokerConfig, ListenerConfig
@@ -77,7 +110,12 @@ class EmbeddedBroker:
         if not ready.wait(timeout_s):
             raise BrokerStartError("embedded MQTT broker did not start in time")
         if failure:
-            raise BrokerStartError(f"embedded MQTT broker failed: {failure[0]}") from failure[0]
+            # nothing runs on this loop any more: leave no half-started broker for stop()
+            self._thread.join(timeout_s)
+            self._loop.close()
+            self._broker = None
+            kind = PortTakenError if _port_taken(failure[0]) else BrokerStartError
+            raise kind(f"embedded MQTT broker failed: {failure[0]}") from failure[0]
         logger.info("embedded MQTT broker listening on %s:%s", self.host, self.port)
 
     @property
@@ -91,7 +129,7 @@ class EmbeddedBroker:
             try:
                 s.bind((self.host, self.port))
             except OSError as err:
-                raise BrokerStartError(
+                raise PortTakenError(
                     f"cannot listen on {self.host}:{self.port} ({err.strerror}); a broker may "
                     f"already run there: set AGRISAFE_MQTT_URL=mqtt://{self.host}:{self.port} "
                     "to use it, or AGRISAFE_BROKER_PORT to pick another port"

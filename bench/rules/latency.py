@@ -26,14 +26,13 @@ import orjson
 from httpx_sse import connect_sse
 
 from agrisafe.ids import new_id
-from agrisafe.mqtt.broker import free_port
 from agrisafe.mqtt.client import MqttSession
 from agrisafe.mqtt.url import BrokerAddress
 from agrisafe.timeutil import format_rfc3339, utc_now
 from cloud.admin.tokens import mint_local
 from cloud.api import create_app
 from cloud.app import build_runtime
-from cloud.server import serve_in_thread
+from cloud.server import bound_port, listen, serve_in_thread
 from cloud.settings import CloudSettings
 
 MOSQUITTO = BrokerAddress("127.0.0.1", 1883)
@@ -182,7 +181,8 @@ def main() -> None:
     tag = new_id()[-10:]
     site = f"BENCH-{tag}"
     with tempfile.TemporaryDirectory(prefix="bench-latency-") as tmp:
-        port = free_port()
+        sock = listen("127.0.0.1")
+        port = bound_port(sock)
         settings = CloudSettings.load(
             data_dir=Path(tmp),
             mqtt_url="mqtt://127.0.0.1:1883",
@@ -194,7 +194,7 @@ def main() -> None:
             log_level="WARNING",
         )
         runtime = build_runtime(settings)
-        with serve_in_thread(create_app(runtime), runtime.hub, port):
+        with serve_in_thread(create_app(runtime), runtime.hub, sock):
             base = f"http://127.0.0.1:{port}"
             admin = mint_local(runtime.engine, {"name": "bench", "role": "admin"})
             stream = Stream(base, admin, site)

@@ -13,7 +13,6 @@ from typing import Any
 import httpx
 from httpx_sse import connect_sse
 
-from agrisafe.mqtt.broker import free_port
 from agrisafe.worker import BackgroundWorker
 from agrisafe_demo.bridge_actor import BridgeActor
 from agrisafe_demo.edge_actor import EdgeActor
@@ -22,7 +21,7 @@ from cloud.admin.tokens import mint_local
 from cloud.api import create_app
 from cloud.app import build_runtime
 from cloud.runtime import CloudRuntime
-from cloud.server import ServerStartError, serve_in_thread
+from cloud.server import ServerStartError, bound_port, listen, serve_in_thread
 from cloud.settings import CloudSettings
 
 logger = logging.getLogger(__name__)
@@ -83,11 +82,16 @@ def run_demo(duration_s: float | None, data_dir: Path | None = None) -> int:
     )
     with scratch as where:
         root = Path(where)
-        http_port = free_port()
+        try:
+            api_socket = listen("127.0.0.1")
+        except ServerStartError as err:
+            logger.error("%s", err)
+            return 1
+        http_port = bound_port(api_socket)
         settings = CloudSettings.load(
             data_dir=root,
             mqtt_url="embedded",
-            broker_port=free_port(),
+            broker_port=0,  # the embedded broker picks a free port and tells the runtime
             http_port=http_port,
             auto_register=True,
             registry_file=SITE_FILE,
@@ -99,7 +103,7 @@ def run_demo(duration_s: float | None, data_dir: Path | None = None) -> int:
         )
         runtime = build_runtime(settings)
         try:
-            with serve_in_thread(create_app(runtime), runtime.hub, http_port):
+            with serve_in_thread(create_app(runtime), runtime.hub, api_socket):
                 alerts, crashed = _run_actors(
                     runtime, f"http://127.0.0.1:{http_port}", root, duration_s
                 )

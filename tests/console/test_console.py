@@ -14,7 +14,6 @@ import httpx
 import pytest
 
 from agrisafe.ids import new_id
-from agrisafe.mqtt.broker import free_port
 from testkit.cloud import TEST_BOOTSTRAP_TOKEN
 from testkit.console import (
     CHROMIUM,
@@ -32,7 +31,7 @@ from testkit.console import (
     upload,
     webm_clip,
 )
-from testkit.net import wait_for, wait_port
+from testkit.net import free_port, wait_for, wait_port
 from testkit.procs import CloudProcess, cloud_env
 
 MISSING = chromium_missing()

@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from agrisafe.mqtt.broker import free_port
-from testkit.net import wait_port
+from testkit.net import free_port, wait_port
 from testkit.paths import REPO
 from testkit.procs import CloudProcess, cloud_env
 

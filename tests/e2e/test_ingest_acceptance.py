@@ -15,10 +15,9 @@ import pytest
 
 from agrisafe.ids import new_id
 from agrisafe.mqtt import BrokerAddress
-from agrisafe.mqtt.broker import free_port
 from testkit.cloud import TEST_BOOTSTRAP_TOKEN, mint_token
 from testkit.ingestload import rapid_tests
-from testkit.net import wait_for, wait_port
+from testkit.net import free_port, wait_for, wait_port
 from testkit.procs import CloudProcess, cloud_env
 from testkit.publisher import write_lines
 

@@ -1,12 +1,15 @@
 """The embedded broker stops without leaving amqtt's tasks to the garbage collector."""
 
 import asyncio
+import socket
 import time
 
 import paho.mqtt.client as mqtt
+import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
-from agrisafe.mqtt.broker import EmbeddedBroker
+from agrisafe.mqtt import broker as broker_module
+from agrisafe.mqtt.broker import EmbeddedBroker, PortTakenError
 
 
 def test_stopping_with_deliveries_in_flight_closes_the_loop_with_nothing_pending() -> None:
@@ -33,3 +36,38 @@ def test_stopping_with_deliveries_in_flight_closes_the_loop_with_nothing_pending
     finally:
         for c in clients:
             c.loop_stop()
+
+
+def test_a_picked_port_taken_before_the_broker_binds_it_is_replaced(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", 0))
+        squatter.listen()
+        taken = squatter.getsockname()[1]
+        picks = iter([taken])
+        real_free_port = broker_module.free_port
+        monkeypatch.setattr(
+            broker_module, "free_port", lambda host: next(picks, None) or real_free_port(host)
+        )
+        broker = EmbeddedBroker("127.0.0.1", 0)
+        assert broker.port == taken  # what another process grabbed in the meantime
+        broker.start()
+        try:
+            assert broker.port != taken
+            c = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="after-retry")
+            assert c.connect("127.0.0.1", broker.port) == mqtt.MQTT_ERR_SUCCESS
+            c.disconnect()
+        finally:
+            broker.stop()
+
+
+def test_a_port_the_caller_chose_is_never_swapped() -> None:
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", 0))
+        squatter.listen()
+        taken = squatter.getsockname()[1]
+        broker = EmbeddedBroker("127.0.0.1", taken)
+        with pytest.raises(PortTakenError, match="already run there"):
+            broker.start()
+        assert broker.port == taken

@@ -201,8 +201,7 @@ def test_two_workers_on_a_shared_subscription_one_killed(
     tmp_path: Path, broker: PrivateMosquitto, vm: VictoriaMetrics, postgres_url: str
 ) -> None:
     """`serve --ingest-processes 2`: one worker process is killed; the supervisor restarts it."""
-    from agrisafe.mqtt.broker import free_port
-    from testkit.net import wait_port
+    from testkit.net import free_port, wait_port
 
     port = free_port()
     env = cloud_env(

@@ -12,13 +12,12 @@ import pytest
 
 from agrisafe.ids import new_id
 from agrisafe.mqtt import BrokerAddress, MqttSession
-from agrisafe.mqtt.broker import free_port
 from agrisafe.mqtt.url import MqttProtocol
 from agrisafe.protocol import Kind
 from agrisafe.protocol.topics import INGEST_FILTER, message_topic
 from testkit.cloud import TEST_BOOTSTRAP_TOKEN, mint_token
 from testkit.messages import encode, message
-from testkit.net import wait_for, wait_port
+from testkit.net import free_port, wait_for, wait_port
 from testkit.procs import CloudProcess, cloud_env
 from testkit.services import PrivateMosquitto
 

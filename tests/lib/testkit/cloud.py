@@ -11,11 +11,10 @@ import httpx
 from httpx_sse import connect_sse
 
 from agrisafe.ids import new_id
-from agrisafe.mqtt.broker import free_port
 from cloud.api import create_app
 from cloud.app import build_runtime
 from cloud.runtime import CloudRuntime
-from cloud.server import serve_in_thread
+from cloud.server import bound_port, listen, serve_in_thread
 from cloud.settings import CloudSettings
 
 # The bootstrap token of test clouds: ≥ 32 characters and no published placeholder.
@@ -75,9 +74,9 @@ def cloud_runtime(settings: CloudSettings) -> Iterator[CloudRuntime]:
 def running_cloud(settings: CloudSettings) -> Iterator[RunningCloud]:
     """Build, serve and finally stop a cloud."""
     runtime = build_runtime(settings)
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    with serve_in_thread(create_app(runtime), runtime.hub, port):
+    sock = listen("127.0.0.1")
+    base = f"http://127.0.0.1:{bound_port(sock)}"
+    with serve_in_thread(create_app(runtime), runtime.hub, sock):
         admin = mint_token(base, runtime.admin_token)
         with httpx.Client(
             base_url=base, headers={"Authorization": f"Bearer {admin}"}, timeout=10

@@ -11,13 +11,13 @@ import pytest
 
 from agrisafe.ids import new_id
 from agrisafe.mqtt import MqttSession
-from agrisafe.mqtt.broker import EmbeddedBroker, free_port
+from agrisafe.mqtt.broker import EmbeddedBroker
 from agrisafe.protocol import Kind
 from agrisafe.protocol.topics import message_topic
 from testkit.cloud import RunningCloud, cloud_settings, running_cloud
 from testkit.compliance import SCENARIO_REGISTRY
 from testkit.messages import message
-from testkit.net import wait_port
+from testkit.net import free_port, wait_port
 
 TG, JX = "SX-TG-001", "SX-JX-002"  # regions 140703 and 140781
 BIG = "123456789012345678901234567890"  # above 64 bits: orjson cannot dump it back

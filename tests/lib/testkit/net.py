@@ -1,7 +1,56 @@
 """Network helpers for tests: free ports, waiting for a port."""
 
+import itertools
+import os
 import socket
 import time
+from pathlib import Path
+
+# Ports handed to servers that bind them later (Mosquitto, VictoriaMetrics, a cloud process):
+# each xdist worker draws from its own block below the kernel's ephemeral range. A port the
+# kernel picked for bind(0) and we released can be picked again for another worker a moment
+# later, and two workers then start servers on one port (seen in CI); the kernel never hands
+# out these blocks, and no other worker draws from ours.
+_FIRST_PORT = 20000
+_BLOCK = 400
+_cursor = itertools.count(os.getpid() % _BLOCK)  # a rerun does not start on the same port
+
+
+def _ephemeral_low() -> int:
+    try:
+        text = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text("ascii")
+        return int(text.split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768  # Linux's default
+
+
+def _worker_index() -> int:
+    name = os.environ.get("PYTEST_XDIST_WORKER", "gw0")  # unset when not under xdist
+    return int(name[2:]) if name[2:].isdigit() else 0
+
+
+def _bindable(host: str, port: int) -> bool:
+    # no SO_REUSEADDR: a port whose connections linger in TIME_WAIT is skipped too
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+        return True
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port free now that no other xdist worker and no kernel port pick will hand out."""
+    low = _FIRST_PORT + _worker_index() * _BLOCK
+    if low + _BLOCK > _ephemeral_low():  # more workers than blocks: let the kernel pick
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            s.bind((host, 0))
+            return int(s.getsockname()[1])
+    for _ in range(_BLOCK):
+        port = low + next(_cursor) % _BLOCK
+        if _bindable(host, port):
+            return port
+    raise RuntimeError(f"no free port in {low}..{low + _BLOCK - 1}")
 
 
 def port_open(host: str, port: int, timeout_s: float = 0.5) -> bool:

@@ -14,9 +14,8 @@ from typing import Any
 import httpx
 import orjson
 
-from agrisafe.mqtt.broker import free_port
 from agrisafe.mqtt.url import BrokerAddress, MqttProtocol
-from testkit.net import wait_port
+from testkit.net import free_port, wait_port
 
 
 class PrivateMosquitto:

@@ -17,12 +17,11 @@ from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
-from agrisafe.mqtt.broker import free_port
 from cloud.provision.acl import Identity
 from cloud.provision.broker_conf import BrokerPorts
 from cloud.provision.provision import ProvisionResult, identity_dir, provision
 from cloud.registry import RegistryFile
-from testkit.net import wait_port
+from testkit.net import free_port, wait_port
 
 
 class SecureMosquitto:
