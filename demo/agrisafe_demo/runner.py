@@ -81,32 +81,8 @@ def run_demo(duration_s: float | None, data_dir: Path | None = None) -> int:
         else nullcontext(str(data_dir))
     )
     with scratch as where:
-        root = Path(where)
         try:
-            api_socket = listen("127.0.0.1")
-        except ServerStartError as err:
-            logger.error("%s", err)
-            return 1
-        http_port = bound_port(api_socket)
-        settings = CloudSettings.load(
-            data_dir=root,
-            mqtt_url="embedded",
-            broker_port=0,  # the embedded broker picks a free port and tells the runtime
-            http_port=http_port,
-            auto_register=True,
-            registry_file=SITE_FILE,
-            instance="demo",
-            # A short grace window, so the camera's unrecorded spraying (with its clip) shows
-            # in the console within a minute instead of a day.
-            spraying_grace_h=DEMO_SPRAYING_GRACE_H,
-            timer_tick_s=1.0,
-        )
-        runtime = build_runtime(settings)
-        try:
-            with serve_in_thread(create_app(runtime), runtime.hub, api_socket):
-                alerts, crashed = _run_actors(
-                    runtime, f"http://127.0.0.1:{http_port}", root, duration_s
-                )
+            alerts, crashed = _serve(Path(where), duration_s)
         except ServerStartError as err:
             logger.error("%s", err)
             return 1
@@ -116,6 +92,29 @@ def run_demo(duration_s: float | None, data_dir: Path | None = None) -> int:
         logger.error("demo failed: %s crashed (traceback above)", ", ".join(crashed))
         return 1
     return 0
+
+
+def _serve(root: Path, duration_s: float | None) -> tuple[int, list[str]]:
+    """Build the cloud on ROOT, serve its API, run the actors; ServerStartError if it cannot
+    listen."""
+    api_socket = listen("127.0.0.1")
+    http_port = bound_port(api_socket)
+    settings = CloudSettings.load(
+        data_dir=root,
+        mqtt_url="embedded",
+        broker_port=0,  # the embedded broker picks a free port and tells the runtime
+        http_port=http_port,
+        auto_register=True,
+        registry_file=SITE_FILE,
+        instance="demo",
+        # A short grace window, so the camera's unrecorded spraying (with its clip) shows
+        # in the console within a minute instead of a day.
+        spraying_grace_h=DEMO_SPRAYING_GRACE_H,
+        timer_tick_s=1.0,
+    )
+    runtime = build_runtime(settings)
+    with serve_in_thread(create_app(runtime), runtime.hub, api_socket):
+        return _run_actors(runtime, f"http://127.0.0.1:{http_port}", root, duration_s)
 
 
 def _run_actors(

@@ -1,5 +1,6 @@
 """The API server binds its own socket: a port it was given cannot be taken before it listens."""
 
+import re
 import socket
 
 import httpx
@@ -9,6 +10,7 @@ from sqlalchemy import create_engine
 
 from cloud.alerts.hub import AlertHub
 from cloud.server import ServerStartError, bound_port, listen, serve_in_thread
+from testkit.net import held_port
 
 
 def _app() -> FastAPI:
@@ -22,12 +24,9 @@ def _app() -> FastAPI:
 
 
 def test_listen_on_a_taken_port_says_which_and_why() -> None:
-    with socket.socket() as other:
-        other.bind(("127.0.0.1", 0))
-        other.listen()
-        port = other.getsockname()[1]
-        with pytest.raises(ServerStartError, match=f"127.0.0.1:{port}.*in use"):
-            listen("127.0.0.1", port)
+    with held_port() as port, pytest.raises(ServerStartError) as refused:
+        listen("127.0.0.1", port)
+    assert re.search(f"127.0.0.1:{port}.*in use", str(refused.value))
 
 
 def test_serves_on_the_kernel_picked_port_and_gives_it_back() -> None:

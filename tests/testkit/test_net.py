@@ -1,7 +1,5 @@
 """testkit's free ports: one block per xdist worker, outside the kernel's own port picks."""
 
-import socket
-
 import pytest
 
 from testkit import net
@@ -25,9 +23,7 @@ def test_each_worker_draws_from_its_own_block_below_the_kernel_range(
 def test_a_port_in_use_is_skipped(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PYTEST_XDIST_WORKER", "gw2")
     first = net.free_port()
-    with socket.socket() as holder:
-        holder.bind(("127.0.0.1", first))
-        holder.listen()
+    with net.held_port(first):
         # go round the whole block: the held port never comes back
         seen = {net.free_port() for _ in range(net._BLOCK)}
     assert first not in seen

@@ -1,13 +1,13 @@
 """`agrisafe broker` and the shared settings: mistakes give a clear line and exit code."""
 
 import os
-import socket
 import subprocess
 import sys
 
 import pytest
 
 from agrisafe.settings import AgrisafeSettings, SettingsError
+from testkit.net import held_port
 
 
 def test_bad_environment_value_names_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -17,10 +17,7 @@ def test_bad_environment_value_names_the_variable(monkeypatch: pytest.MonkeyPatc
 
 
 def test_broker_port_in_use_exits_1_with_advice() -> None:
-    with socket.socket() as busy:
-        busy.bind(("127.0.0.1", 0))
-        busy.listen()
-        port = busy.getsockname()[1]
+    with held_port() as port:
         proc = subprocess.run(
             [sys.executable, "-m", "agrisafe", "broker", "--port", str(port)],
             capture_output=True,

@@ -1,7 +1,6 @@
 """The embedded broker stops without leaving amqtt's tasks to the garbage collector."""
 
 import asyncio
-import socket
 import time
 
 import paho.mqtt.client as mqtt
@@ -10,6 +9,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from agrisafe.mqtt import broker as broker_module
 from agrisafe.mqtt.broker import EmbeddedBroker, PortTakenError
+from testkit.net import held_port
 
 
 def test_stopping_with_deliveries_in_flight_closes_the_loop_with_nothing_pending() -> None:
@@ -41,10 +41,7 @@ def test_stopping_with_deliveries_in_flight_closes_the_loop_with_nothing_pending
 def test_a_picked_port_taken_before_the_broker_binds_it_is_replaced(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    with socket.socket() as squatter:
-        squatter.bind(("127.0.0.1", 0))
-        squatter.listen()
-        taken = squatter.getsockname()[1]
+    with held_port() as taken:
         picks = iter([taken])
         real_free_port = broker_module.free_port
         monkeypatch.setattr(
@@ -63,10 +60,7 @@ def test_a_picked_port_taken_before_the_broker_binds_it_is_replaced(
 
 
 def test_a_port_the_caller_chose_is_never_swapped() -> None:
-    with socket.socket() as squatter:
-        squatter.bind(("127.0.0.1", 0))
-        squatter.listen()
-        taken = squatter.getsockname()[1]
+    with held_port() as taken:
         broker = EmbeddedBroker("127.0.0.1", taken)
         with pytest.raises(PortTakenError, match="already run there"):
             broker.start()

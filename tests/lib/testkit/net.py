@@ -4,6 +4,8 @@ import itertools
 import os
 import socket
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 # Ports handed to servers that bind them later (Mosquitto, VictoriaMetrics, a cloud process):
@@ -82,3 +84,12 @@ def wait_for(predicate: "object", timeout_s: float = 10.0, interval_s: float = 0
         if time.monotonic() > deadline:
             return bool(predicate())
         time.sleep(interval_s)
+
+
+@contextmanager
+def held_port(port: int = 0, host: str = "127.0.0.1") -> Iterator[int]:
+    """PORT (0: one the kernel picks) taken by a listener of ours while the block runs."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as holder:
+        holder.bind((host, port))
+        holder.listen()
+        yield int(holder.getsockname()[1])
