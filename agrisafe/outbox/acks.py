@@ -2,9 +2,10 @@
 
 Owned by the pump thread alone. A row is tracked from its first publish: its PUBACK starts the
 re-send clock, the cloud's ack (by message id) lets the pump delete it — whichever order they
-arrive in.
+arrive in. The cloud's time in its acks also gives this box's clock offset (`CloudClock`).
 """
 
+from collections import deque
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -100,3 +101,22 @@ class AckTracker:
         """After a reconnect everything is sent again from the oldest row."""
         self._by_id.clear()
         self._ids.clear()
+
+
+class CloudClock:
+    """This box's clock against the cloud's, from the cloud's time in its acks (no NTP needed).
+
+    (cloud time − our receive time) is the offset minus the ack's transit delay, so the largest
+    recent value is the best estimate: positive means our clock is behind the cloud's.
+    """
+
+    def __init__(self, window: int = 32) -> None:
+        self._seen: deque[int] = deque(maxlen=window)
+
+    def observe(self, cloud_ms: int, local_ms: int) -> None:
+        """One ack: the cloud's time in it, ours when it arrived."""
+        self._seen.append(cloud_ms - local_ms)
+
+    def offset_ms(self) -> int | None:
+        """Estimated (cloud clock − this clock) in ms, or None before the first ack."""
+        return max(self._seen) if self._seen else None

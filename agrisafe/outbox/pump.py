@@ -17,78 +17,26 @@ device's presence is announced with a retained `status` online message and a las
 import logging
 import queue
 import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import paho.mqtt.client as mqtt
 
-from agrisafe.ids import new_id
 from agrisafe.mqtt.client import MqttSession, Will
 from agrisafe.mqtt.url import BrokerAddress
-from agrisafe.outbox.acks import AckTracker, device_topic, message_id
+from agrisafe.outbox.acks import AckTracker, CloudClock, device_topic, message_id
+from agrisafe.outbox.notices import QUARANTINE_HINTS, status_message
 from agrisafe.outbox.store import OutboxItem, SqliteOutbox
 from agrisafe.protocol import (
     CloudAck,
     DeviceState,
-    Kind,
     OfflineReason,
-    StatusBody,
-    StatusEnvelope,
 )
-from agrisafe.protocol.topics import ACK_FILTER, ack_topic, message_topic
-from agrisafe.timeutil import utc_now
+from agrisafe.protocol.topics import ACK_FILTER, ack_topic
 from agrisafe.worker import BackgroundWorker
 
 logger = logging.getLogger(__name__)
-
-
-def status_message(
-    site: str, device: str, state: DeviceState, reason: OfflineReason | None = None
-) -> tuple[str, bytes]:
-    """Topic and payload of a presence message."""
-    env = StatusEnvelope(
-        v=1,
-        id=new_id(),
-        kind=Kind.STATUS,
-        site=site,
-        device=device,
-        ts=utc_now(),
-        body=StatusBody(state=state, reason=reason),
-    )
-    return message_topic(site, device, Kind.STATUS), env.to_json()
-
-
-class CloudClock:
-    """This box's clock against the cloud's, from the cloud's time in its acks (no NTP needed).
-
-    (cloud time − our receive time) is the offset minus the ack's transit delay, so the largest
-    recent value is the best estimate: positive means our clock is behind the cloud's.
-    """
-
-    def __init__(self, window: int = 32) -> None:
-        self._seen: deque[int] = deque(maxlen=window)
-
-    def observe(self, cloud_ms: int, local_ms: int) -> None:
-        """One ack: the cloud's time in it, ours when it arrived."""
-        self._seen.append(cloud_ms - local_ms)
-
-    def offset_ms(self) -> int | None:
-        """Estimated (cloud clock − this clock) in ms, or None before the first ack."""
-        return max(self._seen) if self._seen else None
-
-
-# What a sender can do about the commonest reasons (shown with the error).
-QUARANTINE_HINTS = {
-    "unknown_device": (
-        ": this site/device is not in the cloud's registry (register it, or set "
-        "AGRISAFE_AUTO_REGISTER=true on a demo cloud)"
-    ),
-    "kind_not_allowed": ": the registry's device type may not send this kind",
-    "schema": ": the message does not match the protocol (docs/protocol.md)",
-    "event_time": ": the event time is too far from the cloud's clock (check this box's clock)",
-}
 
 
 @dataclass(frozen=True, slots=True)

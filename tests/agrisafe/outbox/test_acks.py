@@ -44,7 +44,7 @@ def test_acking_every_id_settles_every_row(rows: list[tuple[int, str]]) -> None:
 
 def test_cloud_clock_takes_the_least_delayed_ack() -> None:
     """(cloud time − arrival) = offset − delay: the largest recent value is the estimate."""
-    from agrisafe.outbox.pump import CloudClock
+    from agrisafe.outbox.acks import CloudClock
 
     clock = CloudClock(window=3)
     assert clock.offset_ms() is None
