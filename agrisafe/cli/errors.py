@@ -7,6 +7,7 @@ imports another component's dependencies.
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import typer
 
@@ -32,3 +33,10 @@ def exit_on_startup_errors() -> Iterator[None]:
         raise fail(str(err), 2) from err
     except (BrokerStartError, BrokerUnavailable) as err:
         raise fail(str(err), 1) from err
+
+
+def require_paths(*paths: Path | None) -> None:
+    """Exit 2 with `error: PATH does not exist` for the first given path that is missing."""
+    for path in paths:
+        if path is not None and not path.exists():
+            raise fail(f"{path} does not exist", 2)

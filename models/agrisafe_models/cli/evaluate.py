@@ -5,6 +5,7 @@ from pathlib import Path
 
 import typer
 
+from agrisafe.cli.errors import require_paths
 from agrisafe.logs import setup_logging
 
 MODELS_DIR = Path(__file__).resolve().parents[2]  # the repository's models/ folder
@@ -33,10 +34,7 @@ def evaluate(
     import json
 
     setup_logging("INFO")
-    for path in (model, data):
-        if path is not None and not path.exists():
-            typer.echo(f"error: {path} does not exist", err=True)
-            raise typer.Exit(2)
+    require_paths(model, data)
     result: dict[str, object] = {}
     if data is not None:
         from agrisafe_models.evaluate.detection import evaluate_detection, format_table
@@ -157,10 +155,7 @@ def eval_real(
     from edge.params import DetectorParams, VerifierParams
 
     setup_logging("INFO")
-    for path in (model, labels, boxes, set_dir):
-        if path is not None and not path.exists():
-            typer.echo(f"error: {path} does not exist", err=True)
-            raise typer.Exit(2)
+    require_paths(model, labels, boxes, set_dir)
     try:
         det = DetectorParams.model_validate({"tiles": _grid(tiles)})
         params = VerifierParams.model_validate(

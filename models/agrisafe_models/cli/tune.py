@@ -4,6 +4,7 @@ from pathlib import Path
 
 import typer
 
+from agrisafe.cli.errors import require_paths
 from agrisafe.logs import setup_logging
 from agrisafe_models.cli.evaluate import DEFAULT_MODEL
 
@@ -34,9 +35,7 @@ def import_labels(
     if fmt not in FORMATS:
         typer.echo(f"error: --format must be one of {', '.join(FORMATS)}", err=True)
         raise typer.Exit(2)
-    if not source.exists():
-        typer.echo(f"error: {source} does not exist", err=True)
-        raise typer.Exit(2)
+    require_paths(source)
     try:
         if fmt == "yolo":
             items = read_yolo_export(source)
@@ -84,10 +83,7 @@ def finetune(
     from agrisafe_models.finetune import finetune as run
 
     setup_logging("INFO")
-    for path in (base, data, rendered, base_onnx, real_set, real_labels):
-        if path is not None and not path.exists():
-            typer.echo(f"error: {path} does not exist", err=True)
-            raise typer.Exit(2)
+    require_paths(base, data, rendered, base_onnx, real_set, real_labels)
     if not training_available():
         typer.echo(
             "error: fine-tuning needs the train extra: pip install 'agrisafe[train]'", err=True
