@@ -19,20 +19,13 @@ from testkit.console import (
     CHROMIUM,
     REGION,
     SITE,
-    SITE_FILE,
-    Tokens,
+    Console,
     chromium_missing,
-    mint_all,
-    mp4v_clip,
+    open_alert,
     publish,
     rapid_test_positive,
-    snapshot,
-    spraying,
-    upload,
-    webm_clip,
+    served_console,
 )
-from testkit.net import free_port, wait_for, wait_port
-from testkit.procs import CloudProcess, cloud_env
 
 MISSING = chromium_missing()
 pytestmark = [
@@ -50,69 +43,11 @@ if MISSING is None:
     expect.set_options(timeout=WAIT_MS)
 
 
-class Console:
-    """The served cloud, its tokens, and what the setup published."""
-
-    def __init__(self, base: str, tokens: Tokens, spray_alert: dict[str, Any], clips: list[str]):
-        self.base = base
-        self.tokens = tokens
-        self.spray_alert = spray_alert
-        self.clips = clips
-
-    def api(self, token: str) -> httpx.Client:
-        """An HTTP client with this token."""
-        return httpx.Client(
-            base_url=self.base, headers={"Authorization": f"Bearer {token}"}, timeout=10
-        )
-
-
-def _open_alert(http: httpx.Client, rule: str, needle: str) -> dict[str, Any] | None:
-    for a in http.get("/api/v1/alerts", params={"rule": rule, "limit": 1000}).json()["items"]:
-        if needle in a["subject"] or needle in a["evidence"]:
-            found: dict[str, Any] = a
-            return found
-    return None
-
-
 @pytest.fixture(scope="module")
 def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
     """`agrisafe cloud serve` with the demo registry, tokens, evidence and one spraying alert."""
-    tmp = tmp_path_factory.mktemp("console")
-    port = free_port()
-    env = cloud_env(
-        tmp,
-        MQTT,
-        http_port=str(port),
-        registry_file=str(SITE_FILE),
-        timer_tick_s="0.5",
-    )
-    serve = CloudProcess(["serve"], env, tmp / "serve.log").start()
-    try:
-        serve.wait_log("subscribed to", timeout_s=60)
-        wait_port("127.0.0.1", port, 30)
-        base = f"http://127.0.0.1:{port}"
-        tokens = mint_all(base)
-        refs = []
-        for data, media in (
-            (snapshot(tmp), "image/jpeg"),
-            (webm_clip(tmp).read_bytes(), "video/webm"),
-            (mp4v_clip(tmp).read_bytes(), "video/mp4"),
-        ):
-            stored = upload(base, tokens.camera, data)
-            assert stored["media"] == media
-            refs.append({"sha256": stored["sha256"], "media": media, "uri": stored["uri"]})
-        envs = spraying(refs)
-        publish(MQTT, envs)
-        admin = httpx.Client(
-            base_url=base, headers={"Authorization": f"Bearer {tokens.admin}"}, timeout=10
-        )
-        end_id = envs[1]["id"]
-        assert wait_for(lambda: _open_alert(admin, "unrecorded_spraying", end_id), 30)
-        alert = _open_alert(admin, "unrecorded_spraying", end_id)
-        assert alert is not None
-        yield Console(base, tokens, alert, [r["sha256"] for r in refs[1:]])
-    finally:
-        serve.stop()
+    with served_console(tmp_path_factory.mktemp("console"), MQTT) as served:
+        yield served
 
 
 @pytest.fixture(scope="module")
@@ -174,7 +109,7 @@ def test_a_mqtt_alert_appears_live_and_is_acknowledged_with_a_reason(
     page.click("#reason-ok")
     expect(page.locator("tr.alert-row", has_text=sample).locator(".status")).to_have_text("已确认")
     with console.api(console.tokens.regulator) as http:
-        alert = _open_alert(http, "rapid_test_positive", sample)
+        alert = open_alert(http, "rapid_test_positive", sample)
         assert alert is not None
         assert alert["status"] == "acknowledged"
         assert alert["acknowledged_by"] == "太谷区监管员"

@@ -2,6 +2,8 @@
 each role, evidence clips, and headless Debian Chromium driven by Playwright."""
 
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,6 +19,8 @@ from agrisafe.timeutil import format_rfc3339
 from edge.evidence import ClipRecorder
 from testkit.cloud import TEST_BOOTSTRAP_TOKEN, mint_token
 from testkit.messages import encode, message, topic_of
+from testkit.net import free_port, wait_for, wait_port
+from testkit.procs import CloudProcess, cloud_env
 from testkit.publisher import publish_paho
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -147,3 +151,68 @@ def spraying(evidence: list[dict[str, Any]], days_ago: float = 3.0) -> list[dict
         env["ts"] = format_rfc3339(when)
         out.append(env)
     return out
+
+
+@dataclass
+class Console:
+    """The served cloud, its tokens, and what the setup published."""
+
+    base: str
+    tokens: Tokens
+    spray_alert: dict[str, Any]
+    clips: list[str]  # the two clips' sha256 (WebM, then the old mp4v)
+
+    def api(self, token: str) -> httpx.Client:
+        """An HTTP client with this token."""
+        return httpx.Client(
+            base_url=self.base, headers={"Authorization": f"Bearer {token}"}, timeout=10
+        )
+
+
+def open_alert(http: httpx.Client, rule: str, needle: str) -> dict[str, Any] | None:
+    """The alert of RULE whose subject or evidence names NEEDLE (None: not raised yet)."""
+    for a in http.get("/api/v1/alerts", params={"rule": rule, "limit": 1000}).json()["items"]:
+        if needle in a["subject"] or needle in a["evidence"]:
+            found: dict[str, Any] = a
+            return found
+    return None
+
+
+@contextmanager
+def served_console(tmp: Path, mqtt_url: str) -> Iterator[Console]:
+    """`agrisafe cloud serve` with the demo registry, tokens, evidence and one spraying alert."""
+    port = free_port()
+    env = cloud_env(
+        tmp,
+        mqtt_url,
+        http_port=str(port),
+        registry_file=str(SITE_FILE),
+        timer_tick_s="0.5",
+    )
+    serve = CloudProcess(["serve"], env, tmp / "serve.log").start()
+    try:
+        serve.wait_log("subscribed to", timeout_s=60)
+        wait_port("127.0.0.1", port, 30)
+        base = f"http://127.0.0.1:{port}"
+        tokens = mint_all(base)
+        refs = []
+        for data, media in (
+            (snapshot(tmp), "image/jpeg"),
+            (webm_clip(tmp).read_bytes(), "video/webm"),
+            (mp4v_clip(tmp).read_bytes(), "video/mp4"),
+        ):
+            stored = upload(base, tokens.camera, data)
+            assert stored["media"] == media
+            refs.append({"sha256": stored["sha256"], "media": media, "uri": stored["uri"]})
+        envs = spraying(refs)
+        publish(mqtt_url, envs)
+        end_id = envs[1]["id"]
+        with httpx.Client(
+            base_url=base, headers={"Authorization": f"Bearer {tokens.admin}"}, timeout=10
+        ) as admin:
+            assert wait_for(lambda: open_alert(admin, "unrecorded_spraying", end_id), 30)
+            alert = open_alert(admin, "unrecorded_spraying", end_id)
+        assert alert is not None
+        yield Console(base, tokens, alert, [r["sha256"] for r in refs[1:]])
+    finally:
+        serve.stop()
