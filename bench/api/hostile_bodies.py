@@ -23,6 +23,9 @@ from typing import Any
 
 import httpx
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests" / "lib"))
+from testkit.net import free_port  # below the ephemeral range: no client connect() takes it
+
 HERE = Path(__file__).resolve().parents[2]
 # Routes with a JSON body are read (and parsed) by FastAPI before their token dependency runs.
 ROUTES = (
@@ -42,14 +45,6 @@ def _hwm_mib(pid: int) -> float:
     return float("nan")
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _chunks(mib: int) -> Iterator[bytes]:
     block = b"\0" * MIB
     for _ in range(mib):
@@ -57,12 +52,12 @@ def _chunks(mib: int) -> Iterator[bytes]:
 
 
 def _serve(tree: Path, tmp: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("AGRISAFE_")} | {
         "PYTHONPATH": f"{tree}:{tree / 'models'}:{tree / 'demo'}",
         "AGRISAFE_DATA_DIR": str(tmp),
         "AGRISAFE_MQTT_URL": "embedded",
-        "AGRISAFE_BROKER_PORT": str(_free_port()),
+        "AGRISAFE_BROKER_PORT": str(free_port()),
         "AGRISAFE_HTTP_PORT": str(port),
         "AGRISAFE_ADMIN_TOKEN": secrets.token_urlsafe(32),
         "AGRISAFE_LOG_LEVEL": "WARNING",

@@ -12,7 +12,6 @@ Usage: python bench/bridge/bench_bridge.py [--frames N] [--mqtt-url URL]
 
 import argparse
 import json
-import socket
 import statistics
 import struct
 import sys
@@ -40,19 +39,13 @@ from firmware_bridge.simulators.gps import epoch
 from firmware_bridge.simulators.line import LineSimulator
 from firmware_bridge.simulators.pty import PtyPort
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests" / "lib"))
+from testkit.net import port_open
+
 LINE_RATE = 115200 / 10  # bytes per second of 8N1 at 115200 baud
 GOAL_X = 100.0
 GOAL_P99_MS = 20.0
 WHEN = datetime(2026, 5, 1, 8, 30)
-
-
-def port_open(host: str, port: int) -> bool:
-    """Whether something accepts TCP connections there."""
-    try:
-        with socket.create_connection((host, port), timeout=0.5):
-            return True
-    except OSError:
-        return False
 
 
 def streams(target: int) -> dict[str, tuple[bytes, Any]]:

@@ -32,7 +32,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "ingest"))
 from run import machine
-from services import Mosquitto, wait_port
+from services import Mosquitto
 
 from agrisafe.ids import new_id
 from agrisafe.protocol import CloudAck, Kind
@@ -173,10 +173,7 @@ def catch_up(root: Path, n: int) -> dict[str, Any]:
     cloud.stop()  # the WAN is down
     _publish(site.port, _messages(n, 4))
     _wait(lambda: _depth(outbox) >= n, 300)
-    cloud.proc = subprocess.Popen(
-        ["mosquitto", "-c", str(cloud.config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    wait_port(cloud.port)
+    cloud.start()  # the WAN is back: the same broker on the same port
     consumer = AckingConsumer(cloud.port)
     started = time.monotonic()
     done = _wait(lambda: len(consumer.ids) >= n and _depth(outbox) == 0, 600)

@@ -1,31 +1,20 @@
-"""Private services for the benchmark: Mosquitto and VictoriaMetrics on free loopback ports."""
+"""Private services for the benchmark: Mosquitto and VictoriaMetrics on free loopback ports.
+
+The ports come from the tests' `testkit.net`: below the kernel's ephemeral range, so no client
+connection of the benchmark (publishers, HTTP queries) can take a server's port between its pick
+and the server's bind, as it can a port from bind(0), an ephemeral one free for any connect().
+"""
 
 import signal
-import socket
 import subprocess
-import time
+import sys
 from pathlib import Path
 
-import httpx
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests" / "lib"))
+from testkit.net import free_port, port_open, start_server, wait_port
+from testkit.services import healthy
 
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_port(port: int, timeout_s: float = 10.0) -> None:
-    """Block until 127.0.0.1:port accepts connections."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise TimeoutError(f"nothing listening on {port}")
+__all__ = ["Mosquitto", "Victoria", "free_port", "port_open", "start_server", "wait_port"]
 
 
 class Mosquitto:
@@ -33,22 +22,28 @@ class Mosquitto:
 
     def __init__(self, root: Path, *, inflight: int = 1000, persistence: bool = False) -> None:
         root.mkdir(parents=True, exist_ok=True)
+        self.root, self.inflight, self.persistence = root, inflight, persistence
         self.port = free_port()
-        self.config = root / f"mosquitto-{self.port}.conf"
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.start()
+
+    def start(self) -> None:
+        """Start; again (after `stop`): on the same port."""
+        self.proc, self.port = start_server(
+            self._argv, self.root / "mosquitto.log", self.port, may_move=self.proc is None
+        )
+
+    def _argv(self, port: int) -> list[str]:
+        self.config = self.root / f"mosquitto-{port}.conf"
         self.config.write_text(
-            f"listener {self.port} 127.0.0.1\nallow_anonymous true\n"
+            f"listener {port} 127.0.0.1\nallow_anonymous true\n"
             "max_queued_messages 0\n"  # no limit: the benchmark queues everything up front
-            f"max_inflight_messages {inflight}\n"
-            f"persistence {'true' if persistence else 'false'}\n"
-            f"persistence_location {root}/\n",
+            f"max_inflight_messages {self.inflight}\n"
+            f"persistence {'true' if self.persistence else 'false'}\n"
+            f"persistence_location {self.root}/\n",
             "utf-8",
         )
-        self.proc = subprocess.Popen(
-            ["mosquitto", "-c", str(self.config)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        wait_port(self.port)
+        return ["mosquitto", "-c", str(self.config)]
 
     def url(self, v5: bool = True) -> str:
         """Broker URL for AGRISAFE_MQTT_URL."""
@@ -56,6 +51,7 @@ class Mosquitto:
 
     def stop(self) -> None:
         """Terminate."""
+        assert self.proc is not None
         self.proc.send_signal(signal.SIGTERM)
         self.proc.wait(10)
 
@@ -64,28 +60,22 @@ class Victoria:
     """VictoriaMetrics with its own storage directory."""
 
     def __init__(self, root: Path) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.proc = subprocess.Popen(
-            [
-                "victoria-metrics",
-                f"-storageDataPath={root / 'vm'}",
-                f"-httpListenAddr=127.0.0.1:{self.port}",
-                "-retentionPeriod=100y",
-                "-dedup.minScrapeInterval=1ms",
-                "-loggerLevel=ERROR",
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+        root.mkdir(parents=True, exist_ok=True)
+        self.root = root
+        self.proc, self.port = start_server(
+            self._argv, root / "vm.log", free_port(), may_move=True, ready=healthy
         )
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        raise TimeoutError("VictoriaMetrics did not start")
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def _argv(self, port: int) -> list[str]:
+        return [
+            "victoria-metrics",
+            f"-storageDataPath={self.root / 'vm'}",
+            f"-httpListenAddr=127.0.0.1:{port}",
+            "-retentionPeriod=100y",
+            "-dedup.minScrapeInterval=1ms",
+            "-loggerLevel=ERROR",
+        ]
 
     def stop(self) -> None:
         """Terminate."""

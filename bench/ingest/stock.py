@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from run import machine
 from scenarios import new_tmp
-from services import free_port, wait_port
+from services import free_port, start_server
 from workload import IngestProcess, mosquitto_pub, rapid_tests
 
 from agrisafe.mqtt import parse_mqtt_url
@@ -39,18 +39,15 @@ class StockMosquitto:
     """Mosquitto with no tuning at all: the Debian defaults."""
 
     def __init__(self, root: Path) -> None:
-        import subprocess
-
         root.mkdir(parents=True, exist_ok=True)
-        self.port = free_port()
+        self.root = root
         self.log = root / "mosquitto.log"
-        config = root / "mosquitto.conf"
-        config.write_text(f"listener {self.port} 127.0.0.1\nallow_anonymous true\n", "utf-8")
-        with self.log.open("ab") as out:
-            self.proc = subprocess.Popen(
-                ["mosquitto", "-c", str(config)], stdout=out, stderr=subprocess.STDOUT
-            )
-        wait_port(self.port)
+        self.proc, self.port = start_server(self._argv, self.log, free_port(), may_move=True)
+
+    def _argv(self, port: int) -> list[str]:
+        config = self.root / "mosquitto.conf"
+        config.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\n", "utf-8")
+        return ["mosquitto", "-c", str(config)]
 
     def url(self) -> str:
         """Plain URL: no protocol named."""

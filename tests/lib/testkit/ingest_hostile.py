@@ -17,7 +17,7 @@ from agrisafe.protocol.topics import message_topic
 from testkit.cloud import RunningCloud, cloud_settings, running_cloud
 from testkit.compliance import SCENARIO_REGISTRY
 from testkit.messages import message
-from testkit.net import free_port, wait_port
+from testkit.net import free_port, start_server
 
 TG, JX = "SX-TG-001", "SX-JX-002"  # regions 140703 and 140781
 BIG = "123456789012345678901234567890"  # above 64 bits: orjson cannot dump it back
@@ -85,18 +85,22 @@ class StockMosquitto:
     messages per client, persistence on), on a free port: no tuning for ingest at all."""
 
     def __init__(self, root: Path) -> None:
+        self.root = root
         self.port = free_port()
         root.mkdir(parents=True, exist_ok=True)
         self.config = root / "mosquitto.conf"
         self.log = root / "mosquitto.log"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def _argv(self, port: int) -> list[str]:
         # The Debian default file plus a listener (loopback, anonymous) and `user root` (so
         # it can write its persistence file in our temp dir); no queue or window settings.
         self.config.write_text(
-            f"listener {self.port} 127.0.0.1\nallow_anonymous true\nuser root\n"
-            f"persistence true\npersistence_location {root}/\n",
+            f"listener {port} 127.0.0.1\nallow_anonymous true\nuser root\n"
+            f"persistence true\npersistence_location {self.root}/\n",
             "utf-8",
         )
-        self.proc: subprocess.Popen[bytes] | None = None
+        return ["mosquitto", "-c", str(self.config)]
 
     def url(self) -> str:
         """A plain mqtt:// URL, as an operator would write it."""
@@ -104,11 +108,9 @@ class StockMosquitto:
 
     def start(self) -> "StockMosquitto":
         """Start the broker and wait for its port."""
-        with self.log.open("ab") as log:
-            self.proc = subprocess.Popen(
-                ["mosquitto", "-c", str(self.config)], stdout=log, stderr=subprocess.STDOUT
-            )
-        wait_port("127.0.0.1", self.port, 10)
+        self.proc, self.port = start_server(
+            self._argv, self.log, self.port, may_move=self.proc is None, timeout_s=10
+        )
         return self
 
     def stop(self) -> None:

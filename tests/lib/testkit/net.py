@@ -1,10 +1,11 @@
-"""Network helpers for tests: free ports, waiting for a port."""
+"""Network helpers for tests and benchmarks: free ports, servers started on them, waiting."""
 
 import itertools
 import os
 import socket
+import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -93,3 +94,72 @@ def held_port(port: int = 0, host: str = "127.0.0.1") -> Iterator[int]:
         holder.bind((host, port))
         holder.listen()
         yield int(holder.getsockname()[1])
+
+
+def listens(pid: int, port: int) -> bool:
+    """True when process PID itself holds a listening TCP socket on PORT (Linux /proc): a
+    server that failed to bind is not taken for ready because another process answers there."""
+    mine = set()
+    try:
+        fds = os.listdir(f"/proc/{pid}/fd")
+    except OSError:
+        return False
+    for fd in fds:
+        try:
+            mine.add(os.readlink(f"/proc/{pid}/fd/{fd}"))
+        except OSError:  # closed since the listing (the listing's own descriptor, for one)
+            continue
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            rows = Path(table).read_text("ascii").splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            cols = row.split()  # sl local_address rem_address st(0A: LISTEN) ... uid timeout inode
+            on_port = cols[3] == "0A" and int(cols[1].rsplit(":", 1)[1], 16) == port
+            if on_port and f"socket:[{cols[9]}]" in mine:
+                return True
+    return False
+
+
+def start_server(
+    argv_at: Callable[[int], list[str]],
+    log: Path,
+    port: int,
+    *,
+    may_move: bool,
+    ready: Callable[[int], bool] | None = None,
+    timeout_s: float = 20.0,
+) -> tuple["subprocess.Popen[bytes]", int]:
+    """Start the server `argv_at(PORT)` (its output appended to LOG) and wait until it listens
+    there and READY(port) holds (default: nothing more); the process and the port it serves.
+
+    A port from `free_port` is only free when picked: the server binds it later, and a process
+    outside our workers can take it in between. When the server exits saying its address is in
+    use, and MAY_MOVE, it is started again on another free port (`argv_at` writes the new one
+    into its config); a restart that must keep its port never moves. Any other early exit is
+    an error naming the log, at once rather than after the timeout.
+    """
+    for _ in range(3):
+        seen = log.stat().st_size if log.exists() else 0
+        argv = argv_at(port)
+        with log.open("ab") as out:
+            proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout_s
+        while proc.poll() is None:
+            if listens(proc.pid, port) and (ready is None or ready(port)):
+                return proc, port
+            if time.monotonic() > deadline:
+                proc.kill()
+                proc.wait()
+                raise TimeoutError(f"{argv[0]} not ready on port {port} after {timeout_s}s ({log})")
+            time.sleep(0.1)
+        with log.open("rb") as out:
+            out.seek(seen)
+            said = out.read().decode("utf-8", "replace")
+        if not (may_move and "address already in use" in said.lower()):
+            raise RuntimeError(
+                f"{argv[0]} exited with {proc.returncode} before serving port {port}: {said[-500:]}"
+            )
+        port = free_port()
+    raise RuntimeError(f"{argv[0]}: three free ports in a row were taken before it bound them")

@@ -15,7 +15,15 @@ import httpx
 import orjson
 
 from agrisafe.mqtt.url import BrokerAddress, MqttProtocol
-from testkit.net import free_port, wait_port
+from testkit.net import free_port, start_server
+
+
+def healthy(port: int) -> bool:
+    """VictoriaMetrics on PORT answers its health check (it listens before it is ready)."""
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
 
 
 class PrivateMosquitto:
@@ -28,8 +36,13 @@ class PrivateMosquitto:
         self.data.mkdir(parents=True, exist_ok=True)
         self.config = root / "mosquitto.conf"
         self.log = root / "mosquitto.log"
+        self.extra = extra
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.started = False
+
+    def _argv(self, port: int) -> list[str]:
         self.config.write_text(
-            f"listener {self.port} 127.0.0.1\n"
+            f"listener {port} 127.0.0.1\n"
             "allow_anonymous true\n"
             # Started as root, Mosquitto switches to the `mosquitto` user unless told otherwise,
             # and then cannot write its persistence file in our temp dir: sessions and queued
@@ -41,18 +54,17 @@ class PrivateMosquitto:
             # Zero loss needs room for the backlog of an ingest worker that is away.
             "max_queued_messages 1000000\n"
             "max_inflight_messages 1000\n"
-            f"{extra}",
+            f"{self.extra}",
             "utf-8",
         )
-        self.proc: subprocess.Popen[bytes] | None = None
+        return ["mosquitto", "-c", str(self.config)]
 
     def start(self) -> None:
-        """Start (again) on the same port with the same persistence file."""
-        with self.log.open("ab") as log:
-            self.proc = subprocess.Popen(
-                ["mosquitto", "-c", str(self.config)], stdout=log, stderr=subprocess.STDOUT
-            )
-        wait_port("127.0.0.1", self.port, 10)
+        """Start; again: on the same port with the same persistence file."""
+        self.proc, self.port = start_server(
+            self._argv, self.log, self.port, may_move=not self.started, timeout_s=10
+        )
+        self.started = True
 
     def stop(self) -> None:
         """SIGTERM: Mosquitto saves sessions and queued messages, then exits."""
@@ -89,18 +101,18 @@ class VictoriaMetrics:
         self.storage = root / "vm-data"
         self.log = root / "vm.log"
         self.proc: subprocess.Popen[bytes] | None = None
+        self.started = False
 
     @property
     def url(self) -> str:
         """Base URL (InfluxDB write API, export, PromQL)."""
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self) -> None:
-        """Start (again) on the same port and storage."""
-        args = [
+    def _argv(self, port: int) -> list[str]:
+        return [
             self.BINARY,
             f"-storageDataPath={self.storage}",
-            f"-httpListenAddr=127.0.0.1:{self.port}",
+            f"-httpListenAddr=127.0.0.1:{port}",
             "-retentionPeriod=100y",
             # Re-sent points (delete-after-write) are the same sample: keep one.
             "-dedup.minScrapeInterval=1ms",
@@ -108,17 +120,13 @@ class VictoriaMetrics:
             "-search.disableCache",
             "-loggerLevel=ERROR",
         ]
-        with self.log.open("ab") as log:
-            self.proc = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        raise TimeoutError("VictoriaMetrics did not become healthy")
+
+    def start(self) -> None:
+        """Start; again: on the same port and storage."""
+        self.proc, self.port = start_server(
+            self._argv, self.log, self.port, may_move=not self.started, ready=healthy
+        )
+        self.started = True
 
     def stop(self) -> None:
         """Graceful stop (it flushes its buffers)."""
