@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from testkit.net import free_port, wait_port
 from testkit.paths import REPO
 from testkit.procs import CloudProcess, cloud_env
 
@@ -44,20 +43,17 @@ class DocsCloud:
 def docs_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DocsCloud]:
     """`agrisafe cloud serve` with the machine's Mosquitto, as a reader would start it."""
     tmp = tmp_path_factory.mktemp("docs-cloud")
-    port = free_port()
     token = secrets.token_urlsafe(32)
     env = cloud_env(
         tmp,
         "mqtt://127.0.0.1:1883",
-        http_port=str(port),
         admin_token=token,
         auto_register="false",
         webhook_allow_private="true",
     )
-    serve = CloudProcess(["serve"], env, tmp / "serve.log").start()
+    serve = CloudProcess(["serve"], env, tmp / "serve.log").start_http()
     try:
-        wait_port("127.0.0.1", port, 60)
-        yield DocsCloud(f"http://127.0.0.1:{port}", token)
+        yield DocsCloud(serve.base, token)
     finally:
         serve.stop()
 

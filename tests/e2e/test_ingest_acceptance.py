@@ -17,7 +17,7 @@ from agrisafe.ids import new_id
 from agrisafe.mqtt import BrokerAddress
 from testkit.cloud import TEST_BOOTSTRAP_TOKEN, mint_token
 from testkit.ingestload import rapid_tests
-from testkit.net import free_port, wait_for, wait_port
+from testkit.net import wait_for
 from testkit.procs import CloudProcess, cloud_env
 from testkit.publisher import write_lines
 
@@ -29,21 +29,18 @@ LIB = Path(__file__).resolve().parents[1] / "lib"
 def test_20000_unique_and_2000_repeated_messages_make_20000_records(
     tmp_path: Path, mosquitto: BrokerAddress
 ) -> None:
-    port = free_port()
     url = f"mqtt://{mosquitto.host}:{mosquitto.port}?protocol=5"
     env = cloud_env(
         tmp_path,
         url,
-        http_port=str(port),
         # The shared broker keeps only 1000 queued messages per client (Mosquitto's default);
         # a Receive Maximum above the burst lets it hand the whole burst over as in-flight
         # instead of dropping what does not fit in that queue (docs/scaling.md, flow control).
         ingest_receive_maximum="30000",
     )
-    serve = CloudProcess(["serve"], env, tmp_path / "serve.log").start()
+    serve = CloudProcess(["serve"], env, tmp_path / "serve.log").start_http()
     try:
         serve.wait_log("subscribed to agrisafe/v1/+/+/+", timeout_s=60)
-        wait_port("127.0.0.1", port, 30)
         site = f"ACC-{new_id()[-10:]}"
         load = rapid_tests(site, 20_000, positives=5, repeats=2_000)
         assert len(load.messages) == 22_000
@@ -58,9 +55,9 @@ def test_20000_unique_and_2000_repeated_messages_make_20000_records(
             check=False,
         )
         assert pub.returncode == 0, pub.stdout + pub.stderr
-        admin = mint_token(f"http://127.0.0.1:{port}", TEST_BOOTSTRAP_TOKEN)
+        admin = mint_token(serve.base, TEST_BOOTSTRAP_TOKEN)
         http = httpx.Client(
-            base_url=f"http://127.0.0.1:{port}",
+            base_url=serve.base,
             headers={"Authorization": f"Bearer {admin}"},
             timeout=10,
         )

@@ -6,13 +6,16 @@ so a connection test alone would take it for the server).
 """
 
 import os
+import signal
 from pathlib import Path
 
+import httpx
 import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
-from testkit import net
+from testkit import net, procs
+from testkit.procs import CloudProcess, cloud_env
 from testkit.services import PrivateMosquitto, VictoriaMetrics, healthy
 
 pytestmark = pytest.mark.integration
@@ -80,6 +83,27 @@ def test_victoria_metrics_moves_off_a_taken_port_and_is_healthy_where_it_went(
             assert vm.url.endswith(f":{vm.port}")
         finally:
             vm.stop()
+
+
+def test_a_cloud_whose_api_port_was_taken_serves_on_another_and_restarts_there(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with net.held_port() as taken:
+        picks = iter([taken])
+        monkeypatch.setattr(procs, "free_port", lambda: next(picks, None) or net.free_port())
+        env = cloud_env(tmp_path, "mqtt://127.0.0.1:1883")
+        serve = CloudProcess(["serve"], env, tmp_path / "serve.log").start_http()
+        try:
+            assert serve.port != taken
+            assert "address already in use" in serve.text()  # uvicorn's, on the taken port
+            assert httpx.get(f"{serve.base}/api/v1/health", timeout=5).status_code == 200
+            moved = serve.port
+            assert serve.stop() in (0, -signal.SIGTERM)  # uvicorn re-raises SIGTERM
+            serve.start()  # a restart: the port it got
+            net.wait_port("127.0.0.1", moved, 60)
+            assert net.listens(serve.pid, moved)
+        finally:
+            serve.stop()
 
 
 def test_listens_names_the_process_holding_the_port() -> None:

@@ -201,21 +201,16 @@ def test_two_workers_on_a_shared_subscription_one_killed(
     tmp_path: Path, broker: PrivateMosquitto, vm: VictoriaMetrics, postgres_url: str
 ) -> None:
     """`serve --ingest-processes 2`: one worker process is killed; the supervisor restarts it."""
-    from testkit.net import free_port, wait_port
-
-    port = free_port()
     env = cloud_env(
         tmp_path,
         broker.url(),
         database_url=postgres_url,
         timeseries="influxdb",
         influx_url=vm.url,
-        http_port=str(port),
         ingest_processes="2",
     )
-    serve = CloudProcess(["serve"], env, tmp_path / "serve.log").start()
+    serve = CloudProcess(["serve"], env, tmp_path / "serve.log").start_http()
     serve.wait_log(SUBSCRIBED, timeout_s=60, count=2)
-    wait_port("127.0.0.1", port, 30)
     load = rapid_tests(f"FD-{new_id()[-8:]}", 6000, positives=20, repeats=400)
     pub = _publisher(tmp_path, load, broker.url(), "paho", rate=1500)
     assert wait_for(lambda: _stored(postgres_url, load.site) > 1500, 40)
@@ -224,10 +219,8 @@ def test_two_workers_on_a_shared_subscription_one_killed(
     serve.wait_log(SUBSCRIBED, timeout_s=60, count=3)
     _finish(pub)
     _check(postgres_url, load, vm)
-    admin = mint_token(f"http://127.0.0.1:{port}", TEST_BOOTSTRAP_TOKEN)
-    http = httpx.Client(
-        base_url=f"http://127.0.0.1:{port}", headers={"Authorization": f"Bearer {admin}"}
-    )
+    admin = mint_token(serve.base, TEST_BOOTSTRAP_TOKEN)
+    http = httpx.Client(base_url=serve.base, headers={"Authorization": f"Bearer {admin}"})
     total = http.get("/api/v1/records", params={"site": load.site}).json()["total"]
     metrics = http.get("/metrics").text
     assert total == len(load.ids)

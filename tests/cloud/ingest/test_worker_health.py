@@ -17,7 +17,7 @@ from agrisafe.protocol import Kind
 from agrisafe.protocol.topics import INGEST_FILTER, message_topic
 from testkit.cloud import TEST_BOOTSTRAP_TOKEN, mint_token
 from testkit.messages import encode, message
-from testkit.net import free_port, wait_for, wait_port
+from testkit.net import wait_for
 from testkit.procs import CloudProcess, cloud_env
 from testkit.services import PrivateMosquitto
 
@@ -47,17 +47,13 @@ def test_worker_processes_report_and_a_stale_subscription_is_removed(
     single.wait_log(f"subscribed to {INGEST_FILTER}", timeout_s=60)
     assert single.stop() == 0
     # Now the same instance with two worker processes on the shared subscription.
-    port = free_port()
     serve = CloudProcess(
-        ["serve"],
-        env | {"AGRISAFE_HTTP_PORT": str(port), "AGRISAFE_INGEST_PROCESSES": "2"},
-        tmp_path / "serve.log",
-    ).start()
+        ["serve"], env | {"AGRISAFE_INGEST_PROCESSES": "2"}, tmp_path / "serve.log"
+    ).start_http()
     try:
         serve.wait_log("subscribed to $share/", timeout_s=60, count=2)
-        wait_port("127.0.0.1", port, 30)
         serve.wait_log("from an earlier run", timeout_s=20)
-        base = f"http://127.0.0.1:{port}"
+        base = serve.base
         http = httpx.Client(
             base_url=base,
             headers={"Authorization": f"Bearer {mint_token(base, TEST_BOOTSTRAP_TOKEN)}"},

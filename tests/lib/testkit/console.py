@@ -19,7 +19,7 @@ from agrisafe.timeutil import format_rfc3339
 from edge.evidence import ClipRecorder
 from testkit.cloud import TEST_BOOTSTRAP_TOKEN, mint_token
 from testkit.messages import encode, message, topic_of
-from testkit.net import free_port, wait_for, wait_port
+from testkit.net import wait_for
 from testkit.procs import CloudProcess, cloud_env
 from testkit.publisher import publish_paho
 
@@ -181,19 +181,11 @@ def open_alert(http: httpx.Client, rule: str, needle: str) -> dict[str, Any] | N
 @contextmanager
 def served_console(tmp: Path, mqtt_url: str) -> Iterator[Console]:
     """`agrisafe cloud serve` with the demo registry, tokens, evidence and one spraying alert."""
-    port = free_port()
-    env = cloud_env(
-        tmp,
-        mqtt_url,
-        http_port=str(port),
-        registry_file=str(SITE_FILE),
-        timer_tick_s="0.5",
-    )
-    serve = CloudProcess(["serve"], env, tmp / "serve.log").start()
+    env = cloud_env(tmp, mqtt_url, registry_file=str(SITE_FILE), timer_tick_s="0.5")
+    serve = CloudProcess(["serve"], env, tmp / "serve.log").start_http()
     try:
         serve.wait_log("subscribed to", timeout_s=60)
-        wait_port("127.0.0.1", port, 30)
-        base = f"http://127.0.0.1:{port}"
+        base = serve.base
         tokens = mint_all(base)
         refs = []
         for data, media in (

@@ -130,6 +130,7 @@ def start_server(
     may_move: bool,
     ready: Callable[[int], bool] | None = None,
     timeout_s: float = 20.0,
+    env: dict[str, str] | None = None,
 ) -> tuple["subprocess.Popen[bytes]", int]:
     """Start the server `argv_at(PORT)` (its output appended to LOG) and wait until it listens
     there and READY(port) holds (default: nothing more); the process and the port it serves.
@@ -144,7 +145,7 @@ def start_server(
         seen = log.stat().st_size if log.exists() else 0
         argv = argv_at(port)
         with log.open("ab") as out:
-            proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT)
+            proc = subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout_s
         while proc.poll() is None:
             if listens(proc.pid, port) and (ready is None or ready(port)):

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from agrisafe.ids import new_id
 from testkit.cloud import TEST_BOOTSTRAP_TOKEN
+from testkit.net import free_port, start_server
 
 
 def cloud_env(tmp: Path, mqtt_url: str, **settings: str) -> dict[str, str]:
@@ -39,6 +40,7 @@ class CloudProcess:
         self.env = env
         self.log = log
         self.proc: subprocess.Popen[bytes] | None = None
+        self.port = 0  # the API's, once `start_http` has found one
 
     def start(self) -> "CloudProcess":
         """Start (again); the log file is appended to."""
@@ -50,6 +52,29 @@ class CloudProcess:
                 stderr=subprocess.STDOUT,
             )
         return self
+
+    def start_http(self, timeout_s: float = 60.0) -> "CloudProcess":
+        """Start `serve` on an API port of its own (`--port`) and return once it listens there.
+
+        The port is picked free and bound later, after the app's start-up: one taken in between
+        makes `serve` exit saying so, and it is started again on another. A later `start()`
+        restarts it on the port it got.
+        """
+
+        def argv_at(port: int) -> list[str]:
+            return [sys.executable, "-m", "agrisafe", "cloud", *self.args, "--port", str(port)]
+
+        self.proc, self.port = start_server(
+            argv_at, self.log, free_port(), may_move=True, timeout_s=timeout_s, env=self.env
+        )
+        self.args = [*self.args, "--port", str(self.port)]
+        return self
+
+    @property
+    def base(self) -> str:
+        """The API's base URL (after `start_http`)."""
+        assert self.port, "start_http() picks the API port"
+        return f"http://127.0.0.1:{self.port}"
 
     @property
     def pid(self) -> int:
