@@ -21,7 +21,7 @@ from cloud.provision.acl import Identity
 from cloud.provision.broker_conf import BrokerPorts
 from cloud.provision.provision import ProvisionResult, identity_dir, provision
 from cloud.registry import RegistryFile
-from testkit.net import free_port, wait_port
+from testkit.net import free_port, port_open, start_server
 
 
 class SecureMosquitto:
@@ -45,15 +45,20 @@ class SecureMosquitto:
         return result
 
     def start(self) -> None:
-        """Start and wait for both listeners."""
-        with self.log.open("ab") as log:
-            self.proc = subprocess.Popen(
-                ["mosquitto", "-c", str(self.out / "broker" / "mosquitto.conf")],
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        wait_port("127.0.0.1", self.ports.device, 10)
-        wait_port("127.0.0.1", self.ports.cloud, 10)
+        """Start and wait for both listeners.
+
+        The ports are written into the provisioned broker config and the clients' settings, so
+        a port taken before Mosquitto binds it is an error at once (with its log), never moved.
+        """
+        conf = str(self.out / "broker" / "mosquitto.conf")
+        self.proc, _ = start_server(
+            lambda _port: ["mosquitto", "-c", conf],
+            self.log,
+            self.ports.device,
+            may_move=False,
+            ready=lambda _port: port_open("127.0.0.1", self.ports.cloud),
+            timeout_s=10,
+        )
 
     def reload(self) -> None:
         """SIGHUP: Mosquitto re-reads the password and ACL files."""
