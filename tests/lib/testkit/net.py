@@ -139,7 +139,7 @@ def start_server(
     outside our workers can take it in between. When the server exits saying its address is in
     use, and MAY_MOVE, it is started again on another free port (`argv_at` writes the new one
     into its config); a restart that must keep its port never moves. Any other early exit is
-    an error naming the log, at once rather than after the timeout.
+    an error quoting what the server wrote, at once rather than after the timeout.
     """
     for _ in range(3):
         seen = log.stat().st_size if log.exists() else 0
