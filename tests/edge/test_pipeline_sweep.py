@@ -78,8 +78,9 @@ def test_the_pipeline_keeps_frames_where_the_sweep_found_a_missed_person(tmp_pat
 def test_a_sweep_that_sees_nobody_where_ours_sees_a_person_keeps_the_frame(tmp_path: Path) -> None:
     # our model's sure `person` on a parked drone's nozzle (real photos: 3 of 28 with nobody)
     pipe = sampling_pipeline(tmp_path, [[WORKER]], CountingVerifier())  # COCO sees no one
+    image = blank()
     for i in range(10):  # 2 s at 5 fps: two sweeps
-        pipe.process(Frame(i, T0 + timedelta(seconds=i / 5), blank()))
+        pipe.process(Frame(i, T0 + timedelta(seconds=i / 5), image))
     assert (pipe.stats.swept, pipe.stats.people_unconfirmed) == (2, 2)
     fields = health_fields(Health(2.0, pipe.stats, 0, 0, 0, 1))
     assert fields["people_unconfirmed"] == 2

@@ -92,8 +92,9 @@ def test_telemetry_carries_verifier_and_drift_fields() -> None:
 
 def test_the_pipeline_keeps_frames_the_verifier_disagreed_with(tmp_path: Path) -> None:
     pipe = sampling_pipeline(tmp_path, [[WORKER, PLUME]], CountingVerifier())
+    image = blank()
     for i in range(10):
-        pipe.process(Frame(i, T0 + timedelta(seconds=i / 5), blank()))
+        pipe.process(Frame(i, T0 + timedelta(seconds=i / 5), image))
     [kept] = tmp_path.glob("*.json")
     # COCO saw no one: the cue is rejected and the worker doubted, both worth a label
     assert json.loads(kept.read_text())["reasons"] == [

@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from testkit.cloud import RunningCloud, cloud_settings, mint_token, running_cloud
+from testkit.cloud import RunningCloud, bearer_client, cloud_settings, mint_token, running_cloud
 from testkit.compliance import SCENARIO_REGISTRY
 
 SITE_A, REGION_A = "SX-TG-001", "140703"
@@ -38,10 +38,7 @@ def hardened_cloud(
 def client(cloud: RunningCloud, **scope: Any) -> tuple[httpx.Client, str]:
     """(an HTTP client, its token) for a token the cloud's admin minted with `scope`."""
     token = mint_token(cloud.base_url, cloud.admin_token, **({"name": "t"} | scope))
-    http = httpx.Client(
-        base_url=cloud.base_url, headers={"Authorization": f"Bearer {token}"}, timeout=10
-    )
-    return http, token
+    return bearer_client(cloud.base_url, token), token
 
 
 def device_client(cloud: RunningCloud, site: str, device: str) -> httpx.Client:

@@ -46,6 +46,11 @@ def mint_token(base_url: str, bootstrap: str, **scope: Any) -> str:
     return token
 
 
+def bearer_client(base_url: str, token: str) -> httpx.Client:
+    """An HTTP client on the API that sends TOKEN with every request."""
+    return httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {token}"}, timeout=10)
+
+
 def cloud_settings(tmp: Path, mqtt_url: str, **overrides: Any) -> CloudSettings:
     """Settings isolated for one test: own data dir, DB, client ids and ingest group."""
     tag = new_id()[-12:]
@@ -78,9 +83,7 @@ def running_cloud(settings: CloudSettings) -> Iterator[RunningCloud]:
     base = f"http://127.0.0.1:{bound_port(sock)}"
     with serve_in_thread(create_app(runtime), runtime.hub, sock):
         admin = mint_token(base, runtime.admin_token)
-        with httpx.Client(
-            base_url=base, headers={"Authorization": f"Bearer {admin}"}, timeout=10
-        ) as http:
+        with bearer_client(base, admin) as http:
             yield RunningCloud(runtime, base, http, admin)
 
 

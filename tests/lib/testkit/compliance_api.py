@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from agrisafe.mqtt.broker import EmbeddedBroker
-from testkit.cloud import RunningCloud, cloud_settings, running_cloud
+from testkit.cloud import RunningCloud, bearer_client, cloud_settings, running_cloud
 from testkit.compliance import SCENARIO_REGISTRY, TokenFactory
 
 
@@ -42,11 +42,7 @@ def client_for(region_cloud: RunningCloud) -> Iterator[TokenFactory]:
     def make(**token: Any) -> httpx.Client:
         r = region_cloud.http.post("/api/v1/tokens", json={"name": "t", **token})
         assert r.status_code == 201, r.text
-        client = httpx.Client(
-            base_url=region_cloud.base_url,
-            headers={"Authorization": f"Bearer {r.json()['token']}"},
-            timeout=10,
-        )
+        client = bearer_client(region_cloud.base_url, r.json()["token"])
         client.token = r.json()["token"]  # type: ignore[attr-defined]
         client.token_id = r.json()["id"]  # type: ignore[attr-defined]
         clients.append(client)

@@ -17,7 +17,7 @@ from agrisafe.ids import new_id
 from agrisafe.protocol import Kind
 from agrisafe.timeutil import format_rfc3339
 from edge.evidence import ClipRecorder
-from testkit.cloud import TEST_BOOTSTRAP_TOKEN, mint_token
+from testkit.cloud import TEST_BOOTSTRAP_TOKEN, bearer_client, mint_token
 from testkit.messages import encode, message, topic_of
 from testkit.net import wait_for
 from testkit.procs import CloudProcess, cloud_env
@@ -164,9 +164,7 @@ class Console:
 
     def api(self, token: str) -> httpx.Client:
         """An HTTP client with this token."""
-        return httpx.Client(
-            base_url=self.base, headers={"Authorization": f"Bearer {token}"}, timeout=10
-        )
+        return bearer_client(self.base, token)
 
 
 def open_alert(http: httpx.Client, rule: str, needle: str) -> dict[str, Any] | None:
@@ -199,9 +197,7 @@ def served_console(tmp: Path, mqtt_url: str) -> Iterator[Console]:
         envs = spraying(refs)
         publish(mqtt_url, envs)
         end_id = envs[1]["id"]
-        with httpx.Client(
-            base_url=base, headers={"Authorization": f"Bearer {tokens.admin}"}, timeout=10
-        ) as admin:
+        with bearer_client(base, tokens.admin) as admin:
             assert wait_for(lambda: open_alert(admin, "unrecorded_spraying", end_id), 30)
             alert = open_alert(admin, "unrecorded_spraying", end_id)
         assert alert is not None

@@ -2,7 +2,7 @@
 
 The detector and the verifier are fakes: the tests under `tests/edge/test_pipeline_*` check what
 the pipeline does with their answers (looks, sweeps, renames, widening, sampling), not a model;
-the real models are checked in `tests/edge/test_pipeline_motion_crops.py` and `tests/models/`.
+the real models are checked in `tests/edge/test_pipeline_motion_crops.py` and `tests/edge/detect/`.
 """
 
 from datetime import UTC, datetime, timedelta
@@ -99,9 +99,10 @@ def run_pipeline(
         plots={"P1": [(0, 0), (640, 0), (640, 360), (0, 360)]},
         verifier=verifier,
     )
+    image = blank()
     out: list[ActivityEnvelope] = []
     for i in range(frames):
-        out += pipe.process(Frame(i, T0 + timedelta(seconds=i / FPS), blank()))
+        out += pipe.process(Frame(i, T0 + timedelta(seconds=i / FPS), image))
     out += pipe.finish()
     return pipe, verifier, out
 
