@@ -2,7 +2,8 @@
 `decide`): one row per request (issued or refused), a `certificate_refused` alert per refusal,
 a `certificate_revoked` alert when a later fact blocks an issued certificate's lot."""
 
-from collections.abc import Callable, Iterable
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import tzinfo
 from typing import Any
 
@@ -10,7 +11,7 @@ from sqlalchemy import Connection, insert, select, tuple_, update
 
 from agrisafe.ids import new_id
 from agrisafe.protocol import Rule
-from agrisafe.timeutil import parse_rfc3339
+from agrisafe.timeutil import from_ms, parse_rfc3339
 from cloud.certificates import decide
 from cloud.credit.policy import CreditPolicy
 from cloud.domain import AlertDraft, LotBlock
@@ -120,40 +121,55 @@ def decide_cases(
 
 
 def revoke_for(
-    conn: Connection, newly_blocked: set[tuple[str, str]], blocks: list[LotBlock], now_ms: int
+    conn: Connection,
+    newly_blocked: set[tuple[str, str]],
+    blocks: list[LotBlock],
+    now_ms: int,
+    held: Mapping[tuple[str, str], Sequence[tuple[str, str]]] | None = None,
 ) -> list[AlertDraft]:
-    """Revoke issued certificates of lots this batch blocked; return `certificate_revoked`."""
-    if not newly_blocked:
+    """Revoke issued certificates of lots this batch blocked, or left unchecked (`held`: a late
+    input no reference data can check, as (id, event time) per lot: refused had it come in
+    order); return `certificate_revoked`."""
+    held = held or {}
+    causes: dict[tuple[str, str], dict[str, str | None]] = defaultdict(dict)
+    for b in blocks:
+        if (b.site, b.lot) in newly_blocked:
+            causes[(b.site, b.lot)][b.cause] = b.cause_ts
+    for key, inputs in held.items():
+        causes[key].update(inputs)
+    if not causes:
         return []
     c = ct.certificates.c
     issued = conn.execute(
         select(ct.certificates).where(
-            c.status == "issued", tuple_(c.site, c.lot).in_(sorted(newly_blocked))
+            c.status == "issued", tuple_(c.site, c.lot).in_(sorted(causes))
         )
     ).mappings()
     drafts: list[AlertDraft] = []
     for cert in [dict(r) for r in issued]:
-        mine = [b for b in blocks if (b.site, b.lot) == (cert["site"], cert["lot"])]
-        stored = lots.blocks_for(conn, [(cert["site"], cert["lot"])])
-        reasons = decide.block_reasons(stored.get((cert["site"], cert["lot"]), []))
+        key = (cert["site"], cert["lot"])
+        stored = lots.blocks_for(conn, [key])
+        reasons = decide.block_reasons(stored.get(key, []))
+        reasons += [
+            {"reason": decide.Refusal.UNVERIFIED_INPUT.value, "cause": i}
+            for i, _ts in held.get(key, ())
+        ]
         conn.execute(
             update(ct.certificates)
             .where(c.id == cert["id"], c.status == "issued")
             .values(status="revoked", revoked_ms=now_ms, reasons=reasons)
         )
-        causes = tuple(dict.fromkeys(b.cause for b in mine))
+        mine = causes[key]
         # The revocation happens at the event time of the latest fact that blocked the lot.
-        when = max((b.cause_ts for b in mine if b.cause_ts), key=parse_rfc3339, default=None)
+        when = max((ts for ts in mine.values() if ts), key=parse_rfc3339, default=None)
         drafts.append(
             AlertDraft(
                 Rule.CERTIFICATE_REVOKED,
                 cert["site"],
                 f"lot:{cert['lot']}",
                 cert["id"],
-                parse_rfc3339(when)
-                if when
-                else parse_rfc3339(cert["content"]["issued_on"] + "T00:00:00Z"),
-                (cert["request_id"], *causes),
+                parse_rfc3339(when) if when else from_ms(cert["requested_ms"]),
+                (cert["request_id"], *mine),
                 {"certificate": cert["id"], "reasons": reasons},
             )
         )

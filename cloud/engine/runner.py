@@ -123,7 +123,7 @@ class RuleEngine:
         drafts += certificates.decide_cases(
             conn, result.cert_cases, self.credit, self.directory, tz_of, now_ms
         )
-        drafts += certificates.revoke_for(conn, newly_blocked, blocks, now_ms)
+        drafts += certificates.revoke_for(conn, newly_blocked, blocks, now_ms, result.held)
         return commit(conn, drafts, resolutions, sites_.region_of, self.credit, now_ms)
 
     def tick(self, conn: Connection, sites_: SiteLookup, now_ms: int) -> list[Alert]:

@@ -17,6 +17,7 @@ from cloud.rules.config import RulesConfig
 from cloud.rules.facts import AnyFact, Application, CertRequest, Dispatch, Harvest, Treatment
 from cloud.rules.phi import phi_violations
 from cloud.rules.plan import make_plan
+from cloud.rules.timecalc import DAY_MS
 from cloud.rules.timelines import LotFacts, T, TimelineResult
 from cloud.rules.withdrawal import withdrawal_violations
 from cloud.store import locks
@@ -45,8 +46,8 @@ class TimelineRunner:
         certs = [f for f in new if isinstance(f, CertRequest)]
         lot_facts = self._lot_facts(conn, certs, resolver)
         banned_ids = pure.screen_inputs(apps, resolver, tz_of, out)
-        harvests = [f for f in new if isinstance(f, Harvest)]
-        harvests += [f for fs in lot_facts.values() for f in fs if isinstance(f, Harvest)]
+        certified = [f for fs in lot_facts.values() for f in fs if isinstance(f, Harvest)]
+        harvests = [f for f in new if isinstance(f, Harvest)] + certified
         dispatches = [f for f in new if isinstance(f, Dispatch)]
         dispatches += [f for fs in lot_facts.values() for f in fs if isinstance(f, Dispatch)]
         treatments = [f for f in new if isinstance(f, Treatment)]
@@ -54,7 +55,7 @@ class TimelineRunner:
         if locks.needed(conn):
             locks.lock(conn, unit_keys(apps, harvests, treatments, dispatches))
         plan = make_plan(
-            apps, harvests, treatments, dispatches, banned_ids, resolver, self.cfg, tz_of
+            apps, harvests, treatments, dispatches, banned_ids, resolver, self.cfg, tz_of, certified
         )
         known: list[AnyFact] = [*apps, *harvests, *treatments, *dispatches]
         hist = read_history(conn, plan, resolver, known)
@@ -80,7 +81,9 @@ class TimelineRunner:
         out.blocks += pure.banned_blocks(apps, banned_ids, hist, resolver, self.cfg)
         stored = lot_store.banned_by_plot(conn, plan.banned) if plan.banned else {}
         out.blocks += pure.stored_banned_blocks(harvests, stored, resolver)
-        out.cert_cases = pure.cert_cases(certs, lot_facts, hist, resolver, tz_of)
+        lookback_ms = self.cfg.lookback_days * DAY_MS
+        out.cert_cases = pure.cert_cases(certs, lot_facts, hist, resolver, tz_of, lookback_ms)
+        out.held = pure.held_lots(apps, treatments, hist, resolver, tz_of, lookback_ms)
         return out
 
     def _lot_facts(

@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from agrisafe.protocol import Species
 from agrisafe.timeutil import Clock
 from cloud.access import Caller, Rejected, audited
-from cloud.reference.catalog import build_catalog
+from cloud.reference.catalog import build_catalog, known_name
 from cloud.reference.lookup import resolve_phi, resolve_withdrawal
 from cloud.reference.model import NameMapping, PhiRow, WithdrawalRow
 from cloud.reference.provider import ReferenceProvider, split_entries
@@ -95,7 +95,16 @@ def add_entry(
             if kind == "phi":
                 phi.append(PhiRow.model_validate(data))
             elif kind == "mapping":
-                mappings.append(NameMapping.model_validate(data))
+                mapping = NameMapping.model_validate(data)
+                meaning = known_name(
+                    build_catalog(provider.files, phi, withdrawal, mappings), mapping
+                )
+                if meaning is not None:
+                    raise Rejected(
+                        f"{mapping.name!r} already means {meaning!r}: a mapping resolves a name "
+                        "the reference data did not know"
+                    )
+                mappings.append(mapping)
             else:
                 withdrawal.append(WithdrawalRow.model_validate(data))
             build_catalog(provider.files, phi, withdrawal, mappings)

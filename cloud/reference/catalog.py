@@ -58,6 +58,7 @@ class Catalog:
     bans_by_substance: dict[str, list[Ban]] = field(default_factory=dict)
     aliases: dict[str, str] = field(default_factory=dict)  # name key → canonical ingredient
     known_ingredients: dict[str, str] = field(default_factory=dict)  # name key → canonical
+    banned_names: frozenset[str] = frozenset()  # never reached by an abbreviation (names.py)
     toxic: dict[str, str] = field(default_factory=dict)
     withdrawal_by_drug: dict[str, list[WithdrawalEntry]] = field(default_factory=dict)
     banned_drugs: list[BannedDrug] = field(default_factory=list)
@@ -67,11 +68,14 @@ class Catalog:
 
     def ingredient(self, name: str) -> str:
         """Canonical ingredient name (aliases such as 功夫 resolved; unknown: its own key)."""
-        return resolve_part(name, self.aliases, self.known_ingredients) or name_key(name)
+        found = resolve_part(name, self.aliases, self.known_ingredients, self.banned_names)
+        return found or name_key(name)
 
     def ingredients(self, names: list[str]) -> tuple[str, ...]:
         """Canonical ingredients of an input's entries, mixtures ("阿维·毒死蜱") split."""
-        return resolve_ingredients(names, self.aliases, self.known_ingredients)[0]
+        return resolve_ingredients(names, self.aliases, self.known_ingredients, self.banned_names)[
+            0
+        ]
 
 
 def _check_sources(files: ReferenceFiles) -> None:
@@ -130,14 +134,29 @@ def _index_withdrawal(cat: Catalog, rows: Iterable[WithdrawalRow], where: str) -
                 cat.max_withdrawal_days = max(cat.max_withdrawal_days, -(-period.hours // 24))
 
 
+def known_name(cat: Catalog, m: NameMapping) -> str | None:
+    """What the name of a mapping already means in the catalogue (as written or as an alias),
+    or None: a mapping resolves a name the reference data did not know."""
+    if m.kind == "crop":
+        return cat.crops.resolve(m.name)
+    key = name_key(m.name)
+    return cat.aliases.get(key) or cat.known_ingredients.get(key)
+
+
 def _apply_mappings(cat: Catalog, mappings: Iterable[NameMapping]) -> None:
+    files_know = {
+        name_key(m.name) for m in mappings if m.kind == "ingredient" and known_name(cat, m)
+    }
     for m in mappings:
         if m.kind == "crop":
             try:
                 cat.crops.add_synonym(m.name, m.to)
             except CropTableError as err:
                 raise ReferenceDataError(f"name mapping {m.name!r}: {err}") from err
-        else:
+        elif name_key(m.name) not in files_know:
+            # A stored mapping never re-points a name the files define (甲胺磷 → anything would
+            # switch a national ban off): the files win, even over an entry stored before a
+            # data update added the name.
             cat.aliases[name_key(m.name)] = cat.ingredient(m.to)
 
 
@@ -160,6 +179,7 @@ def build_catalog(
     names += [r.ingredient for r in (*files.phi, *label_phi) if r.ingredient is not None]
     names += [s for b in files.bans.bans for s in b.substances]
     cat.known_ingredients = {name_key(n): normalise(n) for n in names}
+    cat.banned_names = frozenset(normalise(s) for b in files.bans.bans for s in b.substances)
     _check_superseded(files)
     cat.toxic = {cat.ingredient(t.ingredient): t.toxicity for t in files.ingredients.toxicity}
     _index_phi(cat, files.phi, "phi.csv")

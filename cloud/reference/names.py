@@ -9,7 +9,7 @@ its parts, each resolved on its own. A crop may carry a cultivation prefix or no
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from functools import lru_cache
 
 # Separators between the parts of a mixture name. A comma between digits is part of a name
@@ -70,9 +70,20 @@ def crop_keys(text: str) -> list[str]:
     return list(dict.fromkeys(k for k in out if k))
 
 
-def resolve_part(part: str, aliases: Mapping[str, str], known: Mapping[str, str]) -> str | None:
+def resolve_part(
+    part: str,
+    aliases: Mapping[str, str],
+    known: Mapping[str, str],
+    exact_only: Container[str] = frozenset(),
+) -> str | None:
     """Canonical ingredient of one mixture part: alias, exact name, or the one known name it
-    abbreviates ("阿维" → 阿维菌素); None when nothing or more than one name fits."""
+    abbreviates ("阿维" → 阿维菌素); None when nothing or more than one name fits.
+
+    An abbreviation is unique only among the names the tables hold, not among every pesticide
+    ("2,4-滴" is the registered herbicide family, 2,4-滴丁酯 the banned ester), so it never
+    resolves to a name in `exact_only` (the banned substances): an accusation rests on the name
+    as written or a sourced alias, and such a part stays unresolved (unknown_input, the lot
+    held for review)."""
     key = name_key(part)
     if key in aliases:
         return aliases[key]
@@ -81,11 +92,16 @@ def resolve_part(part: str, aliases: Mapping[str, str], known: Mapping[str, str]
     if len(key) < MIN_PREFIX_LEN:
         return None
     fits = {name for k, name in known.items() if k.startswith(key)}
-    return fits.pop() if len(fits) == 1 else None
+    if len(fits) != 1 or any(f in exact_only for f in fits):
+        return None
+    return fits.pop()
 
 
 def resolve_ingredients(
-    names: Iterable[str], aliases: Mapping[str, str], known: Mapping[str, str]
+    names: Iterable[str],
+    aliases: Mapping[str, str],
+    known: Mapping[str, str],
+    exact_only: Container[str] = frozenset(),
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(canonical ingredients, parts nothing resolves) of an input's ingredient entries; an
     unresolved part is kept under its own key so rules can still name it."""
@@ -93,7 +109,7 @@ def resolve_ingredients(
     unresolved: list[str] = []
     for name in names:
         for part in mixture_parts(name) or [name]:
-            found = resolve_part(part, aliases, known)
+            found = resolve_part(part, aliases, known, exact_only)
             if found is None:
                 unresolved.append(name_key(part))
                 resolved.append(name_key(part))

@@ -11,6 +11,7 @@ from datetime import tzinfo
 from cloud.reference.lookup import Resolver
 from cloud.rules.config import RulesConfig
 from cloud.rules.facts import Application, Dispatch, Harvest, Treatment
+from cloud.rules.snapshot import unchecked
 from cloud.rules.timecalc import DAY_MS, HOUR_MS, season_bounds_ms, season_of, span_ms
 
 Key = tuple[str, str]
@@ -69,7 +70,7 @@ def treatment_reach_ms(t: Treatment, resolver: Resolver, cfg: RulesConfig) -> in
     return reach
 
 
-def make_plan(
+def make_plan(  # noqa: PLR0913 - one parameter per kind of new fact, each typed
     apps: Iterable[Application],
     harvests: Iterable[Harvest],
     treatments: Iterable[Treatment],
@@ -78,23 +79,31 @@ def make_plan(
     resolver: Resolver,
     cfg: RulesConfig,
     tz_of: Callable[[str], tzinfo],
+    certified: Iterable[Harvest] = (),
 ) -> Plan:
     """Ranges of history the new facts need (the lots of new certificate requests are passed as
-    harvests and dispatches too). The facts themselves are known: no range just to read them."""
+    harvests and dispatches too, their harvests also as `certified`). The facts themselves are
+    known: no range just to read them."""
     plan = Plan()
     phi_ms = span_ms(resolver.cat.max_phi_days)
+    lookback_ms = cfg.lookback_days * DAY_MS
     for a in apps:
         key = (a.site, a.plot)
+        tz = tz_of(a.site)
         if any(resolver.may_limit(i, a.crop) for i in a.ingredients):
             # The season, for max_applications (only where a maximum could apply).
-            lo, hi = season_bounds_ms(season_of(a.ts_ms, tz_of(a.site)), tz_of(a.site))
+            lo, hi = season_bounds_ms(season_of(a.ts_ms, tz), tz)
             widen(plan.applications, key, lo, hi - 1)
         reach = cfg.banned_block_days * DAY_MS if a.id in banned_app_ids else phi_ms
+        if unchecked(a, resolver, tz):  # holds every later lot of its crop (held_lots)
+            reach = max(reach, lookback_ms)
         widen(plan.harvests, key, a.ts_ms, a.ts_ms + reach)
     for h in harvests:
         key = (h.site, h.plot)
         widen(plan.applications, key, h.ts_ms - phi_ms, h.ts_ms)
         widen(plan.banned, key, h.ts_ms - cfg.banned_block_days * DAY_MS, h.ts_ms)
+    for h in certified:  # an unchecked application holds the lot from as far back as rules look
+        widen(plan.applications, (h.site, h.plot), h.ts_ms - lookback_ms, h.ts_ms)
     for t in treatments:
         key = (t.site, t.herd)
         widen(plan.dispatches, key, t.ts_ms, t.ts_ms + treatment_reach_ms(t, resolver, cfg))

@@ -3,8 +3,9 @@ rapid_test_inconsistent: a result that contradicts its own inhibition figure; an
 test blocks.
 
 GB/T 5009.199-2003 酶抑制率法: an inhibition of 50 % or more is positive (domain-facts.md §4). A
-test reported `negative` at ≥ 50 % (or `positive` below it) cannot be trusted either way; for a
-certificate it counts as positive, so a mis-set instrument cannot certify a lot.
+test reported anything but `positive` at ≥ 50 % (`negative`, `suspicious`, `invalid`), or
+`positive` below it, cannot be trusted either way; for a certificate it counts as positive, so a
+mis-set instrument (or a label chosen by hand) cannot certify a lot whose own figure says positive.
 """
 
 from collections.abc import Sequence
@@ -42,11 +43,10 @@ def inconsistent(b: RapidTestBody) -> bool:
     if b.method is not TestMethod.ENZYME_INHIBITION or b.inhibition_pct is None:
         return False
     says_positive = b.inhibition_pct >= INHIBITION_POSITIVE_PCT
-    if b.result is TestResult.NEGATIVE:
-        return says_positive
-    if b.result is TestResult.POSITIVE:
-        return not says_positive
-    return False
+    if says_positive:
+        return b.result is not TestResult.POSITIVE
+    # Below 50 % a `suspicious` or `invalid` label is the cautious reading, not a contradiction.
+    return b.result is TestResult.POSITIVE
 
 
 def counts_positive(b: RapidTestBody) -> bool:

@@ -82,7 +82,7 @@ def lot_compliance(
     return out
 
 
-def _unchecked(a: Application, resolver: Resolver, tz: tzinfo) -> bool:
+def unchecked(a: Application, resolver: Resolver, tz: tzinfo) -> bool:
     """An ingredient with no PHI row that is not banned here (a banned one is banned_input)."""
     unresolved = resolver.phi(a.ingredients, a.crop, a.reg_no, a.formulation).unresolved
     if not unresolved:
@@ -91,31 +91,56 @@ def _unchecked(a: Application, resolver: Resolver, tz: tzinfo) -> bool:
     return any(i not in banned for i in unresolved)
 
 
+def holds_harvest(
+    a: Application, h: Harvest, resolver: Resolver, tz: tzinfo, lookback_ms: int
+) -> bool:
+    """True when application `a` leaves harvest `h`'s lot unchecked (a certificate waits for a
+    regulator or expert):
+    - the crops are the same (or one is the other's group) and an ingredient has no PHI row:
+      looked for as far back as the rules look (`lookback_ms`), since an unknown product's
+      interval may be longer than every known one;
+    - one of the two crops is not in the crop table (橘子 after 柑桔 on the same plot may be the
+      same fruit) and `a` is unchecked, or its own interval on its crop still covers `h`.
+    Two crops the table knows and does not relate are two timelines (intercropping)."""
+    if not (h.ts_ms - lookback_ms <= a.ts_ms <= h.ts_ms):
+        return False
+    crops = resolver.cat.crops
+    if not crops.related(a.crop, h.crop) and crops.known(a.crop) and crops.known(h.crop):
+        return False
+    if unchecked(a, resolver, tz):
+        return True
+    if crops.related(a.crop, h.crop):
+        return False  # checked: phi_violation judges it
+    days = resolver.phi(a.ingredients, a.crop, a.reg_no, a.formulation).phi_days
+    return days is not None and days > 0 and days_blocks(a.ts_ms, h.ts_ms, days, tz)
+
+
+def holds_dispatch(t: Treatment, d: Dispatch, resolver: Resolver, tz: tzinfo) -> bool:
+    """True when treatment `t` leaves dispatch `d`'s lot unchecked: no withdrawal period for
+    the product, or a period that cannot be judged (degree-days without a water temperature)."""
+    if t.ts_ms > d.ts_ms:
+        return False
+    choices = resolver.withdrawal(t.drug, t.species).for_product(d.product)
+    return not choices or any(judge(c.period, t, d, tz) is Verdict.UNKNOWN for c in choices)
+
+
 def unverified_inputs(
     origin: Iterable[Harvest | Dispatch],
     apps: Mapping[Key, Mapping[str, Application]],
     treatments: Mapping[Key, Mapping[str, Treatment]],
     resolver: Resolver,
     tz_of: Callable[[str], tzinfo],
+    lookback_ms: int,
 ) -> list[str]:
-    """Ids of applications (treatments) before the lot's harvest (dispatch) that cannot be
-    checked: an ingredient with no PHI row for the crop, a drug with no period for the product.
-    Applications are looked for as far back as the longest known PHI (the history read)."""
+    """Ids of applications (treatments) before the lot's harvest (dispatch) that leave it
+    unchecked (`holds_harvest`, `holds_dispatch`)."""
     out: list[str] = []
-    reach = span_ms(resolver.cat.max_phi_days)
     for f in origin:
+        tz = tz_of(f.site)
         if isinstance(f, Harvest):
-            for a in apps.get((f.site, f.plot), {}).values():
-                if not (f.ts_ms - reach <= a.ts_ms <= f.ts_ms):
-                    continue
-                if not resolver.cat.crops.related(a.crop, f.crop):
-                    continue
-                if _unchecked(a, resolver, tz_of(a.site)):
-                    out.append(a.id)
-            continue
-        for t in treatments.get((f.site, f.herd), {}).values():
-            if t.ts_ms <= f.ts_ms and not resolver.withdrawal(t.drug, t.species).for_product(
-                f.product
-            ):
-                out.append(t.id)
+            plot = apps.get((f.site, f.plot), {}).values()
+            out += [a.id for a in plot if holds_harvest(a, f, resolver, tz, lookback_ms)]
+        else:
+            herd = treatments.get((f.site, f.herd), {}).values()
+            out += [t.id for t in herd if holds_dispatch(t, f, resolver, tz)]
     return list(dict.fromkeys(out))

@@ -19,7 +19,7 @@ from cloud.rules.facts import Application, CertRequest, Dispatch, Harvest, Treat
 from cloud.rules.history import History
 from cloud.rules.phi import PlotTimeline
 from cloud.rules.plan import Key, long_reach
-from cloud.rules.snapshot import lot_compliance, unverified_inputs
+from cloud.rules.snapshot import holds_dispatch, holds_harvest, lot_compliance, unverified_inputs
 from cloud.rules.withdrawal import HerdTimeline
 
 T = TypeVar("T", PlotTimeline, HerdTimeline)
@@ -47,6 +47,8 @@ class TimelineResult:
     banned_rows: list[dict[str, Any]] = field(default_factory=list)
     cert_cases: list[CertCase] = field(default_factory=list)
     applications: list[Application] = field(default_factory=list)  # the batch's new ones
+    # lots harvested (dispatched) earlier that a new input leaves unchecked → (its id, its ts)
+    held: dict[Key, list[tuple[str, str]]] = field(default_factory=dict)
     long_rows: list[dict[str, Any]] = field(default_factory=list)  # far-reaching treatments
 
 
@@ -214,12 +216,41 @@ def cert_cases(
     hist: History,
     resolver: Resolver,
     tz_of: Callable[[str], tzinfo],
+    lookback_ms: int,
 ) -> list[CertCase]:
     """Each certificate request with its lot's origin and compliance snapshot."""
     out = []
     for c in certs:
         origin = lot_facts.get((c.site, c.lot), ())
         compliance = lot_compliance(origin, hist.apps, hist.treatments, resolver, tz_of)
-        unverified = unverified_inputs(origin, hist.apps, hist.treatments, resolver, tz_of)
+        unverified = unverified_inputs(
+            origin, hist.apps, hist.treatments, resolver, tz_of, lookback_ms
+        )
         out.append(CertCase(c, origin, compliance, tuple(unverified)))
     return out
+
+
+def held_lots(
+    apps: Iterable[Application],
+    treatments: Iterable[Treatment],
+    hist: History,
+    resolver: Resolver,
+    tz_of: Callable[[str], tzinfo],
+    lookback_ms: int,
+) -> dict[Key, list[tuple[str, str]]]:
+    """Lots already harvested (dispatched) that a new application (treatment) leaves unchecked,
+    with its (id, event time): the test a certificate request meets (`unverified_inputs`), so a
+    record that arrives after a certificate was issued revokes what it would have refused in
+    order."""
+    out: dict[Key, list[tuple[str, str]]] = defaultdict(list)
+    for a in apps:
+        tz = tz_of(a.site)
+        for h in hist.harvests[(a.site, a.plot)].values():
+            if holds_harvest(a, h, resolver, tz, lookback_ms):
+                out[(h.site, h.lot)].append((a.id, a.ts))
+    for t in treatments:
+        tz = tz_of(t.site)
+        for d in hist.dispatches[(t.site, t.herd)].values():
+            if holds_dispatch(t, d, resolver, tz):
+                out[(d.site, d.lot)].append((t.id, t.ts))
+    return dict(out)

@@ -37,6 +37,28 @@ def test_mixtures_split_and_abbreviations_resolve(cat: Catalog) -> None:
     assert cat.ingredients(["2,4-滴丁酯"]) == ("2,4-滴丁酯",)  # a comma between digits is a name
 
 
+def test_an_abbreviation_never_names_a_banned_substance(cat: Catalog) -> None:
+    # "2,4-滴" is the registered herbicide family (its salts and 异辛酯); only 2,4-滴丁酯 is
+    # banned. A prefix unique among our names is not unique among pesticides: it stays
+    # unresolved (unknown_input, the lot held) instead of becoming an accusation.
+    assert cat.ingredients(["2,4-滴"]) == ("24滴",)
+    assert cat.ingredients(["百草"]) == ("百草",)  # not 百草枯
+    assert cat.ingredients(["2,4-滴丁酯"]) == ("2,4-滴丁酯",)  # as written, it is the ban
+    assert cat.ingredients(["阿维"]) == ("阿维菌素",)  # not banned: the abbreviation stands
+
+
+def test_a_stored_mapping_never_repoints_a_name_the_files_define() -> None:
+    from cloud.reference.catalog import build_catalog
+    from cloud.reference.model import NameMapping
+
+    files = load_files(DATA_DIR)
+    rogue = NameMapping(kind="ingredient", name="甲胺磷", to="吡虫啉", source="label:PD1")
+    fresh = NameMapping(kind="ingredient", name="阿维虫清", to="阿维菌素", source="label:PD2")
+    cat = build_catalog(files, mappings=[rogue, fresh])
+    assert cat.ingredient("甲胺磷") == "甲胺磷"
+    assert cat.ingredient("阿维虫清") == "阿维菌素"
+
+
 def test_crop_names_as_written(cat: Catalog) -> None:
     crops = cat.crops
     assert crops.resolve("大棚黄瓜") == "黄瓜"

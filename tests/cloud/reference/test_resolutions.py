@@ -66,6 +66,12 @@ def test_a_mapped_trade_name_releases_the_certificate(
         json={"mapping": mapping | {"kind": "crop", "to": "不存在的作物"}},
     )
     assert bad.status_code == 422
+    # A mapping resolves a name the data did not know: re-pointing a banned substance (which
+    # would switch its national ban off for every region) is refused.
+    rogue = {"kind": "ingredient", "name": "甲胺磷", "to": "吡虫啉", "source": "label:PD1"}
+    refused_map = expert.post("/api/v1/reference/resolutions", json={"mapping": rogue})
+    assert refused_map.status_code == 422
+    assert "already means" in refused_map.text
 
     second = _request("L-RES-1", "2026-05-05T10:00:00+08:00")
     assert post(cloud.http, second).status_code < 300
