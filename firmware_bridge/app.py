@@ -21,6 +21,7 @@ from firmware_bridge.drivers.ty16 import Ty16Driver
 from firmware_bridge.envelopes import InstrumentContext
 from firmware_bridge.errors import ConfigError
 from firmware_bridge.gps import GpsTracker, station_geo
+from firmware_bridge.idkey import load_or_create
 from firmware_bridge.protocols import Protocol
 from firmware_bridge.protocols.base import Decoded
 from firmware_bridge.protocols.dy3000 import Dy3000Decoder
@@ -98,7 +99,11 @@ def _gps_frame(tracker: GpsTracker) -> Callable[[Decoded[Any]], list[TestReading
 
 
 def _instrument(
-    inst: InstrumentConfig, cfg: BridgeConfig, recorder: Recorder, stop: threading.Event
+    inst: InstrumentConfig,
+    cfg: BridgeConfig,
+    recorder: Recorder,
+    stop: threading.Event,
+    id_key: bytes,
 ) -> InstrumentCoordinator:
     kit = kit_of(inst, cfg.retest_matrices)
     ctx = InstrumentContext(
@@ -109,6 +114,7 @@ def _instrument(
         tz=ZoneInfo(cfg.station.timezone),
         sample_template=inst.sample_id,
         default_commodity=inst.default_commodity,
+        id_key=id_key,
     )
     link = ReconnectingLink(PySerialLink(inst.serial.settings()), stop=stop)
     io: Exchange[Any]
@@ -131,6 +137,8 @@ def _instrument(
             lambda key: recorder.is_published(ctx, key),
             poll_interval_s=poll_s,
             response_timeout_s=answer_s,
+            cursors=recorder.state,  # where an unfinished walk resumes, across restarts
+            name=inst.device,
         )
     else:
         fmt = inst.line
@@ -175,7 +183,8 @@ def build_app(
         gps=tracker,
         sample_fallback=fixed if cfg.samples.allow_station_fix else None,
     )
-    coordinators = [_instrument(inst, cfg, recorder, stop) for inst in cfg.instruments]
+    id_key = load_or_create(cfg.id_key_file or data_dir / "bridge-id.key")
+    coordinators = [_instrument(inst, cfg, recorder, stop, id_key) for inst in cfg.instruments]
     if cfg.gps is not None and tracker is not None:
         link = ReconnectingLink(PySerialLink(cfg.gps.serial.settings()), stop=stop)
         io: Exchange[Any] = Exchange(link, NmeaDecoder)

@@ -190,6 +190,11 @@ class BridgeConfig(_Strict):
     mqtt_url: str | None = Field(default=None, description="broker URL (default AGRISAFE_MQTT_URL)")
     data_dir: Path | None = Field(default=None, description="outbox and state (AGRISAFE_DATA_DIR)")
     outbox_max_mb: int = Field(default=256, ge=1, le=65536, description="outbox size bound")
+    id_key_file: Path | None = Field(
+        default=None,
+        description="secret that makes rapid-test message ids unguessable, made on first start "
+        "(default data_dir/bridge-id.key); back it up with the data directory",
+    )
     signing_keys: dict[Ident, Path] = Field(
         default_factory=dict,
         description="per device id: its Ed25519 key (PEM, `agrisafe devices provision`)",

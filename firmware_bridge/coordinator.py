@@ -88,7 +88,11 @@ class InstrumentCoordinator(BackgroundWorker):
         return True
 
     def _deliver(self) -> None:
-        """Hand pending readings to the sink, oldest first; keep them if the sink fails."""
+        """Hand pending readings to the sink, oldest first; keep them if the sink fails.
+
+        The sink sets aside (quarantines) a reading that can never become a message, so what
+        it raises is transient (outbox full, disk error) and the reading is retried in place.
+        """
         if self._sink is None:
             self.pending.clear()
             return

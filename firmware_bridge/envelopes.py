@@ -1,15 +1,23 @@
 """Pure construction of `rapid_test` and `sample` envelopes from readings and sampling records.
 
 Message ids are derived from what the message is about (UUIDv7 layout: the event time, then bits
-of a SHA-256 of site/device/key), so reading the same record again after a restart yields the
-same id and the cloud treats it as the duplicate it is, instead of a second positive.
+of an HMAC-SHA256 of site/device/key), so reading the same record again after a restart yields
+the same id and the cloud treats it as the duplicate it is, instead of a second positive.
+
+The HMAC is keyed with the bridge's own secret (`firmware_bridge/idkey.py`, persisted in its
+data directory): message ids are one global first-come namespace in the cloud, and an id anyone
+can compute from what the instrument's screen shows (time, record number, channel) could be
+claimed first by another sender, turning the real positive into a rejected `id_reuse`.
 """
 
 import hashlib
+import hmac
 import re
+import secrets
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
+from functools import cache
 
 from agrisafe.protocol import (
     Geo,
@@ -26,10 +34,20 @@ _IDENT = re.compile(r"^[^/+#\s][^/+#]*$")
 DEFAULT_SAMPLE_TEMPLATE = "S-{date:%Y%m%d}-{sample_no:04d}"
 
 
-def stable_id(when: datetime, key: str) -> str:
-    """A UUIDv7-shaped id: 48-bit Unix ms of `when`, then 74 bits of SHA-256(key)."""
+MIN_ID_KEY_BYTES = 16
+
+
+def stable_id(when: datetime, key: str, secret: bytes) -> str:
+    """A UUIDv7-shaped id: 48-bit Unix ms of `when`, then 74 bits of HMAC-SHA256(secret, key).
+
+    The same (when, key, secret) always gives the same id; without `secret` it cannot be
+    predicted.
+    """
+    if len(secret) < MIN_ID_KEY_BYTES:
+        raise ValueError(f"an id key needs at least {MIN_ID_KEY_BYTES} bytes")
     ms = int(when.timestamp() * 1000) & ((1 << 48) - 1)
-    digest = int.from_bytes(hashlib.sha256(key.encode("utf-8")).digest()[:10], "big")
+    mac = hmac.new(secret, key.encode("utf-8"), hashlib.sha256).digest()
+    digest = int.from_bytes(mac[:10], "big")
     rand_a = digest >> 68  # 12 bits
     rand_b = digest & ((1 << 62) - 1)
     value = ms << 80 | 0x7 << 76 | rand_a << 64 | 0b10 << 62 | rand_b
@@ -47,6 +65,19 @@ class InstrumentContext:
     tz: tzinfo
     sample_template: str = DEFAULT_SAMPLE_TEMPLATE
     default_commodity: str = "未登记样品"
+    # The bridge's persisted id secret (app.py passes it). Left out, a random key of this
+    # process is used: ids stay unguessable, but are stable only until a restart.
+    id_key: bytes | None = field(default=None, kw_only=True, repr=False)
+
+    def message_key(self) -> bytes:
+        """The secret that keys this instrument's message ids."""
+        return self.id_key if self.id_key is not None else _process_key()
+
+
+@cache
+def _process_key() -> bytes:
+    # Only for contexts built without the bridge's key (tests, tools): never a public default.
+    return secrets.token_bytes(32)
 
 
 def sample_id(reading: TestReading, ctx: InstrumentContext, tested_at: datetime) -> str:
@@ -94,7 +125,7 @@ def rapid_test_envelope(
     body = RapidTestBody.model_validate({k: v for k, v in fields.items() if v is not None})
     return RapidTestEnvelope(
         v=1,
-        id=stable_id(tested_at, f"{ctx.site}/{ctx.device}/{reading.key}"),
+        id=stable_id(tested_at, f"{ctx.site}/{ctx.device}/{reading.key}", ctx.message_key()),
         kind=Kind.RAPID_TEST,
         site=ctx.site,
         device=ctx.device,

@@ -1,8 +1,10 @@
 """The station's GPS state from NMEA sentences, and where a test or a sample is said to be.
 
 GGA brings quality, position, HDOP and altitude; RMC brings the UTC date and time; GSA the DOP.
-A sentence without a fix clears the position at once, and a fix older than `max_age_s` counts
-as none, so nothing is ever tagged with a stale or a 0,0 position.
+A sentence without a live fix (no fix, or a manual or simulated one) clears the position at
+once and never sets the GPS clock, and a fix older than `max_age_s` counts as none, so nothing
+is ever tagged with a stale, a typed-in or a 0,0 position, nor stamped with a receiver's
+default date.
 """
 
 import threading
@@ -56,12 +58,14 @@ class GpsTracker:
         now = self._clock()
         with self._lock:
             self.sentences += 1
-            if fix.when is not None:
+            # Without a fix (RMC status V) the date is the receiver's default (e.g. 06-01-1980,
+            # the GPS epoch) and a manual or simulated fix says nothing about the real time.
+            if fix.when is not None and fix.live:
                 self._utc, self._utc_at = fix.when, now
             if fix.sentence == "GSA":
                 self._update_dop(fix)
                 return
-            if fix.fix == "none" or fix.lat is None or fix.lon is None:
+            if not fix.live or fix.lat is None or fix.lon is None:
                 self._pos = None
                 return
             old = self._pos
@@ -77,7 +81,7 @@ class GpsTracker:
             self._pos_at = now
 
     def _update_dop(self, fix: NmeaFix) -> None:
-        if fix.fix == "none":
+        if not fix.live:
             self._pos = None
         elif self._pos is not None and fix.hdop is not None:
             p = self._pos

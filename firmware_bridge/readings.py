@@ -63,6 +63,18 @@ class TestReading:
     plot: str | None = None
     operator: str | None = None
     reason: str | None = None  # why a result is invalid
+    # What tells this record from an earlier one with the same key: DY-3000 record numbers
+    # start again at 1 after the memory is cleared (or wrap at 65535), their timestamp does not.
+    occurrence: str | None = None
+
+    @property
+    def dedupe_key(self) -> str:
+        """What the recorder remembers as published: a re-read matches it, a new record not.
+
+        The message id stays derived from `key` and the test time, so a record read again
+        after an upgrade of this key still carries the id the cloud already has.
+        """
+        return self.key if self.occurrence is None else f"{self.key}@{self.occurrence}"
 
 
 def _enzyme(rate: enzyme.Inhibition, kit: Kit, doubt: bool) -> tuple[TestResult, str | None]:
@@ -94,6 +106,7 @@ def _dy3000_channel(
         channel=ch.channel,
         sample_no=ch.sample_no,
         commodity=rec.sample_name or None,
+        occurrence=f"{rec.tested_at:%Y%m%d%H%M%S}",
     )
     if rec.method is Method.GOLD:
         result = enzyme.flag_suspicious(gold_strip.from_code(ch.gold_code), ch.suspicious)

@@ -11,9 +11,11 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
 
+from pydantic import ValidationError
+
 from agrisafe.identity import EnvelopeSigner
 from agrisafe.outbox import SqliteOutbox
-from agrisafe.protocol import EnvelopeBase, Geo
+from agrisafe.protocol import EnvelopeBase, Geo, RapidTestEnvelope
 from agrisafe.protocol.topics import message_topic
 from agrisafe.timeutil import utc_now
 from firmware_bridge.envelopes import (
@@ -87,6 +89,7 @@ class Recorder:
         self._sample_fallback = sample_fallback
         self._lock = threading.Lock()  # coordinators share one recorder
         self.published = 0
+        self.quarantined = 0  # readings set aside: the message model refused them
 
     def now(self) -> datetime:
         """GPS time when the receiver has it, else the system clock (UTC)."""
@@ -98,39 +101,66 @@ class Recorder:
         return self.state.published(f"{ctx.device}/{key}")
 
     def reading(self, reading: TestReading, ctx: InstrumentContext) -> bool:
-        """Publish one reading unless it was published before; True if published now."""
-        key = f"{ctx.device}/{reading.key}"
+        """Publish one reading unless it was published (or set aside) before; True if now.
+
+        A reading the message model refuses (a `/` in a lot id …) can never be published, and
+        retrying it would hold up every later reading of its instrument: it goes to the
+        quarantine with its raw frame and the reason instead, and False is returned. Errors of
+        the outbox or the state (disk full …) still raise, so the caller retries them.
+        """
+        key = f"{ctx.device}/{reading.dedupe_key}"
         with self._lock:
             if self.state.published(key):
                 return False
-            if reading.tested_at is not None:
-                tested_at = reading.tested_at.replace(tzinfo=ctx.tz)
-            else:
-                tested_at = self.now().astimezone(ctx.tz)
-            sample = sample_id(reading, ctx, tested_at)
-            commodity = (
-                reading.commodity or self.state.commodity_of(sample) or ctx.default_commodity
-            )
-            env = rapid_test_envelope(
-                reading,
-                ctx,
-                tested_at=tested_at,
-                sample=sample,
-                commodity=commodity,
-                geo=self._station_geo(),
-            )
+            try:
+                env = self._rapid_test(reading, ctx)
+            except ValidationError as err:  # about this reading: it will never pass
+                self._quarantine(key, reading, err)
+                return False
             self.publisher.publish(env)
             self.state.mark_published(key)
             self.published += 1
+        body = env.body
         logger.info(
             "%s: %s %s %s → %s",
             ctx.device,
-            sample,
-            commodity,
+            body.sample,
+            body.commodity,
             "-" if reading.inhibition_pct is None else f"{reading.inhibition_pct:.2f} %",
             reading.result.value,
         )
         return True
+
+    def _rapid_test(self, reading: TestReading, ctx: InstrumentContext) -> RapidTestEnvelope:
+        if reading.tested_at is not None:
+            tested_at = reading.tested_at.replace(tzinfo=ctx.tz)
+        else:
+            tested_at = self.now().astimezone(ctx.tz)
+        sample = sample_id(reading, ctx, tested_at)
+        # A blank name (a DY-3000 name field of spaces) names nothing: fall back as for none.
+        named = (reading.commodity or "").strip()
+        commodity = named or self.state.commodity_of(sample) or ctx.default_commodity
+        return rapid_test_envelope(
+            reading,
+            ctx,
+            tested_at=tested_at,
+            sample=sample,
+            commodity=commodity,
+            geo=self._station_geo(),
+        )
+
+    def _quarantine(self, key: str, reading: TestReading, err: ValidationError) -> None:
+        reason = " ".join(str(err).split())[:2000]
+        self.state.quarantine(key, reading.raw, reason)
+        self.quarantined += 1
+        logger.error(
+            "%s: reading QUARANTINED, it can never become a message (raw %s): %s; "
+            "later readings go on; the reading stays in %s (table quarantine)",
+            key,
+            reading.raw[:64].hex(),
+            reason,
+            self.state.path,
+        )
 
     def sample(self, req: SampleRequest) -> bool:
         """Publish a sampling record with the live fix; False (retry later) without one."""

@@ -1,7 +1,8 @@
 """Sampling requests (抽样): a spool directory that a handset or `agrisafe bridge sample` fills.
 
 A request waits in the spool until the bridge can tag it with a position fix, then becomes a
-`sample` message and its file is removed; a malformed file moves to `rejected/` with a reason.
+`sample` message and its file is removed; a malformed file, or one the `sample` message would
+refuse (a commodity of blanks …), moves to `rejected/` with a reason.
 """
 
 import hashlib
@@ -14,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from agrisafe.files import atomic_write
 from agrisafe.ids import new_id
-from agrisafe.protocol.bodies import Ident, Sha256, Text
+from agrisafe.protocol.bodies import Ident, SampleBody, Sha256, Text
 from agrisafe.worker import BackgroundWorker
 
 logger = logging.getLogger(__name__)
@@ -38,6 +39,16 @@ class SampleRequest(BaseModel):
     lot: Ident | None = Field(default=None, description="lot the sample was taken from")
     plot: Ident | None = Field(default=None, description="plot the sample was taken from")
     photo_sha256: Sha256 | None = Field(default=None, description="SHA-256 of the photo")
+
+
+def fits_message(req: SampleRequest) -> None:
+    """Raise ValidationError if the `sample` body would refuse the request.
+
+    The body strips blanks before its checks (a commodity of spaces becomes empty) while the
+    request model does not: checked here, such a request is set aside at once instead of
+    failing each time the bridge tries to publish it.
+    """
+    SampleBody.model_validate(req.model_dump(exclude={"request_id"}, exclude_none=True))
 
 
 def photo_digest(path: Path) -> str:
@@ -89,7 +100,12 @@ class SpoolWatcher(BackgroundWorker):
             req = self._load(path)
             if req is None:
                 continue
-            if self._handle(req):
+            try:
+                handled = self._handle(req)
+            except ValidationError as err:  # the message model refuses it: it never will pass
+                self._reject(path, err)
+                continue
+            if handled:
                 path.unlink(missing_ok=True)
                 self._waiting.discard(path.name)
                 done += 1
@@ -101,11 +117,17 @@ class SpoolWatcher(BackgroundWorker):
 
     def _load(self, path: Path) -> SampleRequest | None:
         try:
-            return SampleRequest.model_validate(orjson.loads(path.read_bytes()))
+            req = SampleRequest.model_validate(orjson.loads(path.read_bytes()))
+            fits_message(req)
         except (OSError, orjson.JSONDecodeError, ValidationError) as err:
-            rejected = self.spool / "rejected"
-            rejected.mkdir(exist_ok=True)
-            path.replace(rejected / path.name)
-            (rejected / f"{path.name}.reason.txt").write_text(f"{err}\n", "utf-8")
-            logger.error("sample request %s rejected: %s", path.name, err)
+            self._reject(path, err)
             return None
+        return req
+
+    def _reject(self, path: Path, err: Exception) -> None:
+        rejected = self.spool / "rejected"
+        rejected.mkdir(exist_ok=True)
+        path.replace(rejected / path.name)
+        (rejected / f"{path.name}.reason.txt").write_text(f"{err}\n", "utf-8")
+        self._waiting.discard(path.name)
+        logger.error("sample request %s rejected: %s", path.name, err)

@@ -38,6 +38,9 @@ RMC_MODE = {
     "S": "simulation",
     "N": "none",
 }
+# Not a position the receiver measured: no fix, or one typed in (GGA 7, RMC M) or simulated
+# (GGA 8, RMC S). Such a sentence must never tag a sample or set the clock.
+NOT_LIVE = frozenset({"none", "manual", "simulation"})
 _LAT = re.compile(r"^(\d{2})(\d{2}(?:\.\d{1,9})?)$")
 _LON = re.compile(r"^(\d{3})(\d{2}(?:\.\d{1,9})?)$")
 _TIME = re.compile(r"^(\d{2})(\d{2})(\d{2})(?:\.(\d{1,6}))?$")
@@ -58,6 +61,11 @@ class NmeaFix:
     sats: int | None = None
     time_of_day: time | None = None  # UTC
     day: date | None = None  # RMC only
+
+    @property
+    def live(self) -> bool:
+        """Whether the receiver reports a real fix (RMC status A, a measuring quality/mode)."""
+        return self.fix not in NOT_LIVE
 
     @property
     def when(self) -> datetime | None:

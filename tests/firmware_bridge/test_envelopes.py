@@ -1,5 +1,8 @@
 """Readings to protocol envelopes: sample ids, stable message ids, advice, raw hex, zeros."""
 
+import hashlib
+import uuid
+from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -19,7 +22,8 @@ from firmware_bridge.envelopes import (
 from firmware_bridge.readings import Kit, TestReading
 
 TZ = ZoneInfo("Asia/Shanghai")
-CTX = InstrumentContext("SX-TG-001", "rt-01", "DY-3000#12", Kit(), TZ)
+KEY = bytes(range(32))
+CTX = InstrumentContext("SX-TG-001", "rt-01", "DY-3000#12", Kit(), TZ, id_key=KEY)
 WHEN = datetime(2026, 5, 1, 8, 30, tzinfo=TZ)
 
 
@@ -90,10 +94,52 @@ def test_ids_are_stable_per_reading_and_time_ordered() -> None:
     a = rapid_test_envelope(r, CTX, tested_at=WHEN, sample="S-1", commodity="黄瓜", geo=None)
     b = rapid_test_envelope(r, CTX, tested_at=WHEN, sample="S-1", commodity="黄瓜", geo=None)
     assert a.id == b.id
-    later = stable_id(WHEN.replace(minute=31), "x")
-    assert stable_id(WHEN, "x") < later
-    assert stable_id(WHEN, "x") != stable_id(WHEN, "y")
+    later = stable_id(WHEN.replace(minute=31), "x", KEY)
+    assert stable_id(WHEN, "x", KEY) < later
+    assert stable_id(WHEN, "x", KEY) != stable_id(WHEN, "y", KEY)
     assert later[14] == "7"  # UUID version 7 layout
+    assert uuid.UUID(later).version == 7
+    assert later[19] in "89ab"  # RFC 9562 variant
+
+
+def _public_id(when: datetime, key: str) -> str:
+    """The id anyone could compute before ids were keyed: 74 bits of SHA-256(key) after ms."""
+    ms = int(when.timestamp() * 1000) & ((1 << 48) - 1)
+    digest = int.from_bytes(hashlib.sha256(key.encode()).digest()[:10], "big")
+    value = ms << 80 | 0x7 << 76 | (digest >> 68) << 64 | 0b10 << 62 | digest & ((1 << 62) - 1)
+    return str(uuid.UUID(int=value))
+
+
+def test_ids_cannot_be_computed_without_the_bridges_key() -> None:
+    r = reading(78.0, TestResult.POSITIVE)
+    real = rapid_test_envelope(r, CTX, tested_at=WHEN, sample="S-1", commodity="黄瓜", geo=None)
+    # What a producer reads off the instrument's screen: time, site, device, record/channel.
+    assert real.id != _public_id(WHEN, f"SX-TG-001/rt-01/{r.key}")
+    other = replace(CTX, id_key=bytes(32))
+    guessed = rapid_test_envelope(
+        r, other, tested_at=WHEN, sample="S-1", commodity="黄瓜", geo=None
+    )
+    assert guessed.id != real.id
+    # The same key (the bridge after a restart) gives the same id: the cloud sees a duplicate.
+    again = replace(CTX, id_key=bytes(KEY))
+    re_read = rapid_test_envelope(
+        r, again, tested_at=WHEN, sample="S-1", commodity="黄瓜", geo=None
+    )
+    assert re_read.id == real.id
+    assert parse_envelope(real.to_json()).id == real.id
+
+
+def test_a_context_without_the_bridges_key_still_makes_unguessable_ids() -> None:
+    bare = InstrumentContext("SX-TG-001", "rt-01", "DY-3000#12", Kit(), TZ)
+    r = reading(78.0, TestResult.POSITIVE)
+    env = rapid_test_envelope(r, bare, tested_at=WHEN, sample="S-1", commodity="黄瓜", geo=None)
+    assert env.id != _public_id(WHEN, f"SX-TG-001/rt-01/{r.key}")
+    assert env.id != stable_id(WHEN, f"SX-TG-001/rt-01/{r.key}", bytes(32))
+
+
+def test_a_short_id_key_is_refused() -> None:
+    with pytest.raises(ValueError, match="16 bytes"):
+        stable_id(WHEN, "x", b"")
 
 
 def test_sample_ids_from_instrument_template_or_fallback() -> None:

@@ -1,10 +1,16 @@
-"""GPS state: fixes combine, no-fix and stale fixes clear, GPS time, station position policy."""
+"""GPS state: fixes combine, no-fix, manual and stale fixes clear, GPS time, station policy."""
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
-from agrisafe.protocol import Geo, GeoFix
+import pytest
+
+from agrisafe.protocol import EnvelopeBase, Geo, GeoFix
 from firmware_bridge.gps import GpsTracker, station_geo
-from firmware_bridge.protocols.nmea import NmeaFix
+from firmware_bridge.protocols.base import Decoded
+from firmware_bridge.protocols.nmea import NmeaDecoder, NmeaFix
+from firmware_bridge.recorder import Recorder
+from firmware_bridge.state import BridgeState
 
 
 class FakeClock:
@@ -15,6 +21,16 @@ class FakeClock:
 
     def __call__(self) -> float:
         return self.t
+
+
+class ListPublisher:
+    """Collects envelopes."""
+
+    def __init__(self) -> None:
+        self.envs: list[EnvelopeBase] = []
+
+    def publish(self, env: EnvelopeBase) -> None:
+        self.envs.append(env)
 
 
 RMC = NmeaFix(
@@ -97,3 +113,58 @@ def test_station_geo_policy() -> None:
 def test_times_are_utc() -> None:
     assert RMC.when is not None
     assert RMC.when.utcoffset() == timedelta(0)
+
+
+def sentence(body: str) -> bytes:
+    """One NMEA sentence with its checksum, as a receiver sends it."""
+    check = 0
+    for char in body:
+        check ^= ord(char)
+    return f"${body}*{check:02X}\r\n".encode()
+
+
+def fed(gps: GpsTracker, *bodies: str) -> None:
+    events = NmeaDecoder().feed(b"".join(sentence(b) for b in bodies))
+    assert all(isinstance(e, Decoded) for e in events)
+    for ev in events:
+        assert isinstance(ev, Decoded)
+        gps.update(ev.value)
+
+
+def test_a_receiver_without_a_fix_sets_no_time(tmp_path: Path) -> None:
+    gps = GpsTracker(clock=FakeClock())
+    # Just powered on: status V and the receiver's default date, 06-01-1980 (the GPS epoch).
+    fed(gps, "GPRMC,000012.00,V,,,,,,,060180,,,N", "GPGGA,000012.00,,,,,0,00,99.99,,,,,,")
+    assert gps.utc_now() is None
+    assert gps.position() is None
+    rec = Recorder(
+        BridgeState(tmp_path / "s.db"),
+        ListPublisher(),
+        site="SX-TG-001",
+        device="bridge-01",
+        station_geo=lambda: Geo(fix=GeoFix.NONE),
+        gps=gps,
+    )
+    assert abs(rec.now() - datetime.now(UTC)) < timedelta(minutes=1)  # the system clock
+    fed(gps, "GPRMC,083000.00,A,3725.800,N,11233.600,E,0.0,0.0,010526,,,A")
+    assert gps.utc_now() == datetime(2026, 5, 1, 8, 30, tzinfo=UTC)  # a real fix: GPS time
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "GPGGA,083000.00,3725.800,N,11233.600,E,7,00,,780.0,M,,M,,",  # manual input
+        "GPGGA,083000.00,3725.800,N,11233.600,E,8,08,0.9,780.0,M,,M,,",  # simulator
+        "GPRMC,083000.00,A,3725.800,N,11233.600,E,0.0,0.0,010526,,,M",
+        "GPRMC,083000.00,A,3725.800,N,11233.600,E,0.0,0.0,010526,,,S",
+    ],
+)
+def test_manual_and_simulated_fixes_are_not_live(body: str) -> None:
+    gps = GpsTracker(clock=FakeClock())
+    fed(gps, "GPGGA,082959.00,3725.700,N,11233.500,E,1,08,0.9,780.0,M,,M,,")
+    assert gps.position() is not None
+    fed(gps, body)
+    assert gps.position() is None  # and so a sample waits for a real fix or the station's
+    assert gps.utc_now() is None
+    fixed = Geo(lat=1.0, lon=2.0, fix=GeoFix.FIXED)
+    assert station_geo("gps", fixed, gps) == fixed
