@@ -172,6 +172,13 @@ class CloudSettings(AgrisafeSettings):
     sse_streams_per_token: int = Field(
         default=4, ge=1, le=1000, description="concurrent live streams per token (429 beyond it)"
     )
+    sse_token_recheck_s: float = Field(
+        default=5.0,
+        gt=0,
+        le=300,
+        description="an idle live stream re-checks its token this often (and before each event); "
+        "revoked or expired, the stream ends",
+    )
     webhook_allow_private: bool = Field(
         default=False,
         description="allow webhook targets on loopback, private or link-local addresses",

@@ -23,6 +23,7 @@ DEFAULT_SEVERITY: dict[Rule, Severity] = {
     Rule.DEVICE_OFFLINE: Severity.WARNING,
     Rule.CLOCK_SKEW: Severity.WARNING,
     Rule.RAPID_TEST_INCONSISTENT: Severity.MAJOR,
+    Rule.ID_CONFLICT: Severity.MAJOR,
 }
 
 

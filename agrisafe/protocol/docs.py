@@ -175,9 +175,10 @@ def render_protocol_doc() -> str:
         "these reasons: " + ", ".join(f"`{r.value}`" for r in QuarantineReason) + ".\n",
         "## HTTP\n",
         "`POST /api/v1/messages` takes one envelope or a JSON array: 202 accepted, 200 "
-        "duplicate, 409 `id_reuse`, 413 too large (> 256 KiB), 422 invalid (the body names "
-        "each field and reason), 403 `unknown_device`, `out_of_scope` (the token's sites or "
-        "device) or `kind_not_allowed`, 503 when the store is down (nothing taken). Lists return "
+        "duplicate, 409 `id_reuse` or `id_conflict`, 413 too large (> 256 KiB), 422 invalid "
+        "(the body names each field and reason), 403 `unknown_device`, `out_of_scope` "
+        "(the token's sites or device) or `kind_not_allowed`, 503 when the store is down "
+        "(nothing taken). Lists return "
         '`{"total": N, "items": [...]}` newest first (`limit` ≤ 1000, `offset`). '
         "`GET /api/v1/alerts/stream` is Server-Sent Events (`event: alert`).\n",
         "Tokens travel in `Authorization: Bearer …` (`?token=` only on the stream); bodies over "

@@ -128,6 +128,7 @@ class Rule(StrEnum):
     SAMPLE_OUT_OF_GEOFENCE = "sample_out_of_geofence"
     UNKNOWN_INPUT = "unknown_input"
     RAPID_TEST_INCONSISTENT = "rapid_test_inconsistent"
+    ID_CONFLICT = "id_conflict"  # another sender's record already holds this message's id
 
 
 class Severity(StrEnum):
@@ -155,7 +156,8 @@ class QuarantineReason(StrEnum):
     TOO_LARGE = "too_large"
     UNKNOWN_TOPIC = "unknown_topic"
     TOPIC_MISMATCH = "topic_mismatch"
-    ID_REUSE = "id_reuse"
+    ID_REUSE = "id_reuse"  # the same sender, other content: the first one stands
+    ID_CONFLICT = "id_conflict"  # another (site, device) stored a message with this id first
     UNKNOWN_DEVICE = "unknown_device"
     BAD_SIGNATURE = "bad_signature"
     UNSAFE_JSON = "unsafe_json"  # NaN/Infinity, integers beyond 64 bits, NUL, deep nesting

@@ -16,7 +16,8 @@ from agrisafe.protocol import Rule
 # sample_out_of_geofence (the inspector's device), unknown_input (missing reference data) and
 # rapid_test_inconsistent (a result contradicting its own figure may be the tester's error; it
 # blocks the lot, but accuses nobody until a confirmatory test) do not; certificate_refused /
-# certificate_revoked follow from another alert already counted.
+# certificate_revoked follow from another alert already counted; id_conflict is raised on the
+# site whose message was refused (the victim, not the sender that took the id first).
 PRODUCER_RULES = frozenset(
     {
         Rule.PHI_VIOLATION,

@@ -17,6 +17,7 @@ from sqlalchemy import Connection, Engine
 from agrisafe.protocol import Alert, Envelope, FieldProblem, QuarantineReason
 from agrisafe.timeutil import Clock
 from cloud.domain import (
+    AlertDraft,
     AlertSink,
     Incoming,
     Outcome,
@@ -26,11 +27,13 @@ from cloud.domain import (
     Verdict,
 )
 from cloud.engine.runner import RuleEngine
+from cloud.ingest.conflicts import Holder, conflict_alert, repeat_rejection
 from cloud.ingest.decode import dump_and_hash, guess_id
 from cloud.ingest.kinds import DeviceTypes
 from cloud.ingest.signature import ParallelVerifier, PendingChecks, Presigned
 from cloud.ingest.validate import IngestPolicy, Validator
 from cloud.registry.service import RegistryService
+from cloud.store import alerts as alert_store
 from cloud.store import quarantine, records
 
 logger = logging.getLogger(__name__)
@@ -108,6 +111,7 @@ class IngestService:
         q_rows: list[dict[str, object]] = []
         # id → (index, envelope, content hash, stored JSON)
         candidates: dict[str, tuple[int, Envelope, str, dict[str, Any]]] = {}
+        conflicts: list[AlertDraft] = []
         pending = self.verifier.start([item.payload for item in batch]) if len(batch) > 1 else None
         for i, item in enumerate(batch):
             checked = self._validate(item, scope, _presigned(pending, i, item.payload))
@@ -118,12 +122,11 @@ class IngestService:
             first = candidates.get(result.id)
             if first is None:
                 candidates[result.id] = (i, result, digest, doc)
-            elif first[2] == digest:
-                outcomes[i] = Outcome(Verdict.DUPLICATE, result.id)
-            else:
-                outcomes[i] = self._reject(item, _reuse(result.id), q_rows)
+                continue
+            holder = Holder(first[2], first[1].site, first[1].device)
+            outcomes[i] = self._repeat(item, result, digest, holder, q_rows, conflicts)
         stored: list[StoredRecord] = []
-        opened = self._store(batch, candidates, outcomes, q_rows, stored)
+        opened = self._store(batch, candidates, outcomes, q_rows, stored, conflicts)
         self._count(outcomes)
         if opened:
             self.stats.alerts += len(opened)
@@ -173,6 +176,35 @@ class IngestService:
         )
         return Outcome(Verdict.QUARANTINED, rej.message_id, rej)
 
+    def _repeat(
+        self,
+        item: Incoming,
+        env: Envelope,
+        digest: str,
+        holder: Holder,
+        q_rows: list[dict[str, object]],
+        conflicts: list[AlertDraft],
+    ) -> Outcome:
+        """A message whose id is taken: duplicate, `id_reuse`, or `id_conflict` (alerted)."""
+        rejection = repeat_rejection(env, digest, holder)
+        if rejection is None:
+            return Outcome(Verdict.DUPLICATE, env.id)
+        if rejection.reason is QuarantineReason.ID_CONFLICT:
+            # Loud: another sender holding this id may mean a result was made to vanish.
+            logger.error(
+                "id_conflict: %s %s/%s came from %s/%s but that id is held by %s/%s; "
+                "quarantined and alerted",
+                env.kind.value,
+                env.site,
+                env.device,
+                item.source.value,
+                item.topic,
+                holder.site,
+                holder.device,
+            )
+            conflicts.append(conflict_alert(env, holder))
+        return self._reject(item, rejection, q_rows)
+
     def _store(
         self,
         batch: Sequence[Incoming],
@@ -180,6 +212,7 @@ class IngestService:
         outcomes: list[Outcome | None],
         q_rows: list[dict[str, object]],
         stored: list[StoredRecord],
+        conflicts: list[AlertDraft],
     ) -> list[Alert]:
         rows = [
             records.record_row(env, batch[i].received_ms, batch[i].source.value, digest, doc)
@@ -197,16 +230,21 @@ class IngestService:
                     new_envs.append(env)
                     arrivals.append(batch[i].received_ms)
                     stored.append(StoredRecord(env, batch[i].received_ms))
-                elif known.get(mid) == digest:
-                    outcomes[i] = Outcome(Verdict.DUPLICATE, mid)
-                else:
-                    outcomes[i] = self._reject(batch[i], _reuse(mid), q_rows)
+                    continue
+                # Gone between insert and look-up cannot happen (records are never deleted
+                # inside a transaction); treat it as held by this sender: `id_reuse`.
+                holder = Holder(*known.get(mid, ("", env.site, env.device)))
+                outcomes[i] = self._repeat(batch[i], env, digest, holder, q_rows, conflicts)
             quarantine.add(conn, q_rows)
             for sink in self.record_sinks:
                 sink.stage(conn, stored)
             # Rules run in the same transaction, after the inserts: they see the batch and its
             # history together, and a crash before commit leaves neither records nor alerts.
-            return self.rules.apply(conn, new_envs, arrivals, self.registry, self.clock.now_ms())
+            now = self.clock.now_ms()
+            opened = self.rules.apply(conn, new_envs, arrivals, self.registry, now)
+            if conflicts:
+                opened += alert_store.raise_drafts(conn, conflicts, self.registry.region_of, now)
+            return opened
 
     def _count(self, outcomes: list[Outcome | None]) -> None:
         s = self.stats
@@ -224,18 +262,22 @@ class IngestService:
 
 
 def internal_rejection(err: BaseException, attempts: int, message_id: str | None) -> Rejection:
-    """The rejection of a message the cloud itself failed on, with the error (bounded)."""
-    what = f"{type(err).__name__}: {err}"[:300]
-    tries = f" after {attempts} attempts" if attempts > 1 else ""
-    problem = FieldProblem("message", f"failed{tries}: {what}")
-    return Rejection(QuarantineReason.INTERNAL, [problem], message_id)
+    """The rejection of a message the cloud itself failed on, in generic words.
 
-
-def _reuse(message_id: str) -> Rejection:
-    problem = FieldProblem(
-        "id", "id already used by a message with other content; the first one stands"
+    The reason goes back to the sender (HTTP body, ack) and into the quarantine row: a database
+    or driver error would hand out SQL, table names and other senders' values, so the error
+    itself is only logged (with the message id, for the operator to match the two).
+    """
+    logger.error(
+        "message %s quarantined as internal after %d attempt(s): %s: %s",
+        message_id,
+        attempts,
+        type(err).__name__,
+        err,
     )
-    return Rejection(QuarantineReason.ID_REUSE, [problem], message_id)
+    tries = f" after {attempts} attempts" if attempts > 1 else ""
+    problem = FieldProblem("message", f"the cloud failed on this message{tries}; kept for review")
+    return Rejection(QuarantineReason.INTERNAL, [problem], message_id)
 
 
 def _presigned(pending: PendingChecks | None, index: int, payload: bytes) -> Presigned | None:

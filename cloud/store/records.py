@@ -66,14 +66,13 @@ def insert_new(conn: Connection, rows: list[dict[str, Any]]) -> set[str]:
     return {r[0] for r in result.all()}
 
 
-def stored_hashes(conn: Connection, ids: list[str]) -> dict[str, str]:
-    """content_hash of already-stored ids."""
+def stored_hashes(conn: Connection, ids: list[str]) -> dict[str, tuple[str, str, str]]:
+    """(content_hash, site, device) of already-stored ids: what a repeat is compared with."""
     if not ids:
         return {}
-    rows = conn.execute(
-        select(t.records.c.id, t.records.c.content_hash).where(t.records.c.id.in_(ids))
-    )
-    return {r[0]: r[1] for r in rows}
+    c = t.records.c
+    rows = conn.execute(select(c.id, c.content_hash, c.site, c.device).where(c.id.in_(ids)))
+    return {r[0]: (r[1], r[2], r[3]) for r in rows}
 
 
 def _where(f: RecordFilter) -> list[Any]:

@@ -6,6 +6,7 @@ Every field value is a float: InfluxDB refuses a field whose type changes betwee
 Times are epoch milliseconds, the precision VictoriaMetrics keeps.
 """
 
+import hashlib
 import math
 import re
 from collections.abc import Mapping
@@ -15,6 +16,14 @@ from functools import lru_cache
 import orjson
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# What the SQL store's columns hold (cloud/store/timeseries_tables.py): `field` VARCHAR(64),
+# `series` VARCHAR(1024). Telemetry keys and tag values (512 characters, twice that once JSON
+# escapes quotes) may be longer, and a protocol-valid message must never be refused by the
+# time-series store, so over-long names are shortened here, deterministically, for every store.
+MAX_FIELD_CHARS = 64
+MAX_SERIES_CHARS = 1024
+MAX_TAG_CHARS = 64  # a shortened tag value; `site` is never shortened (queries select by it)
+_DIGEST_CHARS = 16
 
 
 @lru_cache(maxsize=65536)
@@ -25,6 +34,29 @@ def _series_json(tags: tuple[tuple[str, str], ...]) -> str:
 
 class PointError(ValueError):
     """A point that cannot be written (no fields, bad name, non-finite value)."""
+
+
+def bounded(text: str, limit: int, sep: str = "~") -> str:
+    """`text` when it has at most `limit` characters, else its head, `sep` and 16 hex digits
+    of its SHA-256: the same long name always gives the same short one, and two long names
+    that share a head still differ."""
+    if len(text) <= limit:
+        return text
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:_DIGEST_CHARS]
+    return text[: limit - len(sep) - _DIGEST_CHARS] + sep + digest
+
+
+def bounded_tags(tags: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+    """Tags whose canonical JSON fits `MAX_SERIES_CHARS`: unchanged when they fit, else every
+    tag value but `site` over `MAX_TAG_CHARS` shortened by `bounded` (then to its digest alone
+    should that still not fit)."""
+    if len(_series_json(tags)) <= MAX_SERIES_CHARS:
+        return tags
+    for limit in (MAX_TAG_CHARS, _DIGEST_CHARS + 1):
+        short = tuple((k, v if k == "site" else bounded(v, limit)) for k, v in tags)
+        if len(_series_json(short)) <= MAX_SERIES_CHARS:
+            return short
+    raise PointError(f"tags too long for a series even when shortened: {tags!r:.200}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,14 +94,19 @@ def make_point(
     fields: Mapping[str, float | None],
     ts_ms: int,
 ) -> Point | None:
-    """A point from loose parts: empty tags and missing or non-finite fields are dropped.
+    """A point from loose parts: empty tags and missing or non-finite fields are dropped,
+    over-long field names and tag values shortened (`bounded`, `bounded_tags`).
 
     Returns None when no field is left (a point needs at least one).
     """
     cleaned = [(k, clean_tag(v)) for k, v in tags.items() if v is not None]
-    kept_tags = tuple(sorted((k, v) for k, v in cleaned if v))
+    kept_tags = bounded_tags(tuple(sorted((k, v) for k, v in cleaned if v)))
     kept_fields = tuple(
-        sorted((k, float(v)) for k, v in fields.items() if v is not None and math.isfinite(v))
+        sorted(
+            (bounded(k, MAX_FIELD_CHARS, "_"), float(v))
+            for k, v in fields.items()
+            if v is not None and math.isfinite(v)
+        )
     )
     if not kept_fields:
         return None

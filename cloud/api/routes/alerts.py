@@ -14,6 +14,7 @@ from cloud.api.auth import Principal, require_reader, require_stream_reader
 from cloud.api.deps import EngineDep, HubDep, SettingsDep
 from cloud.api.schemas.alerts import AlertPage
 from cloud.api.schemas.query import AlertQuery
+from cloud.api.token_watch import TokenWatch
 from cloud.store import alerts as alert_store
 
 router = APIRouter(tags=["alerts"])
@@ -75,6 +76,7 @@ async def stream_alerts(
             hub.close_stream(principal.token_id)
 
     sub = hub.subscribe(Subscriber(regions=principal.regions, sites=principal.sites))
+    watch = TokenWatch(request, principal, settings.sse_token_recheck_s)
 
     async def events() -> AsyncIterator[dict[str, str]]:
         try:
@@ -83,10 +85,12 @@ async def stream_alerts(
                 try:
                     alert = await asyncio.wait_for(sub.queue.get(), timeout=1.0)
                 except TimeoutError:
-                    if await request.is_disconnected():
+                    if await request.is_disconnected() or not await watch.valid():
                         return
                     continue
                 if alert is None:  # shutting down
+                    return
+                if not await watch.valid(now=True):  # a revoked token sees no further alert
                     return
                 yield {"event": "alert", "id": alert.id, "data": alert.to_json().decode()}
         finally:

@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from agrisafe.timeutil import Clock
 from cloud.api.auth import Principal, Role, require_reader, require_role, require_stream_reader
-from cloud.api.deps import EngineDep, ReferenceDep, RegistryDep
+from cloud.api.deps import EngineDep, ReferenceDep, RegistryDep, SettingsDep
 from cloud.api.schemas.consult import (
     CheckResult,
     ConsultCase,
@@ -23,6 +23,7 @@ from cloud.api.schemas.consult import (
     ConsultMessage,
     ConsultPage,
 )
+from cloud.api.token_watch import TokenWatch
 from cloud.consult.check import Recommendation
 from cloud.consult.service import CaseDraft, ConsultService, Flagged, Reply
 
@@ -128,19 +129,24 @@ async def list_cases(
 async def stream(
     request: Request,
     service: Service,
+    settings: SettingsDep,
     principal: Annotated[Principal, Depends(require_stream_reader)],
 ) -> EventSourceResponse:
     """Each case in scope as it is opened, answered, replied to or closed (read from the
-    database every second, so changes made by any cloud process show). Takes `?token=`."""
+    database every second, so changes made by any cloud process show). Takes `?token=`;
+    the stream ends once that token is revoked or expires."""
     since = Clock().now_ms()
+    watch = TokenWatch(request, principal, settings.sse_token_recheck_s)
 
     async def events() -> AsyncIterator[dict[str, str]]:
         nonlocal since
         yield {"event": "ready", "data": "{}"}
-        while not await request.is_disconnected():
+        while not await request.is_disconnected() and await watch.valid():
             changed = await run_in_threadpool(
                 service.changed_since, since, principal.regions, principal.sites
             )
+            if changed and not await watch.valid(now=True):
+                return
             for case in changed:
                 since = max(since, int(case["updated_ms"]))
                 yield {"event": "consultation", "data": orjson.dumps(case).decode()}

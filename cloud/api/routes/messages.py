@@ -37,6 +37,7 @@ MAX_REQUEST_BYTES = 8 * 1024 * 1024  # an array of many envelopes, each ≤ 256 
 _CODES = {
     QuarantineReason.TOO_LARGE: 413,
     QuarantineReason.ID_REUSE: 409,
+    QuarantineReason.ID_CONFLICT: 409,
     QuarantineReason.UNKNOWN_DEVICE: 403,
     QuarantineReason.OUT_OF_SCOPE: 403,
     QuarantineReason.KIND_NOT_ALLOWED: 403,

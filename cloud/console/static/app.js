@@ -83,6 +83,7 @@
     sample_out_of_geofence: ["抽样点不在基地范围内", "sample outside the geofence"],
     unknown_input: ["投入品无参考数据", "input without reference data"],
     rapid_test_inconsistent: ["速测结果不一致", "inconsistent rapid test"],
+    id_conflict: ["消息编号被他人占用", "message id taken by another sender"],
   };
   var KEYS = {
     crop: ["作物", "crop"], product: ["产品", "product"], reg_no: ["登记证号", "registration"],

@@ -1,13 +1,26 @@
 """Points: outbox JSON round trip, line protocol escaping, dropping what cannot be written."""
 
 import math
+import re
 
 import orjson
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from sqlalchemy import String
 
-from cloud.timeseries.points import Point, PointError, from_json, make_point, to_json, to_line
+from cloud.store.timeseries_tables import ts_points
+from cloud.timeseries.points import (
+    MAX_FIELD_CHARS,
+    MAX_SERIES_CHARS,
+    Point,
+    PointError,
+    bounded,
+    from_json,
+    make_point,
+    to_json,
+    to_line,
+)
 
 names = st.text(min_size=1, max_size=12)
 
@@ -84,3 +97,55 @@ def test_from_json_rejects_garbage_cleanly(raw: bytes) -> None:
 def test_from_json_rejects_each_malformed_shape(raw: bytes) -> None:
     with pytest.raises(PointError, match="not an outbox point"):
         from_json(raw)
+
+
+def test_over_long_field_names_are_shortened_deterministically() -> None:
+    long_a, long_b = "k" * 65, "k" * 64 + "x"
+    p = make_point("telemetry", {"site": "S"}, {long_a: 1.0, long_b: 2.0, "fps": 3.0}, 0)
+    assert p is not None
+    names = [name for name, _ in p.fields]
+    assert "fps" in names
+    assert all(len(name) <= MAX_FIELD_CHARS for name in names)
+    assert len(set(names)) == 3  # two long keys with one head stay two fields
+    assert bounded(long_a, MAX_FIELD_CHARS, "_") in names  # the same key, the same name
+    assert re.fullmatch(r"[A-Za-z0-9_]+", bounded(long_a, MAX_FIELD_CHARS, "_"))
+
+
+def test_over_long_tags_fit_the_series_column_and_site_is_kept() -> None:
+    site = "S" * 128  # the longest site id the protocol allows
+    tags = {
+        "site": site,
+        "device": "d" * 128,
+        "method": "enzyme_inhibition",
+        "analyte": "\\" * 512,  # JSON doubles each
+        "commodity": '"' * 512,
+        "result": "positive",
+    }
+    p = make_point("rapid_test", tags, {"result_code": 2.0}, 0)
+    again = make_point("rapid_test", tags, {"result_code": 2.0}, 0)
+    assert p is not None
+    assert again is not None
+    assert len(p.series_key) <= MAX_SERIES_CHARS
+    assert p.series_key == again.series_key
+    assert p.tag("site") == site
+    assert p.tag("result") == "positive"
+    assert p.tag("analyte") != p.tag("commodity")
+
+
+def test_tags_that_fit_are_left_alone() -> None:
+    tags = {"site": "S", "analyte": "有" * 300, "commodity": "黄瓜"}
+    p = make_point("rapid_test", tags, {"result_code": 2.0}, 0)
+    assert p is not None
+    assert dict(p.tags) == tags
+
+
+def test_the_sql_columns_hold_what_points_are_bounded_to() -> None:
+    def length(column: str) -> int:
+        kind = ts_points.c[column].type
+        assert isinstance(kind, String)
+        assert kind.length is not None
+        return kind.length
+
+    assert length("field") >= MAX_FIELD_CHARS
+    assert length("series") >= MAX_SERIES_CHARS
+    assert length("site") >= 128  # a protocol Ident, never shortened

@@ -1,0 +1,130 @@
+"""An id already held by another sender's record: `id_conflict`, quarantined, alerted, acked.
+
+The attack this stops: a producer computes the id of an instrument's coming positive and sends
+any message under it first; the real positive used to be swallowed as `id_reuse`.
+"""
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import orjson
+import pytest
+from sqlalchemy import select
+
+from agrisafe.protocol import Alert, Kind, QuarantineReason, parse_envelope
+from agrisafe.timeutil import Clock
+from cloud.domain import Incoming, Source, Verdict
+from cloud.engine.runner import RuleEngine
+from cloud.ingest.acks import cloud_acks
+from cloud.ingest.conflicts import Holder, conflict_alert, repeat_rejection
+from cloud.ingest.service import IngestService
+from cloud.registry import RegistryService, load_registry_file
+from cloud.store import tables as t
+from cloud.store.db import make_engine, migrate
+from testkit.messages import encode, message, topic_of
+from testkit.paths import DEMO_SITE_FILE
+
+
+class ListSink:
+    """Collects delivered alerts."""
+
+    def __init__(self) -> None:
+        self.alerts: list[Alert] = []
+
+    def deliver(self, alerts: Sequence[Alert]) -> None:
+        self.alerts.extend(alerts)
+
+
+@pytest.fixture
+def service(database_url: str) -> Iterator[tuple[IngestService, ListSink]]:
+    engine = make_engine(database_url)
+    migrate(engine)
+    registry = RegistryService(engine)
+    registry.sync_file(load_registry_file(DEMO_SITE_FILE))
+    sink = ListSink()
+    yield IngestService(engine, registry, RuleEngine(), [sink]), sink
+    engine.dispose()
+
+
+def _mqtt(env: dict[str, Any]) -> Incoming:
+    return Incoming(encode(env), topic_of(env), Source.MQTT, Clock().now_ms())
+
+
+def _positive_and_squat() -> tuple[dict[str, Any], dict[str, Any]]:
+    positive = message(Kind.RAPID_TEST, device="rt-01", result="positive", inhibition_pct=78.0)
+    squat = message(Kind.RAPID_TEST, device="app-zhang", result="negative", inhibition_pct=12.0)
+    squat["id"] = positive["id"]  # the id, computed ahead, claimed from the producer's app
+    return positive, squat
+
+
+def _rules(sink: ListSink) -> list[tuple[str, str, str]]:
+    return [(a.rule.value, a.site, a.subject) for a in sink.alerts]
+
+
+def test_another_senders_id_is_id_conflict_kept_and_alerted(
+    service: tuple[IngestService, ListSink],
+) -> None:
+    svc, sink = service
+    positive, squat = _positive_and_squat()
+    assert svc.process([_mqtt(squat)])[0].verdict is Verdict.ACCEPTED
+    batch = [_mqtt(positive)]
+    [out] = svc.process(batch)
+    assert out.verdict is Verdict.QUARANTINED
+    assert out.rejection is not None
+    assert out.rejection.reason is QuarantineReason.ID_CONFLICT
+    with svc.engine.connect() as conn:
+        q = conn.execute(select(t.quarantine)).mappings().one()
+    assert q["reason"] == "id_conflict"
+    assert orjson.loads(q["raw"])["body"]["result"] == "positive"  # the real one, kept
+    assert _rules(sink) == [("id_conflict", "SX-TG-001", "device:rt-01")]
+    [alert] = sink.alerts
+    assert alert.region == svc.registry.region_of("SX-TG-001")
+    assert alert.evidence == [positive["id"]]
+    assert alert.detail["first_sender"] == "device:app-zhang"
+    assert svc.stats.quarantined == {"id_conflict": 1}
+    [(_topic, ack)] = cloud_acks(batch, [out])
+    assert orjson.loads(ack)["quarantined"] == {positive["id"]: "id_conflict"}
+    # The bridge re-sends (no ack seen): still id_conflict, still one alert.
+    assert svc.process([_mqtt(positive)])[0].rejection is not None
+    assert len(sink.alerts) == 1
+
+
+def test_a_conflict_inside_one_batch_is_id_conflict_too(
+    service: tuple[IngestService, ListSink],
+) -> None:
+    svc, sink = service
+    positive, squat = _positive_and_squat()
+    out = svc.process([_mqtt(squat), _mqtt(positive)])
+    assert out[0].verdict is Verdict.ACCEPTED
+    assert out[1].rejection is not None
+    assert out[1].rejection.reason is QuarantineReason.ID_CONFLICT
+    assert _rules(sink) == [("id_conflict", "SX-TG-001", "device:rt-01")]
+
+
+def test_the_same_sender_with_other_content_stays_id_reuse_without_alert(
+    service: tuple[IngestService, ListSink],
+) -> None:
+    svc, sink = service
+    first = message(Kind.RAPID_TEST, device="rt-01", result="negative", inhibition_pct=10.0)
+    changed = first | {"body": first["body"] | {"inhibition_pct": 1.0}}
+    svc.process([_mqtt(first)])
+    [out] = svc.process([_mqtt(changed)])
+    assert out.rejection is not None
+    assert out.rejection.reason is QuarantineReason.ID_REUSE
+    assert sink.alerts == []
+
+
+def test_repeat_decisions() -> None:
+    env = parse_envelope(encode(message(Kind.RAPID_TEST, device="rt-01")))
+    assert repeat_rejection(env, "h", Holder("h", "SX-TG-001", "rt-01")) is None
+    same = repeat_rejection(env, "h", Holder("other", "SX-TG-001", "rt-01"))
+    assert same is not None
+    assert same.reason is QuarantineReason.ID_REUSE
+    for holder in (Holder("x", "SX-TG-001", "app-zhang"), Holder("x", "SX-JX-002", "rt-01")):
+        other = repeat_rejection(env, "h", holder)
+        assert other is not None
+        assert other.reason is QuarantineReason.ID_CONFLICT
+    # Another site (maybe another region) is not named to this site's regulators.
+    elsewhere = conflict_alert(env, Holder("x", "SX-JX-002", "app-li"))
+    assert elsewhere.detail["first_sender"] == "another site"
+    assert elsewhere.dedupe_key == f"id_conflict|SX-TG-001|device:rt-01|{env.id}"
