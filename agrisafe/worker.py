@@ -70,6 +70,13 @@ class BackgroundWorker:
         """True while the thread runs."""
         return self._thread is not None and self._thread.is_alive()
 
+    @property
+    def died(self) -> bool:
+        """True when the thread ended without `stop()` being asked: it crashed (`crashed`) or
+        its loop returned early. A supervisor exits on it rather than run on without it."""
+        ended = self._thread is not None and not self._thread.is_alive()
+        return self.crashed or (ended and not self.stopping)
+
     def sleep(self, seconds: float) -> bool:
         """Wait up to `seconds` or until woken; True when the worker should stop."""
         if self._wake_event.wait(seconds):

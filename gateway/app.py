@@ -1,6 +1,7 @@
 """Composition root of one gateway: outbox, pump to the cloud, relay from the site, telemetry."""
 
 import logging
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -8,7 +9,7 @@ from agrisafe.config import ConfigError
 from agrisafe.identity import EnvelopeSigner, KeyError_, load_verify_key
 from agrisafe.ids import new_id
 from agrisafe.mqtt.url import BrokerAddress
-from agrisafe.outbox import OutboxPump, SqliteOutbox
+from agrisafe.outbox import OutboxFull, OutboxPump, SqliteOutbox
 from agrisafe.outbox.pump import AckOptions
 from agrisafe.protocol import Kind, TelemetryBody, TelemetryEnvelope
 from agrisafe.protocol.topics import message_topic
@@ -37,6 +38,7 @@ def rules_of(cfg: GatewayConfig) -> BoundaryRules:
 def telemetry_body(app: "GatewayApp") -> dict[str, float]:
     """The gateway's own health as telemetry fields (numbers only)."""
     oldest = app.outbox.oldest_created_ms()
+    full_since = app.relay.stats.full_since_ms
     body: dict[str, float] = {
         "wan_connected": 1.0 if app.pump.session.connected.is_set() else 0.0,
         "site_connected": 1.0 if app.relay.session.connected.is_set() else 0.0,
@@ -46,6 +48,9 @@ def telemetry_body(app: "GatewayApp") -> dict[str, float]:
         "received": float(app.relay.stats.received),
         "relayed": float(app.pump.delivered),
         "quarantined": float(app.relay.stats.quarantined),
+        "outbox_full": 1.0 if full_since is not None else 0.0,
+        "outbox_full_s": 0.0 if full_since is None else round((now_ms() - full_since) / 1000, 1),
+        "held": float(app.relay.stats.held),
         "wan_reconnects": float(app.pump.session.reconnects),
         "commands_relayed": float(app.downlink.stats.relayed),
         "commands_refused": float(app.downlink.stats.refused),
@@ -85,7 +90,16 @@ class Telemetry(BackgroundWorker):
         )
         topic = message_topic(cfg.site, cfg.gateway, Kind.TELEMETRY)
         payload = self.app.signer.sign(cfg.gateway, env.to_json())
-        self.app.outbox.put(topic, payload, droppable=True)
+        try:
+            self.app.outbox.put(topic, payload, droppable=True)
+        except OutboxFull:
+            # No room even after older telemetry went: this report (which says the outbox is
+            # full) goes straight to the cloud broker, QoS 0, if the WAN is up; droppable anyway.
+            pump = self.app.pump
+            if pump.session.connected.is_set():
+                pump.session.client.publish(topic, payload, qos=0)
+            logger.warning("outbox full: telemetry sent without keeping it on disk")
+            return
         self.app.pump.wake()
 
 
@@ -114,6 +128,30 @@ class GatewayApp:
             self.cfg.gateway,
             self.outbox.depth(),
         )
+
+    def workers(self) -> list[BackgroundWorker]:
+        """The threads that must all run for the gateway to do its job."""
+        return [w for w in (self.pump, self.relay, self.telemetry) if w is not None]
+
+    def dead(self) -> list[str]:
+        """The workers that ended without being asked to (crashed: the log has why)."""
+        return [w.name for w in self.workers() if w.died]
+
+    def serve(self, stop: threading.Event, check_s: float = 1.0) -> int:
+        """Run until `stop` is set (0) or a worker dies (1): a gateway missing its relay or
+        pump must exit, so its supervisor restarts it, not linger as a process that relays
+        nothing. Stops the gateway either way."""
+        code = 0
+        try:
+            while not stop.wait(check_s):
+                dead = self.dead()
+                if dead:
+                    logger.critical("gateway worker(s) died: %s; exiting", ", ".join(dead))
+                    code = 1
+                    break
+        finally:
+            self.stop()
+        return code
 
     def stop(self) -> None:
         """Stop taking messages, then stop relaying; the outbox keeps the rest on disk."""

@@ -3,11 +3,13 @@
 A message belongs to this site when its topic is a device message topic of this site, it is an
 envelope of protocol v1 whose site, device and kind agree with the topic, and — where the site
 requires signatures, or wherever the device has a key and the message a signature — it is signed
-by that device's key. What passes is stamped (`gw`: this gateway and its receive time, a
-transport field outside the signature and the content hash) and relayed; the rest is kept
-locally with its raw bytes and the reason.
+by that device's key; its JSON must be what the cloud's parser reads (orjson: UTF-8 without a
+BOM). What passes is stamped (`gw`: this gateway and its receive time, a transport field outside
+the signature and the content hash) and relayed; the rest is kept locally with its raw bytes and
+the reason.
 """
 
+import codecs
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -110,8 +112,25 @@ def _constant(text: str) -> float:
     raise _Unsafe(f"{text} is not JSON")
 
 
+def _utf8(payload: bytes) -> str:
+    """The payload as text, if it is UTF-8 without a byte order mark — what the cloud's parser
+    (orjson) reads. `json.loads(bytes)` would also take UTF-16/32 and a BOM, and the ASCII stamp
+    appended to those bytes would reach the cloud unparseable after the device forgot them."""
+    if payload.startswith(codecs.BOM_UTF8):
+        raise ValueError("starts with a UTF-8 byte order mark: send UTF-8 JSON without a BOM")
+    try:
+        return payload.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise ValueError(f"not UTF-8 ({err.reason} at byte {err.start})") from err
+
+
 def _strict_json(payload: bytes) -> object:
-    return json.loads(payload, parse_int=_int, parse_float=_float, parse_constant=_constant)
+    text = _utf8(payload)
+    doc = json.loads(text, parse_int=_int, parse_float=_float, parse_constant=_constant)
+    # What is relayed, the cloud must be able to read: orjson also refuses what the stdlib
+    # parser lets through (lone surrogate escapes, UTF-16 text that decodes as UTF-8 with NULs).
+    orjson.loads(payload)
+    return doc
 
 
 def _parse(payload: bytes, device: str) -> dict[str, object] | Rejected:
@@ -119,7 +138,7 @@ def _parse(payload: bytes, device: str) -> dict[str, object] | Rejected:
         doc = _strict_json(payload)
     except _Unsafe as err:
         return Rejected(QuarantineReason.UNSAFE_JSON, str(err), device)
-    except (ValueError, RecursionError) as err:
+    except (ValueError, RecursionError) as err:  # orjson.JSONDecodeError is a ValueError
         return Rejected(QuarantineReason.BAD_JSON, str(err)[:300], device)
     if not isinstance(doc, dict):
         return Rejected(QuarantineReason.SCHEMA, "envelope: must be a JSON object", device)

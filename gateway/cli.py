@@ -53,12 +53,13 @@ def run(
     gw.start()
     typer.echo(f"gateway {cfg.site}/{cfg.gateway} relaying", err=True)
     try:
-        while not stop.wait(1.0):
-            pass
+        code = gw.serve(stop)
     except KeyboardInterrupt:
-        pass
-    finally:
-        gw.stop()
+        code = 0  # serve() stopped the gateway on its way out
+    if code:
+        # A worker died: exit non-zero so systemd/docker restart the gateway (docs/gateway.md).
+        typer.echo("gateway stopped: a worker died (see the log)", err=True)
+        raise typer.Exit(code)
     typer.echo("gateway stopped", err=True)
 
 

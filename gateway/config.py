@@ -3,7 +3,7 @@
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from agrisafe import config as shared
 from agrisafe.identity import KeyError_, VerifyKey, load_verify_key
@@ -56,6 +56,17 @@ class GatewayConfig(BaseModel):
         if value is not None:
             parse_mqtt_url(value)  # ValueError says what is wrong
         return value
+
+    @model_validator(mode="after")
+    def _a_message_fits_the_outbox(self) -> "GatewayConfig":
+        # A message the empty outbox cannot hold would stop the relay for good (it waits for
+        # room and takes nothing else meanwhile); 1 KiB leaves room for the gateway's stamp.
+        if self.max_message_bytes + 1024 + len(self.gateway) > self.outbox_max_mb << 20:
+            raise ValueError(
+                f"max_message_bytes ({self.max_message_bytes}) must be well under "
+                f"outbox_max_mb ({self.outbox_max_mb} MiB)"
+            )
+        return self
 
     def cloud_verify_key(self) -> VerifyKey | None:
         """The cloud's public key from `cloud_key` or `cloud_key_file` (None: neither set)."""

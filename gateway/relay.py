@@ -6,6 +6,11 @@ outbox in one fsynced transaction, keeps the rejected ones in the local quaranti
 (a) PUBACKs them on the site broker and (b) sends each device an end-to-end ack for the ids the
 gateway now holds — the gateway is the next durable hop, so a device may forget them; the gateway
 itself forgets them only on the cloud's ack (OutboxPump). One FIFO keeps each device's order.
+
+A full outbox (a WAN outage longer than `outbox_max_mb` holds) stops the relay taking messages:
+what does not fit is held, neither PUBACKed nor acknowledged to its device, and retried every
+`full_retry_s` until the cloud's acks make room; meanwhile the site broker and the devices'
+own outboxes keep the rest. Nothing is lost and the relay resumes by itself.
 """
 
 import logging
@@ -20,7 +25,7 @@ import paho.mqtt.client as mqtt
 from agrisafe.mqtt.client import MqttSession
 from agrisafe.mqtt.url import BrokerAddress
 from agrisafe.outbox import SqliteOutbox
-from agrisafe.outbox.store import Publication
+from agrisafe.outbox.store import OutboxFull, Publication
 from agrisafe.protocol import CloudAck
 from agrisafe.protocol.ack import MAX_ACK_IDS
 from agrisafe.protocol.topics import ack_topic
@@ -44,6 +49,9 @@ class Received:
     rx_ms: int
 
 
+Checked = tuple[Received, Accepted | Rejected]  # a message and the boundary's verdict
+
+
 @dataclass
 class RelayStats:
     """Counters for telemetry and logs."""
@@ -51,12 +59,15 @@ class RelayStats:
     received: int = 0
     queued: int = 0
     quarantined: int = 0
+    held: int = 0  # taken from the site broker, waiting for room in the outbox
+    full_since_ms: int | None = None  # the outbox has been full since (None: it has room)
+    full_episodes: int = 0
 
 
 class Relay(BackgroundWorker):
     """Consumes the site broker into the gateway's outbox."""
 
-    def __init__(
+    def __init__(  # noqa: PLR0913 - its parts, then keyword-only knobs
         self,
         rules: BoundaryRules,
         local: BrokerAddress,
@@ -67,6 +78,7 @@ class Relay(BackgroundWorker):
         on_queued: Callable[[], None] = lambda: None,
         batch_max: int = 500,
         queue_max: int = 2000,
+        full_retry_s: float = 1.0,
     ) -> None:
         super().__init__("gateway-relay")
         self.rules = rules
@@ -76,6 +88,8 @@ class Relay(BackgroundWorker):
         self.stats = RelayStats()
         self._on_queued = on_queued
         self._batch_max = batch_max
+        self.full_retry_s = full_retry_s
+        self._full_logged = 0.0  # monotonic time of the last "outbox full" error
         self._queue: queue.Queue[Received] = queue.Queue(maxsize=queue_max)
         self._generation = 0
         self._gen_lock = threading.Lock()
@@ -116,11 +130,63 @@ class Relay(BackgroundWorker):
 
     # -- relay thread --------------------------------------------------------------------
     def run(self) -> None:
-        """Check, store and acknowledge batches until stopped."""
-        while not self.stopping or not self._queue.empty():
-            batch = self._collect()
-            if batch:
-                self._relay(batch)
+        """Check, store and acknowledge batches until stopped; hold what the outbox has no room
+        for and retry it, taking nothing new meanwhile (the site broker keeps the rest)."""
+        held: list[Checked] = []
+        while True:
+            if held:
+                if self.sleep(self.full_retry_s):
+                    break  # stopping while full: the held messages stay unacknowledged
+                batch = held  # checked once: a retry costs a refused put, not the checks again
+            elif self.stopping and self._queue.empty():
+                break
+            else:
+                batch = [
+                    (i, check(i.topic, i.payload, i.rx_ms, self.rules)) for i in self._collect()
+                ]
+            held = self._relay_what_fits(batch) if batch else []
+            self._note_room(held)
+
+    def _relay_what_fits(self, batch: list[Checked]) -> list[Checked]:
+        """Relay the longest head of `batch` that fits, in order; the rest comes back."""
+        try:
+            self._relay(batch)
+        except OutboxFull:
+            if len(batch) == 1:
+                return batch
+            half = len(batch) // 2  # halves: a full outbox costs log2(batch) refused puts
+            rest = self._relay_what_fits(batch[:half])
+            return rest + batch[half:] if rest else self._relay_what_fits(batch[half:])
+        return []
+
+    @property
+    def full(self) -> bool:
+        """True while messages wait for room in the outbox."""
+        return self.stats.full_since_ms is not None
+
+    def _note_room(self, held: list[Checked]) -> None:
+        stats, now = self.stats, time.monotonic()
+        stats.held = len(held)
+        if held and (stats.full_since_ms is None or now - self._full_logged >= 60.0):
+            if stats.full_since_ms is None:
+                stats.full_since_ms, stats.full_episodes = now_ms(), stats.full_episodes + 1
+            self._full_logged = now
+            logger.error(
+                "OUTBOX FULL (%d of %d bytes, %d rows) for %.0f s: not taking device messages "
+                "until the cloud acknowledges some; %d held, the rest wait on the site broker "
+                "and in the devices' own outboxes (nothing is lost)",
+                self.outbox.size_bytes(),
+                self.outbox.max_bytes,
+                self.outbox.depth(),
+                (now_ms() - stats.full_since_ms) / 1000,
+                len(held),
+            )
+        elif not held and stats.full_since_ms is not None:
+            logger.warning(
+                "outbox has room again after %.0f s full: relaying",
+                (now_ms() - stats.full_since_ms) / 1000,
+            )
+            stats.full_since_ms = None
 
     def _collect(self) -> list[Received]:
         try:
@@ -135,16 +201,17 @@ class Relay(BackgroundWorker):
                 break
         return batch
 
-    def _relay(self, batch: list[Received]) -> None:
+    def _relay(self, batch: list[Checked]) -> None:
+        """Store, quarantine and acknowledge one checked batch; OutboxFull: none of it done."""
         keep: list[Publication] = []
         kept: list[Kept] = []
         acks: dict[str, list[str]] = {}
         refused: dict[str, dict[str, str]] = {}
-        for item in batch:
-            verdict = check(item.topic, item.payload, item.rx_ms, self.rules)
+        seen: list[tuple[str, int, int]] = []
+        for item, verdict in batch:
             if isinstance(verdict, Accepted):
                 keep.append(Publication(item.topic, verdict.payload))
-                self.offsets.observe(verdict.device, verdict.ts_ms, item.rx_ms)
+                seen.append((verdict.device, verdict.ts_ms, item.rx_ms))
                 acks.setdefault(verdict.device, []).append(verdict.message_id)
             else:
                 kept.append(_kept(item, verdict))
@@ -154,6 +221,8 @@ class Relay(BackgroundWorker):
         # Durable first (fsync); a crash before this line loses nothing: no PUBACK was sent.
         self.outbox.put_many(keep)
         self.quarantine.add(kept)
+        for device, ts_ms, rx_ms in seen:
+            self.offsets.observe(device, ts_ms, rx_ms)
         self.stats.received += len(batch)
         self.stats.queued += len(keep)
         self.stats.quarantined += len(kept)
@@ -161,7 +230,7 @@ class Relay(BackgroundWorker):
             logger.warning("quarantined %s from %s: %s", row.reason, row.topic, row.detail)
         if keep:
             self._on_queued()
-        self._acknowledge(batch, acks, refused)
+        self._acknowledge([item for item, _v in batch], acks, refused)
 
     def _acknowledge(
         self, batch: list[Received], acks: dict[str, list[str]], refused: dict[str, dict[str, str]]

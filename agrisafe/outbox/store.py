@@ -113,7 +113,7 @@ class SqliteOutbox:
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
-                self._make_room(incoming)
+                freed, dropped = self._make_room(incoming)
                 self._db.executemany(
                     "INSERT INTO outbox (topic, payload, qos, retain, droppable, created_ms) "
                     "VALUES (?, ?, ?, ?, ?, ?)",
@@ -126,14 +126,22 @@ class SqliteOutbox:
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
-            self._bytes += incoming
+            # Only now: a refused put rolls its deletes back, so the rows (and bytes) stay.
+            self._bytes += incoming - freed
+            if dropped:
+                self.dropped += dropped
+                logger.warning("outbox full: dropped %d oldest rows", dropped)
 
-    def _make_room(self, incoming: int) -> None:
-        # Called inside the write transaction. Droppable rows go first, oldest first.
+    def _make_room(self, incoming: int) -> tuple[int, int]:
+        """Delete the oldest rows that must go for `incoming` bytes to fit: (bytes, rows) freed.
+
+        Called inside the write transaction and changes no counter: the caller applies the
+        result once the transaction commits. Droppable rows go first, oldest first."""
         over = self._bytes + incoming - self.max_bytes
+        freed = dropped = 0
         for droppable_only in (True, False):
             if over <= 0:
-                return
+                break
             if not droppable_only and self.policy is OverflowPolicy.REJECT_NEW:
                 break
             rows = self._db.execute(_OLDEST_DROPPABLE if droppable_only else _OLDEST)
@@ -143,13 +151,12 @@ class SqliteOutbox:
                     break
                 doomed.append((seq,))
                 over -= size
-                self._bytes -= size
+                freed += size
             self._db.executemany("DELETE FROM outbox WHERE seq = ?", doomed)
-            if doomed:
-                self.dropped += len(doomed)
-                logger.warning("outbox full: dropped %d oldest rows", len(doomed))
+            dropped += len(doomed)
         if over > 0:
             raise OutboxFull(f"outbox {self.path} is full ({self.max_bytes} bytes)")
+        return freed, dropped
 
     def peek(self, after_seq: int = 0, limit: int = 100) -> list[OutboxItem]:
         """The oldest rows with seq > after_seq, in order."""

@@ -83,3 +83,22 @@ def test_request_stop_lets_a_subclass_unblock_before_the_join() -> None:
     w.gate.set()  # what a subclass's stop() does: close the socket it reads
     assert w.stop(5)
     assert w.saw_stopping  # the loop knew it was asked to stop, not that something broke
+
+
+class Quitter(BackgroundWorker):
+    def run(self) -> None:
+        return  # a loop that ended without being asked: as dead as a crash to a supervisor
+
+
+def test_died_tells_a_dead_worker_from_a_stopped_one() -> None:
+    crashed, quit_ = Crasher("crasher"), Quitter("quitter")
+    for w in (crashed, quit_):
+        w.start()
+        w.join(5)
+        assert w.died
+    stopped = Counter()
+    stopped.start()
+    assert not stopped.died  # running
+    stopped.stop()
+    assert not stopped.died  # asked to stop
+    assert not Counter().died  # never started

@@ -1,6 +1,10 @@
 """The site boundary (gateway/boundary.py): what is relayed, what is kept back and why."""
 
+import codecs
+from collections.abc import Callable
+
 import orjson
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -86,6 +90,39 @@ def test_garbage_schema_and_unsafe_numbers() -> None:
     assert _rejected("not/a/topic", encode(_rt())).reason is QuarantineReason.UNKNOWN_TOPIC
     huge = b"x" * (RULES.max_bytes + 1)
     assert _rejected(topic, huge).reason is QuarantineReason.TOO_LARGE
+
+
+@pytest.mark.parametrize(
+    ("name", "encoding"),
+    [
+        ("utf-8 with a BOM", lambda text: codecs.BOM_UTF8 + text.encode()),
+        ("utf-16-le", lambda text: text.encode("utf-16-le")),
+        ("utf-16 with a BOM", lambda text: text.encode("utf-16")),
+        ("utf-32", lambda text: text.encode("utf-32")),
+    ],
+)
+def test_only_utf8_without_bom_is_relayed(name: str, encoding: Callable[[str], bytes]) -> None:
+    # The stdlib parser reads these; the cloud's (orjson) does not. Accepted, the device would
+    # forget a message that the cloud then quarantines: refuse it here, where the device hears.
+    env = _rt()
+    out = _rejected(topic_of(env), encoding(encode(env).decode()))
+    assert out.reason is QuarantineReason.BAD_JSON, name
+    assert out.device == "rt-01"
+
+
+def test_what_orjson_refuses_is_not_relayed() -> None:
+    env = _rt()  # a lone surrogate escape in a text field: the stdlib parser takes it
+    raw = encode(env).replace(b'"operator":"', b'"operator":"\\ud800', 1)
+    assert b"\\ud800" in raw
+    assert _rejected(topic_of(env), raw).reason is QuarantineReason.BAD_JSON
+
+
+def test_every_relayed_payload_parses_as_the_cloud_parses() -> None:
+    env = _rt()
+    for raw in (encode(env), b"  " + encode(env) + b"\r\n", encode(env).replace(b",", b", ")):
+        out = check(topic_of(env), raw, RX, RULES)
+        assert isinstance(out, Accepted)
+        assert orjson.loads(out.payload)["gw"]["id"] == "gw-1"
 
 
 def test_signatures_where_required() -> None:

@@ -5,6 +5,7 @@ cloud broker; what passes arrives stamped; devices get the gateway's ack for bot
 ones with their reason); the gateway's telemetry reports its backlog and device clock offsets.
 """
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -108,6 +109,73 @@ def test_boundary_quarantine_stamp_and_device_acks(
     assert "clock_offset_ms.rt-01" in body
     assert body["wan_connected"] == 1.0
     assert body["quarantined"] == 3.0
+    for c in (upstream, acks):
+        c.close()
+    device.disconnect()
+    device.loop_stop()
+
+
+def test_a_full_outbox_pauses_the_relay_and_it_resumes_by_itself(
+    running: tuple[GatewayApp, PrivateMosquitto, PrivateMosquitto],
+) -> None:
+    # The WAN is up but no cloud acknowledges (no ingest behind the cloud broker): the outbox
+    # only grows, as in a long outage, until its bound (outbox_max_mb; tiny here).
+    app, site, cloud = running
+    from gateway.app import telemetry_body
+
+    app.outbox.max_bytes = 4000
+    upstream = Watcher(cloud.port, f"agrisafe/v1/{SITE}/+/+")
+    acks = Watcher(site.port, f"agrisafe/cloud/v1/ack/{SITE}/+")
+    device = mqtt.Client(CallbackAPIVersion.VERSION2, "device-full")
+    device.connect("127.0.0.1", site.port)
+    device.loop_start()
+    sent = [
+        sign_document(message(Kind.RAPID_TEST, site=SITE, device="rt-01"), KEY) for _ in range(12)
+    ]
+    for env in sent:
+        device.publish(topic_of(env), orjson.dumps(env), qos=1).wait_for_publish(5)
+
+    def acked() -> set[str]:
+        return {i for _t, p in acks.received for i in orjson.loads(p)["ids"]}
+
+    # Full: the relay holds what does not fit, acknowledges only what is on disk, and lives.
+    room = 2 * len(orjson.dumps(sent[0]))
+
+    def near_full() -> bool:
+        return app.outbox.size_bytes() > app.outbox.max_bytes - room
+
+    assert wait_for(lambda: app.relay.crashed or near_full(), 15)
+    time.sleep(1.5)  # a few refused retries later
+    assert app.relay.alive
+    assert not app.relay.crashed
+    assert app.relay.full
+    assert app.dead() == []
+    assert app.outbox.size_bytes() <= app.outbox.max_bytes
+    stored = {orjson.loads(i.payload)["id"] for i in app.outbox.peek(0, 100)}
+    assert 0 < len(stored) < len(sent)
+    assert acked() == stored  # the device keeps the others in its own outbox
+    body = telemetry_body(app)
+    assert body["outbox_full"] == 1.0
+    assert body["held"] >= 1.0
+    assert app.telemetry is not None
+    app.telemetry.publish_now()  # full: must not raise (it killed the telemetry thread before)
+    assert wait_for(lambda: any(t.endswith("gw-1/telemetry") for t, _p in upstream.received), 10)
+
+    # The cloud acknowledges what reached it: room again, the relay takes the rest by itself.
+    ids = {e["id"] for e in sent}
+
+    def cloud_acks_what_arrived() -> bool:
+        got = {orjson.loads(p)["id"] for _t, p in upstream.received}
+        rows = [i.seq for i in app.outbox.peek(0, 100) if orjson.loads(i.payload)["id"] in got]
+        app.outbox.ack(rows)
+        return ids <= got
+
+    assert wait_for(cloud_acks_what_arrived, 30)
+    assert wait_for(lambda: acked() >= ids, 10)
+    assert wait_for(lambda: not app.relay.full, 5)
+    assert app.relay.stats.full_episodes >= 1
+    assert app.relay.alive
+    assert telemetry_body(app)["outbox_full"] == 0.0
     for c in (upstream, acks):
         c.close()
     device.disconnect()

@@ -82,6 +82,35 @@ def test_droppable_rows_make_room_first(tmp_path: Path) -> None:
     assert box.dropped == 1
 
 
+def _stored_bytes(box: SqliteOutbox) -> int:
+    return int(
+        box._db.execute("SELECT COALESCE(SUM(LENGTH(payload)), 0) FROM outbox").fetchone()[0]
+    )
+
+
+def test_a_refused_put_changes_neither_the_size_nor_the_dropped_count(tmp_path: Path) -> None:
+    # The droppable rows a refused put would have deleted come back with its rollback: the
+    # byte counter and `dropped` must not count them, or each refusal lets the bound drift.
+    box = SqliteOutbox(tmp_path / "o.db", max_bytes=10_000, policy=OverflowPolicy.REJECT_NEW)
+    for _ in range(10):
+        box.put("t/tele", b"x" * 100, droppable=True)
+    box.put("t/rec", b"r" * 8000)
+    accepted = 0
+    for _ in range(8):
+        try:
+            box.put("t/rec", b"n" * 2500)
+            accepted += 1
+        except OutboxFull:
+            pass
+        assert box.size_bytes() == _stored_bytes(box) <= box.max_bytes
+    assert accepted == 0  # 8000 B of records + 2500 never fit in 10 000, telemetry or not
+    assert box.dropped == 0
+    assert box.depth() == 11
+    box.put("t/rec", b"m" * 1500)  # fits once 500 B of telemetry go: those are counted
+    assert box.dropped == 5
+    assert box.size_bytes() == _stored_bytes(box) == 10_000
+
+
 def test_drop_oldest_policy_keeps_newest(tmp_path: Path) -> None:
     box = SqliteOutbox(tmp_path / "o.db", max_bytes=100, policy=OverflowPolicy.DROP_OLDEST)
     for n in range(5):
