@@ -16,6 +16,7 @@ from agrisafe.protocol.envelope import CommandResultEnvelope
 from agrisafe.protocol.topics import command_filter, message_topic
 from agrisafe.worker import BackgroundWorker
 from edge.calibration import Calibration
+from edge.command_marks import MARKS_FILE, CommandMarks
 from edge.commands import CommandExecutor
 from edge.commission import load_record
 from edge.config import CameraConfig, SiteConfig
@@ -265,6 +266,7 @@ def build_app(  # noqa: PLR0913 - keyword-only model aids, each optional
             publisher.publish,
             thresholds=getattr(detector, "set_thresholds", None),
             jpeg_quality=ev.jpeg_quality,
+            marks=CommandMarks(data_dir / MARKS_FILE),
         )
         pump.listen(command_filter(cfg.site, cfg.device), executor.on_message)
     return EdgeApp(cfg, runners, publisher, outbox, pump, store, uploader, profile)

@@ -4,7 +4,8 @@ Commands arrive on the pump's connection (`agrisafe/v1/{site}/{device}/cmd/+`). 
 again here (the gateway is not trusted to have done it): signed by the cloud, for this node,
 not expired, well-formed. The answer — done, refused or failed, with any evidence made — is a
 `command_result` envelope queued in the outbox like everything else the node says. A command
-delivered twice (QoS 1 after a reconnect) is carried out once.
+delivered twice (QoS 1 after a reconnect) is carried out once; one replayed later, after a
+restart too, or older than one already carried out in its scope, is refused (edge.command_marks).
 """
 
 import logging
@@ -31,6 +32,7 @@ from agrisafe.protocol.commands import (
 from agrisafe.protocol.enums import CommandStatus, Kind
 from agrisafe.protocol.envelope import CommandResultEnvelope
 from agrisafe.timeutil import Clock, utc_now
+from edge.command_marks import CommandMarks, Replay
 from edge.evidence import EvidenceStore, jpeg
 from edge.pipeline import CameraPipeline
 
@@ -56,7 +58,7 @@ class Camera(Protocol):
 class CommandExecutor:
     """Checks, carries out and answers the commands for one node."""
 
-    def __init__(
+    def __init__(  # noqa: PLR0913 - its parts, then keyword-only knobs
         self,
         site: str,
         device: str,
@@ -67,6 +69,7 @@ class CommandExecutor:
         *,
         thresholds: Callable[[float | None, dict[str, float]], None] | None = None,
         jpeg_quality: int = 85,
+        marks: CommandMarks | None = None,
     ) -> None:
         self.site, self.device, self.cloud_key = site, device, cloud_key
         self.cameras = {c.camera: c for c in cameras}
@@ -76,6 +79,8 @@ class CommandExecutor:
         self.jpeg_quality = jpeg_quality
         self.clock = Clock()
         self._done: OrderedDict[str, None] = OrderedDict()  # recent ids: a re-delivery is no-op
+        # The durable guard (DATA_DIR/command-marks.json in the app); in memory when not given.
+        self.marks = marks if marks is not None else CommandMarks(None)
 
     def on_message(self, msg: mqtt.MQTTMessage) -> None:
         """paho callback for this node's command topics."""
@@ -101,15 +106,30 @@ class CommandExecutor:
             return self._reply(cmd, (CommandStatus.REFUSED, verdict.detail, []))
         if verdict.id in self._done:
             return None
+        replay = self.marks.check(verdict)
+        if replay is Replay.SAME:
+            logger.warning("command %s carried out before: replay ignored", verdict.id)
+            return None  # answered when it was carried out
+        if replay is Replay.OLDER:
+            return self._reply(verdict, self._superseded(verdict))
         self._done[verdict.id] = None
         while len(self._done) > 1000:
             self._done.popitem(last=False)
         try:
+            # On disk before it runs: carried out at most once, even across a crash.
+            self.marks.record(verdict)
             outcome = self.execute(verdict)
         except Exception as err:  # a failed command is answered, never a dead paho thread
             logger.exception("command %s failed", verdict.id)
             outcome = (CommandStatus.FAILED, f"{type(err).__name__}: {err}"[:500], [])
         return self._reply(verdict, outcome)
+
+    def _superseded(self, cmd: Command) -> Outcome:
+        newest = self.marks.newest(cmd)
+        why = f"a newer {cmd.name.value} command ({newest.id if newest else '?'}) was carried "
+        why += "out already; an older one may not undo it"
+        logger.warning("command %s refused: %s", cmd.id, why)
+        return CommandStatus.REFUSED, why, []
 
     def execute(self, cmd: Command) -> Outcome:
         """Carry out a checked command."""

@@ -16,6 +16,7 @@ from agrisafe.protocol.enums import CommandName, CommandStatus
 from agrisafe.protocol.envelope import CommandResultEnvelope
 from agrisafe.protocol.topics import command_topic
 from edge.app import EdgeApp, build_app
+from edge.command_marks import MARKS_FILE, CommandMarks
 from edge.commands import CommandExecutor
 from edge.config import SiteConfig
 from edge.detect import load_detector
@@ -128,3 +129,70 @@ def test_refusals_duplicates_and_forgeries(node: Node) -> None:
         CommandStatus.REFUSED,
     ]
     assert all(a.body.command for a in node.answers)
+
+
+def _status(answer: CommandResultEnvelope | None) -> CommandStatus:
+    assert answer is not None
+    return answer.body.status
+
+
+def _thresholds_node(data_dir: Path, applied: list[float | None]) -> CommandExecutor:
+    """A node whose only part is the detector's thresholds (recorded); its replay guard lives in
+    DATA_DIR like the app's (a new executor = the node after a restart)."""
+    return CommandExecutor(
+        "S1",
+        "edge-01",
+        CLOUD.public_key(),
+        [],
+        None,
+        lambda env: None,
+        thresholds=lambda conf, _cc: applied.append(conf),
+        marks=CommandMarks(data_dir / MARKS_FILE),
+    )
+
+
+def _signed(conf: float, issued: datetime) -> bytes:
+    cmd = Command(
+        id=new_id(),
+        site="S1",
+        device="edge-01",
+        name=CommandName.SET_THRESHOLDS,
+        params={"conf": conf},
+        issued=issued,
+        expires=issued + timedelta(days=7),
+        by="admin",
+    )
+    return sign_command(cmd, CLOUD)
+
+
+def test_a_replay_after_a_restart_is_refused(tmp_path: Path) -> None:
+    topic = command_topic("S1", "edge-01", "set_thresholds")
+    now = datetime.now(UTC)
+    old, new = _signed(0.95, now - timedelta(days=2)), _signed(0.25, now - timedelta(days=1))
+    applied: list[float | None] = []
+    before = _thresholds_node(tmp_path, applied)
+    assert _status(before.handle(topic, old)) is CommandStatus.DONE
+    assert _status(before.handle(topic, new)) is CommandStatus.DONE
+    after = _thresholds_node(tmp_path, applied)  # power cut, update: memory is gone
+    assert after.handle(topic, new) is None  # carried out before the restart: once only
+    replayed = after.handle(topic, old)  # captured off the LAN, sent again
+    assert replayed is not None
+    assert replayed.body.status is CommandStatus.REFUSED
+    assert "newer" in (replayed.body.detail or "")
+    assert applied == [0.95, 0.25]
+
+
+def test_an_older_command_after_a_newer_one_is_refused(tmp_path: Path) -> None:
+    topic = command_topic("S1", "edge-01", "set_thresholds")
+    now = datetime.now(UTC)
+    older, newer = _signed(0.95, now - timedelta(hours=2)), _signed(0.25, now - timedelta(hours=1))
+    applied: list[float | None] = []
+    node = _thresholds_node(tmp_path, applied)
+    assert _status(node.handle(topic, newer)) is CommandStatus.DONE
+    late = node.handle(topic, older)  # never seen before, but it would undo the newer setting
+    assert late is not None
+    assert late.body.status is CommandStatus.REFUSED
+    assert applied == [0.25]
+    latest = _signed(0.5, now)
+    assert _status(node.handle(topic, latest)) is CommandStatus.DONE
+    assert applied == [0.25, 0.5]
