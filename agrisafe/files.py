@@ -5,11 +5,12 @@ import tempfile
 from pathlib import Path
 
 
-def atomic_write(path: Path, data: bytes, *, mode: int = 0o644) -> None:
+def atomic_write(path: Path, data: bytes, *, mode: int = 0o644, exclusive: bool = False) -> None:
     """Write `data` to `path` atomically: temp file in the same directory, fsync, rename.
 
     Readers never see a half-written file; after a power cut the file is either the old one or
-    the new one (the directory entry is fsynced too).
+    the new one (the directory entry is fsynced too). `exclusive`: never replace an existing
+    file (the temp file is linked into place; FileExistsError when `path` exists).
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -20,7 +21,11 @@ def atomic_write(path: Path, data: bytes, *, mode: int = 0o644) -> None:
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, mode)
-        os.replace(tmp, path)
+        if exclusive:
+            os.link(tmp, path)
+            tmp.unlink()
+        else:
+            os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

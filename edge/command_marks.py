@@ -2,10 +2,11 @@
 
 A signed command stays valid until it expires (up to 7 days) and the site broker is open to the
 base's LAN, so anyone who captured one could send it again — after a restart too, when the ids
-remembered in memory are gone. The node therefore keeps, per scope (the command's name; a
-camera's zones are their own scope), the issue time and id of the newest command it carried
-out, in DATA_DIR/command-marks.json (replaced atomically, fsynced), and refuses any command that
-is not newer: a replay, or an older setting arriving after a newer one, which would undo it.
+remembered in memory are gone. The node therefore keeps, per scope of a setting command (its
+name; a camera's zones are their own scope; a snapshot changes no setting and has none), the
+issue time and id of the newest command it carried out, in DATA_DIR/command-marks.json
+(replaced atomically, fsynced), and refuses any command that is not newer: a replay, or an
+older setting arriving after a newer one, which would undo it.
 Bounded: one entry per scope, at most `max_scopes` of them.
 """
 
@@ -50,8 +51,17 @@ class Replay(StrEnum):
     OLDER = "older"  # a newer command of its scope was carried out: this one would undo it
 
 
-def scope_of(cmd: Command) -> str:
-    """What a newer command supersedes: zones per camera, everything else per command name."""
+# Commands that change a setting: an older one arriving late would undo a newer one. A
+# snapshot changes nothing (a replay takes one more still), and two for different cameras may
+# well arrive out of order, so it is not marked: only the in-memory re-delivery guard sees it.
+SETTINGS = frozenset({CommandName.SET_ZONES, CommandName.SET_THRESHOLDS, CommandName.SET_MODEL})
+
+
+def scope_of(cmd: Command) -> str | None:
+    """What a newer command supersedes: zones per camera, other settings per command name;
+    None for a command that changes no setting."""
+    if cmd.name not in SETTINGS:
+        return None
     if cmd.name is CommandName.SET_ZONES:
         camera = cmd.params.get("camera")
         return f"{cmd.name.value}:{camera}"
@@ -65,7 +75,8 @@ def mark_of(cmd: Command) -> Mark:
 
 def replay_of(cmd: Command, marks: Mapping[str, Mark]) -> Replay | None:
     """None when `cmd` is newer than everything carried out in its scope, else why not."""
-    last = marks.get(scope_of(cmd))
+    scope = scope_of(cmd)
+    last = None if scope is None else marks.get(scope)
     if last is None:
         return None
     if cmd.id == last.id:
@@ -104,14 +115,19 @@ class CommandMarks:
 
     def newest(self, cmd: Command) -> Mark | None:
         """The newest mark in `cmd`'s scope."""
+        scope = scope_of(cmd)
         with self._lock:
-            return self._marks.get(scope_of(cmd))
+            return None if scope is None else self._marks.get(scope)
 
     def record(self, cmd: Command) -> None:
-        """Remember `cmd` as the newest of its scope, on disk before returning (OSError: not)."""
+        """Remember `cmd` as the newest of its scope, on disk before returning (OSError: not);
+        a command that changes no setting leaves no mark."""
+        scope = scope_of(cmd)
+        if scope is None:
+            return
         with self._lock:
             marks = dict(self._marks)
-            marks[scope_of(cmd)] = mark_of(cmd)
+            marks[scope] = mark_of(cmd)
             while len(marks) > self.max_scopes:  # bounded: the scope used longest ago goes
                 del marks[min(marks, key=lambda k: (marks[k].issued_ms, marks[k].id))]
             if self.path is not None:

@@ -7,10 +7,10 @@ back it up with the bridge's data directory; a lost key only makes re-read recor
 """
 
 import logging
-import os
 import secrets
 from pathlib import Path
 
+from agrisafe.files import atomic_write
 from firmware_bridge.errors import ConfigError
 
 logger = logging.getLogger(__name__)
@@ -23,17 +23,13 @@ def load_or_create(path: Path) -> bytes:
         return _read(path)
     except FileNotFoundError:
         pass
-    path.parent.mkdir(parents=True, exist_ok=True)
     key = secrets.token_bytes(KEY_BYTES)
     try:
-        # O_EXCL: two bridges started at once on one directory agree on the first key written.
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        # Whole or not at all (a crash mid-write never leaves an empty key the bridge refuses),
+        # and never over a key another bridge on this directory wrote first: that one wins.
+        atomic_write(path, (key.hex() + "\n").encode(), mode=0o600, exclusive=True)
     except FileExistsError:
         return _read(path)
-    with os.fdopen(fd, "w", encoding="ascii") as out:
-        out.write(key.hex() + "\n")
-        out.flush()
-        os.fsync(out.fileno())
     logger.info("created the bridge's message-id key in %s (keep it with the data directory)", path)
     return key
 

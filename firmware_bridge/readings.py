@@ -71,8 +71,9 @@ class TestReading:
     def dedupe_key(self) -> str:
         """What the recorder remembers as published: a re-read matches it, a new record not.
 
-        The message id stays derived from `key` and the test time, so a record read again
-        after an upgrade of this key still carries the id the cloud already has.
+        The message id stays derived from `key` and the test time (keyed with the bridge's id
+        key); a record published before this key existed is recognised by its bare key and
+        the time it was marked (`Recorder._published_before_upgrade`), not published again.
         """
         return self.key if self.occurrence is None else f"{self.key}@{self.occurrence}"
 

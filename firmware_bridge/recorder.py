@@ -17,7 +17,7 @@ from agrisafe.identity import EnvelopeSigner
 from agrisafe.outbox import SqliteOutbox
 from agrisafe.protocol import EnvelopeBase, Geo, RapidTestEnvelope
 from agrisafe.protocol.topics import message_topic
-from agrisafe.timeutil import utc_now
+from agrisafe.timeutil import to_ms, utc_now
 from firmware_bridge.envelopes import (
     InstrumentContext,
     SampleRecord,
@@ -112,6 +112,9 @@ class Recorder:
         with self._lock:
             if self.state.published(key):
                 return False
+            if self._published_before_upgrade(reading, ctx):
+                self.state.mark_published(key)  # remembered under its new key from now on
+                return False
             try:
                 env = self._rapid_test(reading, ctx)
             except ValidationError as err:  # about this reading: it will never pass
@@ -130,6 +133,18 @@ class Recorder:
             reading.result.value,
         )
         return True
+
+    def _published_before_upgrade(self, reading: TestReading, ctx: InstrumentContext) -> bool:
+        """A record a bridge before the `@time` dedupe key published (by its bare key): the
+        same record when it was tested before that was marked, a new one reusing its number
+        (memory cleared) when after. Without this, an upgrade would publish every record of
+        the look-back again, under a new id (a second alert for each positive)."""
+        if reading.occurrence is None or reading.tested_at is None:
+            return False
+        marked = self.state.published_at(f"{ctx.device}/{reading.key}")
+        if marked is None:
+            return False
+        return to_ms(reading.tested_at.replace(tzinfo=ctx.tz)) <= marked
 
     def _rapid_test(self, reading: TestReading, ctx: InstrumentContext) -> RapidTestEnvelope:
         if reading.tested_at is not None:

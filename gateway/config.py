@@ -63,7 +63,7 @@ class GatewayConfig(BaseModel):
         # room and takes nothing else meanwhile); 1 KiB leaves room for the gateway's stamp.
         if self.max_message_bytes + 1024 + len(self.gateway) > self.outbox_max_mb << 20:
             raise ValueError(
-                f"max_message_bytes ({self.max_message_bytes}) must be well under "
+                f"max_message_bytes ({self.max_message_bytes}) plus 1 KiB must fit in "
                 f"outbox_max_mb ({self.outbox_max_mb} MiB)"
             )
         return self

@@ -103,6 +103,15 @@ class Authenticator:
             row["name"], Role(row["role"]), regions, sites, row["device"], token_id=row["id"]
         )
 
+    def live_token_id(self, token: str | None) -> str | None:
+        """The id of a table token that still works (unexpired, unrevoked), else None: one
+        indexed look-up, without building the principal (live streams re-check with it)."""
+        if not token or self._engine is None:
+            return None
+        with self._engine.connect() as conn:
+            row = tokens.lookup(conn, token, Clock().now_ms())
+        return None if row is None else str(row["id"])
+
     def _bootstrap_disabled(self) -> bool:
         if self._engine is None:
             return False

@@ -3,8 +3,9 @@
 A stream's token is checked when the stream opens like any request's, but a stream lives for
 hours: a token revoked or expired since must stop it at once, as it stops every other request
 (docs/api-security.md). Each stream asks the same `Authenticator` again — before every event it
-sends and, while idle, every `every_s` seconds (one indexed look-up) — and ends when the token
-no longer authenticates as the principal that opened it.
+sends and, while idle, every `every_s` seconds — and ends when the token no longer works. The
+re-check is one indexed look-up of the token row (`Authenticator.live_token_id`), not a full
+authentication: a producer's principal lists its sites, too dear to build per event.
 """
 
 import logging
@@ -19,10 +20,10 @@ from cloud.api.auth import Authenticator, Principal, bearer_token
 logger = logging.getLogger(__name__)
 
 
-def still_valid(now: Principal | None, opened_by: Principal) -> bool:
-    """Whether a token's current principal (None: revoked, expired or unknown) is still the
-    one that opened the stream."""
-    return now is not None and not now.bootstrap and now.token_id == opened_by.token_id
+def still_valid(live_id: str | None, opened_by: Principal) -> bool:
+    """Whether the token's live id (None: revoked, expired or unknown) is still the token that
+    opened the stream (the bootstrap token never opens one)."""
+    return live_id is not None and not opened_by.bootstrap and live_id == opened_by.token_id
 
 
 class TokenWatch:
@@ -49,7 +50,7 @@ class TokenWatch:
             return True
         self._due = clock + self._every_s
         try:
-            current = await run_in_threadpool(self._auth.authenticate, self._token)
+            current = await run_in_threadpool(self._auth.live_token_id, self._token)
         except Exception:
             # Fail closed: a stream whose token cannot be checked ends; the client reconnects
             # and is checked like any request.

@@ -26,6 +26,7 @@ from cloud.domain import (
     StoredRecord,
     Verdict,
 )
+from cloud.engine.commit import commit
 from cloud.engine.runner import RuleEngine
 from cloud.ingest.conflicts import Holder, conflict_alert, repeat_rejection
 from cloud.ingest.decode import dump_and_hash, guess_id
@@ -33,7 +34,6 @@ from cloud.ingest.kinds import DeviceTypes
 from cloud.ingest.signature import ParallelVerifier, PendingChecks, Presigned
 from cloud.ingest.validate import IngestPolicy, Validator
 from cloud.registry.service import RegistryService
-from cloud.store import alerts as alert_store
 from cloud.store import quarantine, records
 
 logger = logging.getLogger(__name__)
@@ -243,7 +243,10 @@ class IngestService:
             now = self.clock.now_ms()
             opened = self.rules.apply(conn, new_envs, arrivals, self.registry, now)
             if conflicts:
-                opened += alert_store.raise_drafts(conn, conflicts, self.registry.region_of, now)
+                # Through commit, as every rule's alert: webhooks and the audit see it too.
+                opened += commit(
+                    conn, conflicts, [], self.registry.region_of, self.rules.credit, now
+                )
             return opened
 
     def _count(self, outcomes: list[Outcome | None]) -> None:

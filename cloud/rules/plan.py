@@ -56,13 +56,15 @@ def short_reach_ms(resolver: Resolver) -> int:
 
 def treatment_reach_ms(t: Treatment, resolver: Resolver, cfg: RulesConfig) -> int:
     """How far after a treatment a dispatch can still be inside (or unknown for) its window."""
+    if long_reach(t, resolver):
+        # Prohibited, degree-days, or a drug no row knows (it holds every later lot of the herd
+        # until resolved: held_lots must see as far as a certificate request would look).
+        return cfg.lookback_days * DAY_MS
     res = resolver.withdrawal(t.drug, t.species)
     reach = span_ms(resolver.cat.max_withdrawal_days)
     for choices in res.periods.values():
         for c in choices:
             p = c.period
-            if p.prohibited or p.degree_days is not None:
-                return cfg.lookback_days * DAY_MS
             if p.days is not None:
                 reach = max(reach, span_ms(p.days))
             if p.hours is not None:

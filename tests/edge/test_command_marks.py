@@ -26,10 +26,16 @@ def _cmd(name: CommandName, issued: datetime, **params: Any) -> Command:
     )
 
 
+def _scope(cmd: Command) -> str:
+    scope = scope_of(cmd)
+    assert scope is not None
+    return scope
+
+
 def test_newer_passes_the_same_and_older_do_not() -> None:
     old = _cmd(CommandName.SET_THRESHOLDS, T0, conf=0.95)
     new = _cmd(CommandName.SET_THRESHOLDS, T0 + timedelta(days=1), conf=0.25)
-    marks = {scope_of(new): Mark(issued_ms=to_ms(new.issued), id=new.id)}
+    marks = {_scope(new): Mark(issued_ms=to_ms(new.issued), id=new.id)}
     assert replay_of(new, marks) is Replay.SAME
     assert replay_of(old, marks) is Replay.OLDER
     newer = _cmd(CommandName.SET_THRESHOLDS, T0 + timedelta(days=2), conf=0.3)
@@ -38,11 +44,11 @@ def test_newer_passes_the_same_and_older_do_not() -> None:
 
 
 def test_same_millisecond_is_ordered_by_id() -> None:
-    first = _cmd(CommandName.SNAPSHOT, T0)
-    second = _cmd(CommandName.SNAPSHOT, T0)  # same ms: the UUIDv7 counter orders them
-    marks = {scope_of(first): Mark(issued_ms=to_ms(T0), id=first.id)}
+    first = _cmd(CommandName.SET_MODEL, T0, version="2.0.0")
+    second = _cmd(CommandName.SET_MODEL, T0, version="1.0.0")  # same ms: the id orders them
+    marks = {_scope(first): Mark(issued_ms=to_ms(T0), id=first.id)}
     assert replay_of(second, marks) is None
-    marks = {scope_of(second): Mark(issued_ms=to_ms(T0), id=second.id)}
+    marks = {_scope(second): Mark(issued_ms=to_ms(T0), id=second.id)}
     assert replay_of(first, marks) is Replay.OLDER
 
 
@@ -50,7 +56,7 @@ def test_zones_are_scoped_per_camera() -> None:
     square = [(0.0, 0.0), (9.0, 0.0), (9.0, 9.0)]
     east = _cmd(CommandName.SET_ZONES, T0, camera="east", plots={"P1": square})
     west = _cmd(CommandName.SET_ZONES, T0 + timedelta(hours=1), camera="west", plots={})
-    marks = {scope_of(west): Mark(issued_ms=to_ms(west.issued), id=west.id)}
+    marks = {_scope(west): Mark(issued_ms=to_ms(west.issued), id=west.id)}
     assert replay_of(east, marks) is None  # a newer west does not supersede east
     assert scope_of(east) != scope_of(_cmd(CommandName.SET_THRESHOLDS, T0, conf=0.5))
 
@@ -82,7 +88,19 @@ def test_an_unreadable_file_starts_empty_and_is_rewritten(tmp_path: Path) -> Non
     path = tmp_path / "m.json"
     path.write_text("{not json")
     marks = CommandMarks(path)
-    cmd = _cmd(CommandName.SNAPSHOT, T0)
+    cmd = _cmd(CommandName.SET_THRESHOLDS, T0, conf=0.5)
     assert marks.check(cmd) is None
     marks.record(cmd)
     assert CommandMarks(path).check(cmd) is Replay.SAME
+
+
+def test_a_snapshot_changes_no_setting_and_is_never_superseded(tmp_path: Path) -> None:
+    # Two evidence requests for two cameras, issued 5 ms apart, delivered out of order: both
+    # are carried out (neither undoes the other).
+    marks = CommandMarks(tmp_path / "m.json")
+    east = _cmd(CommandName.SNAPSHOT, T0, camera="east")
+    west = _cmd(CommandName.SNAPSHOT, T0 + timedelta(milliseconds=5), camera="west")
+    marks.record(west)
+    assert marks.check(east) is None
+    assert marks.newest(west) is None  # no mark at all
+    assert scope_of(east) is None

@@ -25,3 +25,22 @@ def test_a_damaged_key_file_is_an_error_naming_it(tmp_path: Path, text: str) -> 
     with pytest.raises(ConfigError, match=r"bridge-id\.key"):
         load_or_create(path)
     assert path.read_text() == text  # never silently replaced: old ids would change
+
+
+def test_a_key_written_first_by_another_bridge_wins(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two bridges on one directory: the second finds the name taken at link time and takes the
+    # key already there; no temporary file is left behind.
+    from agrisafe.files import atomic_write
+
+    path = tmp_path / "bridge-id.key"
+    theirs = "ab" * KEY_BYTES
+
+    def raced(target: Path, data: bytes, *, mode: int, exclusive: bool) -> None:
+        target.write_text(theirs)  # the other bridge linked its key in between
+        atomic_write(target, data, mode=mode, exclusive=exclusive)
+
+    monkeypatch.setattr("firmware_bridge.idkey.atomic_write", raced)
+    assert load_or_create(path) == bytes.fromhex(theirs)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bridge-id.key"]

@@ -107,6 +107,24 @@ def test_a_new_dy3000_record_with_a_reused_number_is_published(
     assert len({e.id for e in pub.envs}) == 3
 
 
+def test_a_record_published_before_the_time_key_is_not_published_again(
+    state: BridgeState,
+) -> None:
+    # The bridge before the `@time` key remembered `wet:5:1` when it published the record …
+    state.mark_published(f"{CTX.device}/wet:5:1")  # marked now, after NOW's test
+    record = inhibition_record(5, NOW, "黄瓜", [(1, 70.0)])
+    raw = encode_frame(command(Family.WET, ACT_RECORD), encode_record(record))
+    pub = ListPublisher()
+    rec = recorder(state, pub)
+    # … so the upgraded bridge's re-read is the same record (not a second positive) …
+    assert [rec.reading(r, CTX) for r in from_dy3000(record, raw, KIT)] == [False]
+    assert pub.envs == []
+    # … while a record tested after that mark reuses the number: a new test, published.
+    later = inhibition_record(5, datetime.now() + timedelta(days=1), "韭菜", [(1, 80.0)])
+    raw = encode_frame(command(Family.WET, ACT_RECORD), encode_record(later))
+    assert [rec.reading(r, CTX) for r in from_dy3000(later, raw, KIT)] == [True]
+
+
 def test_a_blank_dy3000_sample_name_falls_back_to_the_default_commodity(
     state: BridgeState,
 ) -> None:

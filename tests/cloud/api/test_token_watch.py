@@ -118,7 +118,7 @@ def test_a_revoked_tokens_consultation_stream_ends(cloud: RunningCloud) -> None:
 
 def test_only_the_same_live_token_keeps_a_stream() -> None:
     opened = Principal("r", Role.REGULATOR, token_id="tok-1")
-    assert still_valid(opened, opened)
+    assert still_valid("tok-1", opened)
     assert not still_valid(None, opened)  # revoked, expired or unknown
-    assert not still_valid(Principal("r", Role.REGULATOR, token_id="tok-2"), opened)
-    assert not still_valid(Principal("b", Role.ADMIN, bootstrap=True), opened)
+    assert not still_valid("tok-2", opened)
+    assert not still_valid("tok-1", Principal("b", Role.ADMIN, bootstrap=True, token_id="tok-1"))

@@ -9,7 +9,7 @@ from typing import Any
 
 import orjson
 import pytest
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from agrisafe.protocol import Alert, Kind, QuarantineReason, parse_envelope
 from agrisafe.timeutil import Clock
@@ -19,6 +19,7 @@ from cloud.ingest.acks import cloud_acks
 from cloud.ingest.conflicts import Holder, conflict_alert, repeat_rejection
 from cloud.ingest.service import IngestService
 from cloud.registry import RegistryService, load_registry_file
+from cloud.store import compliance_tables as ct
 from cloud.store import tables as t
 from cloud.store.db import make_engine, migrate
 from testkit.messages import encode, message, topic_of
@@ -87,6 +88,24 @@ def test_another_senders_id_is_id_conflict_kept_and_alerted(
     # The bridge re-sends (no ack seen): still id_conflict, still one alert.
     assert svc.process([_mqtt(positive)])[0].rejection is not None
     assert len(sink.alerts) == 1
+
+
+def test_the_conflict_alert_is_queued_for_webhooks_like_every_alert(
+    service: tuple[IngestService, ListSink],
+) -> None:
+    svc, sink = service
+    hook = {"id": "wh1", "url": "https://x.example/h", "secret": "s" * 32, "regions": None}
+    with svc.engine.begin() as conn:
+        conn.execute(
+            insert(ct.webhooks).values(**hook, rules=None, active=1, created_by="t", created_ms=0)
+        )
+    positive, squat = _positive_and_squat()
+    svc.process([_mqtt(squat)])
+    svc.process([_mqtt(positive)])
+    [alert] = sink.alerts
+    with svc.engine.connect() as conn:
+        queued = conn.execute(select(ct.webhook_deliveries.c.alert_id)).scalars().all()
+    assert queued == [alert.id]
 
 
 def test_a_conflict_inside_one_batch_is_id_conflict_too(
