@@ -14,7 +14,29 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 logger = logging.getLogger(__name__)
 
-SECURITY_HEADERS = ((b"x-content-type-options", b"nosniff"),)
+SECURITY_HEADERS = ((b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer"))
+# The console runs no inline script and loads nothing from elsewhere: whatever a sender manages
+# to get into its markup cannot run, nor send a token out. Evidence plays from blob: URLs.
+CONSOLE_CSP = (
+    b"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    b"media-src 'self' blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    b"frame-ancestors 'none'; form-action 'self'"
+)
+# The public trace page has no script at all; its one stylesheet is inline. It may be framed
+# (a shop page showing its certificate): it has nothing to click.
+TRACE_CSP = (
+    b"default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; base-uri 'none'; "
+    b"form-action 'none'"
+)
+
+
+def page_headers(path: str) -> tuple[tuple[bytes, bytes], ...]:
+    """Headers of every response, with the Content-Security-Policy of the pages a browser runs."""
+    if path == "/console" or path.startswith("/console/"):
+        return (*SECURITY_HEADERS, (b"content-security-policy", CONSOLE_CSP))
+    if path.startswith("/t/"):
+        return (*SECURITY_HEADERS, (b"content-security-policy", TRACE_CSP))
+    return SECURITY_HEADERS
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +75,7 @@ def declared_length(scope: Scope) -> int | None:
 
 
 class BodyLimit:
-    """ASGI middleware: route-specific body caps (413) and `nosniff` on every response."""
+    """ASGI middleware: route-specific body caps (413) and `page_headers` on every response."""
 
     def __init__(self, app: ASGIApp, limit_of: Callable[[str, str], int]) -> None:
         self.app = app
@@ -65,13 +87,14 @@ class BodyLimit:
             await self.app(scope, receive, send)
             return
         limit = self.limit_of(scope["method"], scope["path"])
+        headers = page_headers(scope["path"])
         started = False
 
         async def send_with_headers(message: Message) -> None:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
-                message["headers"] = [*message.get("headers", ()), *SECURITY_HEADERS]
+                message["headers"] = [*message.get("headers", ()), *headers]
             await send(message)
 
         declared = declared_length(scope)

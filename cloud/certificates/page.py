@@ -24,6 +24,7 @@ REVOKED = {
     Refusal.BLOCKED_LOT.value: "该批次在农药安全间隔期或兽药休药期内采收（出栏）",
     Refusal.POSITIVE_TEST.value: "该批次快速检测结果为阳性",
     Refusal.BANNED_INPUT.value: "该批次所在地块使用了禁用农药",
+    Refusal.UNVERIFIED_INPUT.value: "该批次使用的投入品无法核验，待监管人员复核",
 }
 
 

@@ -6,7 +6,6 @@ Set AGRISAFE_CONSOLE_SCREENSHOTS=docs/console to refresh the screenshots in docs
 
 import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,15 +15,15 @@ import pytest
 from agrisafe.ids import new_id
 from testkit.cloud import TEST_BOOTSTRAP_TOKEN
 from testkit.console import (
-    CHROMIUM,
     REGION,
     SITE,
     Console,
     chromium_missing,
+    login,
     open_alert,
+    page_value,
     publish,
     rapid_test_positive,
-    served_console,
 )
 
 MISSING = chromium_missing()
@@ -33,40 +32,18 @@ pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(MISSING is not None, reason=MISSING or ""),
 ]
-MQTT = "mqtt://127.0.0.1:1883"
 SHOTS = os.environ.get("AGRISAFE_CONSOLE_SCREENSHOTS")
 WAIT_MS = 20_000
+MQTT = "mqtt://127.0.0.1:1883"
 
 if MISSING is None:
-    from playwright.sync_api import Browser, Page, expect, sync_playwright
+    from playwright.sync_api import Browser, Page, expect
 
     expect.set_options(timeout=WAIT_MS)
 
 
-@pytest.fixture(scope="module")
-def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
-    """`agrisafe cloud serve` with the demo registry, tokens, evidence and one spraying alert."""
-    with served_console(tmp_path_factory.mktemp("console"), MQTT) as served:
-        yield served
-
-
-@pytest.fixture(scope="module")
-def browser(console: Console) -> Iterator["Browser"]:
-    """Headless Debian Chromium."""
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True)
-        yield b
-        b.close()
-
-
 def _page(browser: "Browser", console: Console, token: str, **ctx: Any) -> "Page":
-    page = browser.new_context(locale="zh-CN", **ctx).new_page()
-    page.set_default_timeout(WAIT_MS)
-    page.goto(f"{console.base}/console/")
-    page.fill("#token", token)
-    page.click("#login button[type=submit]")
-    page.wait_for_selector("#live.on")
-    return page
+    return login(browser, console, token, locale="zh-CN", **ctx)
 
 
 def _shot(page: "Page", name: str) -> None:
@@ -135,12 +112,13 @@ def test_the_detail_plays_the_clips_with_their_hashes_verified(
     expect(page.locator(".evidence-item")).to_have_count(3)
     expect(page.locator("video.clip")).to_have_count(2)
     for sha in console.clips:
-        playing = page.wait_for_function(
+        playing = page_value(
+            page,
             """sha => { const v = document.querySelector(`video[data-sha256="${sha}"]`);
                        return v && v.readyState >= 2 && v.duration > 0
                               && {ready: v.readyState, duration: v.duration}; }""",
-            arg=sha,
-        ).json_value()
+            sha,
+        )
         assert playing["ready"] >= 2
         assert playing["duration"] > 0
     expect(page.locator("#evidence")).to_contain_text(console.clips[1])  # the mp4v original

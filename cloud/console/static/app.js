@@ -367,7 +367,9 @@
     });
   }
   function showEvidence(ref, box) {
-    var sha = ref.sha256;
+    var sha = String(ref.sha256 || "");
+    // Evidence refs of most kinds are free body fields: only a digest may become a path.
+    if (!/^[0-9a-f]{64}$/.test(sha)) return;
     var id = "ev-" + sha.slice(0, 16);
     var media = ref.media || "";
     var el = document.createElement("div");
@@ -526,8 +528,8 @@
       });
       svg += "</svg>";
       view.innerHTML = "<h1>" + esc(t("map")) + "</h1>" + svg +
-        '<p class="legend"><span style="color:#2e7d32">■ ' + esc(t("legendOk")) + '</span><span style="color:#c62828">■ ' +
-        esc(t("legendAlert")) + '</span><span style="color:#ef8f00">● ' + esc(t("legendPoint")) + "</span></p>";
+        '<p class="legend"><span class="c-ok">■ ' + esc(t("legendOk")) + '</span><span class="c-alert">■ ' +
+        esc(t("legendAlert")) + '</span><span class="c-point">● ' + esc(t("legendPoint")) + "</span></p>";
     });
   }
 
@@ -564,16 +566,17 @@
             svg += '<rect x="' + x(s) + '" y="' + y + '" width="' + Math.max(3, x(ms) - x(s)) + '" height="10" fill="#c62828"><title>' + esc(b.activity) + "</title></rect>";
           }
         } else if (env.kind === "input_use") {
-          var phi = b.phi_days || 0;
-          if (phi) svg += '<rect x="' + x(ms) + '" y="' + (y + 12) + '" width="' + (x(ms + phi * 86400e3) - x(ms)) + '" height="6" fill="rgba(239,143,0,.4)"><title>' + esc(t("phi")) + " " + phi + "</title></rect>";
+          // A sender's body is not trusted markup: only a finite number of days draws a bar.
+          var phi = typeof b.phi_days === "number" && isFinite(b.phi_days) && b.phi_days > 0 ? b.phi_days : 0;
+          if (phi) svg += '<rect x="' + x(ms) + '" y="' + (y + 12) + '" width="' + (x(ms + phi * 86400e3) - x(ms)) + '" height="6" fill="rgba(239,143,0,.4)"><title>' + esc(t("phi") + " " + phi) + "</title></rect>";
           svg += '<circle cx="' + x(ms) + '" cy="' + (y + 5) + '" r="5" fill="#1565c0"><title>' + esc(b.product || "input") + "</title></circle>";
         } else if (env.kind === "harvest") {
           svg += '<path d="M' + x(ms) + " " + y + " l5 10 l-10 0 z" + '" fill="#2e7d32"><title>harvest</title></path>';
         }
       });
     });
-    return svg + "</svg>" + '<p class="legend"><span style="color:#c62828">■ 摄像头: 施药 / camera: spraying</span><span style="color:#1565c0">● 投入品记录 / input record</span>' +
-      '<span style="color:#ef8f00">■ ' + esc(t("phi")) + '</span><span style="color:#2e7d32">▲ 采收 / harvest</span></p>';
+    return svg + "</svg>" + '<p class="legend"><span class="c-alert">■ 摄像头: 施药 / camera: spraying</span><span class="c-input">● 投入品记录 / input record</span>' +
+      '<span class="c-point">■ ' + esc(t("phi")) + '</span><span class="c-ok">▲ 采收 / harvest</span></p>';
   }
   function trendSvg(points) {
     if (!points.length) return '<p class="muted">—</p>';

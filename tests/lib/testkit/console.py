@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import cv2
 import httpx
@@ -22,6 +22,9 @@ from testkit.messages import encode, message, topic_of
 from testkit.net import wait_for
 from testkit.procs import CloudProcess, cloud_env
 from testkit.publisher import publish_paho
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
 
 CHROMIUM = Path("/usr/bin/chromium")
 SITE = "SX-TG-001"
@@ -165,6 +168,33 @@ class Console:
     def api(self, token: str) -> httpx.Client:
         """An HTTP client with this token."""
         return bearer_client(self.base, token)
+
+
+def login(browser: "Browser", console: Console, token: str, **ctx: Any) -> "Page":
+    """A new browser context logged into the console with TOKEN, its live stream connected."""
+    page = browser.new_context(**ctx).new_page()
+    page.set_default_timeout(20_000)
+    page.goto(f"{console.base}/console/")
+    page.fill("#token", token)
+    page.click("#login button[type=submit]")
+    page.wait_for_selector("#live.on")
+    return page
+
+
+def page_value(page: "Page", script: str, arg: Any = None, timeout_s: float = 20.0) -> Any:
+    """Poll SCRIPT (a JS function of ARG) in the page until it returns something truthy.
+
+    Playwright's own wait_for_function builds its predicate with eval in the page, which the
+    console's Content-Security-Policy refuses; page.evaluate goes through the debugger
+    protocol, which the policy does not govern."""
+    got: list[Any] = [None]
+
+    def ready() -> bool:
+        got[0] = page.evaluate(script, arg)
+        return bool(got[0])
+
+    assert wait_for(ready, timeout_s, 0.1), f"{script} stayed falsy for {timeout_s} s"
+    return got[0]
 
 
 def open_alert(http: httpx.Client, rule: str, needle: str) -> dict[str, Any] | None:
