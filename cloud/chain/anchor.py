@@ -1,13 +1,19 @@
 """The cloud's signed daily anchors: each day, each site's chain head signed with the cloud key.
 
 A store writer who rewrites a record *and* recomputes every later link leaves a consistent
-chain; the anchor, signed with a key the database does not hold, still names the old head.
+chain; the anchor, signed with a key the database does not hold, still names the old head — but
+only while the anchor itself survives, and the database writer can delete its row. So each round
+also hands the anchors it signed to an `AnchorSink` (cloud/chain/anchorlog.py: an append-only file
+outside the database) before the transaction commits: if that write fails, nothing is committed
+and the next round tries again.
 """
 
 import base64
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Protocol
 
 from sqlalchemy import Engine, select
 
@@ -34,6 +40,13 @@ class Anchor:
     signature: str
 
 
+class AnchorSink(Protocol):
+    """Where signed anchors are kept besides the database (the anchor log)."""
+
+    def append(self, anchors: Sequence[Anchor]) -> None:
+        """Keep `anchors` durably; raise if they could not be kept."""
+
+
 def utc_day(ms: int) -> str:
     """YYYY-MM-DD of a millisecond timestamp, UTC."""
     return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d")
@@ -47,8 +60,14 @@ def sign_anchor(key: SigningKey, site: str, seq: int, head: str, now_ms: int) ->
     return Anchor(site, day, seq, head, now_ms, key_id(key), value)
 
 
-def anchor_sites(engine: Engine, key: SigningKey, now_ms: int) -> list[Anchor]:
-    """Anchor every site's head once for the day of `now_ms`; return the anchors written."""
+def anchor_sites(
+    engine: Engine, key: SigningKey, now_ms: int, log: AnchorSink | None = None
+) -> list[Anchor]:
+    """Anchor every site's head once for the day of `now_ms`; return the anchors written.
+
+    The new anchors go to `log` inside the transaction, so a row commits only once its copy is
+    kept outside the database.
+    """
     day = utc_day(now_ms)
     h, a = tt.chain_heads.c, tt.chain_anchors.c
     written: list[Anchor] = []
@@ -59,11 +78,13 @@ def anchor_sites(engine: Engine, key: SigningKey, now_ms: int) -> list[Anchor]:
             if site in done:
                 continue
             anchor = sign_anchor(key, site, int(seq), str(head), now_ms)
-            conn.execute(
-                insert_ignore(conn, tt.chain_anchors, ["site", "day"]),
-                [_row(anchor)],
-            )
-            written.append(anchor)
+            # RETURNING says whether this row was stored or another instance won the race
+            # (psycopg's rowcount does not), so only the stored anchor goes to the log.
+            stmt = insert_ignore(conn, tt.chain_anchors, ["site", "day"]).returning(a.site)
+            if conn.execute(stmt, _row(anchor)).first() is not None:
+                written.append(anchor)
+        if written and log is not None:
+            log.append(written)
     return written
 
 
@@ -89,16 +110,18 @@ class AnchorWorker(BackgroundWorker):
         *,
         interval_s: float = 600.0,
         clock: Clock | None = None,
+        log: AnchorSink | None = None,
     ) -> None:
         super().__init__("chain-anchor")
         self.engine, self.key, self.interval_s = engine, key, interval_s
         self.clock = clock or Clock()
+        self.log = log
 
     def run(self) -> None:
         """Anchor, sleep, repeat; a failed round is logged and retried next time."""
         while not self.stopping:
             try:
-                written = anchor_sites(self.engine, self.key, self.clock.now_ms())
+                written = anchor_sites(self.engine, self.key, self.clock.now_ms(), self.log)
                 if written:
                     logger.info("chain: anchored %d site head(s)", len(written))
             except Exception:

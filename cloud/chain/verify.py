@@ -3,61 +3,26 @@
 Findings: a record whose content no longer matches its link (edited), a link whose record is
 gone (deleted), missing links (deleted with their links), a record with no link (inserted
 directly, or stored before the chain existed), a head or a signed anchor that the chain no
-longer matches (links rewritten), an anchor whose signature is not the cloud's.
+longer matches (links rewritten) or no longer reaches (newest links removed), an anchor whose
+signature is not the cloud's, an external anchor copy the database contradicts, and stretches
+without anchors (cloud/chain/anchorcheck.py).
 """
 
-import base64
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature
 from sqlalchemy import Connection, func, select
 
 from agrisafe.identity import VerifyKey
-from cloud.chain.hashing import GENESIS, anchor_document, link_hash
+from cloud.chain.anchorcheck import AnchorChecks, Span, check_anchors
+from cloud.chain.findings import Finding, Problem, Report
+from cloud.chain.hashing import GENESIS, link_hash
 from cloud.store import tables as t
 from cloud.store import trust_tables as tt
 
+__all__ = ["MAX_MS", "AnchorChecks", "Finding", "Problem", "Report", "verify_site"]
+
 MAX_MS = 2**62
-
-
-class Problem(StrEnum):
-    """What verification found wrong."""
-
-    EDITED = "edited"
-    DELETED = "deleted"
-    INSERTED = "inserted"
-    LINKS_MISSING = "links_missing"
-    HEAD_MISMATCH = "head_mismatch"
-    ANCHOR_MISMATCH = "anchor_mismatch"
-    ANCHOR_SIGNATURE = "anchor_signature"
-
-
-@dataclass(frozen=True, slots=True)
-class Finding:
-    """One problem, naming the record (or chain position) it concerns."""
-
-    problem: Problem
-    record: str | None
-    seq: int | None
-    detail: str
-
-
-@dataclass
-class Report:
-    """The outcome of verifying one site over a time range."""
-
-    site: str
-    checked: int = 0
-    anchors: int = 0
-    findings: list[Finding] = field(default_factory=list)
-
-    @property
-    def clean(self) -> bool:
-        """True when nothing was found."""
-        return not self.findings
 
 
 def verify_site(
@@ -66,6 +31,7 @@ def verify_site(
     cloud_key: VerifyKey | None,
     from_ms: int = 0,
     to_ms: int = MAX_MS,
+    anchors: AnchorChecks | None = None,
 ) -> Report:
     """Verify `site`'s records that arrived in [from_ms, to_ms] against its chain and anchors."""
     report = Report(site)
@@ -73,13 +39,16 @@ def verify_site(
     chained: set[str] = set()
     if lo is not None and hi is not None:
         prev = GENESIS if lo == 1 else _hash_at(conn, site, lo - 1)
-        expected = lo
+        # From the start of time the chain must begin at link 1: the oldest links deleted with
+        # their records are as much a gap as any other.
+        expected = 1 if from_ms <= 0 else lo
         for link, row in _links(conn, site, lo, hi):
             expected, prev = _check_link(report, link, row, expected, prev)
             chained.add(link["record_id"])
         _check_head(conn, report, site, hi, prev)
     _check_unlinked(conn, report, site, from_ms, to_ms, chained)
-    _check_anchors(conn, report, site, cloud_key, lo, hi)
+    span = Span(from_ms, to_ms, lo, hi)
+    check_anchors(conn, report, cloud_key, span, anchors or AnchorChecks())
     return report
 
 
@@ -144,61 +113,6 @@ def _check_unlinked(
                 f"record {rid} (received_ms {received}) has no link: inserted after arrival",
             )
         )
-
-
-def _check_anchors(
-    conn: Connection,
-    report: Report,
-    site: str,
-    cloud_key: VerifyKey | None,
-    lo: int | None,
-    hi: int | None,
-) -> None:
-    a, c = tt.chain_anchors.c, tt.record_chain.c
-    stmt = select(tt.chain_anchors).where(a.site == site).order_by(a.day)
-    for anchor in conn.execute(stmt).mappings():
-        seq = int(anchor["seq"])
-        if lo is not None and hi is not None and not lo <= seq <= hi:
-            continue
-        report.anchors += 1
-        if cloud_key is not None and not _anchor_signed(anchor, cloud_key):
-            report.findings.append(
-                Finding(
-                    Problem.ANCHOR_SIGNATURE,
-                    None,
-                    seq,
-                    f"anchor of {anchor['day']} is not signed by the cloud key",
-                )
-            )
-            continue
-        stored = conn.execute(
-            select(c.hash).where(c.site == site, c.seq == seq)
-        ).scalar_one_or_none()
-        if stored != anchor["hash"]:
-            report.findings.append(
-                Finding(
-                    Problem.ANCHOR_MISMATCH,
-                    None,
-                    seq,
-                    f"links up to {seq} were rewritten after the anchor of {anchor['day']}",
-                )
-            )
-
-
-def _anchor_signed(anchor: Any, key: VerifyKey) -> bool:
-    doc = anchor_document(
-        anchor["site"],
-        anchor["day"],
-        int(anchor["seq"]),
-        anchor["hash"],
-        int(anchor["anchored_ms"]),
-    )
-    value = str(anchor["signature"])
-    try:
-        key.verify(base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)), doc)
-    except (InvalidSignature, ValueError):
-        return False
-    return True
 
 
 def _seq_range(

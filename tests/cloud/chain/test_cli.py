@@ -1,16 +1,19 @@
-"""`agrisafe audit anchor|verify|public-key` on a real SQLite store the ingest service wrote."""
+"""`agrisafe audit anchor|verify|export-anchors|public-key` on a real SQLite store the ingest
+service wrote."""
 
 from pathlib import Path
 
 import orjson
-from sqlalchemy import update
+from sqlalchemy import delete, select, update
 from typer.testing import CliRunner
 
 from agrisafe.protocol import Kind
 from agrisafe.timeutil import Clock
 from cloud.chain.cli import app
+from cloud.chain.hashing import link_hash
 from cloud.domain import Incoming, Source
 from cloud.store import tables as t
+from cloud.store import trust_tables as tt
 from testkit.messages import message, topic_of
 from testkit.trust_keys import SITE, keyed_registry, keyed_service
 
@@ -59,3 +62,70 @@ def test_bad_time_and_bad_key_exit_2(tmp_path: Path) -> None:
     bad_key = runner.invoke(app, ["verify", "--site", SITE, "--public-key", "abc"])
     assert bad_key.exit_code == 2
     assert "cloud public key" in bad_key.output
+
+
+def test_anchor_log_export_and_verify_against_a_kept_copy(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'cloud.db'}"
+    service = keyed_service(url, keyed_registry("optional"))
+    envs = [message(Kind.HARVEST, device="app-zhang") for _ in range(3)]
+    now = Clock().now_ms()
+    service.process([Incoming(orjson.dumps(e), topic_of(e), Source.MQTT, now) for e in envs])
+    runner = CliRunner()
+    common = ["--database-url", url, "--data-dir", str(tmp_path)]
+    assert runner.invoke(app, ["anchor", *common]).exit_code == 0
+    log = tmp_path / "anchors" / "anchors.jsonl"
+    exported = runner.invoke(app, ["export-anchors", "--site", SITE, *common])
+    assert exported.exit_code == 0, exported.output
+    assert exported.stdout == log.read_text()  # the same lines: either is a regulator's copy
+    copy = tmp_path / "regulator.jsonl"
+    copy.write_text(exported.stdout)
+    # A database writer edits the last record, recomputes its link and the head, deletes the
+    # anchor row and signs nothing (no key): the database alone now verifies clean.
+    with service.engine.begin() as conn:
+        conn.execute(update(t.records).where(t.records.c.id == envs[2]["id"]).values(lot="L-X"))
+        c = tt.record_chain.c
+        prev = conn.execute(select(c.hash).where(c.seq == 2)).scalar_one()
+        row = conn.execute(select(t.records).where(t.records.c.id == envs[2]["id"])).mappings()
+        forged = link_hash(prev, dict(row.one()))
+        conn.execute(update(tt.record_chain).where(c.seq == 3).values(hash=forged))
+        conn.execute(update(tt.chain_heads).values(hash=forged))
+        conn.execute(delete(tt.chain_anchors))
+    log.unlink()  # this host's log went with it; the regulator's copy did not
+    blind = runner.invoke(app, ["verify", "--site", SITE, *common])
+    assert blind.exit_code == 0, blind.output
+    assert "no anchor file outside the database" in blind.output
+    caught = runner.invoke(
+        app, ["verify", "--site", SITE, "--anchors", str(copy), "--json", *common]
+    )
+    assert caught.exit_code == 1, caught.output
+    report = orjson.loads(caught.stdout)
+    assert report["anchor_file"] == str(copy)
+    assert {f["problem"] for f in report["findings"]} == {"anchor_missing", "anchor_mismatch"}
+
+
+def test_verify_reads_the_local_log_and_reports_gaps(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'cloud.db'}"
+    service = keyed_service(url, keyed_registry("optional"))
+    env = message(Kind.HARVEST, device="app-zhang")
+    service.process([Incoming(orjson.dumps(env), topic_of(env), Source.MQTT, Clock().now_ms())])
+    runner = CliRunner()
+    common = ["--database-url", url, "--data-dir", str(tmp_path)]
+    assert runner.invoke(app, ["anchor", *common]).exit_code == 0
+    with service.engine.begin() as conn:
+        conn.execute(delete(tt.chain_anchors))
+    local = runner.invoke(app, ["verify", "--site", SITE, "--json", *common])
+    assert local.exit_code == 1
+    assert {f["problem"] for f in orjson.loads(local.stdout)["findings"]} == {"anchor_missing"}
+    gap = runner.invoke(app, ["verify", "--site", SITE, "--max-anchor-gap", "0", *common])
+    assert gap.exit_code == 1
+    assert "anchor_gap: no valid anchor from" in gap.output
+
+
+def test_unreadable_anchor_file_exits_2(tmp_path: Path) -> None:
+    bad = tmp_path / "copy.jsonl"
+    bad.write_text("not json\n")
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    args = ["verify", "--site", SITE, "--public-key", "A" * 43, "--anchors", str(bad)]
+    result = CliRunner().invoke(app, [*args, "--database-url", url])
+    assert result.exit_code == 2
+    assert "copy.jsonl:1: not an anchor" in result.output
