@@ -13,6 +13,7 @@ from cloud.admin.retention import QuarantineRetention
 from cloud.alerts.hub import AlertHub
 from cloud.alerts.mqtt_sink import MqttAlertSink
 from cloud.chain.anchor import AnchorWorker
+from cloud.chain.anchorlog import AnchorLog, anchor_log_path
 from cloud.chain.append import ChainStage
 from cloud.chain.keyfile import cloud_signing_key
 from cloud.commands.results import CommandResultStage
@@ -119,7 +120,12 @@ def build_runtime(settings: CloudSettings) -> CloudRuntime:
         metrics=metrics,
         timeseries=timeseries,
         supervisor=supervisor,
-        anchors=AnchorWorker(engine, key, interval_s=settings.anchor_interval_s),
+        anchors=AnchorWorker(
+            engine,
+            key,
+            interval_s=settings.anchor_interval_s,
+            log=AnchorLog(anchor_log_path(settings, data_dir)),
+        ),
         commands=CommandService(engine, key, sink.send),
         retention=QuarantineRetention(
             engine,

@@ -32,6 +32,17 @@ class CloudSettings(AgrisafeSettings):
     anchor_interval_s: float = Field(
         default=600.0, gt=0, description="how often to check whether today's anchors exist"
     )
+    anchor_log_dir: Path | None = Field(
+        default=None,
+        description="directory of the append-only anchor log anchors.jsonl, one signed anchor "
+        "a line, kept outside the database (default DATA_DIR/anchors; best on other storage)",
+    )
+    anchor_slack_s: float = Field(
+        default=3600.0,
+        ge=0,
+        description="`audit verify` reports a gap when a site with records has no anchor for "
+        "a day + anchor_interval_s + this long",
+    )
     http_host: str = Field(default="127.0.0.1", description="API bind address")
     http_port: int = Field(default=8000, ge=0, le=65535, description="API port")
     ingest_workers: int = Field(default=1, ge=0, le=64, description="MQTT ingest workers")
@@ -164,7 +175,17 @@ class CloudSettings(AgrisafeSettings):
         default=64 * 1024 * 1024, ge=1024, description="largest evidence upload (413 beyond it)"
     )
     evidence_quota_bytes: int = Field(
-        default=10 * 1024**3, ge=0, description="evidence bytes one site may hold (507 beyond it)"
+        default=10 * 1024**3,
+        ge=0,
+        description="evidence bytes a site's devices (cameras) may upload (507 beyond it)",
+    )
+    evidence_people_quota_bytes: int = Field(
+        default=1024**3,
+        ge=0,
+        description=(
+            "evidence bytes people (producer, inspector, admin tokens) may upload per site, "
+            "apart from the devices' quota so they can never use it up (507 beyond it)"
+        ),
     )
     token_ttl_days: int = Field(
         default=90, ge=1, le=3650, description="default lifetime of a new API token"
