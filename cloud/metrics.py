@@ -74,6 +74,14 @@ class IngestMetrics:
         self.write_errors = Counter(
             "agrisafe_timeseries_write_errors", "Failed time-series writes (retried)", registry=r
         )
+        # sender="device" means a camera's evidence was refused: the site's devices' quota is
+        # full and evidence is being lost at the edge (alert on any increase).
+        self.evidence_quota_refusals = Counter(
+            "agrisafe_evidence_quota_refusals",
+            "Evidence uploads refused for a site's quota (507)",
+            ["site", "sender"],
+            registry=r,
+        )
 
     # -- BatchObserver ----------------------------------------------------------------------
     def observe(

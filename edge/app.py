@@ -189,6 +189,7 @@ class EdgeApp:
             outbox_depth=self.outbox.depth() if self.outbox is not None else 0,
             cameras=len(self.runners),
             drift=report,
+            evidence=self.evidence.counts() if self.evidence is not None else None,
         )
 
 

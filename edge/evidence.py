@@ -2,7 +2,10 @@
 
 Files are named by their hash, so a re-run that produces the same picture stores it once.
 A small SQLite index (its own file: the outbox is never touched) remembers size, age and upload
-state; when the quota is exceeded the oldest evidence is deleted first, uploaded or not.
+state; when the quota is exceeded the oldest evidence is deleted first, uploaded or not. A file
+the cloud refuses for good is set aside (kept, never resent) and one deleted before it was
+uploaded is recorded as lost: both with the reason in `evidence_set_aside`, neither ever counts
+as uploaded.
 """
 
 import hashlib
@@ -36,12 +39,30 @@ CREATE TABLE IF NOT EXISTS evidence (
     uploaded   INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS evidence_age ON evidence (created_ms);
+CREATE TABLE IF NOT EXISTS evidence_set_aside (
+    sha256  TEXT PRIMARY KEY,
+    name    TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    reason  TEXT NOT NULL,
+    at_ms   INTEGER NOT NULL
+);
 """
+# `evidence.uploaded`: the file's upload state.
+PENDING, UPLOADED, REJECTED, LOST = 0, 1, 2, 3
 
 
 def evidence_uri(sha256: str) -> str:
     """Where the cloud serves a piece of evidence once uploaded."""
     return f"/api/v1/evidence/{sha256}"
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceCounts:
+    """Files waiting for upload, and (ever) set aside as refused or lost before upload."""
+
+    pending: int
+    rejected: int
+    lost: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,10 +103,12 @@ class EvidenceStore:
 
     def _index(self, sha: str, name: str, media: str, size: int) -> None:
         with self._lock:
+            # A file lost from disk and made again (same bytes) is pending once more.
             self._db.execute(
-                "INSERT OR IGNORE INTO evidence (sha256, name, media, bytes, created_ms) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (sha, name, media, size, int(time.time() * 1000)),
+                "INSERT INTO evidence (sha256, name, media, bytes, created_ms) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (sha256) DO UPDATE SET uploaded = ? "
+                "WHERE uploaded = ?",
+                (sha, name, media, size, int(time.time() * 1000), PENDING, LOST),
             )
             self._db.commit()
             self._enforce_quota()
@@ -94,32 +117,86 @@ class EvidenceStore:
         (total,) = self._db.execute("SELECT COALESCE(SUM(bytes), 0) FROM evidence").fetchone()
         if total <= self.quota:
             return
-        for sha, name, size in self._db.execute(
-            "SELECT sha256, name, bytes FROM evidence ORDER BY created_ms, rowid"
+        for sha, name, size, state in self._db.execute(
+            "SELECT sha256, name, bytes, uploaded FROM evidence ORDER BY created_ms, rowid"
         ).fetchall():
             if total <= self.quota:
                 break
             (self.root / name).unlink(missing_ok=True)
             self._db.execute("DELETE FROM evidence WHERE sha256 = ?", (sha,))
             total -= size
-            logger.warning("evidence quota: deleted %s (%d bytes)", name, size)
+            if state == PENDING:  # the cloud never got it: say so, never let it pass as sent
+                self._set_aside(sha, name, LOST, "deleted by the edge quota before upload")
+            else:
+                logger.warning("evidence quota: deleted %s (%d bytes)", name, size)
         self._db.commit()
+
+    def _set_aside(self, sha: str, name: str, state: int, reason: str) -> None:
+        outcome = "lost" if state == LOST else "rejected"
+        logger.error("evidence %s %s: %s", name, outcome.upper(), reason)
+        self._db.execute(
+            "INSERT OR REPLACE INTO evidence_set_aside (sha256, name, outcome, reason, at_ms) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (sha, name, outcome, reason, int(time.time() * 1000)),
+        )
 
     def pending(self, limit: int = 20) -> list[Pending]:
         """Oldest evidence not yet uploaded."""
         with self._lock:
             rows = self._db.execute(
-                "SELECT sha256, name, media FROM evidence WHERE uploaded = 0 "
+                "SELECT sha256, name, media FROM evidence WHERE uploaded = ? "
                 "ORDER BY created_ms, rowid LIMIT ?",
-                (limit,),
+                (PENDING, limit),
             ).fetchall()
         return [Pending(sha, self.root / name, media) for sha, name, media in rows]
 
     def mark_uploaded(self, sha256: str) -> None:
         """The cloud confirmed it holds this hash."""
         with self._lock:
-            self._db.execute("UPDATE evidence SET uploaded = 1 WHERE sha256 = ?", (sha256,))
+            self._db.execute(
+                "UPDATE evidence SET uploaded = ? WHERE sha256 = ?", (UPLOADED, sha256)
+            )
             self._db.commit()
+
+    def mark_rejected(self, sha256: str, reason: str) -> None:
+        """The cloud refused this file for good: keep it on disk, never resend it."""
+        self._mark(sha256, REJECTED, reason)
+
+    def mark_lost(self, sha256: str, reason: str) -> None:
+        """The file went missing before it was uploaded."""
+        self._mark(sha256, LOST, reason)
+
+    def _mark(self, sha256: str, state: int, reason: str) -> None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT name FROM evidence WHERE sha256 = ?", (sha256,)
+            ).fetchone()
+            if row is None:  # deleted by the quota meanwhile, which recorded it already
+                return
+            self._db.execute("UPDATE evidence SET uploaded = ? WHERE sha256 = ?", (state, sha256))
+            self._set_aside(sha256, row[0], state, reason)
+            self._db.commit()
+
+    def set_aside(self) -> dict[str, tuple[str, str]]:
+        """sha256 → (outcome `rejected`/`lost`, reason) of every file set aside."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT sha256, outcome, reason FROM evidence_set_aside"
+            ).fetchall()
+        return {sha: (outcome, reason) for sha, outcome, reason in rows}
+
+    def counts(self) -> EvidenceCounts:
+        """Pending files and those ever set aside (telemetry)."""
+        with self._lock:
+            (pending,) = self._db.execute(
+                "SELECT COUNT(*) FROM evidence WHERE uploaded = ?", (PENDING,)
+            ).fetchone()
+            by = dict(
+                self._db.execute(
+                    "SELECT outcome, COUNT(*) FROM evidence_set_aside GROUP BY outcome"
+                ).fetchall()
+            )
+        return EvidenceCounts(int(pending), int(by.get("rejected", 0)), int(by.get("lost", 0)))
 
     def total_bytes(self) -> int:
         """Bytes of evidence on disk (as indexed)."""

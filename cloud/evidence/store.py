@@ -4,11 +4,14 @@ Uploads are streamed into `root/.staging/` while their SHA-256 is computed, then
 place under that hash: nothing is ever held whole in memory.
 """
 
+import fcntl
 import hashlib
 import logging
 import os
 import re
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -76,6 +79,21 @@ class EvidenceStore:
         staging = self.root / ".staging"
         staging.mkdir(parents=True, exist_ok=True)
         return Staged(staging / secrets.token_hex(16))
+
+    @contextmanager
+    def locked(self, sha: str) -> Iterator[None]:
+        """Hold the lock of this hash (shared by the 1/256 of hashes with its first two digits),
+        across threads and processes. Adopting a file and recording who holds it happen under
+        it, and so does deleting a file no site holds: without it an upload refused for quota
+        could delete the file a concurrent upload of the same bytes had just found in place."""
+        locks = self.root / ".locks"
+        locks.mkdir(parents=True, exist_ok=True)
+        with (locks / sha[:2]).open("ab") as handle:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
     def adopt(self, staged: Staged, sha: str, media: str) -> bool:
         """Move a closed staging file into place; False (and dropped) when already held."""

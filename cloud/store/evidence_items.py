@@ -7,10 +7,12 @@ from sqlalchemy import Connection, func, insert, select
 from cloud.store import api_tables as at
 
 
-def held_bytes(conn: Connection, site: str) -> int:
-    """Evidence bytes a site holds (its quota use)."""
+def held_bytes(conn: Connection, site: str, *, devices: bool) -> int:
+    """Evidence bytes a site holds from its devices (`devices`) or from people: the two quotas'
+    use. A row with a device is a device's upload; one without, a person's."""
     c = at.evidence_items.c
-    total = conn.execute(select(func.coalesce(func.sum(c.bytes), 0)).where(c.site == site))
+    sent_by = c.device.is_not(None) if devices else c.device.is_(None)
+    total = conn.execute(select(func.coalesce(func.sum(c.bytes), 0)).where(c.site == site, sent_by))
     return int(total.scalar() or 0)
 
 

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from agrisafe.protocol import validate_envelope
 from edge.config import default_model_path, load_site, model_params
 from edge.errors import ConfigError
+from edge.evidence import EvidenceCounts
 from edge.stats import Stats
 from edge.telemetry import Health, health_fields, telemetry_envelope
 
@@ -101,6 +102,19 @@ def test_telemetry_is_numbers_only_and_valid() -> None:
     again = Stats(frames=1)
     assert again.snapshot_and_reset().frames == 1
     assert again.frames == 0
+
+
+def test_telemetry_reports_evidence_refused_and_lost() -> None:
+    counts = EvidenceCounts(pending=4, rejected=1, lost=2)
+    h = Health(60.0, Stats(), 0, 0, 0, 1, evidence=counts)
+    fields = health_fields(h)
+    assert (fields["evidence_pending"], fields["evidence_rejected"], fields["evidence_lost"]) == (
+        4,
+        1,
+        2,
+    )
+    validate_envelope(telemetry_envelope("S1", "edge-01", h).model_dump(mode="json"))
+    assert "evidence_lost" not in health_fields(Health(60.0, Stats(), 0, 0, 0, 1))
 
 
 def test_model_sidecar_thresholds(tmp_path: Path) -> None:

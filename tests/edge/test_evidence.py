@@ -7,7 +7,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from edge.evidence import ClipRecorder, EvidenceStore, jpeg
+from edge.evidence import ClipRecorder, EvidenceCounts, EvidenceStore, jpeg
 
 
 def test_put_is_content_addressed_and_idempotent(tmp_path: Path) -> None:
@@ -55,3 +55,37 @@ def test_clip_has_pre_roll_and_is_a_browser_playable_webm(tmp_path: Path) -> Non
 def test_jpeg_is_deterministic() -> None:
     img = np.random.default_rng(1).integers(0, 255, (48, 64, 3), dtype=np.uint8)
     assert jpeg(img, 85) == jpeg(img.copy(), 85)
+
+
+def test_quota_records_evidence_deleted_before_upload_as_lost(tmp_path: Path) -> None:
+    store = EvidenceStore(tmp_path, 2500)
+    refs = [store.put_bytes(bytes([i]) * 1000, "image/jpeg", ".jpg") for i in range(2)]
+    store.mark_uploaded(refs[0].sha256)
+    store.put_bytes(b"\x02" * 1000, "image/jpeg", ".jpg")  # deletes refs[0] (uploaded): no loss
+    assert store.set_aside() == {}
+    store.put_bytes(b"\x03" * 1000, "image/jpeg", ".jpg")  # deletes refs[1], never uploaded
+    assert store.set_aside() == {
+        refs[1].sha256: ("lost", "deleted by the edge quota before upload")
+    }
+    assert (store.counts().pending, store.counts().lost) == (2, 1)
+
+
+def test_rejected_and_lost_files_are_never_pending_nor_uploaded(tmp_path: Path) -> None:
+    store = EvidenceStore(tmp_path, 10_000)
+    a, b, c = (store.put_bytes(bytes([i]) * 10, "image/jpeg", ".jpg") for i in range(3))
+    store.mark_rejected(a.sha256, "cloud refused 422")
+    store.mark_lost(b.sha256, "file missing before upload")
+    assert [p.sha256 for p in store.pending()] == [c.sha256]
+    assert (tmp_path / f"{a.sha256}.jpg").exists()  # kept for whoever looks into it
+    assert store.counts() == EvidenceCounts(pending=1, rejected=1, lost=1)
+    assert store.set_aside()[a.sha256] == ("rejected", "cloud refused 422")
+
+
+def test_a_lost_file_made_again_is_pending_again(tmp_path: Path) -> None:
+    store = EvidenceStore(tmp_path, 10_000)
+    ref = store.put_bytes(b"frame", "image/jpeg", ".jpg")
+    (tmp_path / f"{ref.sha256}.jpg").unlink()
+    store.mark_lost(ref.sha256, "file missing before upload")
+    assert store.pending() == []
+    store.put_bytes(b"frame", "image/jpeg", ".jpg")
+    assert [p.sha256 for p in store.pending()] == [ref.sha256]

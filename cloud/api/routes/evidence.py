@@ -5,11 +5,14 @@ server computes while receiving, never held whole in memory. A sender may state 
 expects in `X-Content-SHA256`; a mismatch is refused with 422 and nothing is stored. The media
 type is decided from the first bytes (JPEG, PNG, MP4, WebM; anything else 415), whatever the
 `Content-Type` says. Each file is held for a site — the device token's site, or the one named in
-`X-Agrisafe-Site` — with the uploading device and token, counted against that site's quota
-(507 beyond it), and fetched only by callers who see one of the sites holding it. 201 created,
-200 when that site already holds the hash (uploads are idempotent, like messages).
+`X-Agrisafe-Site` — with the uploading device and token, counted against that site's devices'
+quota or (people's tokens) its smaller people's quota (507 beyond it), and fetched only by
+callers who see one of the sites holding it. 201 created, 200 when that site already holds the
+hash (uploads are idempotent, like messages) — and, should its file be missing, stores it again.
 """
 
+import logging
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
@@ -19,15 +22,17 @@ from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
 from cloud.api.auth import Principal, Role, require_reader, require_role
-from cloud.api.deps import EngineDep, RegistryDep, SettingsDep
+from cloud.api.deps import EngineDep, MetricsDep, RegistryDep, SettingsDep
 from cloud.api.schemas.evidence import EvidenceMismatch, EvidencePublic
 from cloud.evidence import service
 from cloud.evidence.sniff import MEDIA_TYPES, sniff
 from cloud.evidence.store import SHA256, EvidenceStore, Staged, StoredEvidence
 from cloud.evidence.transcode import PLAYABLE_MEDIA, Unavailable, playable_copy
+from cloud.metrics import IngestMetrics
 from cloud.registry.service import RegistryService
 from cloud.settings import CloudSettings
 
+logger = logging.getLogger(__name__)
 router = APIRouter(tags=["evidence"])
 _SENDERS = require_role(Role.PRODUCER, Role.INSPECTOR, Role.DEVICE)
 SITE_HEADER = "x-agrisafe-site"
@@ -69,7 +74,7 @@ async def _receive(request: Request, staged: Staged) -> str:
         413: {"description": "larger than AGRISAFE_EVIDENCE_MAX_BYTES"},
         415: {"description": "not a JPEG, PNG, MP4 or WebM file"},
         422: {"model": EvidenceMismatch, "description": "SHA-256 mismatch or empty body"},
-        507: {"description": "the site's evidence quota is used up"},
+        507: {"description": "the site's evidence quota (its devices' or its people's) is used up"},
     },
 )
 async def post_evidence(
@@ -77,43 +82,55 @@ async def post_evidence(
     settings: SettingsDep,
     engine: EngineDep,
     registry: RegistryDep,
+    metrics: MetricsDep,
     principal: Annotated[Principal, Depends(_SENDERS)],
 ) -> JSONResponse:
     """Stream the body to disk, verify its SHA-256 and type, and record who holds it."""
     site = await run_in_threadpool(
         upload_site, principal, request.headers.get(SITE_HEADER), registry
     )
+    quotas = service.Quotas(settings.evidence_quota_bytes, settings.evidence_people_quota_bytes)
+    intake = _Intake(evidence_store(settings), engine, quotas, metrics)
     claimed = request.headers.get("x-content-sha256")
-    if claimed is not None and SHA256.match(claimed.lower()):
-        # Content-addressed: a file the site already holds needs no second transfer.
-        known = await run_in_threadpool(service.held, engine, claimed.lower(), site)
-        if known is not None:
-            return _public(claimed.lower(), known["bytes"], site, known["media"], 200)
-    quota = settings.evidence_quota_bytes
-    left = await run_in_threadpool(service.quota_left, engine, site, quota)
-    declared = request.headers.get("content-length", "")
-    if left <= 0 or (declared.isdigit() and int(declared) > left):
-        raise HTTPException(507, f"site {site} has {max(left, 0)} bytes of evidence quota left")
-    store = evidence_store(settings)
-    staged = await run_in_threadpool(store.stage)
+    key = claimed.lower() if claimed is not None and SHA256.match(claimed.lower()) else None
+    known = None if key is None else await run_in_threadpool(service.held, engine, key, site)
+    if known is not None and key is not None:
+        # Content-addressed: a file the site already holds needs no second transfer …
+        if await run_in_threadpool(intake.store.path(key).is_file):
+            return _public(key, known["bytes"], site, known["media"], 200)
+        # … unless it is gone: take it again (hash checked below; its bytes are counted already)
+        logger.error("evidence %s held for %s is missing: storing it again", key, site)
+    else:
+        left = await run_in_threadpool(service.quota_left, engine, site, principal.device, quotas)
+        declared = request.headers.get("content-length", "")
+        if left <= 0 or (declared.isdigit() and int(declared) > left):
+            who = service.sender(principal.device)
+            detail = f"site {site} has {max(left, 0)} bytes of its {who} evidence quota left"
+            _quota_refused(metrics, site, principal, detail)
+            raise HTTPException(507, detail)
+    staged = await run_in_threadpool(intake.store.stage)
     try:
         sha = await _receive(request, staged)
     except BaseException:
         await run_in_threadpool(staged.discard)
         raise
-    return await run_in_threadpool(
-        _keep, store, engine, staged, (sha, claimed), principal, site, quota
-    )
+    return await run_in_threadpool(_keep, intake, staged, (sha, claimed), principal, site)
+
+
+@dataclass(frozen=True, slots=True)
+class _Intake:
+    store: EvidenceStore
+    engine: Engine
+    quotas: service.Quotas
+    metrics: IngestMetrics
 
 
 def _keep(
-    store: EvidenceStore,
-    engine: Engine,
+    intake: _Intake,
     staged: Staged,
     hashes: tuple[str, str | None],
     principal: Principal,
     site: str,
-    quota: int,
 ) -> JSONResponse:
     sha, claimed = hashes
     media = sniff(staged.head)
@@ -122,15 +139,34 @@ def _keep(
         staged.discard()
         return refusal or JSONResponse({"detail": "not an evidence file"}, status_code=415)
     size = staged.size
-    created_file = store.adopt(staged, sha, media)
     upload = service.Upload(sha, site, principal.device, principal.token_id, size, media)
-    try:
-        created = service.record(engine, upload, quota)
-    except service.QuotaExceeded as err:
-        if created_file and service.orphaned(engine, sha):
-            store.remove(sha)
-        return JSONResponse({"detail": str(err)}, status_code=507)
+    store, engine = intake.store, intake.engine
+    # Placing the file and recording its holder are one step to the clean-up below, which
+    # deletes only a file no site holds: under the hash's lock, so a concurrent upload of the
+    # same bytes cannot find the file in place and lose it before it records its copy.
+    with store.locked(sha):
+        created_file = store.adopt(staged, sha, media)
+        try:
+            created = service.record(engine, upload, intake.quotas)
+        except service.QuotaExceeded as err:
+            if created_file and service.orphaned(engine, sha):
+                store.remove(sha)
+            _quota_refused(intake.metrics, site, principal, str(err))
+            return JSONResponse({"detail": str(err)}, status_code=507)
     return _public(sha, size, site, media, 201 if created else 200)
+
+
+def _quota_refused(metrics: IngestMetrics, site: str, principal: Principal, detail: str) -> None:
+    who = service.sender(principal.device)
+    metrics.evidence_quota_refusals.labels(site, who).inc()
+    if principal.device is not None:
+        # A camera's evidence is being refused: the edge keeps retrying, but its own quota will
+        # delete the files it cannot send. Someone must raise the quota or clear the site.
+        logger.error(
+            "EVIDENCE REFUSED for device %s at site %s: %s", principal.device, site, detail
+        )
+    else:
+        logger.warning("evidence of %s refused: %s", principal.name, detail)
 
 
 def _public(sha: str, size: int, site: str, media: str, code: int) -> JSONResponse:

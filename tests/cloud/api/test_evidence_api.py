@@ -96,3 +96,69 @@ def test_edge_uploader_sends_pending_evidence(cloud: RunningCloud, tmp_path: Pat
     store.put_bytes(b"later", "image/jpeg", ".jpg")
     assert offline.upload_pending() == 0  # unreachable: kept pending, retried later
     assert len(store.pending()) == 1
+
+
+def _camera_token(cloud: RunningCloud) -> str:
+    return mint_token(
+        cloud.base_url,
+        cloud.admin_token,
+        name="cam-01",
+        role="device",
+        sites=["SX-TG-001"],
+        device="cam-01",
+    )
+
+
+def test_edge_uploader_sets_aside_what_the_cloud_refuses_for_good(
+    cloud: RunningCloud, tmp_path: Path
+) -> None:
+    store = EvidenceStore(tmp_path / "ev", 10 << 20)
+    swapped, not_media, *good = (
+        store.put_bytes(b"\xff\xd8\xff" + bytes([i]) * 100, "image/jpeg", ".jpg") for i in range(4)
+    )
+    # Someone with disk access changes the oldest snapshot: the cloud refuses it (422) …
+    changed = b"\xff\xd8\xff" + b"X" * 100
+    (tmp_path / "ev" / f"{swapped.sha256}.jpg").write_bytes(changed)
+    # … and bytes that are no evidence file at all (415).
+    (tmp_path / "ev" / f"{not_media.sha256}.jpg").write_bytes(b"<html></html>")
+    uploader = EvidenceUploader(store, cloud.base_url, _camera_token(cloud))
+    assert uploader.upload_pending() == 2  # the later files are not held back
+    assert store.pending() == []
+    for ref in good:
+        assert cloud.http.get(ref.uri).status_code == 200
+    aside = store.set_aside()
+    assert {sha: outcome for sha, (outcome, _) in aside.items()} == {
+        swapped.sha256: "rejected",
+        not_media.sha256: "rejected",
+    }
+    assert aside[swapped.sha256][1].startswith("cloud refused 422")
+    assert (tmp_path / "ev" / f"{swapped.sha256}.jpg").read_bytes() == changed  # kept
+    # A file gone before upload is lost, never counted as uploaded.
+    gone = store.put_bytes(b"\xff\xd8\xff gone", "image/jpeg", ".jpg")
+    (tmp_path / "ev" / f"{gone.sha256}.jpg").unlink()
+    assert uploader.upload_pending() == 0
+    assert store.set_aside()[gone.sha256] == ("lost", "file missing before upload")
+    assert (store.counts().rejected, store.counts().lost, uploader.uploaded) == (2, 1, 2)
+
+
+def test_edge_uploader_keeps_its_order_while_the_site_quota_is_full(
+    embedded_broker: EmbeddedBroker, tmp_path: Path
+) -> None:
+    settings = cloud_settings(
+        tmp_path / "cloud",
+        f"mqtt://127.0.0.1:{embedded_broker.port}",
+        shared_subscription=False,
+        registry_file=DEMO_SITE_FILE,
+        evidence_quota_bytes=250,
+    )
+    store = EvidenceStore(tmp_path / "ev", 10 << 20)
+    refs = [
+        store.put_bytes(b"\xff\xd8\xff" + bytes([i]) * 100, "image/jpeg", ".jpg") for i in range(3)
+    ]
+    with running_cloud(settings) as cloud:
+        uploader = EvidenceUploader(store, cloud.base_url, _camera_token(cloud))
+        assert uploader.upload_pending() == 2
+        # 507 may pass later (an operator raises the quota): kept pending, nothing set aside.
+        assert uploader.upload_pending() == 0
+        assert [p.sha256 for p in store.pending()] == [refs[2].sha256]
+        assert store.set_aside() == {}
