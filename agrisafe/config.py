@@ -5,11 +5,12 @@ way: one `ConfigError` whose message names the file, then one line per bad key, 
 expected — something a farm technician can act on.
 """
 
+import re
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -22,6 +23,22 @@ class StrictModel(BaseModel):
     writing `0`) and NaN passes a field with no bound at all (an altitude, a polygon corner)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+def path_name(value: str) -> str:
+    """VALUE when it is safe as one file or folder name, else ValueError saying what is."""
+    # A letter, digit or `_` first, so never `.`/`..`; no `/` or `\` to climb out of the data
+    # directory, nor an absolute path (`data_dir / "/etc"` is `/etc`).
+    if not re.fullmatch(r"\w[\w.-]{0,63}", value):
+        raise ValueError(
+            f"{value!r:.80} cannot name a file: use up to 64 letters, digits, '_', '-' and '.' "
+            "(not '.' first)"
+        )
+    return value
+
+
+# A config value used as a path component (a camera's folder and record file).
+PathName = Annotated[str, AfterValidator(path_name)]
 
 
 class ConfigError(ValueError):
@@ -42,6 +59,8 @@ def read_yaml(path: Path) -> Any:
         return yaml.safe_load(text)
     except yaml.YAMLError as err:
         raise ConfigError(f"{path}: not valid YAML: {err}") from err
+    except RecursionError:  # PyYAML recurses once per nesting level: `[[[[…` of any depth
+        raise ConfigError(f"{path}: not valid YAML: nested too deep") from None
 
 
 def validation_lines(err: ValidationError) -> list[str]:

@@ -133,6 +133,9 @@ def _commission(
     model: Path | None,
     data_dir: Path | None,
 ) -> None:
+    from pydantic import ValidationError
+
+    from agrisafe.config import validation_lines
     from edge.commission import survey, write_outputs, write_record
     from edge.config import CameraConfig, EdgeSettings, default_model_path, load_site, model_params
     from edge.detect import load_detector
@@ -144,7 +147,10 @@ def _commission(
     cams = {c.name: c for c in cfg.cameras} if cfg is not None else {}
     if cfg is not None and camera not in cams:
         raise ConfigError(f"{config}: no camera {camera!r} (cameras: {', '.join(cams)})")
-    cam = cams.get(camera) or CameraConfig(name=camera, source=source or "", realtime=False)
+    try:
+        cam = cams.get(camera) or CameraConfig(name=camera, source=source or "", realtime=False)
+    except ValidationError as err:  # --camera names files, as a site.yaml camera does
+        raise ConfigError(f"--camera: {validation_lines(err)[0].removeprefix('name: ')}") from err
     if not (source or cam.source):
         raise ConfigError("give --config site.yaml (with the camera) or --source FILE")
     env = EdgeSettings.load(data_dir=data_dir or (cfg.data_dir if cfg else None))

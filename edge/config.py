@@ -45,7 +45,11 @@ class PlotZone(Strict):
 class CameraConfig(Strict):
     """One camera."""
 
-    name: str = Field(min_length=1, description="camera id, unique on this device")
+    # the name is a folder and a file name under the data directory (uncertain/CAMERA,
+    # commissioning/CAMERA, CAMERA.json): `../../x` or `/etc` must not reach outside it
+    name: shared.PathName = Field(
+        description="camera id, unique on this device: letters, digits, '_', '-', '.'"
+    )
     source: str = Field(description="rtsp://…, usb:0, /dev/video0, or a video file path")
     detect_fps: float = Field(default=5.0, gt=0, le=30, description="frames analysed per second")
     realtime: bool = Field(

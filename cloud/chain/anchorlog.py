@@ -70,6 +70,8 @@ def parse_anchor_lines(lines: Iterable[str], source: str) -> list[Anchor]:
             out.append(parse_anchor_line(line))
         except ValueError as err:  # json.JSONDecodeError is a ValueError too
             raise AnchorFileError(f"{source}:{number}: not an anchor ({err})") from err
+        except RecursionError:  # json recurses once per `[`: a line of 100 000 is no anchor
+            raise AnchorFileError(f"{source}:{number}: not an anchor (nested too deep)") from None
     return out
 
 

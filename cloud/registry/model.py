@@ -5,7 +5,7 @@ file and the key, not a silently ignored setting.
 """
 
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -41,25 +41,43 @@ class DeviceType(StrEnum):
     OTHER = "other"
 
 
+# [lon, lat] or [lon, lat, alt]: numbers only (a quoted "112.5" is an error naming the point, not
+# a string that later breaks the geofence arithmetic), finite (StrictModel), in degrees.
+Position = Annotated[list[Annotated[float, Field(strict=True)]], Field(min_length=2, max_length=3)]
+
+
+class GeoPolygon(StrictModel):
+    """A GeoJSON Polygon in degrees. No other keys: whatever a registry keeps is stored and
+    served, and a YAML alias bomb under an unknown key would expand when it is written out."""
+
+    type: Literal["Polygon"] = Field(description="always Polygon")
+    coordinates: list[list[Position]] = Field(
+        min_length=1, description="rings of [lon, lat] points, each closed"
+    )
+
+    @field_validator("coordinates")
+    @classmethod
+    def _rings(cls, rings: list[list[list[float]]]) -> list[list[list[float]]]:
+        for ring in rings:
+            if len(ring) < 4 or ring[0] != ring[-1]:
+                raise ValueError(
+                    "each ring needs ≥ 4 [lon, lat] points, the last equal to the first"
+                )
+            for point in ring:
+                if not (-180 <= point[0] <= 180 and -90 <= point[1] <= 90):
+                    raise ValueError(f"bad point {point!r}: expected [lon, lat] in degrees")
+        return rings
+
+
 def _polygon(value: Any) -> dict[str, Any] | None:
-    """Accept a GeoJSON Polygon; check rings are closed lists of [lon, lat] pairs."""
+    """A GeoJSON Polygon as the store keeps it (a plain dict), checked by `GeoPolygon`."""
     if value is None:
         return None
     if not isinstance(value, dict) or value.get("type") != "Polygon":
         raise ValueError(
             "expected a GeoJSON Polygon: {type: Polygon, coordinates: [[[lon, lat], ...]]}"
         )
-    rings = value.get("coordinates")
-    if not isinstance(rings, list) or not rings:
-        raise ValueError("a Polygon needs coordinates: a list of rings")
-    for ring in rings:
-        if not isinstance(ring, list) or len(ring) < 4 or ring[0] != ring[-1]:
-            raise ValueError("each ring needs ≥ 4 [lon, lat] points, the last equal to the first")
-        for point in ring:
-            ok = isinstance(point, list) and len(point) in (2, 3)
-            if not ok or not (-180 <= point[0] <= 180 and -90 <= point[1] <= 90):
-                raise ValueError(f"bad point {point!r}: expected [lon, lat] in degrees")
-    return value
+    return GeoPolygon.model_validate(value).model_dump(mode="json")
 
 
 class ProducerConfig(StrictModel):

@@ -9,6 +9,7 @@ end of the file the clock stops: timers still pending do not fire.
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import orjson
 
@@ -23,8 +24,17 @@ from cloud.replay.clock import SimulatedClock
 logger = logging.getLogger(__name__)
 
 
-def arrival_ms(payload: bytes) -> int | None:
-    """The line's simulated arrival: `at`, else `ts`; None if neither parses."""
+# The instants a replay can place a line at. Rules turn instants into calendar dates in the
+# site's zone and add periods of days to them, which Python's dates cannot do near year 1 or
+# 9999 (an OverflowError deep in a rule, ending the run); live ingest never meets such a time,
+# as it bounds event time by the wall clock (ingest.validate.event_time_problem). A farm record
+# arriving before 1970 or after 2199 is a typo, so such a line is set aside, named.
+FIRST_MS = 0
+END_MS = to_ms(datetime(2200, 1, 1, tzinfo=UTC))
+
+
+def _arrival(payload: bytes) -> tuple[str, str, int] | None:
+    """(key, text, epoch ms) of the line's simulated arrival: `at`, else `ts`."""
     try:
         obj = orjson.loads(payload)
     except orjson.JSONDecodeError:
@@ -35,10 +45,25 @@ def arrival_ms(payload: bytes) -> int | None:
         value = obj.get(key)
         if isinstance(value, str):
             try:
-                return to_ms(parse_rfc3339(value))
+                return key, value, to_ms(parse_rfc3339(value))
             except TimeFormatError:
                 continue
     return None
+
+
+def arrival_ms(payload: bytes) -> int | None:
+    """The line's simulated arrival: `at`, else `ts`; None if neither parses."""
+    found = _arrival(payload)
+    return found[2] if found is not None else None
+
+
+def arrival_problem(payload: bytes) -> str | None:
+    """Why a replay cannot place the line (its arrival outside 1970–2199), or None."""
+    found = _arrival(payload)
+    if found is None or FIRST_MS <= found[2] < END_MS:
+        return None
+    key, text, _ = found
+    return f"{key} {text[:40]}: outside the years 1970 to 2199 a replay can place a line at"
 
 
 @dataclass

@@ -26,7 +26,7 @@ from cloud.engine.runner import RuleEngine
 from cloud.ingest.service import IngestService
 from cloud.registry import RegistryService, load_registry_file
 from cloud.replay.clock import SimulatedClock
-from cloud.replay.driver import ReplayDriver
+from cloud.replay.driver import ReplayDriver, arrival_problem
 from cloud.rules.config import RulesConfig
 from cloud.store.db import make_engine, migrate
 
@@ -58,6 +58,14 @@ def lines_of(path: Path) -> Iterator[tuple[int, bytes]]:
             yield number, line.strip()
 
 
+def _feed(driver: ReplayDriver, payload: bytes, topic: str | None, where: str) -> None:
+    """Hand one line to the driver; a failure it raises names the file and line."""
+    try:
+        driver.feed(payload, topic)
+    except (OverflowError, ValueError) as err:  # ValueError: e.g. a date out of range
+        raise ScenarioError(f"{where}: {err}") from err
+
+
 class ScenarioRunner:
     """Builds the throw-away cloud once per run and feeds it the file."""
 
@@ -68,6 +76,7 @@ class ScenarioRunner:
         self.registry_file = registry_file
         self.config = config or RulesConfig()
         self.printed = 0
+        self.set_aside = 0  # lines whose time a replay cannot place (driver.arrival_problem)
 
     def _print(self, alert: Alert) -> None:
         self.out.write(alert.to_json().decode() + "\n")
@@ -95,13 +104,21 @@ class ScenarioRunner:
             )
             driver = ReplayDriver(service, rules, registry, clock, self._print)
             try:
-                self._through_broker(driver, lines)
+                self._through_broker(driver, lines, path)
             finally:
                 engine.dispose()
-        logger.info("replayed %d lines of %s: %d alerts", len(lines), path, self.printed)
+        logger.info(
+            "replayed %d lines of %s: %d alerts, %d line(s) set aside",
+            len(lines),
+            path,
+            self.printed,
+            self.set_aside,
+        )
         return self.printed
 
-    def _through_broker(self, driver: ReplayDriver, lines: list[tuple[int, bytes]]) -> None:
+    def _through_broker(
+        self, driver: ReplayDriver, lines: list[tuple[int, bytes]], source: Path
+    ) -> None:
         received: queue.Queue[mqtt.MQTTMessage] = queue.Queue()
         tag = new_id()[-12:]
         with EmbeddedBroker("127.0.0.1", 0) as broker:
@@ -116,17 +133,23 @@ class ScenarioRunner:
             pub.start()
             try:
                 for number, payload in lines:
+                    where = f"{source}:{number}"
+                    problem = arrival_problem(payload)
+                    if problem is not None:
+                        logger.warning("%s: line set aside: %s", where, problem)
+                        self.set_aside += 1
+                        continue
                     topic = topic_for(payload)
                     if topic is None:
-                        logger.warning("line %d names no valid site/device/kind", number)
-                        driver.feed(payload, None)
+                        logger.warning("%s: line names no valid site/device/kind", where)
+                        _feed(driver, payload, None, where)
                         continue
                     pub.client.publish(topic, payload, qos=1).wait_for_publish(WAIT_S)
                     try:
                         msg = received.get(timeout=WAIT_S)
                     except queue.Empty:
-                        raise ScenarioError(f"line {number}: not delivered by the broker") from None
-                    driver.feed(bytes(msg.payload), msg.topic)
+                        raise ScenarioError(f"{where}: not delivered by the broker") from None
+                    _feed(driver, bytes(msg.payload), msg.topic, where)
             finally:
                 pub.stop()
                 sub.stop()

@@ -28,6 +28,7 @@ def test_valid_and_empty(tmp_path: Path) -> None:
     [
         (None, "file not found"),
         (b"site: [", "not valid YAML"),
+        (b"[" * 100_000, "not valid YAML: nested too deep"),  # was a RecursionError
         (b"\xff\xfe", "not UTF-8"),
         (b"- a\n- b\n", "expected a mapping"),
         (b"cameras: many\n", "site: Field required"),

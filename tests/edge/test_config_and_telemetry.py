@@ -66,6 +66,10 @@ def test_site_yaml_with_plots_geo_and_thresholds(tmp_path: Path) -> None:
          "[9, .nan]]}]}]\n", "cameras.0.plots.0.polygon.2.1"),
         ("site: S\ntelemetry_interval_s: .inf\ncameras: [{name: a, source: x.mp4}]\n",
          "telemetry_interval_s"),
+        # a camera's name is a folder and a file name under the data directory
+        ("site: S\ncameras: [{name: ../../x, source: x.mp4}]\n", "cameras.0.name: '../../x' can"),
+        ("site: S\ncameras: [{name: /etc/x, source: x.mp4}]\n", "cameras.0.name: '/etc/x' cannot"),
+        ("site: S\ncameras: [{name: '..', source: x.mp4}]\n", "cameras.0.name: '..' cannot"),
         ("site: S\npipeline: {verifier: {sweep_tiles: [2, 0]}}\n"
          "cameras: [{name: a, source: x.mp4}]\n", "pipeline.verifier.sweep_tiles.1"),
     ],
@@ -134,3 +138,22 @@ def test_site_loader_never_crashes_on_random_bytes(tmp_path: Path, raw: bytes) -
     path.write_bytes(raw)
     with contextlib.suppress(ConfigError):
         load_site(path)
+
+
+def test_commission_refuses_a_camera_name_that_climbs_out(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from edge.cli import app
+
+    args = ["commission", "--camera", "../../x", "--source", "clip.avi"]
+    result = CliRunner().invoke(app, [*args, "--data-dir", str(tmp_path / "data")])
+    assert result.exit_code == 2
+    assert "--camera: '../../x' cannot name a file" in result.output
+    assert not (tmp_path / "x.json").exists()
+
+
+@pytest.mark.parametrize("name", ["cam-01", "gate_2", "东门", "a.b"])
+def test_ordinary_camera_names_are_kept(tmp_path: Path, name: str) -> None:
+    path = tmp_path / "site.yaml"
+    path.write_text(f"site: S\ncameras: [{{name: '{name}', source: x.mp4}}]\n", "utf-8")
+    assert load_site(path).cameras[0].name == name

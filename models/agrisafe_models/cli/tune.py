@@ -31,6 +31,7 @@ def import_labels(
 
     from agrisafe_models.labels import parse
     from agrisafe_models.labels.dataset import parse_mapping, read_yolo_export, write_dataset
+    from agrisafe_models.labels.holdout import real_dev_hashes
 
     if fmt not in FORMATS:
         typer.echo(f"error: --format must be one of {', '.join(FORMATS)}", err=True)
@@ -48,11 +49,32 @@ def import_labels(
             }[fmt]
             items = reader(data)
         root = images or (source if source.is_dir() else source.parent)
-        summary = write_dataset(items, root, out, parse_mapping(mapping), val_share=val_share)
-    except (parse.LabelError, OSError) as err:
+        summary = write_dataset(
+            items, root, out, parse_mapping(mapping), val_share=val_share, holdout=real_dev_hashes()
+        )
+    except (parse.LabelError, OSError, ValueError) as err:  # ValueError: a bad real-dev CSV row
         typer.echo(f"error: {source}: {err}", err=True)
         raise typer.Exit(2) from err
     typer.echo(json.dumps(dataclasses.asdict(summary), indent=2, ensure_ascii=False))
+    for n, what in (
+        (len(summary.evaluation_photos), "real-dev evaluation photo(s) left out"),
+        (len(summary.refused_files), "link(s) or non-regular file(s) not imported"),
+    ):
+        if n:
+            typer.echo(f"warning: {n} {what} (see the summary)", err=True)
+
+
+def _refuse_evaluation_photos(data: Path) -> None:
+    """Exit 2 when the dataset holds a real-dev evaluation photo: the gate would score the
+    candidate on photos it was trained on."""
+    from agrisafe_models.labels.holdout import dataset_images, holdout_hits, real_dev_hashes
+
+    hits = holdout_hits(dataset_images(data), real_dev_hashes())
+    for path, photo in hits:
+        typer.echo(f"error: {path} is the real-dev evaluation photo {photo}", err=True)
+    if hits:
+        typer.echo(f"error: {data}: remove the {len(hits)} evaluation photo(s) first", err=True)
+        raise typer.Exit(2)
 
 
 def finetune(
@@ -84,6 +106,7 @@ def finetune(
 
     setup_logging("INFO")
     require_paths(base, data, rendered, base_onnx, real_set, real_labels)
+    _refuse_evaluation_photos(data)
     if not training_available():
         typer.echo(
             "error: fine-tuning needs the train extra: pip install 'agrisafe[train]'", err=True

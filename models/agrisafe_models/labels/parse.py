@@ -1,9 +1,10 @@
 """Annotation exports → one shape (pure): YOLO, COCO JSON, CVAT for images (XML), Label Studio.
 
-Every parser takes the export's bytes/text and returns `ImageLabels` (an image's file name and
-its boxes, normalised to [0, 1] and clipped); anything malformed raises `LabelError` naming the
-entry — never another exception, never a half-read export. XML with a DTD or entities is
-refused (entity expansion bombs), as are inputs over `MAX_BYTES`.
+Every parser takes the export's bytes/text and returns `ImageLabels` (an image's file name, the
+path the export gives for it, and its boxes, normalised to [0, 1] and clipped); anything
+malformed raises `LabelError` naming the entry — never another exception, never a half-read
+export. XML with a DTD or entities is refused (entity expansion bombs), as are inputs over
+`MAX_BYTES`.
 """
 
 import json
@@ -34,10 +35,13 @@ class Box:
 
 @dataclass(frozen=True, slots=True)
 class ImageLabels:
-    """An image (its base name) and its boxes."""
+    """An image (its base name), its boxes, and the path the export gives for it."""
 
     image: str
     boxes: tuple[Box, ...]
+    # the export's path ('day1/frame_0001.jpg'): two images of one name in different folders
+    # are told apart by it (dataset.py); '' when the export gives a bare name
+    path: str = ""
 
 
 def _num(value: object, where: str) -> float:
@@ -45,6 +49,8 @@ def _num(value: object, where: str) -> float:
         raise LabelError(f"{where}: not a number: {value!r:.40}")
     try:
         out = float(value)
+    except OverflowError as err:  # a JSON integer of hundreds of digits: no float holds it
+        raise LabelError(f"{where}: not a finite number") from err
     except ValueError as err:
         raise LabelError(f"{where}: not a number: {value!r:.40}") from err
     if not math.isfinite(out):
@@ -78,6 +84,15 @@ def base_name(path: object, where: str) -> str:
     return name
 
 
+def export_path(path: str) -> str:
+    """The export's image path with '/' separators, less URL query, drive, '.' and '..' parts:
+    only its trailing folders matter (they tell same-named images apart), never where it points."""
+    parts = path.split("?")[0].replace("\\", "/").split("/")
+    if parts and parts[0].endswith(":"):  # C:, http:
+        parts = parts[1:]
+    return "/".join(p for p in parts if p not in ("", ".", ".."))
+
+
 def _json(data: bytes | str, what: str) -> Any:
     if len(data) > MAX_BYTES:
         raise LabelError(f"{what}: over {MAX_BYTES >> 20} MiB")
@@ -104,7 +119,7 @@ def parse_yolo(image: str, text: str, names: Sequence[str]) -> ImageLabels:
         b = box(names[int(cls)], cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2, where)
         if b is not None:
             boxes.append(b)
-    return ImageLabels(base_name(image, image), tuple(boxes))
+    return ImageLabels(base_name(image, image), tuple(boxes), export_path(image))
 
 
 def _field(obj: object, key: str, where: str) -> Any:
@@ -134,11 +149,14 @@ def parse_coco(data: bytes | str) -> list[ImageLabels]:
         where = f"categories[{i}]"
         cats[_hashable(_field(c, "id", where), where)] = _field(c, "name", where)
     images: dict[object, tuple[str, float, float]] = {}
+    paths: dict[object, str] = {}
     for i, im in enumerate(_list(_field(doc, "images", "COCO"), "images")):
         where = f"images[{i}]"
         size = _size(_field(im, "width", where), _field(im, "height", where), where)
         key = _hashable(_field(im, "id", where), where)
-        images[key] = (base_name(_field(im, "file_name", where), where), *size)
+        file_name = _field(im, "file_name", where)
+        images[key] = (base_name(file_name, where), *size)
+        paths[key] = export_path(file_name)
     boxes: dict[object, list[Box]] = {k: [] for k in images}
     for i, a in enumerate(_list(_field(doc, "annotations", "COCO"), "annotations")):
         where = f"annotations[{i}]"
@@ -154,7 +172,7 @@ def parse_coco(data: bytes | str) -> list[ImageLabels]:
         b = box(cats[cat], x / iw, y / ih, (x + w) / iw, (y + h) / ih, where)
         if b is not None:
             boxes[key].append(b)
-    return [ImageLabels(name, tuple(boxes[k])) for k, (name, _, _) in images.items()]
+    return [ImageLabels(name, tuple(boxes[k]), paths[k]) for k, (name, _, _) in images.items()]
 
 
 def _hashable(value: object, where: str) -> object:
@@ -169,7 +187,8 @@ def parse_label_studio(data: bytes | str) -> list[ImageLabels]:
     out: list[ImageLabels] = []
     for i, task in enumerate(_list(tasks, "Label Studio")):
         where = f"task[{i}]"
-        image = base_name(_field(_field(task, "data", where), "image", where), where)
+        given = _field(_field(task, "data", where), "image", where)
+        image = base_name(given, where)
         boxes: list[Box] = []
         anns = task.get("annotations", []) if isinstance(task, Mapping) else []
         for j, ann in enumerate(_list(anns, where)):
@@ -186,7 +205,7 @@ def parse_label_studio(data: bytes | str) -> list[ImageLabels]:
                     b = box(label, x, y, x + bw, y + bh, w)
                     if b is not None:
                         boxes.append(b)
-        out.append(ImageLabels(image, tuple(boxes)))
+        out.append(ImageLabels(image, tuple(boxes), export_path(given)))
     return out
 
 
@@ -196,12 +215,14 @@ class _CvatReader:
     def __init__(self) -> None:
         self.out: list[ImageLabels] = []
         self.current: tuple[str, float, float, list[Box]] | None = None
+        self.path = ""
 
     def start(self, tag: str, attrs: dict[str, str]) -> None:
         if tag == "image":
             where = f"image {attrs.get('name', '?')!r:.60}"
             w, h = _size(attrs.get("width"), attrs.get("height"), where)
             self.current = (base_name(attrs.get("name"), where), w, h, [])
+            self.path = export_path(attrs["name"])
         elif tag == "box":
             if self.current is None:
                 raise LabelError("CVAT: <box> outside an <image>")
@@ -214,7 +235,7 @@ class _CvatReader:
 
     def end(self, tag: str) -> None:
         if tag == "image" and self.current is not None:
-            self.out.append(ImageLabels(self.current[0], tuple(self.current[3])))
+            self.out.append(ImageLabels(self.current[0], tuple(self.current[3]), self.path))
             self.current = None
 
 

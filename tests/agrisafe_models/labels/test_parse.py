@@ -1,6 +1,7 @@
 """Annotation exports → boxes: each format read right, and hostile input is a LabelError."""
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -167,3 +168,36 @@ def test_any_bytes_as_cvat_are_read_or_refused_cleanly(data: bytes | str) -> Non
 @given(st.text(max_size=200))
 def test_any_text_as_yolo_is_read_or_refused_cleanly(text: str) -> None:
     _only_label_errors(lambda t: [parse_yolo("a.jpg", t, ["person", "cow"])], text)
+
+
+BIG = "9" * 400  # a JSON integer no float holds: float() raises OverflowError, not ValueError
+
+
+@pytest.mark.parametrize(
+    ("parse", "doc", "entry"),
+    [
+        (parse_coco, f'{{"images": [{{"id": 1, "file_name": "a.jpg", "width": {BIG}, '
+                     '"height": 1}], "annotations": [], "categories": []}', "images[0]"),
+        (parse_label_studio, f'[{{"data": {{"image": "a.jpg"}}, "annotations": [{{"result": '
+                             f'[{{"type": "rectanglelabels", "value": {{"x": {BIG}, "y": 1, '
+                             '"width": 1, "height": 1, "rectanglelabels": ["person"]}}]}]}]',
+         "task[0].annotations[0].result[0]"),
+    ],
+)  # fmt: skip
+def test_a_huge_integer_is_a_label_error_naming_the_entry(parse: Any, doc: str, entry: str) -> None:
+    with pytest.raises(LabelError, match=r"^" + re.escape(entry) + ": not a finite number"):
+        parse(doc)
+
+
+def test_each_format_keeps_the_image_path_the_export_gives() -> None:
+    doc = {
+        "images": [{"id": 1, "file_name": "day1/f.jpg", "width": 10, "height": 10}],
+        "annotations": [],
+        "categories": [],
+    }
+    assert parse_coco(json.dumps(doc))[0].path == "day1/f.jpg"
+    cvat = b'<annotations><image name="C:\\x\\..\\day2\\f.jpg" width="1" height="1"/></annotations>'
+    assert parse_cvat(cvat)[0] == ImageLabels("f.jpg", (), "x/day2/f.jpg")
+    ls = [{"data": {"image": "/data/upload/1/f.jpg?d=1"}}]
+    assert parse_label_studio(json.dumps(ls))[0].path == "data/upload/1/f.jpg"
+    assert parse_yolo("images/a/f.jpg", "", ["person"]).path == "images/a/f.jpg"

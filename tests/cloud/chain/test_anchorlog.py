@@ -79,6 +79,13 @@ def test_a_bad_file_names_its_line(tmp_path: Path) -> None:
         read_anchor_file(tmp_path / "absent.jsonl")
 
 
+def test_a_line_nested_too_deep_names_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "copy.jsonl"
+    path.write_text("[" * 100_000 + "\n")  # json.loads raised RecursionError, not ValueError
+    with pytest.raises(AnchorFileError, match=r"copy\.jsonl:1: not an anchor \(nested too deep"):
+        read_anchor_file(path)
+
+
 def test_log_lives_in_the_configured_directory(tmp_path: Path) -> None:
     default = CloudSettings.load(data_dir=tmp_path)
     assert anchor_log_path(default, tmp_path) == tmp_path / "anchors" / "anchors.jsonl"

@@ -166,3 +166,24 @@ def test_open_alert_is_unique_per_dedupe_key_in_the_database(database_url: str) 
     with service.engine.begin() as conn:
         conn.execute(t.alerts.insert(), row)
     assert _count(service, t.alerts) == 2
+
+
+@pytest.mark.parametrize(
+    "ts",
+    [
+        "9999-12-31T23:59:59Z",
+        "9999-12-31T23:59:59-12:00",  # year 10000 in UTC
+        "0001-01-01T00:00:00+14:00",  # year 0 in UTC
+    ],
+)
+def test_event_times_no_date_can_hold_are_quarantined_not_raised(
+    database_url: str, ts: str
+) -> None:
+    """The live ingest path bounds event time by arrival (replay sets such lines aside)."""
+    service, sink = _service(database_url)
+    env = message(Kind.INPUT_USE)
+    env["ts"] = ts
+    [out] = service.process([_mqtt(encode(env), topic_of(env))])
+    assert out.verdict is Verdict.QUARANTINED
+    assert service.stats.quarantined == {QuarantineReason.EVENT_TIME.value: 1}
+    assert sink.alerts == []

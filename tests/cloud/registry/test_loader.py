@@ -32,6 +32,21 @@ def test_demo_registry_loads() -> None:
             "coordinates: [[[1, 2], [3, 4]]]}}]",
             "ring",
         ),
+        (  # a quoted coordinate was a TypeError inside the check
+            "sites: [{id: S1, name: x, region: '140703', plots: [{id: P, polygon: {type: Polygon, "
+            "coordinates: [[['1', 2], [3, 4], [3, 2], ['1', 2]]]}}]}]",
+            "sites.0.plots.0.polygon.coordinates.0.0.0: Input should be a valid number",
+        ),
+        (
+            "sites: [{id: S1, name: x, region: '140703', geofence: {type: Polygon, "
+            "coordinates: [[[1, 2], [3, .inf], [3, 2], [1, 2]]]}}]",
+            "sites.0.geofence.coordinates.0.1.1: Input should be a finite number",
+        ),
+        (  # extra keys were kept, stored and served (an alias bomb expands when written out)
+            "sites: [{id: S1, name: x, region: '140703', geofence: {type: Polygon, "
+            "coordinates: [[[1, 2], [3, 4], [3, 2], [1, 2]]], big: [&a x, *a]}}]",
+            "sites.0.geofence.big: Extra inputs are not permitted",
+        ),
         ("sites: [{id: S1, name: x, region: '140703', plots: [{id: P}, {id: P}]}]", "duplicate"),
         ("sites: [oops", "not valid YAML"),
     ],

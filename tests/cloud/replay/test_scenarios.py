@@ -206,6 +206,22 @@ def test_bad_lines_are_quarantined_and_the_replay_goes_on(tmp_path: Path) -> Non
     assert "quarantined" in proc.stderr
 
 
+@pytest.mark.integration
+def test_a_line_no_date_can_hold_is_set_aside_naming_file_and_line(tmp_path: Path) -> None:
+    first = (SCENARIOS / "rapid_test_positive.jsonl").read_text("utf-8").splitlines()[0]
+    bad = [dict(json.loads(first), id=f"far-{n}", ts=ts) for n, ts in enumerate(
+        ["9999-12-31T23:59:59Z", "9999-12-31T23:59:59-12:00", "0001-01-01T00:00:00+14:00"]
+    )]  # fmt: skip
+    scenario = tmp_path / "far.jsonl"
+    scenario.write_text("\n".join([*map(json.dumps, bad), first]) + "\n", "utf-8")
+    proc = run(str(scenario))
+    assert proc.returncode == 0, proc.stderr[-2000:]  # was an OverflowError / "year 0 …"
+    assert [a["rule"] for a in alerts_of(proc.stdout)] == ["rapid_test_positive"]
+    for number in (1, 2, 3):
+        assert f"far.jsonl:{number}: line set aside: ts " in proc.stderr
+    assert "3 line(s) set aside" in proc.stderr
+
+
 def test_a_missing_file_is_a_clear_error(tmp_path: Path) -> None:
     proc = run(str(tmp_path / "nope.jsonl"))
     assert proc.returncode == 2
