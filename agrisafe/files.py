@@ -10,7 +10,10 @@ def atomic_write(path: Path, data: bytes, *, mode: int = 0o644, exclusive: bool 
 
     Readers never see a half-written file; after a power cut the file is either the old one or
     the new one (the directory entry is fsynced too). `exclusive`: never replace an existing
-    file (the temp file is linked into place; FileExistsError when `path` exists).
+    file (the temp file is linked into place; FileExistsError when `path` exists). Where the
+    filesystem has no hard links (exFAT, some FUSE mounts) `path` is instead created with
+    O_EXCL and written in place: still never over another file, but a crash mid-write there
+    may leave it short (a failed write removes it).
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -22,7 +25,7 @@ def atomic_write(path: Path, data: bytes, *, mode: int = 0o644, exclusive: bool 
             os.fsync(fh.fileno())
         os.chmod(tmp, mode)
         if exclusive:
-            os.link(tmp, path)
+            _link_or_create(tmp, path, data, mode)
             tmp.unlink()
         else:
             os.replace(tmp, path)
@@ -30,6 +33,27 @@ def atomic_write(path: Path, data: bytes, *, mode: int = 0o644, exclusive: bool 
         tmp.unlink(missing_ok=True)
         raise
     _fsync_dir(path.parent)
+
+
+def _link_or_create(tmp: Path, path: Path, data: bytes, mode: int) -> None:
+    try:
+        os.link(tmp, path)
+        return
+    except FileExistsError:
+        raise
+    except OSError:  # EPERM / ENOTSUP / EXDEV …: this filesystem has no hard links
+        pass
+    # O_EXCL is the same never-replace guarantee as link; only the all-or-nothing is lost.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, mode)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(path, mode)  # exactly `mode`, whatever the umask took off at creation
+    except BaseException:
+        path.unlink(missing_ok=True)  # ours (O_EXCL): a half-written file must not stay
+        raise
 
 
 def _fsync_dir(directory: Path) -> None:

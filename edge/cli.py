@@ -18,6 +18,7 @@ from agrisafe.cli.helptext import command_group, setting_help
 from agrisafe.cli.plugins import require_modules
 from agrisafe.logs import setup_logging
 from agrisafe.settings import AgrisafeSettings
+from edge import evidence_cli
 
 # The edge extra; missing, `agrisafe edge …` says what to install instead of failing later.
 require_modules("cv2", "onnxruntime", "numpy")
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from edge.config import SiteConfig
 
 app = command_group("Edge video AI: cameras → farming activities → MQTT.")
+app.add_typer(evidence_cli.app, name="evidence")
 
 
 def _start_time(value: str | None) -> datetime | None:

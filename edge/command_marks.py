@@ -2,12 +2,12 @@
 
 A signed command stays valid until it expires (up to 7 days) and the site broker is open to the
 base's LAN, so anyone who captured one could send it again — after a restart too, when the ids
-remembered in memory are gone. The node therefore keeps, per scope of a setting command (its
-name; a camera's zones are their own scope; a snapshot changes no setting and has none), the
-issue time and id of the newest command it carried out, in DATA_DIR/command-marks.json
-(replaced atomically, fsynced), and refuses any command that is not newer: a replay, or an
-older setting arriving after a newer one, which would undo it.
-Bounded: one entry per scope, at most `max_scopes` of them.
+remembered in memory are gone. The node therefore keeps, per scope of a command (its name; a
+camera's zones are their own scope), the issue time and id of the newest command it carried
+out, in DATA_DIR/command-marks.json (replaced atomically, fsynced), and refuses any command that
+is not newer: a replay, or an older setting arriving after a newer one, which would undo it.
+Every command is marked except those in `UNMARKED` (only `snapshot`): a replayed snapshot runs
+again, which only takes one more still. Bounded: one entry per scope, at most `max_scopes`.
 """
 
 import logging
@@ -51,16 +51,17 @@ class Replay(StrEnum):
     OLDER = "older"  # a newer command of its scope was carried out: this one would undo it
 
 
-# Commands that change a setting: an older one arriving late would undo a newer one. A
-# snapshot changes nothing (a replay takes one more still), and two for different cameras may
-# well arrive out of order, so it is not marked: only the in-memory re-delivery guard sees it.
-SETTINGS = frozenset({CommandName.SET_ZONES, CommandName.SET_THRESHOLDS, CommandName.SET_MODEL})
+# Commands that leave no mark. A snapshot changes nothing (a replay takes one more still), and
+# two for different cameras may well arrive out of order, so only the in-memory re-delivery
+# guard sees it. An exclusion list, not an allow-list: a command added later is guarded unless
+# someone decides here that replaying it is harmless.
+UNMARKED = frozenset({CommandName.SNAPSHOT})
 
 
 def scope_of(cmd: Command) -> str | None:
-    """What a newer command supersedes: zones per camera, other settings per command name;
-    None for a command that changes no setting."""
-    if cmd.name not in SETTINGS:
+    """What a newer command supersedes: zones per camera, other commands per name; None for
+    an unmarked command (`UNMARKED`)."""
+    if cmd.name in UNMARKED:
         return None
     if cmd.name is CommandName.SET_ZONES:
         camera = cmd.params.get("camera")
@@ -121,7 +122,7 @@ class CommandMarks:
 
     def record(self, cmd: Command) -> None:
         """Remember `cmd` as the newest of its scope, on disk before returning (OSError: not);
-        a command that changes no setting leaves no mark."""
+        an unmarked command (a snapshot) leaves no mark."""
         scope = scope_of(cmd)
         if scope is None:
             return

@@ -4,8 +4,11 @@ Commands arrive on the pump's connection (`agrisafe/v1/{site}/{device}/cmd/+`). 
 again here (the gateway is not trusted to have done it): signed by the cloud, for this node,
 not expired, well-formed. The answer — done, refused or failed, with any evidence made — is a
 `command_result` envelope queued in the outbox like everything else the node says. A command
-delivered twice (QoS 1 after a reconnect) is carried out once; one replayed later, after a
-restart too, or older than one already carried out in its scope, is refused (edge.command_marks).
+delivered twice (QoS 1 after a reconnect) is carried out once while its id is among the last
+1000 remembered in memory. Any other command replayed later, after a restart too, or older than
+one already carried out in its scope, is refused (edge.command_marks) — except a snapshot, which
+leaves no mark: replayed after a restart (or 1000 commands on) it runs again, taking one more
+still and changing nothing.
 """
 
 import logging

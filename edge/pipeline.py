@@ -16,11 +16,12 @@ import numpy.typing as npt
 from agrisafe.protocol import ActivityEnvelope, EvidenceRef
 from edge.activity import ActivityEvent, ActivityRecognizer, Phase, raw
 from edge.calibration import Calibration
+from edge.clips import CLIP_MEDIA, CLIP_SUFFIX, ClipRecorder
 from edge.detect.base import Detection, Detector
 from edge.detect.verifier import Verifier
 from edge.drift import DriftProfile, DriftStats, drift, luma_stats
 from edge.envelopes import CameraContext, Trust, activity_envelope
-from edge.evidence import CLIP_MEDIA, CLIP_SUFFIX, ClipRecorder, EvidenceStore, jpeg
+from edge.evidence import EvidenceStore, jpeg
 from edge.frames import Frame
 from edge.geometry import Point
 from edge.looks import Looks, Tracked

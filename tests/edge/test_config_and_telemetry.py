@@ -82,6 +82,13 @@ def test_bad_site_yaml_names_file_and_key(tmp_path: Path, text: str, needle: str
     assert needle in str(err.value)
 
 
+@pytest.mark.parametrize("name", ["cam 1", "北门", "-cam", "cam.v2", "x" * 128])
+def test_camera_names_sites_already_use_stay_valid(tmp_path: Path, name: str) -> None:
+    path = tmp_path / "site.yaml"
+    path.write_text(f"site: S\ncameras: [{{name: '{name}', source: x.mp4}}]\n", "utf-8")
+    assert load_site(path).cameras[0].name == name
+
+
 def test_model_path_override_by_environment(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

@@ -7,7 +7,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from edge.evidence import ClipRecorder, EvidenceCounts, EvidenceStore, jpeg
+from edge.clips import ClipRecorder
+from edge.evidence import EvidenceCounts, EvidenceStore, jpeg
 
 
 def test_put_is_content_addressed_and_idempotent(tmp_path: Path) -> None:

@@ -44,3 +44,21 @@ def test_a_key_written_first_by_another_bridge_wins(
     monkeypatch.setattr("firmware_bridge.idkey.atomic_write", raced)
     assert load_or_create(path) == bytes.fromhex(theirs)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bridge-id.key"]
+
+
+def test_the_key_is_made_where_hard_links_are_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # exFAT and some FUSE mounts refuse link(): the key is still made, once, mode 0600.
+    import os
+
+    def refuse(*_args: object, **_kwargs: object) -> None:
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", refuse)
+    path = tmp_path / "bridge-id.key"
+    key = load_or_create(path)
+    assert len(key) == KEY_BYTES
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert load_or_create(path) == key
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bridge-id.key"]

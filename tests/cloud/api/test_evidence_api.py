@@ -1,6 +1,7 @@
 """`POST /api/v1/evidence` against a real running cloud, fed by the edge's real uploader."""
 
 import hashlib
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -118,6 +119,7 @@ def test_edge_uploader_sets_aside_what_the_cloud_refuses_for_good(
     )
     # Someone with disk access changes the oldest snapshot: the cloud refuses it (422) …
     changed = b"\xff\xd8\xff" + b"X" * 100
+    original = (tmp_path / "ev" / f"{swapped.sha256}.jpg").read_bytes()
     (tmp_path / "ev" / f"{swapped.sha256}.jpg").write_bytes(changed)
     # … and bytes that are no evidence file at all (415).
     (tmp_path / "ev" / f"{not_media.sha256}.jpg").write_bytes(b"<html></html>")
@@ -139,6 +141,65 @@ def test_edge_uploader_sets_aside_what_the_cloud_refuses_for_good(
     assert uploader.upload_pending() == 0
     assert store.set_aside()[gone.sha256] == ("lost", "file missing before upload")
     assert (store.counts().rejected, store.counts().lost, uploader.uploaded) == (2, 1, 2)
+    # The operator restores the snapshot and puts it back in the queue: it goes up now.
+    (tmp_path / "ev" / f"{swapped.sha256}.jpg").write_bytes(original)
+    assert store.requeue([swapped.sha256]) == [swapped.sha256]
+    assert uploader.upload_pending() == 1
+    assert cloud.http.get(swapped.uri).content == original
+
+
+def _stopped_without_setting_aside(store: EvidenceStore, uploader: EvidenceUploader) -> None:
+    order = [p.sha256 for p in store.pending()]
+    assert uploader.upload_pass().set_aside == 0
+    assert [p.sha256 for p in store.pending()] == order  # nothing sent, order kept
+    assert store.set_aside() == {}
+
+
+def test_edge_uploader_stops_on_a_token_for_several_sites(
+    cloud: RunningCloud, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A configuration error (the cloud cannot tell which site the files are for) answers 422
+    # for every file: none of them is bad, so none may be set aside.
+    store = EvidenceStore(tmp_path / "ev", 10 << 20)
+    for i in range(3):
+        store.put_bytes(b"\xff\xd8\xff" + bytes([i]) * 100, "image/jpeg", ".jpg")
+    camera = mint_token(
+        cloud.base_url,
+        cloud.admin_token,
+        name="cam-01",
+        role="device",
+        sites=["SX-TG-001", "SX-TG-002"],
+        device="cam-01",
+    )
+    with caplog.at_level(logging.ERROR, logger="edge.upload"):
+        _stopped_without_setting_aside(store, EvidenceUploader(store, cloud.base_url, camera))
+    assert "EVIDENCE UPLOAD REFUSED (422)" in caplog.text
+    assert "X-Agrisafe-Site" in caplog.text  # the cloud's reason
+
+
+def test_edge_uploader_stops_on_a_lowered_size_limit(
+    embedded_broker: EmbeddedBroker, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # 413 says the cloud (or a proxy before it) takes less than this now, not that the file is
+    # bad: once the limit is raised the same file goes up.
+    settings = cloud_settings(
+        tmp_path / "cloud",
+        f"mqtt://127.0.0.1:{embedded_broker.port}",
+        shared_subscription=False,
+        registry_file=DEMO_SITE_FILE,
+        evidence_max_bytes=1024,
+    )
+    store = EvidenceStore(tmp_path / "ev", 10 << 20)
+    big = store.put_bytes(b"\xff\xd8\xff" + b"b" * 2000, "image/jpeg", ".jpg")
+    store.put_bytes(b"\xff\xd8\xff small", "image/jpeg", ".jpg")
+    with running_cloud(settings) as cloud, caplog.at_level(logging.ERROR, logger="edge.upload"):
+        _stopped_without_setting_aside(
+            store, EvidenceUploader(store, cloud.base_url, _camera_token(cloud))
+        )
+    assert "EVIDENCE UPLOAD REFUSED (413)" in caplog.text
+    with running_cloud(settings.model_copy(update={"evidence_max_bytes": 4096})) as cloud:
+        assert EvidenceUploader(store, cloud.base_url, _camera_token(cloud)).upload_pending() == 2
+        assert cloud.http.get(big.uri).status_code == 200
 
 
 def test_edge_uploader_keeps_its_order_while_the_site_quota_is_full(

@@ -16,7 +16,7 @@ import numpy as np
 from agrisafe.ids import new_id
 from agrisafe.protocol import Kind
 from agrisafe.timeutil import format_rfc3339
-from edge.evidence import ClipRecorder
+from edge.clips import ClipRecorder
 from testkit.cloud import TEST_BOOTSTRAP_TOKEN, bearer_client, mint_token
 from testkit.messages import encode, message, topic_of
 from testkit.net import wait_for
