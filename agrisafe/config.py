@@ -5,7 +5,6 @@ way: one `ConfigError` whose message names the file, then one line per bad key, 
 expected — something a farm technician can act on.
 """
 
-import re
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -27,12 +26,16 @@ class StrictModel(BaseModel):
 
 def path_name(value: str) -> str:
     """VALUE when it is safe as one file or folder name, else ValueError saying what is."""
-    # A letter, digit or `_` first, so never `.`/`..`; no `/` or `\` to climb out of the data
-    # directory, nor an absolute path (`data_dir / "/etc"` is `/etc`).
-    if not re.fullmatch(r"\w[\w.-]{0,63}", value):
+    # Refuse only what could leave the data directory or break the file system: `/` or `\`
+    # (an absolute path: `data_dir / "/etc"` is `/etc`), `.`/`..` or any leading dot, control
+    # characters. Names already in sites' configs (`cam 1`, `北门`, `-cam`) stay valid: the
+    # protocol's camera names (Ident, at most 128 characters) may hold them too.
+    if not value or len(value) > 128:
+        raise ValueError("a name used as a file name needs 1 to 128 characters")
+    if value.startswith(".") or any(c in "/\\" or ord(c) < 32 or ord(c) == 127 for c in value):
         raise ValueError(
-            f"{value!r:.80} cannot name a file: use up to 64 letters, digits, '_', '-' and '.' "
-            "(not '.' first)"
+            f"{value!r:.80} cannot name a file: no '/', '\\' or control characters, "
+            "and not '.' first"
         )
     return value
 
@@ -45,8 +48,31 @@ class ConfigError(ValueError):
     """A configuration file cannot be used; the message says which file, which key and why."""
 
 
+class _AliasRefused(Exception):
+    """An anchor or alias at LINE (1-based); read_yaml names the file."""
+
+    def __init__(self, line: int) -> None:
+        super().__init__(line)
+        self.line = line
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """`yaml.safe_load` without anchors and aliases. An alias is expanded into every place that
+    names it, so 18 KB aliasing one polygon ring 1500 times became 577 MB of lists; no config of
+    ours needs them, and refusing them at the parser closes every key they could hide under."""
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        event: yaml.Event = self.peek_event()  # type: ignore[no-untyped-call]
+        # An anchor is refused where it is defined too: the error then points at the first use.
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            mark = event.start_mark
+            raise _AliasRefused(mark.line + 1 if mark is not None else 0)
+        return super().compose_node(parent, index)
+
+
 def read_yaml(path: Path) -> Any:
-    """Parse a YAML file; `ConfigError` for a missing, unreadable, non-UTF-8 or bad file."""
+    """Parse a YAML file; `ConfigError` for a missing, unreadable, non-UTF-8 or bad file, or one
+    using anchors and aliases."""
     try:
         text = path.read_text("utf-8")
     except FileNotFoundError:
@@ -56,7 +82,12 @@ def read_yaml(path: Path) -> Any:
     except UnicodeDecodeError as err:
         raise ConfigError(f"{path}: not UTF-8 text ({err.reason} at byte {err.start})") from err
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - a SafeLoader less aliases
+    except _AliasRefused as err:
+        raise ConfigError(
+            f"{path}:{err.line}: YAML anchors and aliases (&name, *name) are not accepted: "
+            "write the value out in full"
+        ) from None
     except yaml.YAMLError as err:
         raise ConfigError(f"{path}: not valid YAML: {err}") from err
     except RecursionError:  # PyYAML recurses once per nesting level: `[[[[…` of any depth
