@@ -19,6 +19,7 @@ from sqlalchemy import Connection, func, select
 from agrisafe.identity import VerifyKey
 from agrisafe.timeutil import Clock
 from cloud.chain.anchor import Anchor
+from cloud.chain.anchorlog import Damage
 from cloud.chain.findings import Finding, Problem, Report
 from cloud.chain.hashing import anchor_document
 from cloud.store import trust_tables as tt
@@ -30,11 +31,13 @@ DEFAULT_MAX_GAP_MS = DAY_MS + 600_000 + 3_600_000
 
 @dataclass(frozen=True, slots=True)
 class AnchorChecks:
-    """How anchors are checked: an external copy (None: none given), now, the longest gap."""
+    """How anchors are checked: an external copy (None: none given), now, the longest gap, and
+    the lines of the copy that hold no anchor (each one a finding)."""
 
     external: Sequence[Anchor] | None = None
     now_ms: int | None = None
     max_gap_ms: int = DEFAULT_MAX_GAP_MS
+    damaged: Sequence[Damage] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +57,11 @@ def check_anchors(
     site = report.site
     stored = _stored(conn, site)
     theirs = [a for a in how.external or () if a.site == site]
+    # A damaged line names no site it could be left out of: every site's report carries it.
+    report.findings.extend(
+        Finding(Problem.ANCHOR_LOG_DAMAGED, None, None, f"{d}: skipped, the other lines checked")
+        for d in how.damaged
+    )
     if how.external is not None:
         report.findings.extend(compare_copies(stored, theirs))
     c = tt.record_chain.c

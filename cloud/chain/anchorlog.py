@@ -10,6 +10,7 @@ import json
 import logging
 import os
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,7 @@ _FIELDS: dict[str, type] = {
 
 
 class AnchorFileError(ValueError):
-    """An anchor file that cannot be read, naming the file and line."""
+    """An anchor file that cannot be read at all, naming the file."""
 
 
 def anchor_log_path(settings: CloudSettings, data_dir: Path) -> Path:
@@ -60,28 +61,57 @@ def parse_anchor_line(text: str) -> Anchor:
     return Anchor(**values)
 
 
-def parse_anchor_lines(lines: Iterable[str], source: str) -> list[Anchor]:
-    """Every anchor in `lines` (blank lines skipped); AnchorFileError names `source`:line."""
-    out: list[Anchor] = []
+@dataclass(frozen=True, slots=True)
+class Damage:
+    """A line of an anchor file that holds no anchor: a torn write (a power cut mid-append) or
+    an edit. `audit verify` reports it and checks every other line."""
+
+    source: str
+    line: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.line}: not an anchor ({self.reason})"
+
+
+@dataclass(frozen=True, slots=True)
+class AnchorFile:
+    """What an anchor file holds: its anchors, and the lines that hold none."""
+
+    anchors: list[Anchor] = field(default_factory=list)
+    damaged: list[Damage] = field(default_factory=list)
+
+
+def parse_anchor_lines(lines: Iterable[bytes | str], source: str) -> AnchorFile:
+    """Every anchor in `lines` (blank lines skipped), and a `Damage` for each other line.
+
+    A bad line does not stop the reading: one torn line would otherwise make the whole log
+    unusable, and every anchor after it would go unchecked until someone edited the file.
+    """
+    out = AnchorFile()
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
         try:
-            out.append(parse_anchor_line(line))
-        except ValueError as err:  # json.JSONDecodeError is a ValueError too
-            raise AnchorFileError(f"{source}:{number}: not an anchor ({err})") from err
+            text = line.decode("utf-8") if isinstance(line, bytes) else line
+            out.anchors.append(parse_anchor_line(text))
+        except ValueError as err:  # json.JSONDecodeError and UnicodeDecodeError are ValueErrors
+            out.damaged.append(Damage(source, number, str(err)))
         except RecursionError:  # json recurses once per `[`: a line of 100 000 is no anchor
-            raise AnchorFileError(f"{source}:{number}: not an anchor (nested too deep)") from None
+            out.damaged.append(Damage(source, number, "nested too deep"))
     return out
 
 
-def read_anchor_file(path: Path) -> list[Anchor]:
-    """Every anchor in the file at `path`."""
+def read_anchor_file(path: Path) -> AnchorFile:
+    """Every anchor in the file at `path`, and its damaged lines; AnchorFileError when the file
+    cannot be read at all."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
+        data = path.read_bytes()
+    except OSError as err:
         raise AnchorFileError(f"{path}: cannot read ({err})") from err
-    return parse_anchor_lines(text.splitlines(), str(path))
+    # Bytes split at "\n" only: a write torn inside a UTF-8 character spoils its own line, not
+    # the file, and str.splitlines would also split at U+2028 inside a (non-ASCII) site id.
+    return parse_anchor_lines(data.split(b"\n"), str(path))
 
 
 class AnchorLog:
@@ -98,8 +128,13 @@ class AnchorLog:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         created = not self.path.exists()
         # O_APPEND: a concurrent `audit anchor` and the worker never overwrite each other's lines.
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
         try:
+            if _torn(fd):
+                # A power cut mid-append left a line without its newline: end it, or the first
+                # new anchor is glued onto it and lost with it. (Two writers doing this at once
+                # leave a blank line, which readers skip.)
+                data = b"\n" + data
             view = memoryview(data)
             while view:
                 view = view[os.write(fd, view) :]
@@ -109,6 +144,12 @@ class AnchorLog:
         if created:
             _fsync_dir(self.path.parent)
         logger.info("chain: %d anchor(s) appended to %s", len(anchors), self.path)
+
+
+def _torn(fd: int) -> bool:
+    """True when the open file is not empty and does not end in a newline."""
+    size = os.fstat(fd).st_size
+    return size > 0 and os.pread(fd, 1, size - 1) != b"\n"
 
 
 def _fsync_dir(path: Path) -> None:

@@ -88,7 +88,12 @@ def verify(
             raise fail(str(err), 2) from err
         if max_gap_s is None:
             max_gap_s = (DAY_MS / 1000) + settings.anchor_interval_s + settings.anchor_slack_s
-        checks = AnchorChecks(external, Clock().now_ms(), int(max_gap_s * 1000))
+        checks = AnchorChecks(
+            external.anchors if external is not None else None,
+            Clock().now_ms(),
+            int(max_gap_s * 1000),
+            external.damaged if external is not None else (),
+        )
         engine = make_engine(settings.database_url or default_database_url(root))
         with engine.connect() as conn:
             report = verify_site(conn, site, key, _ms(since, 0), _ms(until, MAX_MS), checks)

@@ -20,6 +20,9 @@ class Problem(StrEnum):
     # anchor of that site and day is a different one.
     ANCHOR_MISSING = "anchor_missing"
     ANCHOR_DIFFERS = "anchor_differs"
+    # A line of the external anchor file holds no anchor (a write torn by a power cut, or an
+    # edit): whatever it held is not checked; every other line is.
+    ANCHOR_LOG_DAMAGED = "anchor_log_damaged"
     # Records exist but no valid anchor covers a stretch longer than the anchor cadence allows.
     ANCHOR_GAP = "anchor_gap"
 

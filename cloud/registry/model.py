@@ -47,12 +47,19 @@ Position = Annotated[list[Annotated[float, Field(strict=True)]], Field(min_lengt
 
 
 class GeoPolygon(StrictModel):
-    """A GeoJSON Polygon in degrees. No other keys: whatever a registry keeps is stored and
-    served, and a YAML alias bomb under an unknown key would expand when it is written out."""
+    """A GeoJSON Polygon in degrees. No other keys but RFC 7946's `bbox`: whatever a registry
+    keeps is stored and served, so an unknown key is refused rather than carried along."""
 
     type: Literal["Polygon"] = Field(description="always Polygon")
     coordinates: list[list[Position]] = Field(
         min_length=1, description="rings of [lon, lat] points, each closed"
+    )
+    # GIS tools write a bounding box into what they export (RFC 7946 §5), so a registry made with
+    # one must load. Checked, then not stored: the rings are the truth, a stale box would not be.
+    bbox: list[Annotated[float, Field(strict=True)]] | None = Field(
+        default=None,
+        exclude=True,
+        description="RFC 7946 bounding box (4 or 6 numbers), checked and not kept",
     )
 
     @field_validator("coordinates")
@@ -67,6 +74,13 @@ class GeoPolygon(StrictModel):
                 if not (-180 <= point[0] <= 180 and -90 <= point[1] <= 90):
                     raise ValueError(f"bad point {point!r}: expected [lon, lat] in degrees")
         return rings
+
+    @field_validator("bbox")
+    @classmethod
+    def _bbox(cls, box: list[float] | None) -> list[float] | None:
+        if box is not None and len(box) not in (4, 6):
+            raise ValueError("a bbox is [west, south, east, north] (4 numbers, or 6 with heights)")
+        return box
 
 
 def _polygon(value: Any) -> dict[str, Any] | None:

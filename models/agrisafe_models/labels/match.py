@@ -24,12 +24,18 @@ def common_tail(a: Sequence[str], b: Sequence[str]) -> int:
 
 
 def pick_image(wanted: Parts, candidates: Sequence[Parts], entry: str) -> Parts | None:
-    """Of the CANDIDATES (files that could be the entry's image), the one whose folders agree
-    longest with the WANTED folders; None when there is none. Two that agree equally are a
-    LabelError naming both: guessing would label one image with the other's boxes."""
+    """Of the CANDIDATES (files that could be the entry's image), the one in exactly the WANTED
+    folders, else the one whose folders agree longest with them; None when there is none. Two
+    that agree equally are a LabelError naming both: guessing would label one image with the
+    other's boxes."""
     if not candidates:
         return None
-    ranked = sorted(candidates, key=lambda c: (-common_tail(wanted, c[:-1]), c))
+    # The path the export gives, found as is, is that image: `archive/day1/f.jpg` agrees with
+    # `day1` as long as `day1/f.jpg` does, and a bare name with a root `f.jpg` as little as with
+    # `backup/f.jpg`, yet neither is what the export names. Two exact ones (`a.jpg` and `a.png`
+    # for one YOLO label) are still a tie.
+    exact = [c for c in candidates if c[:-1] == wanted]
+    ranked = sorted(exact or candidates, key=lambda c: (-common_tail(wanted, c[:-1]), c))
     best = common_tail(wanted, ranked[0][:-1])
     if len(ranked) > 1 and common_tail(wanted, ranked[1][:-1]) == best:
         both = " and ".join("/".join(c) for c in ranked[:2])

@@ -18,6 +18,21 @@ def test_the_folders_the_export_gives_pick_the_image() -> None:
         pick_image(("x",), files, "e")
 
 
+def test_the_exact_folder_wins_over_a_deeper_one_ending_the_same_way() -> None:
+    deeper = [("archive", "day1", "f.jpg"), ("day1", "f.jpg")]
+    assert pick_image(("day1",), deeper, "e") == ("day1", "f.jpg")
+    assert pick_image(("archive", "day1"), deeper, "e") == ("archive", "day1", "f.jpg")
+    assert pick_image((), [("backup", "f.jpg"), ("f.jpg",)], "e") == ("f.jpg",)
+    # Only non-exact ones tie: still refused.
+    with pytest.raises(LabelError, match=r"a/day1/f\.jpg and b/day1/f\.jpg both match"):
+        pick_image(("day1",), [("b", "day1", "f.jpg"), ("a", "day1", "f.jpg")], "e")
+    with pytest.raises(LabelError, match=r"a/f\.jpg and b/f\.jpg both match"):
+        pick_image((), [("a", "f.jpg"), ("b", "f.jpg")], "e")
+    # Two exact ones (one YOLO label, two suffixes) are a tie as before.
+    with pytest.raises(LabelError, match=r"d/a\.jpg and d/a\.png both match"):
+        pick_image(("d",), [("d", "a.png"), ("d", "a.jpg"), ("x", "d", "a.jpg")], "e")
+
+
 def test_only_names_two_images_share_get_a_hash() -> None:
     names = output_names([("d1", "f.jpg"), ("d2", "f.jpg"), ("a.jpg",), ("a.png",), ("b.jpg",)])
     assert names[("b.jpg",)] == "b.jpg"

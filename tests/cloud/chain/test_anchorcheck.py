@@ -100,7 +100,7 @@ def test_rewrite_with_anchors_deleted_and_resigned_is_caught_by_the_log(
         conn.execute(update(t.records).where(t.records.c.id == ids[1]).values(lot="L-FORGED"))
         _rechain(conn)
         conn.execute(delete(tt.chain_anchors))
-    external = read_anchor_file(log.path)
+    external = read_anchor_file(log.path).anchors
     assert _problems(_verify(service.engine, AnchorChecks(external))) == {
         Problem.ANCHOR_MISSING,
         Problem.ANCHOR_MISMATCH,
@@ -113,7 +113,7 @@ def test_rewrite_with_anchors_deleted_and_resigned_is_caught_by_the_log(
         Problem.ANCHOR_MISMATCH,
     }
     # The log itself, forged anchor appended, still holds the first one too.
-    again = read_anchor_file(log.path)
+    again = read_anchor_file(log.path).anchors
     assert len(again) == 2
     assert Problem.ANCHOR_MISMATCH in _problems(_verify(service.engine, AnchorChecks(again)))
 
@@ -130,7 +130,7 @@ def test_middle_record_deleted_and_renumbered_is_caught_by_the_log(
         conn.execute(delete(tt.chain_anchors))
         _rechain(conn)
     assert _verify(service.engine).clean  # without a copy outside the database: undetectable
-    report = _verify(service.engine, AnchorChecks(read_anchor_file(log.path)))
+    report = _verify(service.engine, AnchorChecks(read_anchor_file(log.path).anchors))
     assert _problems(report) == {Problem.ANCHOR_MISSING, Problem.CHAIN_TRUNCATED}
 
 
@@ -141,7 +141,7 @@ def test_untouched_store_with_its_log_verifies_clean(
     log = AnchorLog(tmp_path / "anchors.jsonl")
     [written] = anchor_sites(service.engine, KEY, Clock().now_ms(), log)
     ingest(2)
-    external = read_anchor_file(log.path)
+    external = read_anchor_file(log.path).anchors
     assert external == [written]
     report = _verify(service.engine, AnchorChecks(external))
     assert report.clean, report.findings

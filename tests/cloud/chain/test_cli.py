@@ -122,10 +122,32 @@ def test_verify_reads_the_local_log_and_reports_gaps(tmp_path: Path) -> None:
 
 
 def test_unreadable_anchor_file_exits_2(tmp_path: Path) -> None:
-    bad = tmp_path / "copy.jsonl"
-    bad.write_text("not json\n")
     url = f"sqlite:///{tmp_path / 'x.db'}"
-    args = ["verify", "--site", SITE, "--public-key", "A" * 43, "--anchors", str(bad)]
-    result = CliRunner().invoke(app, [*args, "--database-url", url])
+    args = ["verify", "--site", SITE, "--public-key", "A" * 43, "--anchors", str(tmp_path)]
+    result = CliRunner().invoke(app, [*args, "--database-url", url])  # a folder, not a file
     assert result.exit_code == 2
-    assert "copy.jsonl:1: not an anchor" in result.output
+    assert "cannot read" in result.output
+
+
+def test_a_torn_local_log_is_a_finding_and_its_other_lines_still_count(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'cloud.db'}"
+    service = keyed_service(url, keyed_registry("optional"))
+    env = message(Kind.HARVEST, device="app-zhang")
+    service.process([Incoming(orjson.dumps(env), topic_of(env), Source.MQTT, Clock().now_ms())])
+    runner = CliRunner()
+    common = ["--database-url", url, "--data-dir", str(tmp_path)]
+    assert runner.invoke(app, ["anchor", *common]).exit_code == 0
+    log = tmp_path / "anchors" / "anchors.jsonl"
+    with log.open("a") as f:
+        f.write('{"site":"SX')  # a power cut in the middle of the next round's append
+    torn = runner.invoke(app, ["verify", "--site", SITE, "--json", *common])
+    assert torn.exit_code == 1, torn.output  # was 2, for every site, until the file was edited
+    findings = orjson.loads(torn.stdout)["findings"]
+    assert [f["problem"] for f in findings] == ["anchor_log_damaged"]
+    assert findings[0]["detail"].startswith(f"{log}:2: not an anchor")
+    with service.engine.begin() as conn:
+        conn.execute(delete(tt.chain_anchors))
+    deleted = runner.invoke(app, ["verify", "--site", SITE, "--json", *common])
+    assert deleted.exit_code == 1  # the good line before the torn one is still checked
+    problems = {f["problem"] for f in orjson.loads(deleted.stdout)["findings"]}
+    assert problems == {"anchor_log_damaged", "anchor_missing"}

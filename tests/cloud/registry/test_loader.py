@@ -42,10 +42,25 @@ def test_demo_registry_loads() -> None:
             "coordinates: [[[1, 2], [3, .inf], [3, 2], [1, 2]]]}}]",
             "sites.0.geofence.coordinates.0.1.1: Input should be a finite number",
         ),
-        (  # extra keys were kept, stored and served (an alias bomb expands when written out)
+        (  # extra keys were kept, stored and served
             "sites: [{id: S1, name: x, region: '140703', geofence: {type: Polygon, "
-            "coordinates: [[[1, 2], [3, 4], [3, 2], [1, 2]]], big: [&a x, *a]}}]",
+            "coordinates: [[[1, 2], [3, 4], [3, 2], [1, 2]]], big: [x, x]}}]",
             "sites.0.geofence.big: Extra inputs are not permitted",
+        ),
+        (  # YAML aliases expand into every place that names them: refused by the YAML reader
+            "sites: [{id: S1, name: x, region: '140703', geofence: {type: Polygon, "
+            "coordinates: [&r [[1, 2], [3, 4], [3, 2], [1, 2]], *r]}}]",
+            ":1: YAML anchors and aliases",
+        ),
+        (
+            "sites: [{id: S1, name: x, region: '140703', geofence: {type: Polygon, "
+            "coordinates: [[[1, 2], [3, 4], [3, 2], [1, 2]]], bbox: [1, 2, 3]}}]",
+            "sites.0.geofence.bbox: a bbox is [west, south, east, north]",
+        ),
+        (
+            "sites: [{id: S1, name: x, region: '140703', geofence: {type: Polygon, "
+            "coordinates: [[[1, 2], [3, 4], [3, 2], [1, 2]]], bbox: [1, 2, .nan, 4]}}]",
+            "sites.0.geofence.bbox.2: Input should be a finite number",
         ),
         ("sites: [{id: S1, name: x, region: '140703', plots: [{id: P}, {id: P}]}]", "duplicate"),
         ("sites: [oops", "not valid YAML"),
@@ -58,6 +73,23 @@ def test_mistakes_name_the_key(tmp_path: Path, text: str, expected: str) -> None
         load_registry_file(path)
     assert str(path) in str(info.value)
     assert expected in str(info.value)
+
+
+def test_a_geojson_bbox_is_accepted_and_not_kept(tmp_path: Path) -> None:
+    # RFC 7946 lets any GeoJSON object carry a bbox; registries exported from GIS tools do.
+    ring = "[[[1, 2], [3, 4], [3, 2], [1, 2]]]"
+    path = tmp_path / "registry.yaml"
+    path.write_text(
+        "sites: [{id: S1, name: x, region: '140703', "
+        f"geofence: {{type: Polygon, coordinates: {ring}, bbox: [1, 2, 3, 4]}}, "
+        f"plots: [{{id: P, polygon: {{type: Polygon, coordinates: {ring}, "
+        "bbox: [1, 2, 0, 3, 4, 10.5]}}]}]",
+        "utf-8",
+    )
+    site = load_registry_file(path).sites[0]
+    stored = {"type": "Polygon", "coordinates": [[[1, 2], [3, 4], [3, 2], [1, 2]]]}
+    assert site.geofence == stored
+    assert site.plots[0].polygon == stored
 
 
 def test_missing_file(tmp_path: Path) -> None:
