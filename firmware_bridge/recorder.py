@@ -7,6 +7,7 @@ remembers what it published.
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
@@ -67,6 +68,9 @@ class OutboxPublisher:
             self._on_published(env)
 
 
+TIME_KEY_SINCE = "dedupe.time_key_since_ms"
+
+
 class Recorder:
     """Publishes rapid tests (geo-tagged with the station) and samples (with the live fix)."""
 
@@ -90,6 +94,12 @@ class Recorder:
         self._lock = threading.Lock()  # coordinators share one recorder
         self.published = 0
         self.quarantined = 0  # readings set aside: the message model refused them
+        # When this bridge first ran with `@time` dedupe keys (kept: the line stays put).
+        since = state.cursor(TIME_KEY_SINCE)
+        if since is None:
+            since = str(int(time.time() * 1000))
+            state.set_cursor(TIME_KEY_SINCE, since)
+        self._time_key_since = int(since)
 
     def now(self) -> datetime:
         """GPS time when the receiver has it, else the system clock (UTC)."""
@@ -135,16 +145,19 @@ class Recorder:
         return True
 
     def _published_before_upgrade(self, reading: TestReading, ctx: InstrumentContext) -> bool:
-        """A record a bridge before the `@time` dedupe key published (by its bare key): the
-        same record when it was tested before that was marked, a new one reusing its number
-        (memory cleared) when after. Without this, an upgrade would publish every record of
-        the look-back again, under a new id (a second alert for each positive)."""
+        """A record a bridge before the `@time` dedupe key published (by its bare key).
+
+        Such a bare key names the record that carried its number up to this bridge's first
+        start with the time key (`TIME_KEY_SINCE`): a record tested before then is that record
+        (not published again under a new id: no second alert for a positive), one tested after
+        it reuses the number (memory cleared) and is new. The bridge's own start is the line,
+        not the instant the old row was written: the instrument's clock may run minutes fast.
+        """
         if reading.occurrence is None or reading.tested_at is None:
             return False
-        marked = self.state.published_at(f"{ctx.device}/{reading.key}")
-        if marked is None:
+        if not self.state.published(f"{ctx.device}/{reading.key}"):
             return False
-        return to_ms(reading.tested_at.replace(tzinfo=ctx.tz)) <= marked
+        return to_ms(reading.tested_at.replace(tzinfo=ctx.tz)) <= self._time_key_since
 
     def _rapid_test(self, reading: TestReading, ctx: InstrumentContext) -> RapidTestEnvelope:
         if reading.tested_at is not None:

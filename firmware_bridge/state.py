@@ -46,12 +46,6 @@ class BridgeState:
             row = self._db.execute("SELECT 1 FROM published WHERE key = ?", (key,)).fetchone()
         return row is not None
 
-    def published_at(self, key: str) -> int | None:
-        """When (epoch ms) a reading with this key was handed to the outbox; None: never."""
-        with self._lock:
-            row = self._db.execute("SELECT at_ms FROM published WHERE key = ?", (key,)).fetchone()
-        return None if row is None else int(row[0])
-
     def mark_published(self, key: str) -> None:
         """Remember that a reading went to the outbox."""
         with self._lock:

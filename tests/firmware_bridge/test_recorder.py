@@ -22,7 +22,7 @@ from firmware_bridge.protocols.dy3000_messages import (
 )
 from firmware_bridge.protocols.line import LineDecoder, LineFormat, encode_line
 from firmware_bridge.readings import Kit, TestReading, from_dy3000, from_line
-from firmware_bridge.recorder import Recorder
+from firmware_bridge.recorder import TIME_KEY_SINCE, Recorder
 from firmware_bridge.serial_link import PortSettings, PySerialLink, ReconnectingLink
 from firmware_bridge.simulators.dy3000 import Dy3000Simulator, inhibition_record
 from firmware_bridge.simulators.line import LineSimulator
@@ -111,18 +111,34 @@ def test_a_record_published_before_the_time_key_is_not_published_again(
     state: BridgeState,
 ) -> None:
     # The bridge before the `@time` key remembered `wet:5:1` when it published the record …
-    state.mark_published(f"{CTX.device}/wet:5:1")  # marked now, after NOW's test
-    record = inhibition_record(5, NOW, "黄瓜", [(1, 70.0)])
-    raw = encode_frame(command(Family.WET, ACT_RECORD), encode_record(record))
+    state.mark_published(f"{CTX.device}/wet:5:1")
+    # … and the upgraded bridge starts in ten minutes; the instrument's clock runs 5 min fast.
+    upgrade = datetime.now(ZoneInfo("Asia/Shanghai")) + timedelta(minutes=10)
+    state.set_cursor(TIME_KEY_SINCE, str(int(upgrade.timestamp() * 1000)))
     pub = ListPublisher()
     rec = recorder(state, pub)
-    # … so the upgraded bridge's re-read is the same record (not a second positive) …
-    assert [rec.reading(r, CTX) for r in from_dy3000(record, raw, KIT)] == [False]
+    for tested in (NOW, upgrade.replace(tzinfo=None) - timedelta(minutes=5)):
+        record = inhibition_record(5, tested, "黄瓜", [(1, 70.0)])
+        raw = encode_frame(command(Family.WET, ACT_RECORD), encode_record(record))
+        # … so the re-read is the same record (not a second positive under a new id) …
+        assert [rec.reading(r, CTX) for r in from_dy3000(record, raw, KIT)] == [False]
     assert pub.envs == []
-    # … while a record tested after that mark reuses the number: a new test, published.
-    later = inhibition_record(5, datetime.now() + timedelta(days=1), "韭菜", [(1, 80.0)])
+    # … while a record tested after the upgrade reuses the number: a new test, published.
+    later = inhibition_record(
+        5, upgrade.replace(tzinfo=None) + timedelta(hours=1), "韭菜", [(1, 80.0)]
+    )
     raw = encode_frame(command(Family.WET, ACT_RECORD), encode_record(later))
     assert [rec.reading(r, CTX) for r in from_dy3000(later, raw, KIT)] == [True]
+
+
+def test_the_time_key_line_is_kept_across_restarts(state: BridgeState) -> None:
+    first = state.cursor(TIME_KEY_SINCE)
+    recorder(state, ListPublisher())
+    kept = state.cursor(TIME_KEY_SINCE)
+    assert first is None
+    assert kept is not None
+    recorder(state, ListPublisher())  # a restart does not move the line
+    assert state.cursor(TIME_KEY_SINCE) == kept
 
 
 def test_a_blank_dy3000_sample_name_falls_back_to_the_default_commodity(
