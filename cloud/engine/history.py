@@ -4,7 +4,7 @@ Far-reaching treatments come from their side table, the rest from `records` thro
 batched timeline reads; the pure `cloud.rules.history` turns rows into facts.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import Connection
@@ -12,10 +12,11 @@ from sqlalchemy import Connection
 from cloud.reference.lookup import Resolver
 from cloud.rules.facts import AnyFact, Application, Dispatch, Harvest, Treatment, from_json
 from cloud.rules.history import History, history_of, treatment_of
-from cloud.rules.plan import Plan
+from cloud.rules.plan import Key, Plan
 from cloud.store import locks
 from cloud.store import lots as lot_store
 from cloud.store import timelines as tl_store
+from cloud.store.timelines import Row
 
 
 def read_history(conn: Connection, plan: Plan, resolver: Resolver, known: list[AnyFact]) -> History:
@@ -27,22 +28,27 @@ def read_history(conn: Connection, plan: Plan, resolver: Resolver, known: list[A
         for r in longs:
             if r["id"] not in skip:
                 hist.treatments[key][r["id"]] = treatment_of(r)
-    cat = resolver.cat
+    if plan.unchecked:
+        _add(hist.apps, tl_store.unchecked_by_plot(conn, plan.unchecked, skip), resolver)
     for kind, column, ranges, target in (
         ("input_use", "plot", plan.applications, hist.apps),
         ("harvest", "plot", plan.harvests, hist.harvests),
         ("treatment", "herd", plan.treatments, hist.treatments),
         ("dispatch", "herd", plan.dispatches, hist.dispatches),
     ):
-        if not ranges:
-            continue
-        for key, rows in tl_store.by_subject(conn, kind, column, ranges, skip).items():
-            bucket: dict[str, Any] = target[key]
-            for k, ts, env in rows:
-                fact = from_json(k, ts, env, cat)
-                if fact is not None:
-                    bucket[fact.id] = fact
+        if ranges:
+            _add(target, tl_store.by_subject(conn, kind, column, ranges, skip), resolver)
     return hist
+
+
+def _add(target: Mapping[Key, dict[str, Any]], rows: Mapping[Key, list[Row]], r: Resolver) -> None:
+    """File stored rows, decoded as facts, under their subject."""
+    for key, items in rows.items():
+        bucket = target[key]
+        for kind, ts, env in items:
+            fact = from_json(kind, ts, env, r.cat)
+            if fact is not None:
+                bucket[fact.id] = fact
 
 
 def unit_keys(

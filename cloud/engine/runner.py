@@ -138,6 +138,7 @@ class RuleEngine:
         facts = [f for env in new if (f := from_envelope(env, resolver.cat)) is not None]
         result = self.timelines.run(conn, facts, resolver, _zones(sites_))
         lots.add_banned_inputs(conn, result.banned_rows)
+        lots.add_unchecked_inputs(conn, result.unchecked_rows)
         lots.add_long_treatments(conn, result.long_rows)
         return result
 

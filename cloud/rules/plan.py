@@ -31,6 +31,7 @@ class Plan:
     applications: Ranges = field(default_factory=dict)
     harvests: Ranges = field(default_factory=dict)
     banned: Ranges = field(default_factory=dict)
+    unchecked: Ranges = field(default_factory=dict)  # unchecked_inputs, far back
     treatments: Ranges = field(default_factory=dict)
     long_treatments: Ranges = field(default_factory=dict)
     dispatches: Ranges = field(default_factory=dict)
@@ -105,7 +106,7 @@ def make_plan(  # noqa: PLR0913 - one parameter per kind of new fact, each typed
         widen(plan.applications, key, h.ts_ms - phi_ms, h.ts_ms)
         widen(plan.banned, key, h.ts_ms - cfg.banned_block_days * DAY_MS, h.ts_ms)
     for h in certified:  # an unchecked application holds the lot from as far back as rules look
-        widen(plan.applications, (h.site, h.plot), h.ts_ms - lookback_ms, h.ts_ms)
+        widen(plan.unchecked, (h.site, h.plot), h.ts_ms - lookback_ms, h.ts_ms)
     for t in treatments:
         key = (t.site, t.herd)
         widen(plan.dispatches, key, t.ts_ms, t.ts_ms + treatment_reach_ms(t, resolver, cfg))

@@ -19,7 +19,13 @@ from cloud.rules.facts import Application, CertRequest, Dispatch, Harvest, Treat
 from cloud.rules.history import History
 from cloud.rules.phi import PlotTimeline
 from cloud.rules.plan import Key, long_reach
-from cloud.rules.snapshot import holds_dispatch, holds_harvest, lot_compliance, unverified_inputs
+from cloud.rules.snapshot import (
+    holds_dispatch,
+    holds_harvest,
+    lot_compliance,
+    unchecked,
+    unverified_inputs,
+)
 from cloud.rules.withdrawal import HerdTimeline
 
 T = TypeVar("T", PlotTimeline, HerdTimeline)
@@ -45,6 +51,7 @@ class TimelineResult:
     drafts: list[AlertDraft] = field(default_factory=list)
     blocks: list[LotBlock] = field(default_factory=list)
     banned_rows: list[dict[str, Any]] = field(default_factory=list)
+    unchecked_rows: list[dict[str, Any]] = field(default_factory=list)  # see unchecked_inputs
     cert_cases: list[CertCase] = field(default_factory=list)
     applications: list[Application] = field(default_factory=list)  # the batch's new ones
     # lots harvested (dispatched) earlier that a new input leaves unchecked → (its id, its ts)
@@ -69,9 +76,14 @@ def screen_inputs(
     tz_of: Callable[[str], tzinfo],
     out: TimelineResult,
 ) -> set[str]:
-    """banned_pesticide / unknown_input of new applications; return the banned ones' ids."""
+    """banned_pesticide / unknown_input of new applications; return the banned ones' ids.
+    Those no reference data can check are listed for far look-backs (`unchecked_rows`)."""
     banned_ids: set[str] = set()
     for a in apps:
+        if unchecked(a, resolver, tz_of(a.site)):
+            out.unchecked_rows.append(
+                {"id": a.id, "site": a.site, "plot": a.plot, "ts_ms": a.ts_ms}
+            )
         draft = inputs.banned_pesticide(a, resolver, tz_of(a.site))
         if draft is not None:
             banned_ids.add(a.id)

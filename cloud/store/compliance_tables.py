@@ -107,6 +107,18 @@ banned_inputs = Table(
 # Treatments whose window can reach far (a prohibition, degree-days, or a drug the reference
 # data does not know yet): a dispatch looks back over these for the whole look-back, and over
 # the records table only within the longest finite withdrawal period.
+unchecked_inputs = Table(
+    "unchecked_inputs",
+    metadata,
+    Column("id", String(64), primary_key=True, comment="the input_use message id"),
+    Column("site", String(128), nullable=False),
+    Column("plot", String(128), nullable=False),
+    Column("ts_ms", BigInteger, nullable=False),
+    Index("unchecked_inputs_plot", "site", "plot", "ts_ms"),
+    comment="applications no reference data could check when they arrived: they hold the "
+    "certificates of the plot's later lots as far back as the rules look (rules.snapshot)",
+)
+
 long_treatments = Table(
     "long_treatments",
     metadata,

@@ -59,6 +59,12 @@ def banned_by_plot(
     return _within(rows_by_pair(conn, "banned_inputs", ("site", "plot"), cols, ranges), ranges)
 
 
+def add_unchecked_inputs(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Remember applications no reference data could check (id, site, plot, ts_ms)."""
+    if rows:
+        conn.execute(insert_ignore(conn, ct.unchecked_inputs, ["id"]), rows)
+
+
 def add_long_treatments(conn: Connection, rows: list[dict[str, Any]]) -> None:
     """Remember treatments whose window can reach far (see `long_treatments`)."""
     if rows:

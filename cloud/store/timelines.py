@@ -76,6 +76,30 @@ def by_subject(
     return out
 
 
+def unchecked_by_plot(
+    conn: Connection, ranges: Mapping[Key, tuple[int, int]], skip: frozenset[str] = frozenset()
+) -> dict[Key, list[Row]]:
+    """The input_use records listed in `unchecked_inputs` per (site, plot) inside that plot's
+    range: the few a far look-back needs, instead of every application of the plot."""
+    ph = _placeholder(conn)
+    out: dict[Key, list[Row]] = defaultdict(list)
+    for chunk in _chunks(sorted(ranges.items())):
+        values = ", ".join(
+            f"({ph}, {ph}, CAST({ph} AS BIGINT), CAST({ph} AS BIGINT))" for _ in chunk
+        )
+        sql = (
+            f"WITH q(site, plot, lo, hi) AS (VALUES {values}) "  # noqa: S608 - fixed names
+            f"SELECT r.id, r.site, r.plot, r.ts_ms, {_envelope(conn)} FROM q "
+            "JOIN unchecked_inputs u ON u.site = q.site AND u.plot = q.plot "
+            "AND u.ts_ms >= q.lo AND u.ts_ms <= q.hi JOIN records r ON r.id = u.id"
+        )
+        params = tuple(v for (site, key), (lo, hi) in chunk for v in (site, key, lo, hi))
+        for rid, site, key, ts_ms, raw in conn.exec_driver_sql(sql, params).all():
+            if rid not in skip:
+                out[(site, key)].append(("input_use", ts_ms, orjson.loads(raw)))
+    return out
+
+
 def by_lot(conn: Connection, kinds: Iterable[str], lots: Iterable[Key]) -> dict[Key, list[Row]]:
     """Records of the given kinds per (site, lot)."""
     wanted = sorted(set(kinds))
