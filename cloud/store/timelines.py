@@ -56,24 +56,12 @@ def by_subject(
     (records whose id is in `skip` — already known to the caller — are not decoded)."""
     if kind not in KINDS or column not in SUBJECTS:
         raise ValueError(f"unsupported timeline query: {kind} by {column}")
-    ph = _placeholder(conn)
-    out: dict[Key, list[Row]] = defaultdict(list)
-    for chunk in _chunks(sorted(ranges.items())):
-        values = ", ".join(
-            f"({ph}, {ph}, CAST({ph} AS BIGINT), CAST({ph} AS BIGINT))" for _ in chunk
-        )
-        # The kind is a literal so the partial indexes (input_use, treatment) apply.
-        sql = (
-            f"WITH q(site, subject, lo, hi) AS (VALUES {values}) "  # noqa: S608 - fixed names
-            f"SELECT r.id, r.site, r.{column}, r.ts_ms, {_envelope(conn)} FROM q "
-            f"JOIN records r ON r.site = q.site AND r.{column} = q.subject "
-            f"AND r.ts_ms >= q.lo AND r.ts_ms <= q.hi WHERE r.kind = '{kind}'"
-        )
-        params = tuple(v for (site, key), (lo, hi) in chunk for v in (site, key, lo, hi))
-        for rid, site, key, ts_ms, raw in conn.exec_driver_sql(sql, params).all():
-            if rid not in skip:
-                out[(site, key)].append((kind, ts_ms, orjson.loads(raw)))
-    return out
+    # The kind is a literal so the partial indexes (input_use, treatment) apply.
+    join = (
+        f"JOIN records r ON r.site = q.site AND r.{column} = q.subject "
+        f"AND r.ts_ms >= q.lo AND r.ts_ms <= q.hi WHERE r.kind = '{kind}'"
+    )
+    return _in_ranges(conn, kind, column, join, ranges, skip)
 
 
 def unchecked_by_plot(
@@ -81,6 +69,22 @@ def unchecked_by_plot(
 ) -> dict[Key, list[Row]]:
     """The input_use records listed in `unchecked_inputs` per (site, plot) inside that plot's
     range: the few a far look-back needs, instead of every application of the plot."""
+    join = (
+        "JOIN unchecked_inputs u ON u.site = q.site AND u.plot = q.subject "
+        "AND u.ts_ms >= q.lo AND u.ts_ms <= q.hi JOIN records r ON r.id = u.id"
+    )
+    return _in_ranges(conn, "input_use", "plot", join, ranges, skip)
+
+
+def _in_ranges(
+    conn: Connection,
+    kind: str,
+    column: str,
+    join: str,
+    ranges: Mapping[Key, tuple[int, int]],
+    skip: frozenset[str],
+) -> dict[Key, list[Row]]:
+    """Rows `join` finds for a VALUES list q(site, subject, lo, hi) of the ranges, chunked."""
     ph = _placeholder(conn)
     out: dict[Key, list[Row]] = defaultdict(list)
     for chunk in _chunks(sorted(ranges.items())):
@@ -88,15 +92,13 @@ def unchecked_by_plot(
             f"({ph}, {ph}, CAST({ph} AS BIGINT), CAST({ph} AS BIGINT))" for _ in chunk
         )
         sql = (
-            f"WITH q(site, plot, lo, hi) AS (VALUES {values}) "  # noqa: S608 - fixed names
-            f"SELECT r.id, r.site, r.plot, r.ts_ms, {_envelope(conn)} FROM q "
-            "JOIN unchecked_inputs u ON u.site = q.site AND u.plot = q.plot "
-            "AND u.ts_ms >= q.lo AND u.ts_ms <= q.hi JOIN records r ON r.id = u.id"
+            f"WITH q(site, subject, lo, hi) AS (VALUES {values}) "  # noqa: S608 - fixed names
+            f"SELECT r.id, r.site, r.{column}, r.ts_ms, {_envelope(conn)} FROM q {join}"
         )
         params = tuple(v for (site, key), (lo, hi) in chunk for v in (site, key, lo, hi))
         for rid, site, key, ts_ms, raw in conn.exec_driver_sql(sql, params).all():
             if rid not in skip:
-                out[(site, key)].append(("input_use", ts_ms, orjson.loads(raw)))
+                out[(site, key)].append((kind, ts_ms, orjson.loads(raw)))
     return out
 
 

@@ -4,51 +4,29 @@ The attack this stops: a producer computes the id of an instrument's coming posi
 any message under it first; the real positive used to be swallowed as `id_reuse`.
 """
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from typing import Any
 
 import orjson
 import pytest
 from sqlalchemy import insert, select
 
-from agrisafe.protocol import Alert, Kind, QuarantineReason, parse_envelope
-from agrisafe.timeutil import Clock
-from cloud.domain import Incoming, Source, Verdict
-from cloud.engine.runner import RuleEngine
+from agrisafe.protocol import Kind, QuarantineReason, parse_envelope
+from cloud.domain import Verdict
 from cloud.ingest.acks import cloud_acks
 from cloud.ingest.conflicts import Holder, conflict_alert, repeat_rejection
 from cloud.ingest.service import IngestService
-from cloud.registry import RegistryService, load_registry_file
 from cloud.store import compliance_tables as ct
 from cloud.store import tables as t
-from cloud.store.db import make_engine, migrate
-from testkit.messages import encode, message, topic_of
-from testkit.paths import DEMO_SITE_FILE
-
-
-class ListSink:
-    """Collects delivered alerts."""
-
-    def __init__(self) -> None:
-        self.alerts: list[Alert] = []
-
-    def deliver(self, alerts: Sequence[Alert]) -> None:
-        self.alerts.extend(alerts)
+from testkit.ingest import ListSink, demo_ingest, mqtt_arrival
+from testkit.messages import encode, message
 
 
 @pytest.fixture
 def service(database_url: str) -> Iterator[tuple[IngestService, ListSink]]:
-    engine = make_engine(database_url)
-    migrate(engine)
-    registry = RegistryService(engine)
-    registry.sync_file(load_registry_file(DEMO_SITE_FILE))
-    sink = ListSink()
-    yield IngestService(engine, registry, RuleEngine(), [sink]), sink
-    engine.dispose()
-
-
-def _mqtt(env: dict[str, Any]) -> Incoming:
-    return Incoming(encode(env), topic_of(env), Source.MQTT, Clock().now_ms())
+    svc, sink = demo_ingest(database_url)
+    yield svc, sink
+    svc.engine.dispose()
 
 
 def _positive_and_squat() -> tuple[dict[str, Any], dict[str, Any]]:
@@ -67,8 +45,8 @@ def test_another_senders_id_is_id_conflict_kept_and_alerted(
 ) -> None:
     svc, sink = service
     positive, squat = _positive_and_squat()
-    assert svc.process([_mqtt(squat)])[0].verdict is Verdict.ACCEPTED
-    batch = [_mqtt(positive)]
+    assert svc.process([mqtt_arrival(squat)])[0].verdict is Verdict.ACCEPTED
+    batch = [mqtt_arrival(positive)]
     [out] = svc.process(batch)
     assert out.verdict is Verdict.QUARANTINED
     assert out.rejection is not None
@@ -86,7 +64,7 @@ def test_another_senders_id_is_id_conflict_kept_and_alerted(
     [(_topic, ack)] = cloud_acks(batch, [out])
     assert orjson.loads(ack)["quarantined"] == {positive["id"]: "id_conflict"}
     # The bridge re-sends (no ack seen): still id_conflict, still one alert.
-    assert svc.process([_mqtt(positive)])[0].rejection is not None
+    assert svc.process([mqtt_arrival(positive)])[0].rejection is not None
     assert len(sink.alerts) == 1
 
 
@@ -100,8 +78,8 @@ def test_the_conflict_alert_is_queued_for_webhooks_like_every_alert(
             insert(ct.webhooks).values(**hook, rules=None, active=1, created_by="t", created_ms=0)
         )
     positive, squat = _positive_and_squat()
-    svc.process([_mqtt(squat)])
-    svc.process([_mqtt(positive)])
+    svc.process([mqtt_arrival(squat)])
+    svc.process([mqtt_arrival(positive)])
     [alert] = sink.alerts
     with svc.engine.connect() as conn:
         queued = conn.execute(select(ct.webhook_deliveries.c.alert_id)).scalars().all()
@@ -113,7 +91,7 @@ def test_a_conflict_inside_one_batch_is_id_conflict_too(
 ) -> None:
     svc, sink = service
     positive, squat = _positive_and_squat()
-    out = svc.process([_mqtt(squat), _mqtt(positive)])
+    out = svc.process([mqtt_arrival(squat), mqtt_arrival(positive)])
     assert out[0].verdict is Verdict.ACCEPTED
     assert out[1].rejection is not None
     assert out[1].rejection.reason is QuarantineReason.ID_CONFLICT
@@ -126,8 +104,8 @@ def test_the_same_sender_with_other_content_stays_id_reuse_without_alert(
     svc, sink = service
     first = message(Kind.RAPID_TEST, device="rt-01", result="negative", inhibition_pct=10.0)
     changed = first | {"body": first["body"] | {"inhibition_pct": 1.0}}
-    svc.process([_mqtt(first)])
-    [out] = svc.process([_mqtt(changed)])
+    svc.process([mqtt_arrival(first)])
+    [out] = svc.process([mqtt_arrival(changed)])
     assert out.rejection is not None
     assert out.rejection.reason is QuarantineReason.ID_REUSE
     assert sink.alerts == []

@@ -1,41 +1,21 @@
 """IngestService on SQLite and PostgreSQL: idempotency, quarantine with raw bytes, alerts."""
 
-from collections.abc import Sequence
-
 import orjson
 import pytest
 from sqlalchemy import Table, func, select
 
-from agrisafe.protocol import Alert, Kind, QuarantineReason
+from agrisafe.protocol import Kind, QuarantineReason
 from agrisafe.timeutil import Clock
 from cloud.domain import Incoming, Source, Verdict
-from cloud.engine.runner import RuleEngine
 from cloud.ingest.service import IngestService
-from cloud.registry import RegistryService, load_registry_file
 from cloud.store import quarantine
 from cloud.store import tables as t
-from cloud.store.db import make_engine, migrate
+from testkit.ingest import ListSink, demo_ingest
 from testkit.messages import encode, message, topic_of
-from testkit.paths import DEMO_SITE_FILE
-
-
-class ListSink:
-    """Collects delivered alerts (the real MQTT sink is tested with the broker)."""
-
-    def __init__(self) -> None:
-        self.alerts: list[Alert] = []
-
-    def deliver(self, alerts: Sequence[Alert]) -> None:
-        self.alerts.extend(alerts)
 
 
 def _service(url: str, *, auto_register: bool = False) -> tuple[IngestService, ListSink]:
-    engine = make_engine(url)
-    migrate(engine)
-    registry = RegistryService(engine, auto_register=auto_register)
-    registry.sync_file(load_registry_file(DEMO_SITE_FILE))
-    sink = ListSink()
-    return IngestService(engine, registry, RuleEngine(), [sink]), sink
+    return demo_ingest(url, auto_register=auto_register)
 
 
 def _mqtt(payload: bytes, topic: str | None = None) -> Incoming:

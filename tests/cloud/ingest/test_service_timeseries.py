@@ -8,46 +8,24 @@ import pytest
 from sqlalchemy import Connection, func, select
 from sqlalchemy.exc import DataError
 
-from agrisafe.protocol import Alert, Kind, TestResult
-from agrisafe.timeutil import Clock
-from cloud.domain import Incoming, Source, StoredRecord, Verdict
-from cloud.engine.runner import RuleEngine
+from agrisafe.protocol import Kind, TestResult
+from cloud.domain import StoredRecord, Verdict
 from cloud.ingest.isolate import FaultIsolator
 from cloud.ingest.service import IngestService
-from cloud.registry import RegistryService, load_registry_file
 from cloud.store import tables as t
-from cloud.store.db import make_engine, migrate
 from cloud.store.timeseries_tables import ts_points
 from cloud.timeseries.outbox import TimeSeriesStage
 from cloud.timeseries.sql import SqlTimeSeries
-from testkit.messages import encode, message, topic_of
-from testkit.paths import DEMO_SITE_FILE
-
-
-class ListSink:
-    """Collects delivered alerts."""
-
-    def __init__(self) -> None:
-        self.alerts: list[Alert] = []
-
-    def deliver(self, alerts: Sequence[Alert]) -> None:
-        self.alerts.extend(alerts)
+from testkit.ingest import ListSink, demo_ingest, mqtt_arrival
+from testkit.messages import message
 
 
 @pytest.fixture
 def service(database_url: str) -> Iterator[tuple[IngestService, ListSink]]:
-    engine = make_engine(database_url)
-    migrate(engine)
-    registry = RegistryService(engine)
-    registry.sync_file(load_registry_file(DEMO_SITE_FILE))
-    sink = ListSink()
-    stage = TimeSeriesStage(direct=SqlTimeSeries(engine))
-    yield IngestService(engine, registry, RuleEngine(), [sink], record_sinks=[stage]), sink
-    engine.dispose()
-
-
-def _mqtt(env: dict[str, object]) -> Incoming:
-    return Incoming(encode(env), topic_of(env), Source.MQTT, Clock().now_ms())
+    svc, sink = demo_ingest(database_url)
+    svc.record_sinks.append(TimeSeriesStage(direct=SqlTimeSeries(svc.engine)))
+    yield svc, sink
+    svc.engine.dispose()
 
 
 def test_long_telemetry_keys_and_quoted_rapid_test_tags_are_stored_and_alerted(
@@ -63,7 +41,7 @@ def test_long_telemetry_keys_and_quoted_rapid_test_tags_are_stored_and_alerted(
         analyte="\\" * 300,  # 600 characters once JSON escapes them
         commodity='"' * 300,
     )
-    out = FaultIsolator(svc).process([_mqtt(telemetry), _mqtt(positive)])
+    out = FaultIsolator(svc).process([mqtt_arrival(telemetry), mqtt_arrival(positive)])
     assert [o.verdict for o in out] == [Verdict.ACCEPTED, Verdict.ACCEPTED]
     assert [a.rule.value for a in sink.alerts] == ["rapid_test_positive"]
     with svc.engine.connect() as conn:
@@ -91,7 +69,7 @@ def test_a_refused_message_is_answered_without_sql_and_the_detail_is_logged(
     svc, _sink = service
     svc.record_sinks.append(RefusingSink())
     env = message(Kind.TELEMETRY, device="app-zhang", fps=1.0)
-    [outcome] = FaultIsolator(svc, max_attempts=2).process([_mqtt(env)])
+    [outcome] = FaultIsolator(svc, max_attempts=2).process([mqtt_arrival(env)])
     assert outcome.rejection is not None
     assert outcome.rejection.reason.value == "internal"
     said = outcome.rejection.detail
