@@ -7,7 +7,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from agrisafe_models.cli import app
 from agrisafe_models.evaluate.real import LABELS
@@ -40,6 +40,13 @@ def run(tmp_path: Path, *args: str) -> tuple[int, str, Path]:
         app, ["import-labels", *args, "--out", str(out), "--val-share", "0"]
     )
     return result.exit_code, result.output, out
+
+
+def import_coco(export: Path, out: Path) -> Result:
+    """`import-labels --format coco` of EXPORT into OUT, with the default split."""
+    return CliRunner().invoke(
+        app, ["import-labels", "--format", "coco", "--input", str(export), "--out", str(out)]
+    )
 
 
 def label_for(out: Path, data: bytes) -> str:
@@ -118,11 +125,7 @@ def test_a_linked_image_is_refused_and_counted(tmp_path: Path) -> None:
     (tmp_path / "secret.txt").write_text("password\n")
     (root / "x.jpg").symlink_to(tmp_path / "secret.txt")
     (root / "coco.json").write_text(json.dumps(coco("x.jpg")))
-    result = CliRunner().invoke(
-        app,
-        ["import-labels", "--format", "coco", "--input", str(root / "coco.json"),
-         "--out", str(tmp_path / "ds")],
-    )  # fmt: skip
+    result = import_coco(root / "coco.json", tmp_path / "ds")
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
     assert summary["refused_files"] == ["x.jpg"]
@@ -138,11 +141,7 @@ def test_an_evaluation_photo_is_left_out_and_counted(tmp_path: Path) -> None:
     shutil.copyfile(PHOTO, root / "renamed.jpg")  # a copy under another name is caught too
     keep = image(root / "own.jpg", 60)
     (root / "coco.json").write_text(json.dumps(coco("renamed.jpg", "own.jpg")))
-    result = CliRunner().invoke(
-        app,
-        ["import-labels", "--format", "coco", "--input", str(root / "coco.json"),
-         "--out", str(tmp_path / "ds")],
-    )  # fmt: skip
+    result = import_coco(root / "coco.json", tmp_path / "ds")
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
     assert summary["evaluation_photos"] == [f"renamed.jpg = {PHOTO.name}"]

@@ -4,10 +4,12 @@ import hashlib
 import logging
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from agrisafe.mqtt.broker import EmbeddedBroker
+from cloud.settings import CloudSettings
 from edge.evidence import EvidenceStore
 from edge.upload import EvidenceUploader
 from testkit.cloud import RunningCloud, cloud_settings, mint_token, running_cloud
@@ -16,14 +18,20 @@ from testkit.paths import DEMO_SITE_FILE
 SITE = {"X-Agrisafe-Site": "SX-TG-001"}  # an admin names the site it uploads for
 
 
-@pytest.fixture
-def cloud(embedded_broker: EmbeddedBroker, tmp_path: Path) -> Iterator[RunningCloud]:
-    settings = cloud_settings(
+def _settings(tmp_path: Path, broker: EmbeddedBroker, **overrides: Any) -> CloudSettings:
+    """A cloud on the embedded broker with the demo site, and these settings changed."""
+    return cloud_settings(
         tmp_path / "cloud",
-        f"mqtt://127.0.0.1:{embedded_broker.port}",
+        f"mqtt://127.0.0.1:{broker.port}",
         shared_subscription=False,
         registry_file=DEMO_SITE_FILE,
+        **overrides,
     )
+
+
+@pytest.fixture
+def cloud(embedded_broker: EmbeddedBroker, tmp_path: Path) -> Iterator[RunningCloud]:
+    settings = _settings(tmp_path, embedded_broker)
     with running_cloud(settings) as c:
         yield c
 
@@ -182,13 +190,7 @@ def test_edge_uploader_stops_on_a_lowered_size_limit(
 ) -> None:
     # 413 says the cloud (or a proxy before it) takes less than this now, not that the file is
     # bad: once the limit is raised the same file goes up.
-    settings = cloud_settings(
-        tmp_path / "cloud",
-        f"mqtt://127.0.0.1:{embedded_broker.port}",
-        shared_subscription=False,
-        registry_file=DEMO_SITE_FILE,
-        evidence_max_bytes=1024,
-    )
+    settings = _settings(tmp_path, embedded_broker, evidence_max_bytes=1024)
     store = EvidenceStore(tmp_path / "ev", 10 << 20)
     big = store.put_bytes(b"\xff\xd8\xff" + b"b" * 2000, "image/jpeg", ".jpg")
     store.put_bytes(b"\xff\xd8\xff small", "image/jpeg", ".jpg")
@@ -205,13 +207,7 @@ def test_edge_uploader_stops_on_a_lowered_size_limit(
 def test_edge_uploader_keeps_its_order_while_the_site_quota_is_full(
     embedded_broker: EmbeddedBroker, tmp_path: Path
 ) -> None:
-    settings = cloud_settings(
-        tmp_path / "cloud",
-        f"mqtt://127.0.0.1:{embedded_broker.port}",
-        shared_subscription=False,
-        registry_file=DEMO_SITE_FILE,
-        evidence_quota_bytes=250,
-    )
+    settings = _settings(tmp_path, embedded_broker, evidence_quota_bytes=250)
     store = EvidenceStore(tmp_path / "ev", 10 << 20)
     refs = [
         store.put_bytes(b"\xff\xd8\xff" + bytes([i]) * 100, "image/jpeg", ".jpg") for i in range(3)

@@ -2,6 +2,7 @@
 service wrote."""
 
 from pathlib import Path
+from typing import Any
 
 import orjson
 from sqlalchemy import delete, select, update
@@ -12,10 +13,27 @@ from agrisafe.timeutil import Clock
 from cloud.chain.cli import app
 from cloud.chain.hashing import link_hash
 from cloud.domain import Incoming, Source
+from cloud.ingest.service import IngestService
 from cloud.store import tables as t
 from cloud.store import trust_tables as tt
 from testkit.messages import message, topic_of
 from testkit.trust_keys import SITE, keyed_registry, keyed_service
+
+
+def _anchored(
+    tmp_path: Path, harvests: int = 1
+) -> tuple[IngestService, list[str], list[dict[str, Any]]]:
+    """A keyed cloud in TMP_PATH holding HARVESTS records, anchored once: the service, its CLI
+    options and the records' envelopes."""
+    url = f"sqlite:///{tmp_path / 'cloud.db'}"
+    service = keyed_service(url, keyed_registry("optional"))
+    envs = [message(Kind.HARVEST, device="app-zhang") for _ in range(harvests)]
+    now = Clock().now_ms()
+    service.process([Incoming(orjson.dumps(e), topic_of(e), Source.MQTT, now) for e in envs])
+    common = ["--database-url", url, "--data-dir", str(tmp_path)]
+    anchored = CliRunner().invoke(app, ["anchor", *common])
+    assert anchored.exit_code == 0, anchored.output
+    return service, common, envs
 
 
 def test_anchor_then_verify_clean_then_tampered(tmp_path: Path) -> None:
@@ -65,14 +83,8 @@ def test_bad_time_and_bad_key_exit_2(tmp_path: Path) -> None:
 
 
 def test_anchor_log_export_and_verify_against_a_kept_copy(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'cloud.db'}"
-    service = keyed_service(url, keyed_registry("optional"))
-    envs = [message(Kind.HARVEST, device="app-zhang") for _ in range(3)]
-    now = Clock().now_ms()
-    service.process([Incoming(orjson.dumps(e), topic_of(e), Source.MQTT, now) for e in envs])
+    service, common, envs = _anchored(tmp_path, harvests=3)
     runner = CliRunner()
-    common = ["--database-url", url, "--data-dir", str(tmp_path)]
-    assert runner.invoke(app, ["anchor", *common]).exit_code == 0
     log = tmp_path / "anchors" / "anchors.jsonl"
     exported = runner.invoke(app, ["export-anchors", "--site", SITE, *common])
     assert exported.exit_code == 0, exported.output
@@ -104,13 +116,8 @@ def test_anchor_log_export_and_verify_against_a_kept_copy(tmp_path: Path) -> Non
 
 
 def test_verify_reads_the_local_log_and_reports_gaps(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'cloud.db'}"
-    service = keyed_service(url, keyed_registry("optional"))
-    env = message(Kind.HARVEST, device="app-zhang")
-    service.process([Incoming(orjson.dumps(env), topic_of(env), Source.MQTT, Clock().now_ms())])
+    service, common, _envs = _anchored(tmp_path)
     runner = CliRunner()
-    common = ["--database-url", url, "--data-dir", str(tmp_path)]
-    assert runner.invoke(app, ["anchor", *common]).exit_code == 0
     with service.engine.begin() as conn:
         conn.execute(delete(tt.chain_anchors))
     local = runner.invoke(app, ["verify", "--site", SITE, "--json", *common])
@@ -130,13 +137,8 @@ def test_unreadable_anchor_file_exits_2(tmp_path: Path) -> None:
 
 
 def test_a_torn_local_log_is_a_finding_and_its_other_lines_still_count(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'cloud.db'}"
-    service = keyed_service(url, keyed_registry("optional"))
-    env = message(Kind.HARVEST, device="app-zhang")
-    service.process([Incoming(orjson.dumps(env), topic_of(env), Source.MQTT, Clock().now_ms())])
+    service, common, _envs = _anchored(tmp_path)
     runner = CliRunner()
-    common = ["--database-url", url, "--data-dir", str(tmp_path)]
-    assert runner.invoke(app, ["anchor", *common]).exit_code == 0
     log = tmp_path / "anchors" / "anchors.jsonl"
     with log.open("a") as f:
         f.write('{"site":"SX')  # a power cut in the middle of the next round's append
